@@ -1,0 +1,727 @@
+//! Stage 3: the IR to Rust token streams (and the crate manifest), one per generated file.
+//!
+//! Reads only `ir`; every decision about what the spec means was made in `lower`.
+
+use crate::ir::*;
+use crate::names::needs_raw;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+/// The fixed parts of the generated crate, kept as real Rust source so they read as code.
+const RUNTIME_TEMPLATE: &str = include_str!("../templates/runtime.rs");
+const CLIENT_TEMPLATE: &str = include_str!("../templates/client.rs");
+
+/// One emitted file before rendering.
+pub enum Emitted {
+    Rust { path: &'static str, tokens: TokenStream },
+    Text { path: &'static str, text: String },
+}
+
+pub struct CrateSettings<'a> {
+    pub crate_name: &'a str,
+    pub crate_version: &'a str,
+    pub standalone: bool,
+    pub base_url: &'a str,
+}
+
+pub fn emit_crate(api: &Api, settings: &CrateSettings<'_>) -> Result<Vec<Emitted>, String> {
+    Ok(vec![
+        Emitted::Text { path: "Cargo.toml", text: emit_manifest(api, settings) },
+        Emitted::Rust { path: "src/lib.rs", tokens: emit_lib(api, settings) },
+        Emitted::Rust { path: "src/models.rs", tokens: emit_models(api) },
+        Emitted::Rust { path: "src/operations.rs", tokens: emit_operations(api) },
+        Emitted::Rust { path: "src/runtime.rs", tokens: template_tokens(RUNTIME_TEMPLATE, "runtime")? },
+        Emitted::Rust { path: "src/client.rs", tokens: emit_client(api)? },
+    ])
+}
+
+fn template_tokens(text: &str, what: &str) -> Result<TokenStream, String> {
+    text.parse::<TokenStream>().map_err(|e| format!("the {what} template does not tokenize: {e}"))
+}
+
+fn emit_manifest(api: &Api, s: &CrateSettings<'_>) -> String {
+    let workspace = if s.standalone { "\n# Built on its own, not as part of an enclosing workspace.\n[workspace]\n" } else { "" };
+    let description = toml_string(&format!("Typed Rust client for {}, generated from its OpenAPI description", api.title));
+    format!(
+        r#"[package]
+name = {name}
+version = {version}
+edition = "2021"
+rust-version = "1.85"
+description = {description}
+publish = false
+
+[dependencies]
+http = "1"
+serde = {{ version = "1", features = ["derive"] }}
+serde_json = "1"
+serde_path_to_error = "0.1"
+reqwest = {{ version = "0.12", default-features = false, features = ["rustls-tls"], optional = true }}
+
+[dev-dependencies]
+tokio = {{ version = "1", features = ["macros", "rt", "net", "io-util", "time"] }}
+
+[features]
+default = ["client"]
+# The async client over reqwest; without it the crate builds and parses requests with no I/O.
+client = ["dep:reqwest"]
+{workspace}"#,
+        name = toml_string(s.crate_name),
+        version = toml_string(s.crate_version),
+    )
+}
+
+fn toml_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn emit_lib(api: &Api, s: &CrateSettings<'_>) -> TokenStream {
+    let title_doc = inner_doc_attrs(&format!(
+        "Typed client for {}, generated from its OpenAPI description.\n\n\
+         - `models`: the schemas, as Graph sends them; unknown members are kept.\n\
+         - `operations`: one request type per operation; each builds an `http::Request` and parses \
+         the response with no I/O.\n\
+         - `client` (feature `client`, on by default): an async client that sends them.",
+        escape_doc_line(&api.title)
+    ));
+    let base_url = s.base_url;
+    quote! {
+        #title_doc
+        pub mod models;
+        pub mod operations;
+        pub mod runtime;
+        #[cfg(feature = "client")]
+        pub mod client;
+
+        #[cfg(feature = "client")]
+        pub use client::Client;
+        pub use runtime::{ApiError, BaseUrl, BearerToken, DecodeError, Error, ErrorBody, Operation, Patch, RequestError};
+
+        /// The service root named by the description's first server.
+        pub const DEFAULT_BASE_URL: &str = #base_url;
+
+        /// [`DEFAULT_BASE_URL`] as a [`BaseUrl`].
+        pub fn default_base_url() -> BaseUrl {
+            BaseUrl::trusted(DEFAULT_BASE_URL)
+        }
+    }
+}
+
+fn emit_models(api: &Api) -> TokenStream {
+    let types = api.types.iter().map(|t| emit_type(api, t));
+    let patches = api.patches.iter().map(|p| emit_patch(api, p));
+    quote! {
+        #![doc = " The description's schemas as Rust types, and the PATCH bodies derived from them."]
+        use serde::{Deserialize, Serialize};
+        #(#types)*
+        #(#patches)*
+    }
+}
+
+fn emit_type(api: &Api, t: &TypeDef) -> TokenStream {
+    let name = ident(&t.name);
+    let mut docs = t.doc.clone().unwrap_or_default();
+    if !t.schema_name.is_empty() && t.schema_name.contains('.') {
+        if !docs.is_empty() {
+            docs.push_str("\n\n");
+        }
+        docs.push_str(&format!("Schema `{}`.", t.schema_name));
+    }
+    let doc = doc_attrs(&docs);
+    match &t.kind {
+        TypeKind::Alias(ty) => {
+            let ty = rust_type(api, ty, false);
+            quote! { #doc pub type #name = #ty; }
+        }
+        TypeKind::Enum(e) => emit_enum(&name, &doc, e),
+        TypeKind::Struct(s) => emit_struct(api, &name, &doc, s),
+    }
+}
+
+fn emit_struct(api: &Api, name: &Ident, doc: &TokenStream, s: &StructDef) -> TokenStream {
+    let defaultable = s.fields.iter().all(|f| !f.required || f.nullable || type_has_default(api, &f.ty));
+    let fields = s.fields.iter().map(|f| {
+        let field = field_ident(&f.rust_name);
+        let doc = doc_attrs(f.doc.as_deref().unwrap_or(""));
+        let mut ty = rust_type(api, &f.ty, false);
+        if f.boxed {
+            ty = quote!(Box<#ty>);
+        }
+        let optional = !f.required || f.nullable;
+        let mut serde_args = Vec::new();
+        if f.rust_name != f.json_name {
+            let wire = &f.json_name;
+            serde_args.push(quote!(rename = #wire));
+        }
+        if optional {
+            ty = quote!(Option<#ty>);
+            serde_args.push(quote!(default, skip_serializing_if = "Option::is_none"));
+        }
+        let serde_attr = if serde_args.is_empty() { quote!() } else { quote!(#[serde(#(#serde_args),*)]) };
+        quote! { #doc #serde_attr pub #field: #ty, }
+    });
+    let extra = s.extra.as_ref().map(|x| {
+        let field = field_ident(&x.rust_name);
+        let value = rust_type(api, &x.value, false);
+        quote! {
+            /// Members the description does not declare, kept as sent (Graph adds properties over time).
+            #[serde(flatten)]
+            pub #field: serde_json::Map<String, #value>,
+        }
+    });
+    let derives = if defaultable {
+        quote!(#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)])
+    } else {
+        quote!(#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)])
+    };
+    quote! {
+        #doc
+        #derives
+        pub struct #name {
+            #(#fields)*
+            #extra
+        }
+    }
+}
+
+/// Whether `Default` can be derived for a required field of this type.
+fn type_has_default(api: &Api, ty: &TypeRef) -> bool {
+    match ty {
+        TypeRef::Named(id) => match api.types.get(id.0).map(|t| &t.kind) {
+            // Only one level deep: a struct whose required fields are all plain values.
+            Some(TypeKind::Struct(s)) => s.fields.iter().all(|f| !f.required || f.nullable || !matches!(f.ty, TypeRef::Named(_))),
+            Some(TypeKind::Alias(inner)) => !matches!(inner, TypeRef::Named(_)),
+            _ => false,
+        },
+        _ => true,
+    }
+}
+
+fn emit_enum(name: &Ident, doc: &TokenStream, e: &EnumDef) -> TokenStream {
+    let fallback = ident(&e.fallback);
+    let variants = e.variants.iter().map(|v| {
+        let variant = ident(&v.rust_name);
+        let doc = doc_attrs(&format!("`{}`{}", v.wire, v.doc.as_deref().map(|d| format!(": {d}")).unwrap_or_default()));
+        quote! { #doc #variant, }
+    });
+    let to_str = e.variants.iter().map(|v| {
+        let variant = ident(&v.rust_name);
+        let wire = &v.wire;
+        quote! { Self::#variant => #wire, }
+    });
+    let from_str = e.variants.iter().map(|v| {
+        let variant = ident(&v.rust_name);
+        let wire = &v.wire;
+        quote! { #wire => Self::#variant, }
+    });
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name {
+            #(#variants)*
+            /// A value this crate does not know yet, kept as sent.
+            #fallback(String),
+        }
+
+        impl #name {
+            /// The value as it appears on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#to_str)*
+                    Self::#fallback(value) => value,
+                }
+            }
+        }
+
+        impl From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#from_str)*
+                    other => Self::#fallback(other.to_string()),
+                }
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+                Ok(Self::from(value.as_ref()))
+            }
+        }
+
+        impl crate::runtime::ParamValue for #name {
+            fn to_param(&self) -> String {
+                self.as_str().to_string()
+            }
+        }
+    }
+}
+
+fn emit_patch(api: &Api, p: &PatchDef) -> TokenStream {
+    let name = ident(&p.name);
+    let of = api.types.get(p.of.0).map(|t| t.name.as_str()).unwrap_or("");
+    let doc = own_doc_attrs(&format!(
+        "The PATCH body of [`{of}`]: each field is left alone unless set. Fields that may be null \
+         are a [`Patch`](crate::runtime::Patch) (leave alone, clear, set); the others an `Option` \
+         (leave alone, set). The key, read-only and navigation properties are not here."
+    ));
+    let fields = p.fields.iter().map(|f| {
+        let field = field_ident(&f.rust_name);
+        let doc = doc_attrs(f.doc.as_deref().unwrap_or(""));
+        let mut ty = rust_type(api, &f.ty, false);
+        if f.boxed {
+            ty = quote!(Box<#ty>);
+        }
+        let ty = if f.nullable { quote!(crate::runtime::Patch<#ty>) } else { quote!(Option<#ty>) };
+        quote! { #doc pub #field: #ty, }
+    });
+    let odata_type = &p.odata_type;
+    let entries = p.fields.iter().map(|f| {
+        let field = field_ident(&f.rust_name);
+        let wire = &f.json_name;
+        if f.nullable {
+            quote! {
+                if !self.#field.is_unchanged() {
+                    map.serialize_entry(#wire, &self.#field)?;
+                }
+            }
+        } else {
+            quote! {
+                if let Some(value) = &self.#field {
+                    map.serialize_entry(#wire, value)?;
+                }
+            }
+        }
+    });
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, Default)]
+        pub struct #name {
+            #(#fields)*
+        }
+
+        impl Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap;
+                let mut map = serializer.serialize_map(None)?;
+                map.serialize_entry("@odata.type", #odata_type)?;
+                #(#entries)*
+                map.end()
+            }
+        }
+    }
+}
+
+/// How an operation's field is held: path strings are borrowed, bodies by reference.
+fn param_field_type(api: &Api, p: &Param) -> TokenStream {
+    let base = if p.location == ParamLocation::Path && p.ty == TypeRef::String {
+        quote!(&'a str)
+    } else {
+        rust_type(api, &p.ty, true)
+    };
+    if p.required {
+        base
+    } else {
+        quote!(Option<#base>)
+    }
+}
+
+fn op_borrows(op: &Operation) -> bool {
+    op.body.is_some() || op.params.iter().any(|p| p.location == ParamLocation::Path && p.ty == TypeRef::String)
+}
+
+fn body_type(api: &Api, body: &RequestBody) -> TokenStream {
+    match &body.ty {
+        BodyType::Model(ty) => rust_type(api, ty, true),
+        BodyType::Patch(i) => {
+            let name = ident(api.patches.get(*i).map(|p| p.name.as_str()).unwrap_or("PatchMissing"));
+            quote!(models::#name)
+        }
+    }
+}
+
+fn output_type(api: &Api, op: &Operation) -> TokenStream {
+    match &op.success.body {
+        Some(ty) => {
+            let ty = rust_type(api, ty, true);
+            quote!(Option<#ty>)
+        }
+        None => quote!(()),
+    }
+}
+
+fn error_type(api: &Api, op: &Operation) -> TokenStream {
+    match &op.error {
+        Some(ty) => rust_type(api, ty, true),
+        None => quote!(serde_json::Value),
+    }
+}
+
+fn emit_operations(api: &Api) -> TokenStream {
+    let ops = api.operations.iter().map(|op| emit_operation(api, op));
+    quote! {
+        #![doc = " One request type per operation. Each builds its `http::Request` and reads its response"]
+        #![doc = " with no I/O (see [`crate::runtime::build_request`] and [`crate::runtime::parse_response`])."]
+        #[allow(unused_imports)]
+        use crate::models;
+        #[allow(unused_imports)]
+        use crate::runtime::{decode_nothing, decode_optional, encode_path_segment, DecodeError, Operation, ParamValue, RequestError};
+        #(#ops)*
+    }
+}
+
+fn emit_operation(api: &Api, op: &Operation) -> TokenStream {
+    let name = ident(&op.type_name);
+    let doc_text = op.doc.clone().unwrap_or_default();
+    let doc = doc_attrs(&doc_text);
+    let signature = own_doc_attrs(&format!("`{} {}` (operationId `{}`)", op.method.as_str(), op.path_template, op.operation_id));
+    let doc = if doc_text.is_empty() { signature } else { quote!(#doc #[doc = ""] #signature) };
+    let lifetime = if op_borrows(op) { quote!(<'a>) } else { quote!() };
+    let impl_lifetime = if op_borrows(op) { quote!(<'_>) } else { quote!() };
+
+    let param_fields = op.params.iter().map(|p| {
+        let field = field_ident(&p.rust_name);
+        let doc = doc_attrs(p.doc.as_deref().unwrap_or(""));
+        let ty = param_field_type(api, p);
+        quote! { #doc pub #field: #ty, }
+    });
+    let body_field = op.body.as_ref().map(|b| {
+        let ty = body_type(api, b);
+        let doc = doc_attrs(b.doc.as_deref().unwrap_or(""));
+        if b.required {
+            quote! { #doc pub body: &'a #ty, }
+        } else {
+            quote! { #doc pub body: Option<&'a #ty>, }
+        }
+    });
+
+    // The constructor takes what is required; optional parameters start as None.
+    let mut args = Vec::new();
+    let mut inits = Vec::new();
+    for p in &op.params {
+        let field = field_ident(&p.rust_name);
+        if p.required {
+            let ty = param_field_type(api, p);
+            args.push(quote!(#field: #ty));
+            inits.push(quote!(#field));
+        } else {
+            inits.push(quote!(#field: None));
+        }
+    }
+    if let Some(b) = &op.body {
+        let ty = body_type(api, b);
+        if b.required {
+            args.push(quote!(body: &'a #ty));
+            inits.push(quote!(body));
+        } else {
+            inits.push(quote!(body: None));
+        }
+    }
+    let many_args = if args.len() > 7 { quote!(#[allow(clippy::too_many_arguments)]) } else { quote!() };
+
+    let method = format_ident!("{}", op.method.as_str());
+    let output = output_type(api, op);
+    let error = error_type(api, op);
+    let path_fn = emit_path_fn(op);
+    let query_fn = emit_param_list(op, ParamLocation::Query, quote!(query));
+    let headers_fn = emit_param_list(op, ParamLocation::Header, quote!(headers));
+    let body_fn = op.body.as_ref().map(|b| {
+        let serialized = if b.required {
+            quote!(serde_json::to_vec(self.body).map(Some))
+        } else {
+            quote!(self.body.map(serde_json::to_vec).transpose())
+        };
+        quote! {
+            fn body(&self) -> Result<Option<Vec<u8>>, RequestError> {
+                #serialized.map_err(|e| RequestError::Body(e.to_string()))
+            }
+        }
+    });
+    let parse = if op.success.body.is_some() { quote!(decode_optional(status, body)) } else { quote!(decode_nothing(status, body)) };
+
+    quote! {
+        #doc
+        #[derive(Debug, Clone)]
+        pub struct #name #lifetime {
+            #(#param_fields)*
+            #body_field
+        }
+
+        impl #lifetime #name #lifetime {
+            #many_args
+            pub fn new(#(#args),*) -> Self {
+                #name { #(#inits),* }
+            }
+        }
+
+        impl Operation for #name #impl_lifetime {
+            type Output = #output;
+            type Error = #error;
+            const METHOD: http::Method = http::Method::#method;
+
+            #path_fn
+            #query_fn
+            #headers_fn
+            #body_fn
+
+            fn parse_success(status: http::StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
+                #parse
+            }
+        }
+    }
+}
+
+fn emit_path_fn(op: &Operation) -> TokenStream {
+    let mut steps = Vec::new();
+    for segment in &op.path {
+        match segment {
+            PathSegment::Literal(text) => steps.push(quote!(path.push_str(#text);)),
+            PathSegment::Param(i) => {
+                let Some(p) = op.params.get(*i) else { continue };
+                let field = field_ident(&p.rust_name);
+                let wire = &p.wire_name;
+                let value = if p.ty == TypeRef::String { quote!(self.#field) } else { quote!(&self.#field.to_param()) };
+                steps.push(quote!(path.push_str(&encode_path_segment(#wire, #value)?);));
+            }
+        }
+    }
+    quote! {
+        fn path(&self) -> Result<String, RequestError> {
+            let mut path = String::new();
+            #(#steps)*
+            Ok(path)
+        }
+    }
+}
+
+fn emit_param_list(op: &Operation, location: ParamLocation, fn_name: TokenStream) -> Option<TokenStream> {
+    let params: Vec<&Param> = op.params.iter().filter(|p| p.location == location).collect();
+    if params.is_empty() {
+        return None;
+    }
+    let pushes = params.iter().map(|p| {
+        let field = field_ident(&p.rust_name);
+        let wire = &p.wire_name;
+        if p.required {
+            quote! { list.push((#wire, self.#field.to_param())); }
+        } else {
+            quote! {
+                if let Some(value) = &self.#field {
+                    list.push((#wire, value.to_param()));
+                }
+            }
+        }
+    });
+    Some(quote! {
+        fn #fn_name(&self) -> Vec<(&'static str, String)> {
+            let mut list = Vec::new();
+            #(#pushes)*
+            list
+        }
+    })
+}
+
+fn emit_client(api: &Api) -> Result<TokenStream, String> {
+    let template = template_tokens(CLIENT_TEMPLATE, "client")?;
+    let methods = api.operations.iter().map(|op| {
+        let fn_name = field_ident(&op.fn_name);
+        let type_name = ident(&op.type_name);
+        let sends = own_doc_attrs(&format!(
+            "Sends [`{0}`](crate::operations::{0}); optional parameters are left out (build the \
+             request type and call [`Client::send`] to set them).",
+            op.type_name
+        ));
+        let doc = doc_attrs(op.doc.as_deref().unwrap_or(""));
+        let doc = if op.doc.is_some() { quote!(#doc #[doc = ""] #sends) } else { sends };
+        let mut args = Vec::new();
+        let mut values = Vec::new();
+        for p in op.params.iter().filter(|p| p.required) {
+            let field = field_ident(&p.rust_name);
+            let ty = param_field_type(api, p);
+            let ty = if ty.to_string().contains("'a") { quote!(&str) } else { ty };
+            args.push(quote!(#field: #ty));
+            values.push(quote!(#field));
+        }
+        if let Some(b) = op.body.as_ref().filter(|b| b.required) {
+            let ty = body_type(api, b);
+            args.push(quote!(body: &#ty));
+            values.push(quote!(body));
+        }
+        let output = output_type(api, op);
+        let error = error_type(api, op);
+        let many_args = if args.len() > 6 { quote!(#[allow(clippy::too_many_arguments)]) } else { quote!() };
+        quote! {
+            #doc
+            #many_args
+            pub async fn #fn_name(&self, #(#args),*) -> Result<#output, Error<#error>> {
+                self.send(&operations::#type_name::new(#(#values),*)).await
+            }
+        }
+    });
+    Ok(quote! {
+        #template
+
+        #[allow(unused_imports)]
+        use crate::{models, operations};
+
+        /// One method per operation, each sending its request type from [`crate::operations`].
+        impl Client {
+            #(#methods)*
+        }
+    })
+}
+
+/// The Rust spelling of a type reference; `qualified` prefixes named types with `models::`.
+fn rust_type(api: &Api, ty: &TypeRef, qualified: bool) -> TokenStream {
+    match ty {
+        TypeRef::String => quote!(String),
+        TypeRef::Bool => quote!(bool),
+        TypeRef::I32 => quote!(i32),
+        TypeRef::I64 => quote!(i64),
+        TypeRef::F32 => quote!(f32),
+        TypeRef::F64 => quote!(f64),
+        TypeRef::Json => quote!(serde_json::Value),
+        TypeRef::Named(id) => {
+            let name = ident(api.types.get(id.0).map(|t| t.name.as_str()).unwrap_or("MissingType"));
+            if qualified {
+                quote!(models::#name)
+            } else {
+                quote!(#name)
+            }
+        }
+        TypeRef::Array(inner) => {
+            let inner = rust_type(api, inner, qualified);
+            quote!(Vec<#inner>)
+        }
+        TypeRef::Map(inner) => {
+            let inner = rust_type(api, inner, qualified);
+            quote!(std::collections::BTreeMap<String, #inner>)
+        }
+        TypeRef::Nullable(inner) => {
+            let inner = rust_type(api, inner, qualified);
+            quote!(Option<#inner>)
+        }
+    }
+}
+
+fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+fn field_ident(name: &str) -> Ident {
+    if needs_raw(name) {
+        Ident::new_raw(name, Span::call_site())
+    } else {
+        Ident::new(name, Span::call_site())
+    }
+}
+
+/// `///` lines for a description, made safe for rustdoc: brackets and angle brackets escaped (no
+/// broken intra-doc links or stray HTML), bare URLs wrapped, no accidental code blocks.
+fn doc_attrs(text: &str) -> TokenStream {
+    let text = text.trim();
+    if text.is_empty() {
+        return quote!();
+    }
+    let lines = text.lines().map(|line| {
+        let line = format!(" {}", escape_doc_line(line.trim()));
+        let line = if line.trim().is_empty() { String::new() } else { line };
+        quote!(#[doc = #line])
+    });
+    quote!(#(#lines)*)
+}
+
+/// Documentation the generator writes itself (already Markdown, links meant), as `///` lines.
+fn own_doc_attrs(text: &str) -> TokenStream {
+    let lines = text.trim().lines().map(|line| {
+        let line = if line.trim().is_empty() { String::new() } else { format!(" {}", line.trim()) };
+        quote!(#[doc = #line])
+    });
+    quote!(#(#lines)*)
+}
+
+/// Like [`own_doc_attrs`], as inner attributes (`//!`), for a module's own documentation. The
+/// spec's title is escaped where it is spliced in.
+fn inner_doc_attrs(text: &str) -> TokenStream {
+    let lines = text.trim().lines().map(|line| {
+        let line = if line.trim().is_empty() { String::new() } else { format!(" {}", line.trim()) };
+        quote!(#![doc = #line])
+    });
+    quote!(#(#lines)*)
+}
+
+fn escape_doc_line(line: &str) -> String {
+    let ticks = line.matches('`').count();
+    let mut out = String::with_capacity(line.len());
+    if line.starts_with('#') {
+        out.push('\\');
+    }
+    for (i, part) in line.split('`').enumerate() {
+        if i > 0 {
+            // Balanced backticks are code spans and stay; a lone one is escaped.
+            out.push_str(if ticks % 2 == 0 { "`" } else { "\\`" });
+        }
+        if ticks % 2 == 0 && i % 2 == 1 {
+            out.push_str(part);
+        } else {
+            escape_prose(part, &mut out);
+        }
+    }
+    out
+}
+
+fn escape_prose(text: &str, out: &mut String) {
+    let mut rest = text;
+    while !rest.is_empty() {
+        let url_start = ["https://", "http://"].iter().filter_map(|p| rest.find(p)).min();
+        let (before, url) = match url_start {
+            Some(i) => rest.split_at(i),
+            None => (rest, ""),
+        };
+        for c in before.chars() {
+            if matches!(c, '[' | ']' | '<' | '>' | '\\') {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        if url.is_empty() {
+            break;
+        }
+        let end = url.find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"')).unwrap_or(url.len());
+        // Sentence punctuation after a URL is not part of it.
+        let link = url[..end].trim_end_matches(['.', ',', ')', ';', ':', '\'']);
+        let scheme_len = if url.starts_with("https://") { 8 } else { 7 };
+        if link.len() <= scheme_len {
+            // A scheme with no host is not a link; keep it as text and move past it.
+            out.push_str(&url[..scheme_len]);
+            rest = &url[scheme_len..];
+            continue;
+        }
+        out.push('<');
+        out.push_str(link);
+        out.push('>');
+        rest = &url[link.len()..];
+    }
+}

@@ -1,0 +1,213 @@
+//! The intermediate representation: what the emitters read, with Rust-ready unique names.
+//!
+//! Nothing from `openapiv3` appears here; `lower` builds it and the back ends only read it.
+
+/// Index of a type in [`Api::types`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TypeId(pub usize);
+
+#[derive(Debug, Clone)]
+pub struct Api {
+    /// `info.title` of the description.
+    pub title: String,
+    /// The first server URL without its trailing slash, if the description names one.
+    pub default_base_url: Option<String>,
+    pub types: Vec<TypeDef>,
+    /// PATCH body types, one per struct that some PATCH operation sends.
+    pub patches: Vec<PatchDef>,
+    pub operations: Vec<Operation>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TypeDef {
+    /// Rust type name, unique among the types.
+    pub name: String,
+    /// The key under `#/components/schemas` (or a synthesised one for inline types).
+    pub schema_name: String,
+    pub doc: Option<String>,
+    pub deprecated: bool,
+    pub kind: TypeKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum TypeKind {
+    Struct(StructDef),
+    Enum(EnumDef),
+    /// A schema that is only another type under a name of its own.
+    Alias(TypeRef),
+}
+
+#[derive(Debug, Clone)]
+pub struct StructDef {
+    /// Own and inherited (`allOf`) properties, base first.
+    pub fields: Vec<Field>,
+    /// `additionalProperties`: unknown members are kept in a map of this value type.
+    pub extra: Option<ExtraFields>,
+    /// True when the type carries the key `id` (an OData entity type).
+    pub is_entity: bool,
+    /// Names this type is known by on the wire in `@odata.type` (`#` + schema name).
+    pub odata_type: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExtraFields {
+    pub rust_name: String,
+    pub value: TypeRef,
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub rust_name: String,
+    pub json_name: String,
+    pub doc: Option<String>,
+    pub ty: TypeRef,
+    /// Listed in `required`: may not be absent.
+    pub required: bool,
+    /// `nullable: true`: may be `null`.
+    pub nullable: bool,
+    pub read_only: bool,
+    /// A link to another entity (`x-ms-navigationProperty`, or a bare `$ref` to an entity type).
+    pub navigation: bool,
+    pub deprecated: bool,
+    /// Needs a `Box` to break a cycle of directly contained types.
+    pub boxed: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct EnumDef {
+    pub variants: Vec<Variant>,
+    /// The variant that keeps a value the description does not list (Graph adds values over time).
+    pub fallback: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Variant {
+    pub rust_name: String,
+    pub wire: String,
+    pub doc: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeRef {
+    String,
+    Bool,
+    I32,
+    I64,
+    F32,
+    F64,
+    /// Any JSON value.
+    Json,
+    Named(TypeId),
+    Array(Box<TypeRef>),
+    Map(Box<TypeRef>),
+    /// `null` is allowed where this appears inside an array or map.
+    Nullable(Box<TypeRef>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Put,
+    Post,
+    Delete,
+    Patch,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Put => "PUT",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+            Method::Patch => "PATCH",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Operation {
+    /// `operationId` as written.
+    pub operation_id: String,
+    /// snake_case method name, unique among operations.
+    pub fn_name: String,
+    /// UpperCamelCase request type name, unique among operations.
+    pub type_name: String,
+    pub method: Method,
+    /// The path template as written, for docs.
+    pub path_template: String,
+    pub path: Vec<PathSegment>,
+    pub params: Vec<Param>,
+    pub body: Option<RequestBody>,
+    pub success: SuccessResponse,
+    /// The schema of error responses (`default`, `4XX`, `5XX`), if one is declared.
+    pub error: Option<TypeRef>,
+    pub doc: Option<String>,
+    pub deprecated: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PathSegment {
+    Literal(String),
+    /// Index into [`Operation::params`].
+    Param(usize),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamLocation {
+    Path,
+    Query,
+    Header,
+}
+
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub rust_name: String,
+    pub wire_name: String,
+    pub location: ParamLocation,
+    pub required: bool,
+    pub ty: TypeRef,
+    pub doc: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RequestBody {
+    pub ty: BodyType,
+    pub required: bool,
+    pub doc: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum BodyType {
+    /// The whole model, as for POST and PUT.
+    Model(TypeRef),
+    /// Index into [`Api::patches`].
+    Patch(usize),
+}
+
+/// The PATCH form of a struct: the fields a client may change, each optional.
+#[derive(Debug, Clone)]
+pub struct PatchDef {
+    pub name: String,
+    pub of: TypeId,
+    /// Sent first, as Graph's documentation examples do (`#` + schema name).
+    pub odata_type: String,
+    pub fields: Vec<PatchField>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PatchField {
+    pub rust_name: String,
+    pub json_name: String,
+    pub doc: Option<String>,
+    pub ty: TypeRef,
+    /// Nullable fields get three states (leave alone, clear, set); others two.
+    pub nullable: bool,
+    pub boxed: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct SuccessResponse {
+    /// The body type of the 2XX response(s), if any declares JSON content.
+    pub body: Option<TypeRef>,
+}

@@ -1,0 +1,107 @@
+//! graph-codegen: OpenAPI descriptions (Microsoft Graph first) to a typed Rust client crate.
+//!
+//! The pipeline is `load` (text to `openapiv3`), `lower` (to the IR in `ir`), `emit` (IR to
+//! tokens) and `render` (tokens to formatted text). [`generate`] runs it all and returns the
+//! files of a crate; it never writes anything.
+
+pub mod diagnostics;
+pub mod emit;
+pub mod ir;
+pub mod load;
+pub mod lower;
+pub mod names;
+pub mod render;
+
+pub use diagnostics::{Diagnostic, Severity};
+
+use sha2::{Digest, Sha256};
+
+/// What to generate and how to label it.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The package name of the generated crate.
+    pub crate_name: String,
+    pub crate_version: String,
+    /// How the spec is named in file headers and diagnostics, such as `spec/openapi.yaml`.
+    pub spec_path: String,
+    /// The command that regenerates the files, named in their headers.
+    pub command: String,
+    /// Adds an empty `[workspace]` so the crate builds on its own anywhere.
+    pub standalone: bool,
+}
+
+/// One file of the generated crate; `path` is relative to the crate root, `/`-separated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    pub path: String,
+    pub contents: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Generated {
+    pub files: Vec<GeneratedFile>,
+    /// Warnings: what was left out or approximated, with where.
+    pub warnings: Vec<Diagnostic>,
+    pub types: usize,
+    pub operations: usize,
+}
+
+/// The service root used when the description names no usable absolute server URL.
+const FALLBACK_BASE_URL: &str = "https://graph.microsoft.com/v1.0";
+
+/// Generates the crate for the spec `text`. On failure, returns every diagnostic (errors and
+/// warnings), each located in the spec where that can be recovered.
+pub fn generate(text: &str, settings: &Settings) -> Result<Generated, Vec<Diagnostic>> {
+    let locate = |mut diags: Vec<Diagnostic>| {
+        for d in &mut diags {
+            d.file = settings.spec_path.clone();
+            if d.line.is_none() {
+                if let Some((line, column)) = load::locate(text, &d.pointer) {
+                    d.line = Some(line);
+                    d.column = Some(column);
+                }
+            }
+        }
+        diags
+    };
+    let doc = load::load_spec(text).map_err(locate)?;
+    let (api, mut diags) = lower::lower_api(&doc);
+    drop(doc);
+    let base_url = match api.default_base_url.as_deref() {
+        Some(url) if url.starts_with("https://") || url.starts_with("http://") => url.to_string(),
+        _ => {
+            diags.push(
+                Diagnostic::warning("/servers", format!("no absolute server URL; the client defaults to {FALLBACK_BASE_URL}"))
+                    .help("add `servers: [{url: https://…}]`, or call `with_base_url` on the client"),
+            );
+            FALLBACK_BASE_URL.to_string()
+        }
+    };
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(locate(diags));
+    }
+    let crate_settings = emit::CrateSettings {
+        crate_name: &settings.crate_name,
+        crate_version: &settings.crate_version,
+        standalone: settings.standalone,
+        base_url: &base_url,
+    };
+    let internal = |message: String| locate(vec![Diagnostic::error("", format!("internal generator error: {message}"))
+        .help("please report this with the spec that caused it")]);
+    let emitted = emit::emit_crate(&api, &crate_settings).map_err(internal)?;
+    let sha = sha256_hex(text.as_bytes());
+    let header = render::Header { spec_path: &settings.spec_path, spec_sha256: &sha, command: &settings.command };
+    let mut files = Vec::new();
+    for e in emitted {
+        let (path, contents) = match e {
+            emit::Emitted::Rust { path, tokens } => (path, render::render_rust(tokens, &header).map_err(internal)?),
+            emit::Emitted::Text { path, text } => (path, render::render_text(&text, &header)),
+        };
+        files.push(GeneratedFile { path: path.to_string(), contents });
+    }
+    Ok(Generated { files, warnings: locate(diags), types: api.types.len(), operations: api.operations.len() })
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}

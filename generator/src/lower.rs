@@ -1,0 +1,976 @@
+//! Stage 2: `openapiv3::OpenAPI` to the IR: resolved references, flattened `allOf`, unique names.
+//!
+//! This is the only module besides `load` that knows `openapiv3`; everything after it reads `ir`.
+
+use crate::diagnostics::{pointer_push, Diagnostic};
+use crate::ir::*;
+use crate::names;
+use openapiv3::{
+    AdditionalProperties, IntegerFormat, NumberFormat, OpenAPI, Parameter, ParameterSchemaOrContent,
+    ReferenceOr, Schema, SchemaKind, StatusCode, Type, VariantOrUnknownOrEmpty,
+};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// How deep `allOf` chains and inline schemas may nest before the generator gives up on them.
+/// Real descriptions stay far below it; it exists so hostile input cannot exhaust the stack.
+const MAX_DEPTH: usize = 64;
+
+const SCHEMA_PREFIX: &str = "#/components/schemas/";
+
+/// Lowers a whole description. Errors and warnings come back together; the caller decides
+/// whether errors stop the run.
+pub fn lower_api(doc: &OpenAPI) -> (Api, Vec<Diagnostic>) {
+    let mut lw = Lowerer::new(doc);
+    lw.lower_components();
+    let operations = lw.lower_operations();
+    lw.mark_boxes();
+    // Every allocated slot is filled before this point; an empty one would be a generator bug,
+    // and is emitted as an alias to any JSON value rather than a panic.
+    let types = lw
+        .types
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| {
+            t.unwrap_or_else(|| TypeDef {
+                name: format!("Unfilled{i}"),
+                schema_name: String::new(),
+                doc: None,
+                deprecated: false,
+                kind: TypeKind::Alias(TypeRef::Json),
+            })
+        })
+        .collect();
+    let api = Api {
+        title: doc.info.title.clone(),
+        default_base_url: doc.servers.first().map(|s| s.url.trim_end_matches('/').to_string()),
+        types,
+        patches: lw.patches,
+        operations,
+    };
+    (api, lw.diags)
+}
+
+/// A schema reached through either of openapiv3's two reference shapes.
+#[derive(Clone, Copy)]
+enum Node<'a> {
+    Ref(&'a str),
+    Item(&'a Schema),
+}
+
+fn node(r: &ReferenceOr<Schema>) -> Node<'_> {
+    match r {
+        ReferenceOr::Reference { reference } => Node::Ref(reference),
+        ReferenceOr::Item(s) => Node::Item(s),
+    }
+}
+
+fn node_boxed(r: &ReferenceOr<Box<Schema>>) -> Node<'_> {
+    match r {
+        ReferenceOr::Reference { reference } => Node::Ref(reference),
+        ReferenceOr::Item(s) => Node::Item(s),
+    }
+}
+
+/// One property after `allOf` flattening, still in openapiv3 terms.
+#[derive(Clone)]
+struct FlatProp<'a> {
+    name: String,
+    schema: Node<'a>,
+    pointer: String,
+    required: bool,
+}
+
+#[derive(Clone, Default)]
+struct Flat<'a> {
+    props: Vec<FlatProp<'a>>,
+    extra: bool,
+}
+
+struct Lowerer<'a> {
+    doc: &'a OpenAPI,
+    ids: BTreeMap<&'a str, TypeId>,
+    types: Vec<Option<TypeDef>>,
+    used_type_names: BTreeSet<String>,
+    flat_cache: HashMap<String, Flat<'a>>,
+    patches: Vec<PatchDef>,
+    patch_of: BTreeMap<TypeId, usize>,
+    diags: Vec<Diagnostic>,
+}
+
+impl<'a> Lowerer<'a> {
+    fn new(doc: &'a OpenAPI) -> Self {
+        Lowerer {
+            doc,
+            ids: BTreeMap::new(),
+            types: Vec::new(),
+            used_type_names: names::reserved_types(),
+            flat_cache: HashMap::new(),
+            patches: Vec::new(),
+            patch_of: BTreeMap::new(),
+            diags: Vec::new(),
+        }
+    }
+
+    fn schemas(&self) -> Option<&'a indexmap::IndexMap<String, ReferenceOr<Schema>>> {
+        self.doc.components.as_ref().map(|c| &c.schemas)
+    }
+
+    /// Allocates a type id for every component schema (sorted by key, so reordering the file
+    /// changes nothing) and names them all at once, so collisions are resolved as a whole.
+    fn lower_components(&mut self) {
+        let Some(schemas) = self.schemas() else { return };
+        let mut keys: Vec<&'a String> = schemas.keys().collect();
+        keys.sort();
+        let candidates: Vec<(String, Vec<String>)> =
+            keys.iter().map(|k| (k.to_string(), names::type_name_candidates(k))).collect();
+        let rust_names = names::assign_unique(&candidates, &self.used_type_names);
+        for (key, name) in keys.iter().zip(&rust_names) {
+            self.used_type_names.insert(name.clone());
+            self.ids.insert(key.as_str(), TypeId(self.types.len()));
+            self.types.push(None);
+        }
+        for (key, name) in keys.iter().zip(rust_names) {
+            let pointer = pointer_push("/components/schemas", key);
+            let def = match schemas.get(key.as_str()) {
+                Some(ReferenceOr::Reference { reference }) => {
+                    let ty = self.ref_type(reference, &pointer_push(&pointer, "$ref"));
+                    TypeDef { name, schema_name: key.to_string(), doc: None, deprecated: false, kind: TypeKind::Alias(ty) }
+                }
+                Some(ReferenceOr::Item(schema)) => self.lower_schema_def(key, name, schema, &pointer),
+                None => continue,
+            };
+            let id = self.ids[key.as_str()];
+            self.types[id.0] = Some(def);
+        }
+    }
+
+    fn lower_schema_def(&mut self, key: &str, name: String, schema: &'a Schema, pointer: &str) -> TypeDef {
+        let doc = schema.schema_data.description.clone();
+        let deprecated = schema.schema_data.deprecated;
+        let kind = match &schema.schema_kind {
+            SchemaKind::AllOf { .. } | SchemaKind::Type(Type::Object(_)) => {
+                let flat = self.flatten_component(key, pointer);
+                TypeKind::Struct(self.lower_struct(&name, key, &flat))
+            }
+            SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty() => {
+                TypeKind::Enum(self.lower_enum(&s.enumeration, schema, pointer))
+            }
+            _ => {
+                let (ty, _) = self.type_of(Node::Item(schema), pointer, &name, 0);
+                TypeKind::Alias(ty)
+            }
+        };
+        TypeDef { name, schema_name: key.to_string(), doc, deprecated, kind }
+    }
+
+    /// Properties of a component schema with its `allOf` bases flattened in, base first.
+    fn flatten_component(&mut self, key: &str, pointer: &str) -> Flat<'a> {
+        if let Some(f) = self.flat_cache.get(key) {
+            return f.clone();
+        }
+        let mut stack = Vec::new();
+        let flat = self.flatten_key(key, pointer, &mut stack);
+        self.flat_cache.insert(key.to_string(), flat.clone());
+        flat
+    }
+
+    fn flatten_key(&mut self, key: &str, pointer: &str, stack: &mut Vec<String>) -> Flat<'a> {
+        if let Some(f) = self.flat_cache.get(key) {
+            return f.clone();
+        }
+        if stack.iter().any(|k| k == key) {
+            self.diags.push(
+                Diagnostic::error(pointer, format!("`allOf` cycle: {} -> {key}", stack.join(" -> ")))
+                    .help("a schema cannot inherit from itself; remove one `$ref` from the cycle"),
+            );
+            return Flat::default();
+        }
+        if stack.len() >= MAX_DEPTH {
+            self.diags.push(Diagnostic::error(pointer, format!("`allOf` inheritance deeper than {MAX_DEPTH} levels"))
+                .help("flatten the inheritance chain"));
+            return Flat::default();
+        }
+        let Some(entry) = self.schemas().and_then(|s| s.get(key)) else { return Flat::default() };
+        let own_pointer = pointer_push("/components/schemas", key);
+        stack.push(key.to_string());
+        let flat = match entry {
+            ReferenceOr::Reference { reference } => match reference.strip_prefix(SCHEMA_PREFIX) {
+                Some(target) => self.flatten_key(&unescape(target), &pointer_push(&own_pointer, "$ref"), stack),
+                None => Flat::default(),
+            },
+            ReferenceOr::Item(schema) => self.flatten_schema(schema, &own_pointer, stack),
+        };
+        stack.pop();
+        flat
+    }
+
+    fn flatten_schema(&mut self, schema: &'a Schema, pointer: &str, stack: &mut Vec<String>) -> Flat<'a> {
+        let mut flat = Flat::default();
+        match &schema.schema_kind {
+            SchemaKind::AllOf { all_of } => {
+                for (i, part) in all_of.iter().enumerate() {
+                    let part_pointer = pointer_push(&pointer_push(pointer, "allOf"), &i.to_string());
+                    let sub = match node(part) {
+                        Node::Ref(r) => match r.strip_prefix(SCHEMA_PREFIX) {
+                            Some(target) if self.schemas().is_some_and(|s| s.contains_key(unescape(target).as_str())) => {
+                                self.flatten_key(&unescape(target), &pointer_push(&part_pointer, "$ref"), stack)
+                            }
+                            _ => {
+                                self.ref_type(r, &pointer_push(&part_pointer, "$ref"));
+                                Flat::default()
+                            }
+                        },
+                        Node::Item(s) => self.flatten_schema(s, &part_pointer, stack),
+                    };
+                    merge_flat(&mut flat, sub);
+                }
+            }
+            SchemaKind::Type(Type::Object(obj)) => {
+                let props_pointer = pointer_push(pointer, "properties");
+                for (name, prop) in &obj.properties {
+                    flat.props.push(FlatProp {
+                        name: name.clone(),
+                        schema: node_boxed(prop),
+                        pointer: pointer_push(&props_pointer, name),
+                        required: obj.required.contains(name),
+                    });
+                }
+                flat.extra = !matches!(obj.additional_properties, Some(AdditionalProperties::Any(false)));
+            }
+            SchemaKind::Any(any) if !any.properties.is_empty() => {
+                let props_pointer = pointer_push(pointer, "properties");
+                for (name, prop) in &any.properties {
+                    flat.props.push(FlatProp {
+                        name: name.clone(),
+                        schema: node_boxed(prop),
+                        pointer: pointer_push(&props_pointer, name),
+                        required: any.required.contains(name),
+                    });
+                }
+                flat.extra = true;
+            }
+            _ => {
+                self.diags.push(Diagnostic::warning(pointer, "an `allOf` member that is not an object was left out")
+                    .help("only object schemas and `$ref`s to them can be combined with `allOf`"));
+            }
+        }
+        flat
+    }
+
+    fn lower_struct(&mut self, type_name: &str, key: &str, flat: &Flat<'a>) -> StructDef {
+        let mut used = BTreeSet::new();
+        let mut fields = Vec::new();
+        for prop in &flat.props {
+            let owner = format!("{type_name} {}", prop.name);
+            let (ty, nullable_union) = self.type_of(prop.schema, &prop.pointer, &owner, 1);
+            let (nullable, read_only, nav_ext, doc, deprecated) = match prop.schema {
+                Node::Item(s) => (
+                    s.schema_data.nullable,
+                    s.schema_data.read_only,
+                    s.schema_data.extensions.get("x-ms-navigationProperty") == Some(&serde_json::Value::Bool(true)),
+                    s.schema_data.description.clone(),
+                    s.schema_data.deprecated,
+                ),
+                Node::Ref(_) => (false, false, false, None, false),
+            };
+            let navigation = nav_ext || matches!(prop.schema, Node::Ref(r) if self.is_entity_ref(r));
+            fields.push(Field {
+                rust_name: names::dedupe(names::snake(&prop.name, "field"), &mut used, "_"),
+                json_name: prop.name.clone(),
+                doc,
+                ty,
+                required: prop.required,
+                nullable: nullable || nullable_union,
+                read_only,
+                navigation,
+                deprecated,
+                boxed: false,
+            });
+        }
+        let extra = flat.extra.then(|| ExtraFields {
+            rust_name: names::dedupe("additional_properties".to_string(), &mut used, "_"),
+            value: TypeRef::Json,
+        });
+        StructDef {
+            is_entity: flat.props.iter().any(|p| p.name == "id"),
+            fields,
+            extra,
+            odata_type: format!("#{key}"),
+        }
+    }
+
+    fn is_entity_ref(&mut self, reference: &str) -> bool {
+        let Some(target) = reference.strip_prefix(SCHEMA_PREFIX) else { return false };
+        let key = unescape(target);
+        let is_struct = matches!(
+            self.schemas().and_then(|s| s.get(key.as_str())),
+            Some(ReferenceOr::Item(Schema { schema_kind: SchemaKind::AllOf { .. } | SchemaKind::Type(Type::Object(_)), .. }))
+        );
+        if !is_struct {
+            return false;
+        }
+        let pointer = pointer_push("/components/schemas", &key);
+        self.flatten_component(&key, &pointer).props.iter().any(|p| p.name == "id")
+    }
+
+    fn lower_enum(&mut self, values: &[Option<String>], schema: &Schema, pointer: &str) -> EnumDef {
+        // x-ms-enum carries a description per value; use it for the variant docs.
+        let mut docs: HashMap<String, String> = HashMap::new();
+        if let Some(serde_json::Value::Array(items)) =
+            schema.schema_data.extensions.get("x-ms-enum").and_then(|e| e.get("values"))
+        {
+            for item in items {
+                if let (Some(v), Some(d)) = (item.get("value").and_then(|v| v.as_str()), item.get("description").and_then(|d| d.as_str())) {
+                    docs.insert(v.to_string(), d.to_string());
+                }
+            }
+        }
+        let mut used = BTreeSet::new();
+        let mut variants = Vec::new();
+        let mut seen = BTreeSet::new();
+        for value in values.iter().flatten() {
+            if !seen.insert(value.clone()) {
+                self.diags.push(Diagnostic::warning(pointer_push(pointer, "enum"), format!("enum value `{value}` is listed twice; kept once")));
+                continue;
+            }
+            variants.push(Variant {
+                rust_name: names::dedupe(names::upper_camel(value, "V"), &mut used, ""),
+                wire: value.clone(),
+                doc: docs.get(value).cloned(),
+            });
+        }
+        let fallback = names::dedupe("Unrecognized".to_string(), &mut used, "");
+        EnumDef { variants, fallback }
+    }
+
+    /// The Rust type of a schema node, and whether a nullable union (`anyOf` with null) wrapped it.
+    /// `owner` names inline types that need a name of their own.
+    fn type_of(&mut self, n: Node<'a>, pointer: &str, owner: &str, depth: usize) -> (TypeRef, bool) {
+        if depth > MAX_DEPTH {
+            self.diags.push(Diagnostic::error(pointer, format!("schema nested deeper than {MAX_DEPTH} levels"))
+                .help("name the inner schemas under #/components/schemas and refer to them"));
+            return (TypeRef::Json, false);
+        }
+        let schema = match n {
+            Node::Ref(r) => return (self.ref_type(r, &pointer_push(pointer, "$ref")), false),
+            Node::Item(s) => s,
+        };
+        match &schema.schema_kind {
+            SchemaKind::Type(Type::String(s)) => {
+                if s.enumeration.iter().flatten().next().is_some() {
+                    let name = self.inline_name(owner);
+                    let def = self.lower_enum(&s.enumeration, schema, pointer);
+                    return (self.push_inline(name, owner, schema, TypeKind::Enum(def)), false);
+                }
+                (TypeRef::String, false)
+            }
+            SchemaKind::Type(Type::Boolean(_)) => (TypeRef::Bool, false),
+            SchemaKind::Type(Type::Integer(i)) => (
+                match &i.format {
+                    VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => TypeRef::I32,
+                    VariantOrUnknownOrEmpty::Unknown(f) if f == "int16" || f == "int8" || f == "uint8" => TypeRef::I32,
+                    _ => TypeRef::I64,
+                },
+                false,
+            ),
+            SchemaKind::Type(Type::Number(num)) => (
+                // Graph's converter writes Int32 both as `integer` and as `number` with an integer format.
+                match &num.format {
+                    VariantOrUnknownOrEmpty::Unknown(f) if f == "int32" || f == "int16" || f == "int8" || f == "uint8" => TypeRef::I32,
+                    VariantOrUnknownOrEmpty::Unknown(f) if f == "int64" => TypeRef::I64,
+                    VariantOrUnknownOrEmpty::Item(NumberFormat::Float) => TypeRef::F32,
+                    _ => TypeRef::F64,
+                },
+                false,
+            ),
+            SchemaKind::Type(Type::Array(arr)) => {
+                let Some(items) = &arr.items else { return (TypeRef::Array(Box::new(TypeRef::Json)), false) };
+                let items_node = node_boxed(items);
+                let (inner, union_null) = self.type_of(items_node, &pointer_push(pointer, "items"), &format!("{owner} item"), depth + 1);
+                let item_nullable = union_null || matches!(items_node, Node::Item(s) if s.schema_data.nullable);
+                let inner = if item_nullable { TypeRef::Nullable(Box::new(inner)) } else { inner };
+                (TypeRef::Array(Box::new(inner)), false)
+            }
+            SchemaKind::Type(Type::Object(obj)) => {
+                if !obj.properties.is_empty() {
+                    let name = self.inline_name(owner);
+                    let mut stack = Vec::new();
+                    let flat = self.flatten_schema(schema, pointer, &mut stack);
+                    let def = self.lower_struct(&name, owner, &flat);
+                    return (self.push_inline(name, owner, schema, TypeKind::Struct(def)), false);
+                }
+                match &obj.additional_properties {
+                    Some(AdditionalProperties::Schema(s)) if !is_bare_object(s) => {
+                        let (inner, _) = self.type_of(node(s), &pointer_push(pointer, "additionalProperties"), &format!("{owner} value"), depth + 1);
+                        (TypeRef::Map(Box::new(inner)), false)
+                    }
+                    _ => (TypeRef::Json, false),
+                }
+            }
+            SchemaKind::AnyOf { any_of: parts } | SchemaKind::OneOf { one_of: parts } => {
+                // The converter's nullable reference: one real schema beside a null-only one.
+                let real: Vec<&ReferenceOr<Schema>> = parts.iter().filter(|p| !is_null_schema(p)).collect();
+                if real.len() == 1 && parts.len() == 2 {
+                    let (ty, _) = self.type_of(node(real[0]), pointer, owner, depth + 1);
+                    return (ty, true);
+                }
+                self.diags.push(Diagnostic::warning(pointer, "`anyOf`/`oneOf` with several alternatives is not supported yet; typed as any JSON value")
+                    .help("the value is kept as serde_json::Value"));
+                (TypeRef::Json, false)
+            }
+            SchemaKind::AllOf { all_of } if all_of.len() == 1 => {
+                let part = node(&all_of[0]);
+                self.type_of(part, &pointer_push(&pointer_push(pointer, "allOf"), "0"), owner, depth + 1)
+            }
+            SchemaKind::AllOf { .. } => {
+                let name = self.inline_name(owner);
+                let mut stack = Vec::new();
+                let flat = self.flatten_schema(schema, pointer, &mut stack);
+                let def = self.lower_struct(&name, owner, &flat);
+                (self.push_inline(name, owner, schema, TypeKind::Struct(def)), false)
+            }
+            SchemaKind::Any(any) => {
+                let is_empty = any.typ.is_none() && any.properties.is_empty() && any.items.is_none() && any.one_of.is_empty()
+                    && any.any_of.is_empty() && any.all_of.is_empty() && any.not.is_none();
+                if !is_empty {
+                    self.diags.push(Diagnostic::warning(pointer, "schema shape not recognised; typed as any JSON value")
+                        .help("give the schema one `type` (string, integer, number, boolean, array, object)"));
+                }
+                (TypeRef::Json, false)
+            }
+            SchemaKind::Not { .. } => {
+                self.diags.push(Diagnostic::warning(pointer, "`not` is not supported; typed as any JSON value"));
+                (TypeRef::Json, false)
+            }
+        }
+    }
+
+    fn inline_name(&mut self, owner: &str) -> String {
+        let name = names::upper_camel(owner, "Type");
+        names::dedupe(name, &mut self.used_type_names, "")
+    }
+
+    fn push_inline(&mut self, name: String, owner: &str, schema: &Schema, kind: TypeKind) -> TypeRef {
+        let id = TypeId(self.types.len());
+        self.types.push(Some(TypeDef {
+            name,
+            schema_name: owner.to_string(),
+            doc: schema.schema_data.description.clone(),
+            deprecated: schema.schema_data.deprecated,
+            kind,
+        }));
+        TypeRef::Named(id)
+    }
+
+    /// The type a `$ref` names; an unresolvable one is an error and becomes any JSON value.
+    fn ref_type(&mut self, reference: &str, pointer: &str) -> TypeRef {
+        if let Some(target) = reference.strip_prefix(SCHEMA_PREFIX) {
+            if let Some(id) = self.ids.get(unescape(target).as_str()) {
+                return TypeRef::Named(*id);
+            }
+            self.diags.push(Diagnostic::error(pointer, format!("unresolved reference `{reference}`: no such schema"))
+                .help("add the schema under #/components/schemas or correct the name"));
+        } else if reference.starts_with('#') {
+            self.diags.push(Diagnostic::error(pointer, format!("`{reference}` does not point at a schema"))
+                .help("schema references must point into #/components/schemas"));
+        } else {
+            self.diags.push(Diagnostic::error(pointer, format!("reference to another document `{reference}` is not supported"))
+                .help("bundle the description into one file first (all `$ref`s local, starting with `#/`)"));
+        }
+        TypeRef::Json
+    }
+
+    fn lower_operations(&mut self) -> Vec<Operation> {
+        let doc = self.doc;
+        let mut raw = Vec::new();
+        for (path, item) in doc.paths.paths.iter() {
+            let path_pointer = pointer_push("/paths", path);
+            let item = match item {
+                ReferenceOr::Item(i) => i,
+                ReferenceOr::Reference { .. } => {
+                    self.diags.push(Diagnostic::warning(path_pointer, "path item `$ref` is not supported; the path was left out")
+                        .help("write the path item inline"));
+                    continue;
+                }
+            };
+            let methods = [
+                ("get", Method::Get, &item.get),
+                ("put", Method::Put, &item.put),
+                ("post", Method::Post, &item.post),
+                ("delete", Method::Delete, &item.delete),
+                ("patch", Method::Patch, &item.patch),
+            ];
+            for (verb, method, op) in methods {
+                if let Some(op) = op {
+                    let pointer = pointer_push(&path_pointer, verb);
+                    if let Some(lowered) = self.lower_operation(path, method, op, &item.parameters, &pointer) {
+                        raw.push(lowered);
+                    }
+                }
+            }
+            for (verb, op) in [("head", &item.head), ("options", &item.options), ("trace", &item.trace)] {
+                if op.is_some() {
+                    self.diags.push(Diagnostic::warning(pointer_push(&path_pointer, verb), format!("`{verb}` operations are not supported; left out")));
+                }
+            }
+        }
+        self.name_operations(&mut raw);
+        raw
+    }
+
+    /// Method names from operationIds: `deviceAppManagement.mobileApp_UpdateUserStatus` becomes
+    /// `update_user_status`; where two operations would share a name, both are qualified with the
+    /// segments before it until they differ.
+    fn name_operations(&mut self, ops: &mut [Operation]) {
+        let mut seen_ids: BTreeMap<String, usize> = BTreeMap::new();
+        let candidates: Vec<(String, Vec<String>)> = ops
+            .iter()
+            .enumerate()
+            .map(|(i, op)| {
+                let segments: Vec<&str> = op.operation_id.split(['.', '_']).filter(|s| !s.is_empty()).collect();
+                let mut c = Vec::new();
+                for take in 1..=segments.len().max(1) {
+                    let from = segments.len().saturating_sub(take);
+                    let joined = segments.get(from..).map(|s| s.join(" ")).unwrap_or_default();
+                    c.push(names::upper_camel(&joined, "Op"));
+                }
+                // The sort key keeps numbering stable across runs: operationId, then position.
+                (format!("{}\u{0}{i:08}", op.operation_id), c)
+            })
+            .collect();
+        for (i, op) in ops.iter().enumerate() {
+            if seen_ids.insert(op.operation_id.clone(), i).is_some() {
+                self.diags.push(Diagnostic::warning(
+                    format!("{}/operationId", op.path_template_pointer()),
+                    format!("operationId `{}` is used by more than one operation; the later one gets a numbered name", op.operation_id),
+                ).help("operationIds must be unique in a description"));
+            }
+        }
+        let type_names = names::assign_unique(&candidates, &BTreeSet::new());
+        for (op, type_name) in ops.iter_mut().zip(type_names) {
+            op.fn_name = names::snake(&type_name, "op");
+            op.type_name = type_name;
+        }
+    }
+
+    fn lower_operation(
+        &mut self,
+        path: &str,
+        method: Method,
+        op: &'a openapiv3::Operation,
+        shared_params: &'a [ReferenceOr<Parameter>],
+        pointer: &str,
+    ) -> Option<Operation> {
+        let operation_id = match &op.operation_id {
+            Some(id) => id.clone(),
+            None => {
+                let synthesized = format!("{} {}", method.as_str().to_lowercase(), path);
+                self.diags.push(Diagnostic::warning(pointer, "operation has no operationId; named from its method and path")
+                    .help("give every operation a unique operationId"));
+                synthesized
+            }
+        };
+        let owner = names::upper_camel(operation_id.rsplit(['_', '.']).next().unwrap_or(&operation_id), "Op");
+
+        // Operation-level parameters override path-level ones with the same name and location.
+        let mut params: Vec<Param> = Vec::new();
+        let mut used = BTreeSet::new();
+        let mut keyed: Vec<(String, &'a ReferenceOr<Parameter>, String)> = Vec::new();
+        for (i, p) in shared_params.iter().enumerate() {
+            keyed.push(("path-item".into(), p, pointer_push(&pointer_push(&parent_pointer(pointer), "parameters"), &i.to_string())));
+        }
+        for (i, p) in op.parameters.iter().enumerate() {
+            keyed.push(("op".into(), p, pointer_push(&pointer_push(pointer, "parameters"), &i.to_string())));
+        }
+        let mut resolved: Vec<(&'a Parameter, String)> = Vec::new();
+        for (_, p, p_pointer) in keyed {
+            let Some(param) = self.resolve_parameter(p, &p_pointer) else { continue };
+            let data = param.parameter_data_ref();
+            if let Some(pos) = resolved.iter().position(|(q, _)| {
+                q.parameter_data_ref().name == data.name && std::mem::discriminant(*q) == std::mem::discriminant(param)
+            }) {
+                resolved[pos] = (param, p_pointer);
+            } else {
+                resolved.push((param, p_pointer));
+            }
+        }
+        let mut ok = true;
+        for (param, p_pointer) in resolved {
+            let data = param.parameter_data_ref();
+            let location = match param {
+                Parameter::Path { .. } => ParamLocation::Path,
+                Parameter::Query { .. } => ParamLocation::Query,
+                Parameter::Header { .. } => ParamLocation::Header,
+                Parameter::Cookie { .. } => {
+                    self.diags.push(Diagnostic::warning(p_pointer, format!("cookie parameter `{}` is not supported; left out", data.name)));
+                    continue;
+                }
+            };
+            let ty = match &data.format {
+                ParameterSchemaOrContent::Schema(s) => {
+                    let param_owner = format!("{owner} {}", data.name);
+                    self.type_of(node(s), &pointer_push(&p_pointer, "schema"), &param_owner, 1).0
+                }
+                ParameterSchemaOrContent::Content(_) => {
+                    self.diags.push(Diagnostic::warning(&p_pointer, format!("parameter `{}` uses `content`; sent as a string", data.name)));
+                    TypeRef::String
+                }
+            };
+            if location == ParamLocation::Path && !matches!(ty, TypeRef::String | TypeRef::I32 | TypeRef::I64 | TypeRef::Bool) {
+                self.diags.push(Diagnostic::error(&p_pointer, format!("path parameter `{}` must be a string, integer or boolean", data.name))
+                    .help("path segments carry single values"));
+                ok = false;
+            }
+            params.push(Param {
+                rust_name: names::dedupe(names::snake(&data.name, "param"), &mut used, "_"),
+                wire_name: data.name.clone(),
+                location,
+                required: data.required || location == ParamLocation::Path,
+                ty,
+                doc: data.description.clone(),
+            });
+        }
+
+        // Body and responses are lowered even when the path is wrong, so one run reports all.
+        let segments = self.lower_path(path, &params, pointer);
+        let body = self.lower_request_body(op, method, pointer, &owner);
+        let (success, error) = self.lower_responses(op, pointer, &owner);
+        let segments = segments.filter(|_| ok)?;
+        let doc = match (&op.summary, &op.description) {
+            (Some(s), Some(d)) if s != d => Some(format!("{s}\n\n{d}")),
+            (Some(s), _) => Some(s.clone()),
+            (None, Some(d)) => Some(d.clone()),
+            (None, None) => None,
+        };
+        Some(Operation {
+            operation_id,
+            fn_name: String::new(),
+            type_name: String::new(),
+            method,
+            path_template: path.to_string(),
+            path: segments,
+            params,
+            body,
+            success,
+            error,
+            doc,
+            deprecated: op.deprecated,
+        })
+    }
+
+    fn resolve_parameter(&mut self, p: &'a ReferenceOr<Parameter>, pointer: &str) -> Option<&'a Parameter> {
+        match p {
+            ReferenceOr::Item(param) => Some(param),
+            ReferenceOr::Reference { reference } => {
+                let found = reference
+                    .strip_prefix("#/components/parameters/")
+                    .and_then(|name| self.doc.components.as_ref()?.parameters.get(unescape(name).as_str()));
+                match found {
+                    Some(ReferenceOr::Item(param)) => Some(param),
+                    _ => {
+                        self.diags.push(Diagnostic::error(pointer_push(pointer, "$ref"), format!("unresolved parameter reference `{reference}`"))
+                            .help("define it under #/components/parameters"));
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    /// Splits the path template into literals and parameters, checking that the two agree.
+    fn lower_path(&mut self, path: &str, params: &[Param], pointer: &str) -> Option<Vec<PathSegment>> {
+        let mut segments = Vec::new();
+        let mut rest = path;
+        let mut used_params = BTreeSet::new();
+        let mut ok = true;
+        while let Some(open) = rest.find('{') {
+            let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+                self.diags.push(Diagnostic::error(parent_pointer(pointer), format!("unclosed `{{` in path `{path}`")));
+                return None;
+            };
+            if open > 0 {
+                segments.push(PathSegment::Literal(rest[..open].to_string()));
+            }
+            let name = &rest[open + 1..close];
+            match params.iter().position(|p| p.location == ParamLocation::Path && p.wire_name == name) {
+                Some(i) => {
+                    used_params.insert(i);
+                    segments.push(PathSegment::Param(i));
+                }
+                None => {
+                    self.diags.push(Diagnostic::error(pointer, format!("path template variable `{{{name}}}` has no path parameter"))
+                        .help(format!("declare a parameter with `name: {name}` and `in: path`")));
+                    ok = false;
+                }
+            }
+            rest = &rest[close + 1..];
+        }
+        if !rest.is_empty() {
+            segments.push(PathSegment::Literal(rest.to_string()));
+        }
+        for (i, p) in params.iter().enumerate() {
+            if p.location == ParamLocation::Path && !used_params.contains(&i) {
+                self.diags.push(Diagnostic::error(pointer, format!("path parameter `{}` does not appear in the path template `{path}`", p.wire_name))
+                    .help("add `{name}` to the path or remove the parameter"));
+                ok = false;
+            }
+        }
+        ok.then_some(segments)
+    }
+
+    fn lower_request_body(&mut self, op: &'a openapiv3::Operation, method: Method, pointer: &str, owner: &str) -> Option<RequestBody> {
+        let body_pointer = pointer_push(pointer, "requestBody");
+        let body = match op.request_body.as_ref()? {
+            ReferenceOr::Item(b) => b,
+            ReferenceOr::Reference { reference } => {
+                let found = reference
+                    .strip_prefix("#/components/requestBodies/")
+                    .and_then(|name| self.doc.components.as_ref()?.request_bodies.get(unescape(name).as_str()));
+                match found {
+                    Some(ReferenceOr::Item(b)) => b,
+                    _ => {
+                        self.diags.push(Diagnostic::error(pointer_push(&body_pointer, "$ref"), format!("unresolved request body reference `{reference}`")));
+                        return None;
+                    }
+                }
+            }
+        };
+        let json: Vec<(&String, &openapiv3::MediaType)> = body.content.iter().filter(|(m, _)| is_json(m)).collect();
+        if body.content.len() > 1 {
+            let others: Vec<&str> = body.content.keys().filter(|m| !is_json(m)).map(|m| m.as_str()).collect();
+            if !others.is_empty() {
+                self.diags.push(Diagnostic::warning(pointer_push(&body_pointer, "content"), format!("only JSON request bodies are supported; {} left out", others.join(", "))));
+            }
+        }
+        let Some((media, media_type)) = json.first() else {
+            if body.required {
+                self.diags.push(Diagnostic::error(pointer_push(&body_pointer, "content"), "required request body has no JSON media type")
+                    .help("describe the body as `application/json` with a schema"));
+            }
+            return None;
+        };
+        let Some(schema) = &media_type.schema else {
+            if body.required {
+                self.diags.push(Diagnostic::error(pointer_push(&pointer_push(&body_pointer, "content"), media), "required request body has no schema")
+                    .help("add a `schema` to the media type"));
+            }
+            return None;
+        };
+        let schema_pointer = pointer_push(&pointer_push(&pointer_push(&body_pointer, "content"), media), "schema");
+        let (ty, _) = self.type_of(node(schema), &schema_pointer, &format!("{owner} body"), 1);
+        let ty = match (&ty, method) {
+            (TypeRef::Named(id), Method::Patch) if matches!(self.kind_of(*id), Some(TypeKind::Struct(_))) => BodyType::Patch(self.patch_for(*id)),
+            _ => BodyType::Model(ty),
+        };
+        Some(RequestBody { ty, required: body.required, doc: body.description.clone() })
+    }
+
+    fn kind_of(&self, id: TypeId) -> Option<&TypeKind> {
+        self.types.get(id.0)?.as_ref().map(|t| &t.kind)
+    }
+
+    /// The PATCH body for a struct: every field a client may change, each optional. The key `id`
+    /// (it is in the URL), read-only and navigation properties are left out.
+    fn patch_for(&mut self, id: TypeId) -> usize {
+        if let Some(i) = self.patch_of.get(&id) {
+            return *i;
+        }
+        let Some(Some(def)) = self.types.get(id.0) else { return 0 };
+        let TypeKind::Struct(s) = &def.kind else { return 0 };
+        let fields = s
+            .fields
+            .iter()
+            .filter(|f| !(f.read_only || f.navigation || (s.is_entity && f.json_name == "id")))
+            .map(|f| PatchField {
+                rust_name: f.rust_name.clone(),
+                json_name: f.json_name.clone(),
+                doc: f.doc.clone(),
+                ty: f.ty.clone(),
+                nullable: f.nullable,
+                boxed: false,
+            })
+            .collect();
+        let name = names::dedupe(format!("{}Patch", def.name), &mut self.used_type_names, "");
+        let patch = PatchDef { name, of: id, odata_type: s.odata_type.clone(), fields };
+        self.patches.push(patch);
+        let index = self.patches.len() - 1;
+        self.patch_of.insert(id, index);
+        index
+    }
+
+    fn lower_responses(&mut self, op: &'a openapiv3::Operation, pointer: &str, owner: &str) -> (SuccessResponse, Option<TypeRef>) {
+        let responses_pointer = pointer_push(pointer, "responses");
+        let mut success = None;
+        let mut error = None;
+        let mut entries: Vec<(String, bool, &'a ReferenceOr<openapiv3::Response>)> = Vec::new();
+        for (code, r) in &op.responses.responses {
+            let (key, is_success) = match code {
+                StatusCode::Code(c) => (c.to_string(), (200..300).contains(c)),
+                StatusCode::Range(r) => (format!("{r}XX"), *r == 2),
+            };
+            entries.push((key, is_success, r));
+        }
+        if let Some(d) = &op.responses.default {
+            entries.push(("default".to_string(), false, d));
+        }
+        for (key, is_success, r) in entries {
+            let r_pointer = pointer_push(&responses_pointer, &key);
+            let Some(response) = self.resolve_response(r, &r_pointer) else { continue };
+            let Some((media, mt)) = response.content.iter().find(|(m, _)| is_json(m)) else { continue };
+            let Some(schema) = &mt.schema else { continue };
+            let slot = if is_success { &mut success } else { &mut error };
+            if slot.is_some() {
+                continue;
+            }
+            let schema_pointer = pointer_push(&pointer_push(&pointer_push(&r_pointer, "content"), media), "schema");
+            let suffix = if is_success { "response" } else { "error" };
+            let (ty, _) = self.type_of(node(schema), &schema_pointer, &format!("{owner} {suffix}"), 1);
+            let slot = if is_success { &mut success } else { &mut error };
+            *slot = Some(ty);
+        }
+        (SuccessResponse { body: success }, error)
+    }
+
+    fn resolve_response(&mut self, r: &'a ReferenceOr<openapiv3::Response>, pointer: &str) -> Option<&'a openapiv3::Response> {
+        match r {
+            ReferenceOr::Item(resp) => Some(resp),
+            ReferenceOr::Reference { reference } => {
+                let found = reference
+                    .strip_prefix("#/components/responses/")
+                    .and_then(|name| self.doc.components.as_ref()?.responses.get(unescape(name).as_str()));
+                match found {
+                    Some(ReferenceOr::Item(resp)) => Some(resp),
+                    _ => {
+                        self.diags.push(Diagnostic::error(pointer_push(pointer, "$ref"), format!("unresolved response reference `{reference}`"))
+                            .help("define it under #/components/responses"));
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    /// Boxes the fields whose type directly contains (not through a Vec or map) the struct
+    /// holding them, since such a cycle would give the struct an infinite size.
+    fn mark_boxes(&mut self) {
+        let n = self.types.len();
+        let mut edges: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (i, t) in self.types.iter().enumerate() {
+            if let Some(TypeDef { kind, .. }) = t {
+                match kind {
+                    TypeKind::Struct(s) => {
+                        for f in &s.fields {
+                            if let Some(TypeId(j)) = direct_target(&f.ty) {
+                                edges[i].push(j);
+                            }
+                        }
+                    }
+                    TypeKind::Alias(ty) => {
+                        if let Some(TypeId(j)) = direct_target(ty) {
+                            edges[i].push(j);
+                        }
+                    }
+                    TypeKind::Enum(_) => {}
+                }
+            }
+        }
+        let reaches = |from: usize, to: usize| -> bool {
+            let mut seen = vec![false; n];
+            let mut stack = vec![from];
+            while let Some(x) = stack.pop() {
+                if x == to {
+                    return true;
+                }
+                if std::mem::replace(&mut seen[x], true) {
+                    continue;
+                }
+                stack.extend(edges[x].iter().copied());
+            }
+            false
+        };
+        let mut to_box: Vec<(usize, usize)> = Vec::new();
+        for (i, t) in self.types.iter().enumerate() {
+            if let Some(TypeDef { kind: TypeKind::Struct(s), .. }) = t {
+                for (k, f) in s.fields.iter().enumerate() {
+                    if let Some(TypeId(j)) = direct_target(&f.ty) {
+                        if reaches(j, i) {
+                            to_box.push((i, k));
+                        }
+                    }
+                }
+            }
+        }
+        for (i, k) in to_box {
+            if let Some(Some(TypeDef { kind: TypeKind::Struct(s), .. })) = self.types.get_mut(i) {
+                if let Some(f) = s.fields.get_mut(k) {
+                    f.boxed = true;
+                }
+            }
+        }
+        for p in &mut self.patches {
+            if let Some(Some(TypeDef { kind: TypeKind::Struct(s), .. })) = self.types.get(p.of.0) {
+                for pf in &mut p.fields {
+                    pf.boxed = s.fields.iter().any(|f| f.json_name == pf.json_name && f.boxed);
+                }
+            }
+        }
+    }
+}
+
+impl Operation {
+    fn path_template_pointer(&self) -> String {
+        pointer_push(&pointer_push("/paths", &self.path_template), &self.method.as_str().to_lowercase())
+    }
+}
+
+fn direct_target(ty: &TypeRef) -> Option<TypeId> {
+    match ty {
+        TypeRef::Named(id) => Some(*id),
+        TypeRef::Nullable(inner) => direct_target(inner),
+        _ => None,
+    }
+}
+
+fn merge_flat<'a>(into: &mut Flat<'a>, from: Flat<'a>) {
+    for prop in from.props {
+        // A derived type may redeclare a base property; the derived declaration wins, in place.
+        if let Some(existing) = into.props.iter_mut().find(|p| p.name == prop.name) {
+            *existing = prop;
+        } else {
+            into.props.push(prop);
+        }
+    }
+    into.extra |= from.extra;
+}
+
+fn is_json(media: &str) -> bool {
+    let m = media.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    m == "application/json" || m.ends_with("+json")
+}
+
+fn is_bare_object(s: &ReferenceOr<Schema>) -> bool {
+    matches!(s, ReferenceOr::Item(Schema { schema_kind: SchemaKind::Type(Type::Object(o)), .. }) if o.properties.is_empty() && o.additional_properties.is_none())
+}
+
+/// `{type: object, nullable: true}` or `{enum: [null]}` or `{nullable: true}`: a schema that only admits null.
+fn is_null_schema(s: &ReferenceOr<Schema>) -> bool {
+    let ReferenceOr::Item(schema) = s else { return false };
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Object(o)) => schema.schema_data.nullable && o.properties.is_empty(),
+        SchemaKind::Any(a) => {
+            (a.enumeration.len() == 1 && a.enumeration[0].is_null())
+                || (schema.schema_data.nullable && a.typ.is_none() && a.properties.is_empty())
+        }
+        SchemaKind::Type(Type::String(st)) => st.enumeration.len() == 1 && st.enumeration[0].is_none(),
+        _ => false,
+    }
+}
+
+fn unescape(token: &str) -> String {
+    token.replace("~1", "/").replace("~0", "~")
+}
+
+fn parent_pointer(pointer: &str) -> String {
+    pointer.rsplit_once('/').map(|(p, _)| p.to_string()).unwrap_or_default()
+}
+

@@ -1,0 +1,174 @@
+//! Rust names from OpenAPI names: case conversion, keyword escaping, deterministic de-duplication.
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Words that cannot be plain identifiers in Rust 2021 (strict and reserved keywords).
+const KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do",
+    "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let",
+    "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return",
+    "self", "Self", "static", "struct", "super", "trait", "true", "try", "type", "typeof", "union",
+    "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+];
+
+/// Keywords that `r#` cannot escape.
+const NOT_RAW: &[&str] = &["crate", "self", "Self", "super"];
+
+/// Type names the generated modules use themselves; a schema may not shadow them.
+const RESERVED_TYPES: &[&str] = &[
+    "Box", "Default", "Deserialize", "Err", "None", "Ok", "Option", "Result", "Serialize", "Some",
+    "String", "Vec", "Patch",
+];
+
+/// Keeps ASCII letters and digits, turning everything else into word breaks, so that any
+/// input (empty, punctuation, non-ASCII) ends up as a candidate identifier or as "".
+fn ascii_words(raw: &str) -> String {
+    raw.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+        .collect()
+}
+
+/// An UpperCamelCase identifier for a type or variant; `prefix` guards a leading digit or empty name.
+pub fn upper_camel(raw: &str, prefix: &str) -> String {
+    let name = ascii_words(raw).to_upper_camel_case();
+    if name.is_empty() {
+        return prefix.to_string();
+    }
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        return format!("{prefix}{name}");
+    }
+    name
+}
+
+/// The snake_case identifier text for a field, parameter or function (without `r#`).
+pub fn snake(raw: &str, prefix: &str) -> String {
+    let name = ascii_words(raw).to_snake_case();
+    if name.is_empty() {
+        return prefix.to_string();
+    }
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        return format!("{prefix}_{name}");
+    }
+    if NOT_RAW.contains(&name.as_str()) {
+        return format!("{name}_");
+    }
+    name
+}
+
+/// True when `name` must be written `r#name`.
+pub fn needs_raw(name: &str) -> bool {
+    KEYWORDS.contains(&name) && !NOT_RAW.contains(&name)
+}
+
+/// The last dotted segment of a schema key, as a type name: `microsoft.graph.userAppInstallStatus`
+/// becomes `UserAppInstallStatus`.
+pub fn type_name_candidates(schema_key: &str) -> Vec<String> {
+    // Candidates from the shortest (last segment) to the longest (every segment), so collisions
+    // are resolved by qualifying with as much of the namespace as it takes.
+    let segments: Vec<&str> = schema_key.split('.').collect();
+    let mut out = Vec::new();
+    for take in 1..=segments.len() {
+        let joined = segments[segments.len() - take..].join(" ");
+        out.push(upper_camel(&joined, "Type"));
+    }
+    out
+}
+
+/// Assigns each key a unique name, deterministically: every key starts with its first candidate;
+/// keys that share a name move on to their next candidate together; a name still shared after the
+/// candidates run out gets a numeric suffix, in the keys' sorted order. `taken` names are never used.
+pub fn assign_unique(keys: &[(String, Vec<String>)], taken: &BTreeSet<String>) -> Vec<String> {
+    let mut level = vec![0usize; keys.len()];
+    let pick = |i: usize, level: &[usize]| -> String {
+        let c = &keys[i].1;
+        c[level[i].min(c.len().saturating_sub(1))].clone()
+    };
+    // Each round, only groups that collide advance; a bounded number of rounds (the longest
+    // candidate list) keeps this linear in practice and guarantees termination.
+    let rounds = keys.iter().map(|k| k.1.len()).max().unwrap_or(0);
+    for _ in 0..rounds {
+        let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for i in 0..keys.len() {
+            groups.entry(pick(i, &level)).or_default().push(i);
+        }
+        let mut moved = false;
+        for (name, members) in groups {
+            let clash = members.len() > 1 || taken.contains(&name);
+            if !clash {
+                continue;
+            }
+            for i in members {
+                if level[i] + 1 < keys[i].1.len() {
+                    level[i] += 1;
+                    moved = true;
+                }
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+    let mut used: BTreeSet<String> = taken.clone();
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_by(|a, b| keys[*a].0.cmp(&keys[*b].0));
+    let mut out = vec![String::new(); keys.len()];
+    for i in order {
+        out[i] = dedupe(pick(i, &level), &mut used, "");
+    }
+    out
+}
+
+/// Makes `name` unique within `used` by appending `_2`, `_3`, …, and records it.
+pub fn dedupe(name: String, used: &mut BTreeSet<String>, sep: &str) -> String {
+    if used.insert(name.clone()) {
+        return name;
+    }
+    let mut n = 2;
+    loop {
+        let candidate = format!("{name}{sep}{n}");
+        if used.insert(candidate.clone()) {
+            return candidate;
+        }
+        n += 1;
+    }
+}
+
+pub fn reserved_types() -> BTreeSet<String> {
+    RESERVED_TYPES.iter().map(|s| s.to_string()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn graph_names() {
+        assert_eq!(type_name_candidates("microsoft.graph.userAppInstallStatus")[0], "UserAppInstallStatus");
+        assert_eq!(type_name_candidates("microsoft.graph.ODataErrors.ODataError")[0], "ODataError");
+        assert_eq!(snake("@odata.nextLink", "field"), "odata_next_link");
+        assert_eq!(snake("mobileApp-id", "param"), "mobile_app_id");
+        assert_eq!(snake("type", "field"), "type");
+        assert!(needs_raw("type"));
+        assert_eq!(snake("self", "field"), "self_");
+        assert_eq!(snake("1st", "field"), "field_1st");
+        assert_eq!(snake("", "field"), "field");
+        assert_eq!(snake("ü", "field"), "field");
+        assert_eq!(upper_camel("3des", "V"), "V3des");
+    }
+
+    #[test]
+    fn collisions_qualify_then_number() {
+        let keys = vec![
+            ("a.entity".to_string(), type_name_candidates("a.entity")),
+            ("b.entity".to_string(), type_name_candidates("b.entity")),
+            ("x.y".to_string(), vec!["Y".to_string()]),
+            ("z.y".to_string(), vec!["Y".to_string()]),
+        ];
+        let names = assign_unique(&keys, &BTreeSet::new());
+        assert_eq!(names, vec!["AEntity", "BEntity", "Y", "Y2"]);
+        let taken: BTreeSet<String> = ["Option".to_string()].into();
+        let keys = vec![("ns.option".to_string(), type_name_candidates("ns.option"))];
+        assert_eq!(assign_unique(&keys, &taken), vec!["NsOption"]);
+    }
+}

@@ -1,0 +1,396 @@
+//! Shared request and response plumbing for every operation: path encoding, the PATCH field type,
+//! request building and response parsing. No I/O happens here.
+
+use serde::de::DeserializeOwned;
+use std::fmt;
+
+/// One field of a PATCH body: leave it alone, clear it (send `null`), or set it.
+///
+/// Only nullable properties use this type; a property that cannot be null is an `Option<T>` in
+/// the PATCH body, so clearing it cannot even be written.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Patch<T> {
+    /// Not sent: the server keeps the current value.
+    #[default]
+    Unchanged,
+    /// Sent as `null`: the server clears the value.
+    Clear,
+    /// Sent as the value.
+    Set(T),
+}
+
+impl<T> Patch<T> {
+    /// True for [`Patch::Unchanged`], which is left out of the serialized body.
+    pub fn is_unchanged(&self) -> bool {
+        matches!(self, Patch::Unchanged)
+    }
+}
+
+impl<T> From<T> for Patch<T> {
+    fn from(value: T) -> Self {
+        Patch::Set(value)
+    }
+}
+
+impl<T: serde::Serialize> serde::Serialize for Patch<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Patch::Set(value) => value.serialize(serializer),
+            Patch::Unchanged | Patch::Clear => serializer.serialize_none(),
+        }
+    }
+}
+
+/// An OAuth 2.0 access token, sent as `Authorization: Bearer …`. It never appears in `Debug`
+/// output or in errors.
+#[derive(Clone)]
+pub struct BearerToken(String);
+
+impl BearerToken {
+    pub fn new(token: impl Into<String>) -> Self {
+        BearerToken(token.into())
+    }
+
+    fn header_value(&self) -> Result<http::HeaderValue, RequestError> {
+        let mut value = http::HeaderValue::try_from(format!("Bearer {}", self.0))
+            .map_err(|_| RequestError::InvalidToken)?;
+        value.set_sensitive(true);
+        Ok(value)
+    }
+}
+
+impl fmt::Debug for BearerToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("BearerToken(<redacted>)")
+    }
+}
+
+/// The service root every path is appended to, such as `https://graph.microsoft.com/beta`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseUrl(String);
+
+impl BaseUrl {
+    /// Checks that `url` is an absolute http(s) URL without query or fragment.
+    pub fn parse(url: &str) -> Result<Self, RequestError> {
+        let trimmed = url.trim_end_matches('/');
+        let uri: http::Uri = trimmed.parse().map_err(|_| RequestError::InvalidBaseUrl(url.to_string()))?;
+        let scheme_ok = matches!(uri.scheme_str(), Some("http") | Some("https"));
+        if !scheme_ok || uri.authority().is_none() || uri.query().is_some() || trimmed.contains('#') {
+            return Err(RequestError::InvalidBaseUrl(url.to_string()));
+        }
+        Ok(BaseUrl(trimmed.to_string()))
+    }
+
+    /// For URLs the generator already checked, such as the description's server URL.
+    pub(crate) fn trusted(url: &str) -> Self {
+        BaseUrl(url.trim_end_matches('/').to_string())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Why a request could not be built. Nothing was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestError {
+    /// A path parameter was empty, `.` or `..`: it would address another resource.
+    InvalidPathParameter { name: &'static str, value: String },
+    /// The base URL is not an absolute http(s) URL.
+    InvalidBaseUrl(String),
+    /// The token contains characters that cannot go in an HTTP header (the token is not shown).
+    InvalidToken,
+    /// A header parameter's value contains characters that cannot go in an HTTP header.
+    InvalidHeader { name: &'static str },
+    /// The body could not be serialized.
+    Body(String),
+    /// The assembled request was rejected by the `http` crate.
+    Build(String),
+}
+
+impl fmt::Display for RequestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RequestError::InvalidPathParameter { name, value } => {
+                write!(f, "path parameter `{name}` may not be {value:?}: it would address another resource")
+            }
+            RequestError::InvalidBaseUrl(url) => write!(f, "base URL {url:?} is not an absolute http(s) URL"),
+            RequestError::InvalidToken => f.write_str("the bearer token contains characters not allowed in a header"),
+            RequestError::InvalidHeader { name } => write!(f, "header `{name}` contains characters not allowed in a header"),
+            RequestError::Body(e) => write!(f, "could not serialize the request body: {e}"),
+            RequestError::Build(e) => write!(f, "could not build the request: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for RequestError {}
+
+/// Percent-encodes `value` as exactly one path segment: every byte outside RFC 3986's unreserved
+/// set (`A-Z a-z 0-9 - . _ ~`) is encoded, `%` and `/` included. Empty, `.` and `..` are refused,
+/// since they would change which resource the path names.
+pub fn encode_path_segment(name: &'static str, value: &str) -> Result<String, RequestError> {
+    if value.is_empty() || value == "." || value == ".." {
+        return Err(RequestError::InvalidPathParameter { name, value: value.to_string() });
+    }
+    Ok(percent_encode(value, b""))
+}
+
+/// Percent-encodes a query key or value; `keep` lists extra bytes left as they are.
+pub fn encode_query_component(value: &str, keep: &[u8]) -> String {
+    percent_encode(value, keep)
+}
+
+fn percent_encode(value: &str, keep: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(value.len());
+    for &b in value.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') || keep.contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0x0f)]));
+        }
+    }
+    out
+}
+
+/// A value that can be written into a path segment, query string or header.
+pub trait ParamValue {
+    fn to_param(&self) -> String;
+}
+
+impl ParamValue for str {
+    fn to_param(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl ParamValue for String {
+    fn to_param(&self) -> String {
+        self.clone()
+    }
+}
+
+impl ParamValue for bool {
+    fn to_param(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl ParamValue for i32 {
+    fn to_param(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl ParamValue for i64 {
+    fn to_param(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl ParamValue for f32 {
+    fn to_param(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl ParamValue for f64 {
+    fn to_param(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// Arrays go comma-separated (OpenAPI `style: form, explode: false`, as Graph's OData options are).
+impl<T: ParamValue> ParamValue for Vec<T> {
+    fn to_param(&self) -> String {
+        self.iter().map(ParamValue::to_param).collect::<Vec<_>>().join(",")
+    }
+}
+
+impl<T: ParamValue + ?Sized> ParamValue for &T {
+    fn to_param(&self) -> String {
+        (**self).to_param()
+    }
+}
+
+/// One API operation: how to build its request and read its response. Implemented by every
+/// request type in [`crate::operations`].
+pub trait Operation {
+    /// What a successful response yields.
+    type Output;
+    /// The error body the service sends with a non-2xx status.
+    type Error: DeserializeOwned;
+    const METHOD: http::Method;
+
+    /// The percent-encoded path below the base URL, starting with `/`.
+    fn path(&self) -> Result<String, RequestError>;
+
+    /// Query parameters, not yet encoded.
+    fn query(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+
+    /// Header parameters, not yet validated.
+    fn headers(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+
+    /// The JSON body, if the operation sends one.
+    fn body(&self) -> Result<Option<Vec<u8>>, RequestError> {
+        Ok(None)
+    }
+
+    /// Reads a 2xx response body.
+    fn parse_success(status: http::StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError>;
+}
+
+/// Builds the complete HTTP request for `op`, without sending it.
+pub fn build_request<O: Operation>(
+    op: &O,
+    base_url: &BaseUrl,
+    token: &BearerToken,
+) -> Result<http::Request<Vec<u8>>, RequestError> {
+    let mut url = format!("{}{}", base_url.as_str(), op.path()?);
+    let query = op.query();
+    for (i, (key, value)) in query.iter().enumerate() {
+        url.push(if i == 0 { '?' } else { '&' });
+        // `$` stays literal in keys: OData's system query options are spelled `$select`, `$top`, ….
+        url.push_str(&encode_query_component(key, b"$"));
+        url.push('=');
+        url.push_str(&encode_query_component(value, b","));
+    }
+    let body = op.body()?;
+    let mut builder = http::Request::builder()
+        .method(O::METHOD)
+        .uri(url)
+        .header(http::header::AUTHORIZATION, token.header_value()?)
+        .header(http::header::ACCEPT, "application/json");
+    if body.is_some() {
+        builder = builder.header(http::header::CONTENT_TYPE, "application/json");
+    }
+    for (name, value) in op.headers() {
+        let value = http::HeaderValue::try_from(value).map_err(|_| RequestError::InvalidHeader { name })?;
+        builder = builder.header(name, value);
+    }
+    builder.body(body.unwrap_or_default()).map_err(|e| RequestError::Build(e.to_string()))
+}
+
+/// Reads the response to `O`: 2xx through [`Operation::parse_success`], anything else as an
+/// [`ApiError`] carrying the service's error body.
+pub fn parse_response<O: Operation>(response: http::Response<Vec<u8>>) -> Result<O::Output, Error<O::Error>> {
+    let status = response.status();
+    if status.is_success() {
+        return O::parse_success(status, response.body()).map_err(Error::Decode);
+    }
+    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let body = response.body();
+    let parsed = if body.iter().all(u8::is_ascii_whitespace) {
+        ErrorBody::Empty
+    } else {
+        match serde_json::from_slice::<O::Error>(body) {
+            Ok(e) => ErrorBody::Parsed(e),
+            Err(_) => ErrorBody::Raw(String::from_utf8_lossy(body).into_owned()),
+        }
+    };
+    Err(Error::Api(ApiError {
+        status,
+        request_id: header("request-id"),
+        client_request_id: header("client-request-id"),
+        body: parsed,
+    }))
+}
+
+/// Decodes a JSON body; an empty body (or 204) is `None`.
+pub fn decode_optional<T: DeserializeOwned>(status: http::StatusCode, body: &[u8]) -> Result<Option<T>, DecodeError> {
+    if status == http::StatusCode::NO_CONTENT || body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| DecodeError { status, path: e.path().to_string(), message: e.inner().to_string() })?;
+    // Trailing bytes after the JSON value mean the body is not what was described either.
+    de.end().map_err(|e| DecodeError { status, path: ".".to_string(), message: e.to_string() })?;
+    Ok(Some(value))
+}
+
+/// For operations whose success carries no body: whatever was sent is ignored.
+pub fn decode_nothing(_status: http::StatusCode, _body: &[u8]) -> Result<(), DecodeError> {
+    Ok(())
+}
+
+/// A 2xx response whose body did not match the description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError {
+    pub status: http::StatusCode,
+    /// Where in the JSON it failed, such as `value[3].installedDeviceCount` (`.` for the root).
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "response body ({}) did not match the description at `{}`: {}", self.status, self.path, self.message)
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// A non-2xx response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError<E> {
+    pub status: http::StatusCode,
+    /// The `request-id` response header, which Microsoft support asks for.
+    pub request_id: Option<String>,
+    /// The `client-request-id` response header.
+    pub client_request_id: Option<String>,
+    pub body: ErrorBody<E>,
+}
+
+/// The body of a non-2xx response.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ErrorBody<E> {
+    /// It parsed as the described error type.
+    Parsed(E),
+    /// It did not; here it is as text.
+    Raw(String),
+    /// There was none.
+    Empty,
+}
+
+/// Everything an operation can fail with.
+#[derive(Debug)]
+pub enum Error<E> {
+    /// The request could not be built; nothing was sent.
+    Request(RequestError),
+    /// Connecting, sending or receiving failed.
+    Transport(Box<dyn std::error::Error + Send + Sync>),
+    /// The service answered with a non-2xx status.
+    Api(ApiError<E>),
+    /// The service answered 2xx with a body that did not match the description.
+    Decode(DecodeError),
+}
+
+impl<E: fmt::Debug> fmt::Display for Error<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Request(e) => write!(f, "{e}"),
+            Error::Transport(e) => write!(f, "transport error: {e}"),
+            Error::Api(e) => {
+                write!(f, "the service answered {}", e.status)?;
+                if let Some(id) = &e.request_id {
+                    write!(f, " (request-id {id})")?;
+                }
+                match &e.body {
+                    ErrorBody::Parsed(body) => write!(f, ": {body:?}"),
+                    ErrorBody::Raw(text) => write!(f, ": {text}"),
+                    ErrorBody::Empty => Ok(()),
+                }
+            }
+            Error::Decode(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl<E: fmt::Debug> std::error::Error for Error<E> {}

@@ -1,0 +1,110 @@
+//! `cargo xtask`: the project's developer commands (see README.md).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+use xtask::{apply, compare, generate_from, workspace_root, workspace_settings, Change, OUT, SPEC};
+
+const USAGE: &str = "usage:
+  cargo xtask codegen                         regenerate generated/ from spec/openapi.yaml
+  cargo xtask codegen --check                 change nothing; fail if generated/ is stale
+  cargo xtask codegen --spec FILE --out DIR   generate a complete crate from any spec
+      [--name CRATE]                          package name (default: the folder's name)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("codegen") => codegen(&args[1..]),
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn codegen(args: &[String]) -> ExitCode {
+    let mut check = false;
+    let mut spec: Option<PathBuf> = None;
+    let mut out: Option<PathBuf> = None;
+    let mut name: Option<String> = None;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--check" => check = true,
+            "--spec" => spec = it.next().map(PathBuf::from),
+            "--out" => out = it.next().map(PathBuf::from),
+            "--name" => name = it.next().cloned(),
+            other => {
+                eprintln!("error: unknown argument `{other}`\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let root = workspace_root();
+    let mut settings = workspace_settings();
+    let (spec_path, out_dir) = match (spec, out) {
+        (None, None) => (root.join(SPEC), root.join(OUT)),
+        (Some(spec), Some(out)) => {
+            settings.spec_path = spec.display().to_string();
+            settings.command = format!("cargo xtask codegen --spec {} --out {}", spec.display(), out.display());
+            settings.standalone = true;
+            settings.crate_name = name.unwrap_or_else(|| {
+                let folder = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let cleaned: String = folder.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+                if cleaned.is_empty() || cleaned.starts_with(|c: char| c.is_ascii_digit()) { format!("api-{cleaned}") } else { cleaned }
+            });
+            (spec, out)
+        }
+        _ => {
+            eprintln!("error: --spec and --out go together\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+
+    let started = Instant::now();
+    let generated = match generate_from(&spec_path, &settings) {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for w in &generated.warnings {
+        eprintln!("{w}");
+    }
+    let changes = compare(&out_dir, &generated.files);
+    if check {
+        for change in &changes {
+            match change {
+                Change::Stale { path, diff } => eprintln!("stale: {}/{path}\n{diff}", out_dir.display()),
+                Change::Missing { path } => eprintln!("missing: {}/{path}", out_dir.display()),
+                Change::Extra { path } => eprintln!("extra: {}/{path} (generated, but no longer produced)", out_dir.display()),
+            }
+        }
+        if changes.is_empty() {
+            println!(
+                "codegen --check: {} is up to date ({} types, {} operations, {} files, {:.2?})",
+                out_dir.display(), generated.types, generated.operations, generated.files.len(), started.elapsed()
+            );
+            return ExitCode::SUCCESS;
+        }
+        eprintln!("error: {} file(s) differ from what `cargo xtask codegen` generates; run it and commit the result", changes.len());
+        return ExitCode::FAILURE;
+    }
+    match apply(&out_dir, &generated.files, &changes) {
+        Ok((written, removed)) => {
+            println!(
+                "codegen: {} types, {} operations, {written} files written, {removed} removed, {} unchanged, {:.2?}",
+                generated.types,
+                generated.operations,
+                generated.files.len() - written,
+                started.elapsed()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
