@@ -35,7 +35,8 @@ pub fn upper_camel(raw: &str, prefix: &str) -> String {
     if name.is_empty() {
         return prefix.to_string();
     }
-    if name.starts_with(|c: char| c.is_ascii_digit()) {
+    // `Self` is the one UpperCamelCase keyword, and `r#Self` is not allowed either.
+    if name.starts_with(|c: char| c.is_ascii_digit()) || name == "Self" {
         return format!("{prefix}{name}");
     }
     name
