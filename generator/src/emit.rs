@@ -57,6 +57,8 @@ serde = {{ version = "1", features = ["derive"] }}
 serde_json = "1"
 serde_path_to_error = "0.1"
 reqwest = {{ version = "0.12", default-features = false, features = ["rustls-tls"], optional = true }}
+# Only its timer, for the waits between retries (see runtime::RetryPolicy).
+tokio = {{ version = "1", default-features = false, features = ["time"], optional = true }}
 
 [dev-dependencies]
 tokio = {{ version = "1", features = ["macros", "rt", "net", "io-util", "time"] }}
@@ -64,7 +66,7 @@ tokio = {{ version = "1", features = ["macros", "rt", "net", "io-util", "time"] 
 [features]
 default = ["client"]
 # The async client over reqwest; without it the crate builds and parses requests with no I/O.
-client = ["dep:reqwest"]
+client = ["dep:reqwest", "dep:tokio"]
 {workspace}"#,
         name = toml_string(s.crate_name),
         version = toml_string(s.crate_version),

@@ -1,32 +1,57 @@
-//! The async client: sends the requests that `operations` builds, over `reqwest` with rustls.
+//! The async client: sends the requests that `operations` builds, over `reqwest` with rustls,
+//! retrying throttled ones under a [`RetryPolicy`]. It needs a Tokio runtime with timers enabled,
+//! as `reqwest` does.
 
-use crate::runtime::{build_request, parse_response, BaseUrl, BearerToken, Error, Operation, RequestError};
+use crate::runtime::{
+    build_request, parse_response, retry_decision, BaseUrl, BearerToken, Error, Operation, RequestError, RetryDecision,
+    RetryPolicy,
+};
 use std::fmt;
+use std::time::{Duration, Instant, SystemTime};
 
-/// A Microsoft Graph client holding a base URL and a bearer token.
+/// How long one send may take, from connecting to the end of the response body, unless
+/// [`Client::with_timeout`] says otherwise (the figure .NET's `HttpClient`, under Graph's SDK, uses).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(100);
+
+/// A Microsoft Graph client holding a base URL, a bearer token, a retry policy and a timeout.
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
     base_url: BaseUrl,
     token: BearerToken,
+    retry: RetryPolicy,
+    timeout: Option<Duration>,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client").field("base_url", &self.base_url).field("token", &self.token).finish()
+        f.debug_struct("Client")
+            .field("base_url", &self.base_url)
+            .field("token", &self.token)
+            .field("retry", &self.retry)
+            .field("timeout", &self.timeout)
+            .finish()
     }
 }
 
 impl Client {
-    /// A client for the default service root, with its own connection pool.
+    /// A client for the default service root, with its own connection pool, the default
+    /// [`RetryPolicy`] and [`DEFAULT_TIMEOUT`].
     pub fn new(token: BearerToken) -> Result<Self, reqwest::Error> {
         let http = reqwest::Client::builder().build()?;
         Ok(Self::with_http_client(http, token))
     }
 
-    /// A client on a `reqwest::Client` you configured (timeouts, proxies, pool).
+    /// A client on a `reqwest::Client` you configured (proxies, pool). The per-send timeout set
+    /// here (see [`Client::with_timeout`]) overrides the `reqwest::Client`'s own.
     pub fn with_http_client(http: reqwest::Client, token: BearerToken) -> Self {
-        Client { http, base_url: crate::default_base_url(), token }
+        Client {
+            http,
+            base_url: crate::default_base_url(),
+            token,
+            retry: RetryPolicy::default(),
+            timeout: Some(DEFAULT_TIMEOUT),
+        }
     }
 
     /// Sends requests to another service root, such as a national cloud or a test server.
@@ -35,21 +60,68 @@ impl Client {
         Ok(self)
     }
 
+    /// Retries throttled requests under `policy`; [`RetryPolicy::never`] turns retrying off.
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Limits each send (each retry gets its own) to `timeout`; past it the send fails with
+    /// [`Error::Transport`] and is not retried.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Leaves each send without a timeout of its own (the `reqwest::Client`'s, if any, applies).
+    pub fn without_timeout(mut self) -> Self {
+        self.timeout = None;
+        self
+    }
+
     pub fn base_url(&self) -> &BaseUrl {
         &self.base_url
     }
 
-    /// Sends any operation and reads its response.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    /// Sends any operation and reads its response, resending it while [`retry_decision`] says so.
     pub async fn send<O: Operation>(&self, op: &O) -> Result<O::Output, Error<O::Error>> {
-        let request = build_request(op, &self.base_url, &self.token).map_err(Error::Request)?;
-        let request = reqwest::Request::try_from(request).map_err(|e| Error::Transport(Box::new(e)))?;
-        let response = self.http.execute(request).await.map_err(|e| Error::Transport(Box::new(e)))?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(|e| Error::Transport(Box::new(e)))?;
-        let mut parts = http::Response::new(body.to_vec());
-        *parts.status_mut() = status;
-        *parts.headers_mut() = headers;
-        parse_response::<O>(parts)
+        let started = Instant::now();
+        let mut attempts: u32 = 0;
+        loop {
+            attempts = attempts.saturating_add(1);
+            let mut request = build_request(op, &self.base_url, &self.token).map_err(Error::Request)?;
+            if attempts > 1 {
+                // Graph's SDKs tell the service which retry this is.
+                request.headers_mut().insert("retry-attempt", http::HeaderValue::from(attempts - 1));
+            }
+            let mut request = reqwest::Request::try_from(request).map_err(|e| Error::Transport(Box::new(e)))?;
+            if let Some(timeout) = self.timeout {
+                *request.timeout_mut() = Some(timeout);
+            }
+            let response = self.http.execute(request).await.map_err(|e| Error::Transport(Box::new(e)))?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            let body = response.bytes().await.map_err(|e| Error::Transport(Box::new(e)))?;
+            if !status.is_success() {
+                let decision =
+                    retry_decision(&self.retry, &O::METHOD, status, &headers, attempts, started.elapsed(), SystemTime::now());
+                if let RetryDecision::Retry(delay) = decision {
+                    tokio::time::sleep(delay).await;
+                    continue;
+                }
+            }
+            let mut parts = http::Response::new(body.to_vec());
+            *parts.status_mut() = status;
+            *parts.headers_mut() = headers;
+            return parse_response::<O>(parts);
+        }
     }
 }
