@@ -1,0 +1,192 @@
+//! Response parsing with no I/O: the documentation page's example response, 2xx with and without a
+//! body, error statuses with an ODataError, a raw or empty body, and 2xx bodies that do not decode.
+
+use graph_beta_intune::models::{ErrorDetails, MainError, ODataError, UserAppInstallStatus};
+use graph_beta_intune::operations::UpdateUserStatus;
+use graph_beta_intune::runtime::parse_response;
+use graph_beta_intune::{ApiError, DecodeError, Error, ErrorBody};
+use http::StatusCode;
+use serde_json::{json, Map, Value};
+use std::fs;
+use std::path::Path;
+
+type Parsed = Result<Option<UserAppInstallStatus>, Error<ODataError>>;
+
+fn respond(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Parsed {
+    let mut builder = http::Response::builder().status(status);
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    parse_response::<UpdateUserStatus<'_>>(builder.body(body.to_vec()).unwrap())
+}
+
+/// The JSON body of the page's example response, as text.
+fn docs_example_response() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/graph/docs/intune-apps-userappinstallstatus-update.md");
+    let page = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let section = &page[page.find("### Response").unwrap()..];
+    let block = &section[section.find("``` http\n").unwrap() + "``` http\n".len()..];
+    let block = &block[..block.find("```").unwrap()];
+    assert!(block.starts_with("HTTP/1.1 200 OK\n"), "{block}");
+    block[block.find("\n\n").unwrap()..].trim().to_string()
+}
+
+fn expected_docs_status() -> UserAppInstallStatus {
+    let mut additional_properties = Map::new();
+    additional_properties.insert("@odata.type".to_string(), json!("#microsoft.graph.userAppInstallStatus"));
+    UserAppInstallStatus {
+        id: Some("14959a2a-9a2a-1495-2a9a-95142a9a9514".to_string()),
+        user_name: Some("User Name value".to_string()),
+        user_principal_name: Some("User Principal Name value".to_string()),
+        installed_device_count: Some(4),
+        failed_device_count: Some(1),
+        not_installed_device_count: Some(7),
+        app: None,
+        device_statuses: None,
+        additional_properties,
+    }
+}
+
+#[test]
+fn docs_example_response_parses_to_the_expected_struct() {
+    let body = docs_example_response();
+    let parsed = respond(200, &[("content-type", "application/json")], body.as_bytes()).unwrap();
+    assert_eq!(parsed, Some(expected_docs_status()));
+    // And back: nothing was lost, "@odata.type" included.
+    let again = serde_json::to_value(parsed.unwrap()).unwrap();
+    assert_eq!(again, serde_json::from_str::<Value>(&body).unwrap());
+}
+
+#[test]
+fn any_2xx_with_a_body_is_the_model() {
+    let body = br#"{"id":"s1","userName":"Adele","deviceStatuses":[{"id":"d1","installState":"installed","errorCode":0}],"newProperty":[1,2]}"#;
+    for status in [200, 201, 202, 299] {
+        let parsed = respond(status, &[], body).unwrap().unwrap();
+        assert_eq!(parsed.id.as_deref(), Some("s1"), "{status}");
+        assert_eq!(parsed.user_name.as_deref(), Some("Adele"));
+        let devices = parsed.device_statuses.as_ref().unwrap();
+        assert_eq!(devices[0].install_state.as_ref().map(|s| s.as_str()), Some("installed"));
+        // Members the description does not declare are kept, not rejected.
+        assert_eq!(parsed.additional_properties["newProperty"], json!([1, 2]));
+    }
+    // Explicit nulls are as good as absent for nullable fields.
+    let parsed = respond(200, &[], br#"{"userName":null,"userPrincipalName":null}"#).unwrap().unwrap();
+    assert_eq!(parsed.user_name, None);
+}
+
+#[test]
+fn no_content_and_empty_2xx_bodies_are_none() {
+    assert_eq!(respond(204, &[], b"").unwrap(), None);
+    assert_eq!(respond(200, &[], b"").unwrap(), None);
+    assert_eq!(respond(202, &[("content-length", "0")], b"").unwrap(), None);
+    assert_eq!(respond(200, &[], b" \r\n\t").unwrap(), None);
+    // A 204 carries no body by definition; whatever came is ignored.
+    assert_eq!(respond(204, &[], b"{\"id\":\"ignored\"}").unwrap(), None);
+}
+
+#[test]
+fn error_status_carries_odata_error_and_request_ids() {
+    let body = json!({
+        "error": {
+            "code": "BadRequest",
+            "message": "Property 'installedDeviceCount' has an invalid value.",
+            "details": [{"code": "InvalidValue", "message": "Expected Int32.", "target": "installedDeviceCount"}],
+            "innererror": {"date": "2024-08-01T10:00:00", "request-id": "7d1f5c2e-0000-4000-8000-000000000001"}
+        }
+    });
+    let err = respond(
+        400,
+        &[
+            ("content-type", "application/json"),
+            ("request-id", "7d1f5c2e-0000-4000-8000-000000000001"),
+            ("client-request-id", "c0ffee00-0000-4000-8000-000000000002"),
+        ],
+        body.to_string().as_bytes(),
+    )
+    .unwrap_err();
+    let Error::Api(api) = err else { panic!("expected an API error, got {err:?}") };
+    assert_eq!(api.status, StatusCode::BAD_REQUEST);
+    assert_eq!(api.request_id.as_deref(), Some("7d1f5c2e-0000-4000-8000-000000000001"));
+    assert_eq!(api.client_request_id.as_deref(), Some("c0ffee00-0000-4000-8000-000000000002"));
+    let ErrorBody::Parsed(odata) = &api.body else { panic!("expected a parsed ODataError, got {:?}", api.body) };
+    assert_eq!(
+        odata.error,
+        MainError {
+            code: "BadRequest".to_string(),
+            message: "Property 'installedDeviceCount' has an invalid value.".to_string(),
+            target: None,
+            details: Some(vec![ErrorDetails {
+                code: "InvalidValue".to_string(),
+                message: "Expected Int32.".to_string(),
+                target: Some("installedDeviceCount".to_string()),
+                additional_properties: Map::new(),
+            }]),
+            innererror: odata.error.innererror.clone(),
+            additional_properties: Map::new(),
+        }
+    );
+    let inner = odata.error.innererror.as_ref().unwrap();
+    assert_eq!(inner.additional_properties["date"], json!("2024-08-01T10:00:00"));
+    let text = Error::Api(api.clone()).to_string();
+    assert!(text.contains("400") && text.contains("7d1f5c2e-0000-4000-8000-000000000001") && text.contains("BadRequest"), "{text}");
+}
+
+#[test]
+fn error_status_without_ids_or_with_a_non_error_json_body() {
+    let err = respond(404, &[], br#"{"error":{"code":"ResourceNotFound","message":"Not found"}}"#).unwrap_err();
+    let Error::Api(ApiError { status, request_id: None, client_request_id: None, body: ErrorBody::Parsed(e) }) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!((status.as_u16(), e.error.code.as_str()), (404, "ResourceNotFound"));
+    // JSON that is not an ODataError is kept as text rather than lost.
+    let err = respond(409, &[], br#"{"message":"conflict"}"#).unwrap_err();
+    assert!(matches!(&err, Error::Api(ApiError { body: ErrorBody::Raw(t), .. }) if t == r#"{"message":"conflict"}"#), "{err:?}");
+}
+
+#[test]
+fn non_json_error_body_is_kept_raw_and_empty_is_empty() {
+    let html = "<html><body><h1>502 Bad Gateway</h1></body></html>";
+    let err = respond(502, &[("content-type", "text/html"), ("request-id", "r-1")], html.as_bytes()).unwrap_err();
+    let Error::Api(api) = err else { panic!("{err:?}") };
+    assert_eq!(api.status, StatusCode::BAD_GATEWAY);
+    assert_eq!(api.request_id.as_deref(), Some("r-1"));
+    assert_eq!(api.body, ErrorBody::Raw(html.to_string()));
+
+    let err = respond(401, &[], b"").unwrap_err();
+    assert!(matches!(err, Error::Api(ApiError { body: ErrorBody::Empty, .. })), "{err:?}");
+    // Bytes that are not UTF-8 do not make parsing fail.
+    let err = respond(500, &[], &[0xff, 0xfe, b'x']).unwrap_err();
+    assert!(matches!(&err, Error::Api(ApiError { body: ErrorBody::Raw(t), .. }) if t.ends_with('x')), "{err:?}");
+}
+
+fn decode_error(status: u16, body: &[u8]) -> DecodeError {
+    match respond(status, &[], body) {
+        Err(Error::Decode(e)) => e,
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+}
+
+#[test]
+fn malformed_2xx_body_is_a_decode_error_with_a_json_path() {
+    let e = decode_error(200, br#"{"id":"s1","installedDeviceCount":"four"}"#);
+    assert_eq!(e.status, StatusCode::OK);
+    assert_eq!(e.path, "installedDeviceCount", "{e:?}");
+    assert!(e.message.contains("invalid type"), "{e:?}");
+
+    let e = decode_error(200, br#"{"deviceStatuses":[{"id":"d0"},{"id":"d1","errorCode":1.5}]}"#);
+    assert_eq!(e.path, "deviceStatuses[1].errorCode", "{e:?}");
+
+    // Int32 bounds are enforced.
+    let e = decode_error(200, br#"{"failedDeviceCount":2147483648}"#);
+    assert_eq!(e.path, "failedDeviceCount", "{e:?}");
+
+    let e = decode_error(201, b"<html>not json</html>");
+    assert_eq!(e.status, StatusCode::CREATED);
+    let e = decode_error(200, br#"{"id":"s1"} trailing"#);
+    assert_eq!(e.path, ".", "{e:?}");
+    let e = decode_error(200, br#"["not","an","object"]"#);
+    assert_eq!(e.path, ".", "{e:?}");
+
+    let text = Error::<ODataError>::Decode(decode_error(200, br#"{"installedDeviceCount":"four"}"#)).to_string();
+    assert!(text.contains("installedDeviceCount") && text.contains("200"), "{text}");
+}
