@@ -1,0 +1,371 @@
+//! Responses that are not what the description promised: every field given the wrong JSON kind,
+//! every truncation, seeded byte mutations, deep nesting, and broken HTTP over loopback. Each is a
+//! typed error (with the JSON path of the failing field where there is one), never a panic; unknown
+//! fields and enum values are kept.
+
+use graph_beta_intune::models::{
+    MobileAppInstallStatus, MobileAppPublishingState, ODataError, ResultantAppState, ResultantAppStateDetail,
+    UserAppInstallStatus, UserAppInstallStatusPatch,
+};
+use graph_beta_intune::operations::UpdateUserStatus;
+use graph_beta_intune::runtime::{parse_response, RetryPolicy};
+use graph_beta_intune::{BearerToken, Client, DecodeError, Error};
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+type Parsed = Result<Option<UserAppInstallStatus>, Error<ODataError>>;
+
+fn respond(status: u16, body: &[u8]) -> Parsed {
+    let response = http::Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(body.to_vec())
+        .unwrap();
+    parse_response::<UpdateUserStatus<'_>>(response)
+}
+
+fn decode_error(body: &[u8]) -> DecodeError {
+    match respond(200, body) {
+        Err(Error::Decode(e)) => e,
+        other => panic!("expected a decode error for {:?}, got {other:?}", String::from_utf8_lossy(body)),
+    }
+}
+
+/// A body that fills every level the model has: the status, its app (with an icon and a list of
+/// strings) and two device statuses.
+fn rich_body() -> Value {
+    json!({
+        "@odata.type": "#microsoft.graph.userAppInstallStatus",
+        "id": "s1",
+        "userName": "User Name value",
+        "userPrincipalName": "user@contoso.example",
+        "installedDeviceCount": 4,
+        "failedDeviceCount": 1,
+        "notInstalledDeviceCount": 7,
+        "app": {
+            "@odata.type": "#microsoft.graph.mobileApp",
+            "id": "a1",
+            "displayName": "App",
+            "isAssigned": true,
+            "dependentAppCount": 0,
+            "publishingState": "published",
+            "roleScopeTagIds": ["0", "1"],
+            "largeIcon": { "type": "image/png", "value": "AAAA" },
+            "categories": [{ "id": "c1", "displayName": "Tools" }]
+        },
+        "deviceStatuses": [
+            { "id": "d0", "deviceName": "pc0", "errorCode": 0, "installState": "installed" },
+            { "id": "d1", "deviceName": "pc1", "errorCode": -2016345060, "installState": "failed",
+              "installStateDetail": "iosAppStoreUpdateFailedToInstall" }
+        ]
+    })
+}
+
+#[test]
+fn the_rich_body_decodes() {
+    let parsed = respond(200, rich_body().to_string().as_bytes()).unwrap().unwrap();
+    let app = parsed.app.as_ref().unwrap();
+    assert_eq!(app.publishing_state, Some(MobileAppPublishingState::Published));
+    assert_eq!(app.large_icon.as_ref().unwrap().r#type.as_deref(), Some("image/png"));
+    let devices = parsed.device_statuses.as_ref().unwrap();
+    assert_eq!(devices[1].install_state, Some(ResultantAppState::Failed));
+    assert_eq!(devices[1].install_state_detail, Some(ResultantAppStateDetail::IosAppStoreUpdateFailedToInstall));
+    assert_eq!(devices[1].error_code, Some(-2016345060));
+    // Nothing is lost on the way back.
+    assert_eq!(serde_json::to_value(&parsed).unwrap(), rich_body());
+}
+
+/// Every node below the root, with its path spelled as `DecodeError.path` spells it.
+fn nodes(value: &Value, path: String, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                // Annotations go to `additional_properties`, which takes any JSON.
+                if key.starts_with('@') {
+                    continue;
+                }
+                let p = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                out.push(p.clone());
+                nodes(child, p, out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                let p = format!("{path}[{i}]");
+                out.push(p.clone());
+                nodes(child, p, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn pointer(path: &str) -> String {
+    let mut out = String::new();
+    for part in path.split('.') {
+        let (name, indices) = part.split_once('[').map_or((part, ""), |(n, rest)| (n, rest));
+        out.push('/');
+        out.push_str(name);
+        for index in indices.split('[').filter(|s| !s.is_empty()) {
+            out.push('/');
+            out.push_str(index.trim_end_matches(']'));
+        }
+    }
+    out
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+#[test]
+fn every_field_of_the_wrong_kind_is_a_decode_error_at_its_path() {
+    let body = rich_body();
+    let mut paths = Vec::new();
+    nodes(&body, String::new(), &mut paths);
+    assert!(paths.len() > 30, "{paths:?}");
+    let wrong = [json!("text"), json!(12), json!(true), json!([1]), json!({"x": 1})];
+    let mut checked = 0;
+    for path in &paths {
+        for replacement in &wrong {
+            let mut mutated = body.clone();
+            let slot = mutated.pointer_mut(&pointer(path)).unwrap();
+            if kind(slot) == kind(replacement) {
+                continue;
+            }
+            *slot = replacement.clone();
+            let e = decode_error(mutated.to_string().as_bytes());
+            assert_eq!(e.path, *path, "{} at {path}: {e:?}", kind(replacement));
+            assert!(!e.message.is_empty());
+            checked += 1;
+        }
+    }
+    assert!(checked > 120, "{checked}");
+}
+
+#[test]
+fn every_truncation_is_a_decode_error_never_a_panic_or_a_value() {
+    for body in [rich_body().to_string(), serde_json::to_string_pretty(&rich_body()).unwrap()] {
+        for cut in 1..body.len() {
+            if !body.is_char_boundary(cut) || body[..cut].trim().is_empty() {
+                continue;
+            }
+            let e = decode_error(&body.as_bytes()[..cut]);
+            assert!(!e.path.is_empty(), "cut {cut}: {e:?}");
+            assert!(e.message.contains("EOF") || e.message.contains("end of"), "cut {cut}: {e:?}");
+        }
+    }
+    // Cut inside a multi-byte character: still an error, not a panic.
+    let body = r#"{"userName":"日本"}"#.as_bytes();
+    for cut in 1..body.len() {
+        assert!(matches!(respond(200, &body[..cut]), Err(Error::Decode(_))), "cut {cut}");
+    }
+}
+
+#[test]
+fn seeded_byte_mutations_never_panic_and_errors_carry_a_path() {
+    let body = rich_body().to_string().into_bytes();
+    let mut state: u64 = 0x0BAD_F00D;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut ok, mut errors) = (0, 0);
+    for _ in 0..20_000 {
+        let mut mutated = body.clone();
+        for _ in 0..=next() % 4 {
+            let i = (next() % mutated.len() as u64) as usize;
+            match next() % 4 {
+                0 => mutated[i] = next() as u8,
+                1 => mutated[i] = b"{}[]\":,0-e.\\ntf"[(next() % 15) as usize],
+                2 => {
+                    mutated.remove(i);
+                }
+                _ => mutated.insert(i, b"\"{[0"[(next() % 4) as usize]),
+            }
+        }
+        match respond(200, &mutated) {
+            Ok(_) => ok += 1,
+            Err(Error::Decode(e)) => {
+                assert!(!e.path.is_empty(), "{e:?}");
+                errors += 1;
+            }
+            Err(other) => panic!("a 200 gave {other:?}"),
+        }
+    }
+    assert!(ok > 0 && errors > 10_000, "ok {ok}, errors {errors}");
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_stack_overflow() {
+    // Known fields: app.userStatuses[0].app.userStatuses[0]… is a legal shape, 5,000 levels deep.
+    let mut deep = String::new();
+    for _ in 0..5_000 {
+        deep.push_str(r#"{"app":{"userStatuses":["#);
+    }
+    for _ in 0..5_000 {
+        deep.push_str("]}}");
+    }
+    let e = decode_error(deep.as_bytes());
+    assert!(e.message.contains("recursion limit"), "{e:?}");
+    // Unknown fields, which go into `additional_properties` as JSON.
+    let unknown = format!(r#"{{"id":"s1","extra":{}{}}}"#, "[".repeat(100_000), "]".repeat(100_000));
+    let e = decode_error(unknown.as_bytes());
+    assert!(e.message.contains("recursion limit"), "{e:?}");
+}
+
+#[test]
+fn not_json_at_all_is_a_decode_error() {
+    let cases: [&[u8]; 8] = [
+        b"<html><body>Service Unavailable</body></html>",
+        b"\xff\xfe{\x00}\x00",
+        b"{\"userName\":\"\xff\"}",
+        b"null",
+        b"42",
+        b"\"a string\"",
+        b"{\"installedDeviceCount\":1e400}",
+        b"{\"id\":\"a\"}{\"id\":\"b\"}",
+    ];
+    for body in cases {
+        let e = decode_error(body);
+        assert!(!e.path.is_empty(), "{body:?}: {e:?}");
+    }
+}
+
+#[test]
+fn unknown_fields_are_kept_at_every_level() {
+    let mut body = rich_body();
+    body["newTopLevel"] = json!({"nested": [1, 2, 3]});
+    body["app"]["newAppField"] = json!("x");
+    body["app"]["largeIcon"]["newIconField"] = json!(null);
+    body["deviceStatuses"][0]["newDeviceField"] = json!(7);
+    body["@odata.etag"] = json!("W/\"1\"");
+    let parsed = respond(200, body.to_string().as_bytes()).unwrap().unwrap();
+    assert_eq!(parsed.additional_properties["newTopLevel"], json!({"nested": [1, 2, 3]}));
+    assert_eq!(parsed.additional_properties["@odata.etag"], json!("W/\"1\""));
+    let app = parsed.app.as_ref().unwrap();
+    assert_eq!(app.additional_properties["newAppField"], json!("x"));
+    assert_eq!(app.large_icon.as_ref().unwrap().additional_properties["newIconField"], json!(null));
+    assert_eq!(parsed.device_statuses.as_ref().unwrap()[0].additional_properties["newDeviceField"], json!(7));
+    assert_eq!(serde_json::to_value(&parsed).unwrap(), body);
+}
+
+#[test]
+fn unknown_enum_values_are_kept_and_sent_back_as_they_came() {
+    let status: MobileAppInstallStatus = serde_json::from_value(json!({
+        "installState": "somethingNew",
+        "installStateDetail": "alsoNew",
+        "mobileAppInstallStatusValue": "installed"
+    }))
+    .unwrap();
+    assert_eq!(status.install_state, Some(ResultantAppState::Unrecognized("somethingNew".to_string())));
+    assert_eq!(status.install_state.as_ref().unwrap().as_str(), "somethingNew");
+    assert_eq!(status.install_state_detail, Some(ResultantAppStateDetail::Unrecognized("alsoNew".to_string())));
+    assert_eq!(status.mobile_app_install_status_value, Some(ResultantAppState::Installed));
+    assert_eq!(serde_json::to_value(&status).unwrap()["installState"], json!("somethingNew"));
+
+    // The same inside a response, nested.
+    let mut body = rich_body();
+    body["deviceStatuses"][1]["installState"] = json!("somethingNew");
+    body["app"]["publishingState"] = json!("");
+    let parsed = respond(200, body.to_string().as_bytes()).unwrap().unwrap();
+    assert_eq!(
+        parsed.device_statuses.unwrap()[1].install_state,
+        Some(ResultantAppState::Unrecognized("somethingNew".to_string()))
+    );
+    assert_eq!(parsed.app.unwrap().publishing_state, Some(MobileAppPublishingState::Unrecognized(String::new())));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Broken HTTP over loopback: transport errors, never a panic or a hang.
+
+/// A server that answers each connection with `raw` and closes it.
+async fn raw_server(raw: &'static [u8]) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/beta", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        for _ in 0..16 {
+            let Ok((mut stream, _)) = listener.accept().await else { return };
+            let mut buf = [0u8; 8192];
+            let _ = stream.read(&mut buf).await;
+            let _ = stream.write_all(raw).await;
+            let _ = stream.shutdown().await;
+        }
+    });
+    url
+}
+
+#[tokio::test]
+async fn broken_http_responses_are_errors() {
+    let cases: [(&str, &[u8]); 9] = [
+        ("body shorter than its Content-Length", b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{\"id\":\"s1\""),
+        ("closed without a word", b""),
+        ("not HTTP", b"SSH-2.0-OpenSSH_9.6\r\n"),
+        ("status out of range", b"HTTP/1.1 999 What\r\ncontent-length: 0\r\n\r\n"),
+        ("broken chunk", b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"),
+        ("header without a colon", b"HTTP/1.1 200 OK\r\nbroken header\r\ncontent-length: 2\r\n\r\n{}"),
+        ("two content lengths", b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-length: 3\r\n\r\n{}"),
+        ("truncated headers", b"HTTP/1.1 200 OK\r\ncontent-len"),
+        ("empty body promised as JSON", b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 0\r\n\r\n"),
+    ];
+    let patch = UserAppInstallStatusPatch { installed_device_count: Some(1), ..Default::default() };
+    for (what, raw) in cases {
+        let url = raw_server(raw).await;
+        let client = Client::new(BearerToken::new("t"))
+            .unwrap()
+            .with_base_url(&url)
+            .unwrap()
+            .with_timeout(Duration::from_secs(5));
+        let started = Instant::now();
+        let result = client.update_user_status("app", "s1", &patch).await;
+        assert!(started.elapsed() < Duration::from_secs(5), "{what}: hung");
+        match (what, &result) {
+            // The description's 2XX includes 204, so an empty 2xx body is "no body", not an error.
+            ("empty body promised as JSON", Ok(None)) => {}
+            // Any three digits are a status to HTTP; outside 2xx it is an API error.
+            ("status out of range", Err(Error::Api(e))) if e.status.as_u16() == 999 => {}
+            (_, Err(Error::Transport(_))) => {}
+            _ => panic!("{what}: {result:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn odd_retry_after_values_neither_panic_nor_wait_long() {
+    let cases: [&'static [u8]; 5] = [
+        b"HTTP/1.1 429 Too Many\r\nretry-after: \xff\xfe\r\ncontent-length: 0\r\n\r\n",
+        b"HTTP/1.1 429 Too Many\r\nretry-after: -1\r\ncontent-length: 0\r\n\r\n",
+        b"HTTP/1.1 503 Busy\r\nretry-after: 99999999999999999999999999\r\ncontent-length: 0\r\n\r\n",
+        b"HTTP/1.1 503 Busy\r\nretry-after: Sun, 06 Nov 1994 08:49:37 GMT\r\ncontent-length: 0\r\n\r\n",
+        b"HTTP/1.1 504 Late\r\nretry-after: 0\r\nretry-after: 9\r\ncontent-length: 0\r\n\r\n",
+    ];
+    let policy = RetryPolicy {
+        max_attempts: 3,
+        max_total: Duration::from_secs(3),
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(10),
+        retry_non_idempotent: true,
+    };
+    let patch = UserAppInstallStatusPatch::default();
+    for raw in cases {
+        let url = raw_server(raw).await;
+        let client = Client::new(BearerToken::new("t")).unwrap().with_base_url(&url).unwrap().with_retry_policy(policy.clone());
+        let started = Instant::now();
+        let result = client.update_user_status("app", "s1", &patch).await;
+        assert!(matches!(result, Err(Error::Api(_))), "{:?}: {result:?}", String::from_utf8_lossy(raw));
+        // Unreadable or past values fall back to millisecond backoff, huge ones stop at once, and
+        // of two Retry-After headers the first (0) is the one read.
+        assert!(started.elapsed() < Duration::from_secs(3), "{:?}", String::from_utf8_lossy(raw));
+    }
+}
