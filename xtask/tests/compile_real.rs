@@ -1,0 +1,212 @@
+//! Every real description in ../shared/graph (and the OData converter's two test outputs) generates,
+//! deterministically, a standalone crate that passes `cargo clippy --all-targets -- -D warnings`.
+//!
+//! Ignored in the default `cargo test` because it builds six crates (minutes); `.ci/run` runs it:
+//! `cargo test -p xtask --test compile_real -- --ignored`. While iterating on one input,
+//! `COMPILE_REAL=mobileApps cargo test -p xtask --test compile_real -- --ignored --nocapture`
+//! checks only the inputs whose path contains that text. The crates stay in target/compile-real/
+//! for inspection; they share one target directory there so dependencies build once.
+
+use graph_codegen::{Diagnostic, GeneratedFile, Settings};
+use std::fmt::Write as _;
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+use xtask::{apply, compare, workspace_root};
+
+/// Relative to ../shared/graph, smallest first so a failure shows up early.
+const INPUTS: &[&str] = &[
+    "userAppInstallStatus.slice.yaml",
+    "odata/Basic.OpenApi.yaml",
+    "mobileApps.slice.yaml",
+    "odata/Multiple.Schema.OpenApi.yaml",
+    "mobileApps.2024-10-01.slice.yaml",
+    "Devices.CorporateManagement.beta.2024-10-01.yml",
+];
+
+/// How many compiler errors (or generator diagnostics) each failure quotes.
+const QUOTED_ERRORS: usize = 4;
+
+#[test]
+#[ignore = "generates and builds six crates, which takes minutes; .ci/run runs it with --ignored"]
+fn real_descriptions_generate_crates_that_pass_clippy() {
+    let root = workspace_root();
+    let shared = root.parent().unwrap_or(&root).join("shared/graph");
+    assert!(shared.is_dir(), "{} is missing: the real descriptions live beside the checkout", shared.display());
+    let work = root.join("target/compile-real");
+    let target_dir = work.join("target");
+    let only = std::env::var("COMPILE_REAL").unwrap_or_default();
+    let inputs: Vec<&str> = INPUTS.iter().copied().filter(|i| i.contains(only.as_str())).collect();
+    assert!(!inputs.is_empty(), "COMPILE_REAL={only} matches none of {INPUTS:?}");
+
+    let mut failures = Vec::new();
+    for input in &inputs {
+        let started = Instant::now();
+        let outcome = check_input(&shared.join(input), input, &work, &target_dir);
+        match &outcome {
+            Ok(summary) => eprintln!("ok   {input}: {summary} ({:.1?})", started.elapsed()),
+            Err(report) => {
+                eprintln!("FAIL {input} ({:.1?})", started.elapsed());
+                failures.push(format!("- {input}: {report}"));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} real inputs did not generate or compile cleanly:\n{}",
+        failures.len(),
+        inputs.len(),
+        failures.join("\n")
+    );
+}
+
+/// Generates `spec` twice (the bytes must match), writes the crate, runs clippy on it.
+/// Returns a one-line summary, or what went wrong with the first errors quoted.
+fn check_input(spec: &Path, input: &str, work: &Path, target_dir: &Path) -> Result<String, String> {
+    let text = fs::read_to_string(spec).map_err(|e| format!("cannot read {}: {e}", spec.display()))?;
+    let name = crate_name(input);
+    let settings = Settings {
+        crate_name: name.clone(),
+        crate_version: "0.1.0".to_string(),
+        spec_path: format!("../shared/graph/{input}"),
+        command: "cargo test -p xtask --test compile_real -- --ignored".to_string(),
+        standalone: true,
+    };
+    let first = graph_codegen::generate(&text, &settings).map_err(|diags| generation_failure(&diags))?;
+    let second = graph_codegen::generate(&text, &settings).map_err(|diags| generation_failure(&diags))?;
+    if let Some(difference) = first_difference(&first.files, &second.files) {
+        return Err(format!("generating twice gave different bytes: {difference}"));
+    }
+
+    let out = work.join(&name);
+    // Only files that changed are rewritten, so a rerun rebuilds only what the generator changed.
+    let changes = compare(&out, &first.files);
+    apply(&out, &first.files, &changes).map_err(|e| e.to_string())?;
+    // The workspace's lock file as a starting point: the same dependency versions as the
+    // checked-in crate, already downloaded; cargo adds whatever else the crate needs.
+    let lock = workspace_root().join("Cargo.lock");
+    if lock.is_file() && !out.join("Cargo.lock").is_file() {
+        fs::copy(&lock, out.join("Cargo.lock")).map_err(|e| format!("cannot seed Cargo.lock: {e}"))?;
+    }
+
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    // All features: once the crate is split into feature-gated areas, every area is checked.
+    let output = Command::new(cargo)
+        .args(["clippy", "--all-targets", "--all-features", "--manifest-path"])
+        .arg(out.join("Cargo.toml"))
+        .args(["--", "-D", "warnings"])
+        .env("CARGO_TARGET_DIR", target_dir)
+        .env("CARGO_TERM_COLOR", "never")
+        .output()
+        .map_err(|e| format!("cannot run cargo clippy: {e}"))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(format!("generated {}, but `cargo clippy -- -D warnings` failed:\n{}", out.display(), compiler_failure(&stderr)));
+    }
+    Ok(format!(
+        "{} types, {} operations, {} warnings from the generator, {} bytes of output",
+        first.types,
+        first.operations,
+        first.warnings.len(),
+        first.files.iter().map(|f| f.contents.len()).sum::<usize>()
+    ))
+}
+
+/// `mobileApps.2024-10-01.slice.yaml` -> `mobileapps-2024-10-01-slice`: a valid package name.
+fn crate_name(input: &str) -> String {
+    let file = input.rsplit('/').next().unwrap_or(input);
+    let stem = file.rsplit_once('.').map_or(file, |(stem, _)| stem);
+    let name: String = stem.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    format!("real-{name}")
+}
+
+fn generation_failure(diags: &[Diagnostic]) -> String {
+    let errors: Vec<&Diagnostic> = diags.iter().filter(|d| d.is_error()).collect();
+    let mut report = format!("did not generate: {} error(s)", errors.len());
+    for d in errors.iter().take(QUOTED_ERRORS) {
+        let _ = write!(report, "\n{}", indent(&d.to_string()));
+    }
+    report
+}
+
+/// The first file (and line in it) where two generations differ.
+fn first_difference(a: &[GeneratedFile], b: &[GeneratedFile]) -> Option<String> {
+    let paths = |files: &[GeneratedFile]| files.iter().map(|f| f.path.clone()).collect::<Vec<_>>();
+    if paths(a) != paths(b) {
+        return Some(format!("file lists differ: {:?} vs {:?}", paths(a), paths(b)));
+    }
+    a.iter().zip(b).find(|(x, y)| x.contents != y.contents).map(|(x, y)| {
+        let line = x.contents.lines().zip(y.contents.lines()).position(|(l, r)| l != r);
+        match line {
+            Some(n) => format!(
+                "{} line {}:\n    {}\n    {}",
+                x.path,
+                n + 1,
+                x.contents.lines().nth(n).unwrap_or_default(),
+                y.contents.lines().nth(n).unwrap_or_default()
+            ),
+            None => format!("{} differs in length", x.path),
+        }
+    })
+}
+
+/// The first compiler errors as rustc printed them, and the per-target totals; if there are no
+/// compiler errors (say, dependency resolution failed), the end of cargo's output.
+fn compiler_failure(stderr: &str) -> String {
+    let mut blocks: Vec<String> = Vec::new();
+    let mut current: Option<String> = None;
+    for line in stderr.lines() {
+        if line.starts_with("error") || line.starts_with("warning") {
+            blocks.extend(current.take());
+            current = Some(line.to_string());
+        } else if line.trim().is_empty() {
+            blocks.extend(current.take());
+        } else if let Some(block) = &mut current {
+            block.push('\n');
+            block.push_str(line);
+        }
+    }
+    blocks.extend(current);
+    let totals: Vec<&String> = blocks.iter().filter(|b| b.starts_with("error: could not compile")).collect();
+    let errors: Vec<&String> = blocks
+        .iter()
+        .filter(|b| b.starts_with("error") && !b.starts_with("error: could not compile") && !b.starts_with("error: aborting"))
+        .collect();
+    if errors.is_empty() {
+        let tail: Vec<&str> = stderr.lines().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect();
+        return indent(&tail.join("\n"));
+    }
+    let mut report = String::new();
+    for total in &totals {
+        let _ = writeln!(report, "{}", indent(total));
+    }
+    for error in errors.iter().take(QUOTED_ERRORS) {
+        let _ = writeln!(report, "{}", indent(error));
+    }
+    if errors.len() > QUOTED_ERRORS {
+        let _ = writeln!(report, "    … and {} more distinct error(s) shown by cargo", errors.len() - QUOTED_ERRORS);
+    }
+    report.trim_end().to_string()
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
+}
+
+#[test]
+fn crate_names_are_valid_package_names() {
+    assert_eq!(crate_name("mobileApps.2024-10-01.slice.yaml"), "real-mobileapps-2024-10-01-slice");
+    assert_eq!(crate_name("odata/Basic.OpenApi.yaml"), "real-basic-openapi");
+    assert_eq!(crate_name("Devices.CorporateManagement.beta.2024-10-01.yml"), "real-devices-corporatemanagement-beta-2024-10-01");
+}
+
+#[test]
+fn compiler_failures_quote_errors_and_totals() {
+    let stderr = "    Checking real-x v0.1.0\nwarning: unused import\n --> src/a.rs:1:5\n\nerror[E0428]: the name `A` is defined multiple times\n --> src/models.rs:3:1\n  |\n3 | pub struct A;\n\nerror: aborting due to 1 previous error\n\nerror: could not compile `real-x` (lib) due to 1 previous error\n";
+    let report = compiler_failure(stderr);
+    assert!(report.contains("error[E0428]: the name `A` is defined multiple times\n     --> src/models.rs:3:1"), "{report}");
+    assert!(report.contains("could not compile `real-x` (lib)"), "{report}");
+    assert!(!report.contains("unused import"), "warnings that are not errors are not quoted: {report}");
+    assert!(!report.contains("aborting"), "{report}");
+}
