@@ -210,8 +210,11 @@ async fn bad_request_400_returns_the_odata_error() {
     let err = result.unwrap_err();
     let text = format!("{err} {err:?}");
     assert!(!text.contains(TOKEN) && !text.contains("5b1d0f"), "{text}");
-    let Error::Api(ApiError { status, request_id, client_request_id, body: ErrorBody::Parsed(ODataError { error, .. }) }) = err else {
-        panic!("expected a parsed API error, got {err:?}")
+    let Error::Api(api) = err else { panic!("expected an API error, got {err:?}") };
+    // `Borrow` reads the error the same whether the crate holds it inline or boxed.
+    let api: &ApiError<ODataError> = std::borrow::Borrow::borrow(&api);
+    let ApiError { status, request_id, client_request_id, body: ErrorBody::Parsed(ODataError { error, .. }) } = api.clone() else {
+        panic!("expected a parsed ODataError, got {:?}", api.body)
     };
     assert_eq!(status, http::StatusCode::BAD_REQUEST);
     assert_eq!(request_id.as_deref(), Some("9b0f1a3c-0000-4000-8000-000000000400"));

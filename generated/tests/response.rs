@@ -22,6 +22,18 @@ fn respond(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Parsed {
     parse_response::<UpdateUserStatus<'_>>(builder.body(body.to_vec()).unwrap())
 }
 
+/// The API error inside `err`. `Borrow` reads it the same whether the crate holds it inline or
+/// boxed, so these tests check behaviour, not that layout choice.
+fn api_error(err: Error<ODataError>) -> ApiError<ODataError> {
+    match err {
+        Error::Api(api) => {
+            let api: &ApiError<ODataError> = std::borrow::Borrow::borrow(&api);
+            api.clone()
+        }
+        other => panic!("expected an API error, got {other:?}"),
+    }
+}
+
 /// The JSON body of the page's example response, as text.
 fn docs_example_response() -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/graph/docs/intune-apps-userappinstallstatus-update.md");
@@ -106,7 +118,8 @@ fn error_status_carries_odata_error_and_request_ids() {
         body.to_string().as_bytes(),
     )
     .unwrap_err();
-    let Error::Api(api) = err else { panic!("expected an API error, got {err:?}") };
+    let text = err.to_string();
+    let api = api_error(err);
     assert_eq!(api.status, StatusCode::BAD_REQUEST);
     assert_eq!(api.request_id.as_deref(), Some("7d1f5c2e-0000-4000-8000-000000000001"));
     assert_eq!(api.client_request_id.as_deref(), Some("c0ffee00-0000-4000-8000-000000000002"));
@@ -129,36 +142,35 @@ fn error_status_carries_odata_error_and_request_ids() {
     );
     let inner = odata.error.innererror.as_ref().unwrap();
     assert_eq!(inner.additional_properties["date"], json!("2024-08-01T10:00:00"));
-    let text = Error::Api(api.clone()).to_string();
     assert!(text.contains("400") && text.contains("7d1f5c2e-0000-4000-8000-000000000001") && text.contains("BadRequest"), "{text}");
 }
 
 #[test]
 fn error_status_without_ids_or_with_a_non_error_json_body() {
     let err = respond(404, &[], br#"{"error":{"code":"ResourceNotFound","message":"Not found"}}"#).unwrap_err();
-    let Error::Api(ApiError { status, request_id: None, client_request_id: None, body: ErrorBody::Parsed(e) }) = err else {
-        panic!("{err:?}")
+    let ApiError { status, request_id: None, client_request_id: None, body: ErrorBody::Parsed(e) } = api_error(err) else {
+        panic!("expected a parsed body and no ids")
     };
     assert_eq!((status.as_u16(), e.error.code.as_str()), (404, "ResourceNotFound"));
     // JSON that is not an ODataError is kept as text rather than lost.
     let err = respond(409, &[], br#"{"message":"conflict"}"#).unwrap_err();
-    assert!(matches!(&err, Error::Api(ApiError { body: ErrorBody::Raw(t), .. }) if t == r#"{"message":"conflict"}"#), "{err:?}");
+    assert_eq!(api_error(err).body, ErrorBody::Raw(r#"{"message":"conflict"}"#.to_string()));
 }
 
 #[test]
 fn non_json_error_body_is_kept_raw_and_empty_is_empty() {
     let html = "<html><body><h1>502 Bad Gateway</h1></body></html>";
     let err = respond(502, &[("content-type", "text/html"), ("request-id", "r-1")], html.as_bytes()).unwrap_err();
-    let Error::Api(api) = err else { panic!("{err:?}") };
+    let api = api_error(err);
     assert_eq!(api.status, StatusCode::BAD_GATEWAY);
     assert_eq!(api.request_id.as_deref(), Some("r-1"));
     assert_eq!(api.body, ErrorBody::Raw(html.to_string()));
 
     let err = respond(401, &[], b"").unwrap_err();
-    assert!(matches!(err, Error::Api(ApiError { body: ErrorBody::Empty, .. })), "{err:?}");
+    assert_eq!(api_error(err).body, ErrorBody::Empty);
     // Bytes that are not UTF-8 do not make parsing fail.
     let err = respond(500, &[], &[0xff, 0xfe, b'x']).unwrap_err();
-    assert!(matches!(&err, Error::Api(ApiError { body: ErrorBody::Raw(t), .. }) if t.ends_with('x')), "{err:?}");
+    assert!(matches!(&api_error(err).body, ErrorBody::Raw(t) if t.ends_with('x')));
 }
 
 fn decode_error(status: u16, body: &[u8]) -> DecodeError {

@@ -52,11 +52,12 @@ fn files_under(dir: &Path) -> Vec<String> {
     found
 }
 
+/// `path` is relative to the fixture's folder, such as `expected/src/models.rs`.
 fn diff(path: &str, expected: &str, actual: &str) -> String {
     similar::TextDiff::from_lines(expected, actual)
         .unified_diff()
         .context_radius(3)
-        .header(&format!("expected/{path}"), &format!("generated/{path}"))
+        .header(&format!("{path} (golden)"), &format!("{path} (generated now)"))
         .to_string()
 }
 
