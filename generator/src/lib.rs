@@ -4,6 +4,7 @@
 //! tokens) and `render` (tokens to formatted text). [`generate`] runs it all and returns the
 //! files of a crate; it never writes anything.
 
+pub mod areas;
 pub mod diagnostics;
 pub mod emit;
 pub mod ir;
@@ -52,11 +53,14 @@ const FALLBACK_BASE_URL: &str = "https://graph.microsoft.com/v1.0";
 /// Generates the crate for the spec `text`. On failure, returns every diagnostic (errors and
 /// warnings), each located in the spec where that can be recovered.
 pub fn generate(text: &str, settings: &Settings) -> Result<Generated, Vec<Diagnostic>> {
+    // One pass over the text locates every diagnostic, however many there are.
     let locate = |mut diags: Vec<Diagnostic>| {
+        let pointers: Vec<&str> = diags.iter().filter(|d| d.line.is_none()).map(|d| d.pointer.as_str()).collect();
+        let mut places = load::locate_all(text, &pointers).into_iter();
         for d in &mut diags {
             d.file = settings.spec_path.clone();
             if d.line.is_none() {
-                if let Some((line, column)) = load::locate(text, &d.pointer) {
+                if let Some((line, column)) = places.next().flatten() {
                     d.line = Some(line);
                     d.column = Some(column);
                 }
@@ -97,7 +101,7 @@ pub fn generate(text: &str, settings: &Settings) -> Result<Generated, Vec<Diagno
             emit::Emitted::Rust { path, tokens } => (path, render::render_rust(tokens, &header).map_err(internal)?),
             emit::Emitted::Text { path, text } => (path, render::render_text(&text, &header)),
         };
-        files.push(GeneratedFile { path: path.to_string(), contents });
+        files.push(GeneratedFile { path, contents });
     }
     Ok(Generated { files, warnings: locate(diags), types: api.types.len(), operations: api.operations.len() })
 }

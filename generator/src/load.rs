@@ -1,6 +1,9 @@
 //! Stage 1: spec text (YAML or JSON) to `openapiv3::OpenAPI`, with errors located in the file.
 
 use crate::diagnostics::{pointer_push, Diagnostic};
+use std::collections::HashMap;
+use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::Marker;
 
 /// Parses `text` and checks it is an OpenAPI 3.0 document.
 pub fn load_spec(text: &str) -> Result<openapiv3::OpenAPI, Vec<Diagnostic>> {
@@ -63,77 +66,125 @@ fn yaml_scalar(v: &serde_yaml::Value) -> String {
     }
 }
 
-/// Finds the line and column of the node at `pointer` in the source text, for block-style YAML
-/// and for JSON, by following keys at increasing depth. Returns None where it cannot tell.
+/// Finds the line and column of the node at `pointer`; see [`locate_all`].
 pub fn locate(text: &str, pointer: &str) -> Option<(usize, usize)> {
-    let tokens: Vec<String> = pointer
-        .split('/')
-        .skip(1)
-        .map(|t| t.replace("~1", "/").replace("~0", "~"))
-        .collect();
-    if tokens.is_empty() {
-        return Some((1, 1));
+    locate_all(text, &[pointer]).pop().flatten()
+}
+
+/// A pointer token no escaped pointer contains (`~` is always followed by 0 or 1 there): stands
+/// for a mapping key that is not a scalar, which no diagnostic can name.
+const UNNAMEABLE: &str = "~complex";
+
+enum Frame {
+    Map { key: Option<(String, Marker)> },
+    Seq { next: usize },
+    /// Inside a mapping key that is itself a collection; `depth` counts its open collections.
+    ComplexKey { depth: usize },
+}
+
+/// Finds the 1-based line and column of the node at each JSON pointer, in one pass over the
+/// text's YAML events, so block and flow YAML and JSON (minified or not) are all covered. A
+/// mapping member is located at its key, a sequence item at the item itself, the root at 1:1.
+/// None where the pointer names nothing in the text or the text stops parsing before it. The
+/// parser is a state machine, so nesting depth costs heap, not stack.
+pub fn locate_all(text: &str, pointers: &[&str]) -> Vec<Option<(usize, usize)>> {
+    let mut found: Vec<Option<(usize, usize)>> = vec![None; pointers.len()];
+    let mut wanted: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, p) in pointers.iter().enumerate() {
+        if p.is_empty() {
+            found[i] = Some((1, 1));
+        } else {
+            wanted.entry(p).or_default().push(i);
+        }
     }
-    let lines: Vec<&str> = text.lines().collect();
-    let mut start = 0usize; // first line of the current node's body
-    let mut end = lines.len(); // one past its last line
-    let mut parent_indent: isize = -1;
-    let mut found = None;
-    for token in &tokens {
-        let mut hit = None;
-        let mut in_sequence = false;
-        if let Ok(index) = token.parse::<usize>() {
-            // The index-th sequence item directly below the parent.
-            let mut seen = 0usize;
-            for (i, line) in lines.iter().enumerate().take(end).skip(start) {
-                let indent = indent_of(line);
-                let trimmed = line.trim_start();
-                if (indent as isize) > parent_indent && trimmed.starts_with('-') {
-                    if seen == index {
-                        hit = Some((i, indent));
-                        in_sequence = true;
-                        break;
+    let mut remaining = wanted.len();
+    let mut parser = Parser::new_from_str(text);
+    let mut frames: Vec<Frame> = Vec::new();
+    // The pointer of the current node, and its length before each token was pushed.
+    let mut current = String::new();
+    let mut lengths: Vec<usize> = Vec::new();
+    while remaining > 0 {
+        let Ok((event, mark)) = parser.next_token() else { break };
+        let starts = matches!(event, Event::Scalar(..) | Event::Alias(_) | Event::MappingStart(..) | Event::SequenceStart(..));
+        let opens = matches!(event, Event::MappingStart(..) | Event::SequenceStart(..));
+        let closes = matches!(event, Event::MappingEnd | Event::SequenceEnd);
+        if matches!(event, Event::StreamEnd | Event::DocumentEnd) {
+            break;
+        }
+        if let Some(Frame::ComplexKey { depth }) = frames.last_mut() {
+            if opens {
+                *depth += 1;
+            } else if closes {
+                *depth -= 1;
+                if *depth == 0 {
+                    frames.pop();
+                    if let Some(Frame::Map { key }) = frames.last_mut() {
+                        *key = Some((UNNAMEABLE.to_string(), mark));
                     }
-                    seen += 1;
                 }
             }
+            continue;
         }
-        if hit.is_none() {
-            for (i, line) in lines.iter().enumerate().take(end).skip(start) {
-                let trimmed = line.trim_start().trim_start_matches("- ");
-                let key_col = line.len() - trimmed.len();
-                if (key_col as isize) <= parent_indent {
+        if closes {
+            frames.pop();
+            // The collection was a value: its parent's token comes off the pointer.
+            if !frames.is_empty() {
+                if let Some(len) = lengths.pop() {
+                    current.truncate(len);
+                }
+            }
+            continue;
+        }
+        if !starts {
+            continue;
+        }
+        // A new node: either a mapping key, or a value under the top frame (or the root).
+        let located_at = match frames.last_mut() {
+            None => None,
+            Some(Frame::Map { key }) => match key.take() {
+                None => {
+                    match &event {
+                        Event::Scalar(value, ..) => *key = Some((value.clone(), mark)),
+                        Event::Alias(_) => *key = Some((UNNAMEABLE.to_string(), mark)),
+                        _ => frames.push(Frame::ComplexKey { depth: 1 }),
+                    }
                     continue;
                 }
-                for quoted in [format!("{token}:"), format!("'{token}':"), format!("\"{token}\":"), format!("\"{token}\" :")] {
-                    if trimmed.starts_with(&quoted) {
-                        hit = Some((i, key_col));
-                        break;
-                    }
+                Some((name, key_mark)) => {
+                    lengths.push(current.len());
+                    current = pointer_push(&current, &name);
+                    Some(key_mark)
                 }
-                if hit.is_some() {
-                    break;
+            },
+            Some(Frame::Seq { next }) => {
+                lengths.push(current.len());
+                current = pointer_push(&current, &next.to_string());
+                *next += 1;
+                Some(mark)
+            }
+            Some(Frame::ComplexKey { .. }) => None,
+        };
+        if let Some(at) = located_at {
+            if let Some(indices) = wanted.remove(current.as_str()) {
+                remaining -= 1;
+                for i in indices {
+                    found[i] = Some((at.line(), at.col() + 1));
                 }
             }
         }
-        let (line_no, indent) = hit?;
-        found = Some((line_no + 1, indent + 1));
-        // A sequence item's first key sits on the item's own line, after the dash.
-        start = if in_sequence { line_no } else { line_no + 1 };
-        parent_indent = indent as isize;
-        end = (line_no + 1..lines.len())
-            .find(|&i| !lines[i].trim().is_empty() && (indent_of(lines[i]) as isize) <= parent_indent && !is_json(text))
-            .unwrap_or(lines.len());
+        match event {
+            Event::MappingStart(..) => frames.push(Frame::Map { key: None }),
+            Event::SequenceStart(..) => frames.push(Frame::Seq { next: 0 }),
+            _ => {
+                if located_at.is_some() {
+                    if let Some(len) = lengths.pop() {
+                        current.truncate(len);
+                    }
+                }
+            }
+        }
     }
     found
-}
-
-fn is_json(text: &str) -> bool {
-    text.trim_start().starts_with('{')
-}
-
-fn indent_of(line: &str) -> usize {
-    line.len() - line.trim_start().len()
 }
 
 #[cfg(test)]
@@ -146,5 +197,34 @@ mod tests {
         assert_eq!(locate(text, "/paths/~1a/get"), Some((4, 5)));
         assert_eq!(locate(text, "/paths/~1a/get/parameters/1/in"), Some((8, 11)));
         assert_eq!(locate(text, "/nope"), None);
+    }
+
+    #[test]
+    fn locates_direct_children_not_deeper_namesakes() {
+        let text = "a:\n  b:\n    id: 1\n  id: 2\n";
+        assert_eq!(locate(text, "/a/id"), Some((4, 3)));
+        assert_eq!(locate(text, "/a/b/id"), Some((3, 5)));
+    }
+
+    #[test]
+    fn locates_in_indentless_sequences_flow_style_and_json() {
+        let text = "required:\n- a\n- b\nflow: {x: [1, {y: 2}]}\n";
+        assert_eq!(locate(text, "/required/1"), Some((3, 3)));
+        assert_eq!(locate(text, "/flow/x/1/y"), Some((4, 16)));
+        let json = r#"{"paths": {"/a": {"get": {"operationId": "x"}}}}"#;
+        assert_eq!(locate(json, "/paths/~1a/get/operationId"), Some((1, 27)));
+        let pretty = "{\n  \"a~b\": {\n    \"c/d\": true\n  }\n}\n";
+        assert_eq!(locate(pretty, "/a~0b/c~1d"), Some((3, 5)));
+    }
+
+    #[test]
+    fn locates_many_at_once_and_survives_deep_nesting() {
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert_eq!(locate(&deep, "/0/0/0"), Some((1, 4)));
+        // Past the parser's flow-nesting limit (255) the position is simply unknown.
+        let deeper = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(locate(&deeper, "/0/0/0"), None);
+        let text = "k:\n  - x\n  - y\n";
+        assert_eq!(super::locate_all(text, &["/k/1", "", "/k/0", "/k/1"]), vec![Some((3, 5)), Some((1, 1)), Some((2, 5)), Some((3, 5))]);
     }
 }
