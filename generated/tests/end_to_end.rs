@@ -239,10 +239,17 @@ async fn refused_id_sends_nothing() {
 
 #[tokio::test]
 async fn transport_errors_do_not_show_the_token() {
-    // A port that was just free: nothing listens there now, so the connection is refused.
-    let addr = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
+    // A server that hangs up without answering. (A port closed on purpose could be taken by a
+    // parallel test's server in the meantime; this cannot.)
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        drop(stream);
+    });
     let client = client_for(addr);
     let err = tokio::time::timeout(LIMIT, client.update_user_status(APP_ID, STATUS_ID, &example_patch())).await.unwrap().unwrap_err();
+    server.await.unwrap();
     assert!(matches!(err, Error::Transport(_)), "{err:?}");
     let text = format!("{err} {err:?}");
     assert!(!text.contains(TOKEN) && !text.contains("5b1d0f"), "{text}");
