@@ -63,7 +63,12 @@ impl fmt::Display for Diagnostic {
                 write!(f, ":{column}")?;
             }
         }
-        let pointer = if self.pointer.is_empty() { "(document root)" } else { &self.pointer };
+        // Keys may hold control characters (a NUL, a CR); shown raw they would garble the line.
+        let pointer: String = if self.pointer.is_empty() {
+            "(document root)".to_string()
+        } else {
+            self.pointer.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
+        };
         write!(f, ": at {pointer}: {}", self.message)?;
         if let Some(help) = &self.help {
             write!(f, "\n  help: {help}")?;

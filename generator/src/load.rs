@@ -21,6 +21,11 @@ pub fn load_spec(text: &str) -> Result<openapiv3::OpenAPI, Vec<Diagnostic>> {
             return Err(vec![d]);
         }
     };
+    if let Some(path) = first_too_deep(&value, MAX_NESTING) {
+        let pointer = path.iter().rev().fold(String::new(), |p, token| pointer_push(&p, token));
+        return Err(vec![Diagnostic::error(pointer, format!("nested more than {MAX_NESTING} levels deep"))
+            .help("real descriptions nest about 15 levels; name the inner schemas under #/components/schemas and refer to them with `$ref`")]);
+    }
     let Some(map) = value.as_mapping() else {
         return Err(vec![Diagnostic::error("", "the document is not a mapping, so not an OpenAPI description")
             .help("an OpenAPI description is a mapping with `openapi`, `info` and `paths` at its top")]);
@@ -43,7 +48,7 @@ pub fn load_spec(text: &str) -> Result<openapiv3::OpenAPI, Vec<Diagnostic>> {
             }
         }
     }
-    serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(value).map_err(|e| {
+    serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(&value).map_err(|e| {
         let mut pointer = String::new();
         for segment in e.path().iter() {
             use serde_path_to_error::Segment;
@@ -53,15 +58,111 @@ pub fn load_spec(text: &str) -> Result<openapiv3::OpenAPI, Vec<Diagnostic>> {
                 Segment::Enum { .. } | Segment::Unknown => {}
             }
         }
-        vec![Diagnostic::error(pointer, format!("not a valid OpenAPI 3.0 node: {}", e.inner()))
+        let message = e.inner().to_string();
+        let pointer = narrow(&value, &pointer, &message);
+        vec![Diagnostic::error(pointer, format!("not a valid OpenAPI 3.0 node: {message}"))
             .help("correct this node so that it follows the OpenAPI 3.0 schema")]
     })
+}
+
+/// serde loses the path inside `#[serde(flatten)]` and untagged enums, which openapiv3 uses
+/// throughout, so the reported path often stops at an ancestor such as `/paths`. When the message
+/// quotes the offending value or key and exactly one node under that ancestor holds it, that
+/// node is the better place to point at.
+fn narrow(root: &serde_yaml::Value, pointer: &str, message: &str) -> String {
+    use serde_yaml::Value;
+    if message.starts_with("missing field") {
+        return pointer.to_string();
+    }
+    let quoted = ['"', '`'].iter().find_map(|q| {
+        let start = message.find(*q)? + 1;
+        let len = message.get(start..)?.find(*q)?;
+        message.get(start..start + len)
+    });
+    let Some(needle) = quoted else { return pointer.to_string() };
+    let mut node = root;
+    for token in pointer.split('/').skip(1).map(|t| t.replace("~1", "/").replace("~0", "~")) {
+        let next = match node {
+            Value::Mapping(m) => m.iter().find(|(k, _)| yaml_scalar(k) == token).map(|(_, v)| v),
+            Value::Sequence(items) => token.parse::<usize>().ok().and_then(|i| items.get(i)),
+            _ => None,
+        };
+        match next {
+            Some(n) => node = n,
+            None => return pointer.to_string(),
+        }
+    }
+    // Depth-first with an explicit stack; the document's depth is already bounded.
+    let mut hits: Vec<String> = Vec::new();
+    let mut stack: Vec<(&Value, String)> = vec![(node, pointer.to_string())];
+    while let Some((n, at)) = stack.pop() {
+        if hits.len() > 1 {
+            break;
+        }
+        match n {
+            Value::Mapping(m) => {
+                for (k, v) in m.iter() {
+                    let key = yaml_scalar(k);
+                    let child = pointer_push(&at, &key);
+                    if key == needle {
+                        hits.push(child.clone());
+                    }
+                    stack.push((v, child));
+                }
+            }
+            Value::Sequence(items) => {
+                for (i, v) in items.iter().enumerate().rev() {
+                    stack.push((v, pointer_push(&at, &i.to_string())));
+                }
+            }
+            Value::Tagged(t) => stack.push((&t.value, at)),
+            scalar => {
+                if yaml_scalar(scalar) == needle {
+                    hits.push(at);
+                }
+            }
+        }
+    }
+    match hits.as_slice() {
+        [only] => only.clone(),
+        _ => pointer.to_string(),
+    }
+}
+
+/// How many mappings and sequences may nest. Graph's descriptions reach 13; deserializing into
+/// `openapiv3` takes a dozen stack frames per level (its untagged enums), so this bound is what
+/// keeps a hostile document from overflowing a 2 MiB thread stack in a debug build.
+pub const MAX_NESTING: usize = 64;
+
+/// The path (innermost token first) to the first collection nested deeper than `remaining`
+/// levels. The recursion stops at `remaining`, so it is bounded whatever the input.
+fn first_too_deep(value: &serde_yaml::Value, remaining: usize) -> Option<Vec<String>> {
+    use serde_yaml::Value;
+    let children: Box<dyn Iterator<Item = (String, &Value)>> = match value {
+        Value::Mapping(m) => Box::new(m.iter().map(|(k, v)| (yaml_scalar(k), v))),
+        Value::Sequence(s) => Box::new(s.iter().enumerate().map(|(i, v)| (i.to_string(), v))),
+        Value::Tagged(t) => return first_too_deep(&t.value, remaining),
+        _ => return None,
+    };
+    if remaining == 0 {
+        return Some(Vec::new());
+    }
+    for (token, child) in children {
+        if let Some(mut path) = first_too_deep(child, remaining - 1) {
+            path.push(token);
+            return Some(path);
+        }
+    }
+    None
 }
 
 fn yaml_scalar(v: &serde_yaml::Value) -> String {
     match v {
         serde_yaml::Value::String(s) => s.clone(),
         serde_yaml::Value::Number(n) => n.to_string(),
+        serde_yaml::Value::Bool(b) => b.to_string(),
+        serde_yaml::Value::Null => "null".to_string(),
+        serde_yaml::Value::Tagged(t) => yaml_scalar(&t.value),
         other => format!("{other:?}"),
     }
 }

@@ -179,7 +179,7 @@ fn rejections_name_the_offending_node() {
 
 #[test]
 fn three_independent_errors_are_all_reported() {
-    let diags = run("three_independent_errors.yaml").err().expect("rejected");
+    let diags = run("three_independent_errors.yaml").expect_err("rejected");
     let errors: Vec<&Diagnostic> = diags.iter().filter(|d| d.is_error()).collect();
     for (pointer, message) in [
         ("/paths/~1things~1{thing-id}/get", "has no path parameter"),
@@ -224,7 +224,7 @@ fn locations_point_at_the_named_node() {
             checked += 1;
         }
     }
-    assert!(checked >= 20, "only {checked} located diagnostics were checked");
+    assert!(checked >= 18, "only {checked} located diagnostics were checked");
 }
 
 /// A document nested 10,000 levels deep: the YAML parser's depth limit stops it with a located
@@ -243,7 +243,7 @@ fn nesting_ten_thousand_levels_is_an_error_not_a_stack_overflow() {
     let text = format!(
         r#"{{"openapi": "3.0.1", "info": {{"title": "deep", "version": "1"}}, "paths": {{}}, "components": {{"schemas": {{"deep": {schema}}}}}}}"#
     );
-    let diags = generate(&text, &settings("deep.json")).err().expect("rejected");
+    let diags = generate(&text, &settings("deep.json")).expect_err("rejected");
     assert_eq!(diags.len(), 1, "{diags:#?}");
     assert!(diags[0].message.contains("recursion limit exceeded"), "{}", diags[0]);
     assert_eq!(diags[0].line, Some(1));
@@ -262,25 +262,52 @@ fn nesting_ten_thousand_levels_is_an_error_not_a_stack_overflow() {
         }
         yaml.push_str(&format!("{indent}type: array\n{indent}items:\n"));
     }
-    let diags = generate(&yaml, &settings("deep.yaml")).err().expect("rejected");
+    let diags = generate(&yaml, &settings("deep.yaml")).expect_err("rejected");
     assert!(diags.iter().any(|d| d.is_error() && d.message.contains("recursion limit exceeded") && d.line.is_some()), "{diags:#?}");
 }
 
-/// Nesting within the YAML parser's limit but past the generator's own: a located error that
-/// says what to do, not a stack overflow in lowering.
+/// Nesting within the YAML parser's limit (128) but past the loader's (64): a located error
+/// before deserialization, which in a debug build would otherwise overflow a 2 MiB stack.
 #[test]
-fn nesting_past_the_lowering_limit_is_an_error() {
-    let depth = 100;
-    let text = format!(
-        r#"{{"openapi": "3.0.1", "info": {{"title": "deep", "version": "1"}}, "paths": {{}}, "components": {{"schemas": {{"deep": {}{{"type": "string"}}{}}}}}}}"#,
-        r#"{"type": "array", "items": "#.repeat(depth),
-        "}".repeat(depth)
-    );
-    let diags = generate(&text, &settings("deep.json")).err().expect("rejected");
+fn nesting_past_the_document_limit_is_an_error() {
+    let deep = |depth: usize| {
+        format!(
+            r#"{{"openapi": "3.0.1", "info": {{"title": "deep", "version": "1"}}, "paths": {{}}, "components": {{"schemas": {{"deep": {}{{"type": "string"}}{}}}}}}}"#,
+            r#"{"type": "array", "items": "#.repeat(depth),
+            "}".repeat(depth)
+        )
+    };
+    let diags = generate(&deep(100), &settings("deep.json")).expect_err("rejected");
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    let error = &diags[0];
+    assert!(error.message.contains("nested more than 64 levels deep"), "{error}");
+    assert!(error.pointer.starts_with("/components/schemas/deep/items/items/"), "{error}");
+    assert!(error.help.is_some() && error.line == Some(1) && error.column.is_some(), "{error}");
+    // Just inside the limit it deserializes, on this thread's 2 MiB stack, and then meets the
+    // lowering's own bound on nested types.
+    let diags = generate(&deep(58), &settings("deep.json")).expect_err("rejected");
+    assert!(diags.iter().any(|d| d.is_error() && d.message.contains("schema nested deeper than 20 levels")), "{diags:#?}");
+    // Within both, it generates: 19 nested Vecs.
+    let generated = generate(&deep(19), &settings("deep.json")).expect("generates");
+    assert_eq!(generated.types, 1);
+}
+
+/// Inline `allOf`s that each pull in the next component nest one struct inside the next, without
+/// any deep text: the lowering's own depth bound stops the chain with a located error.
+#[test]
+fn allof_chains_past_the_lowering_limit_are_an_error() {
+    let mut text = String::from("openapi: 3.0.1\ninfo: {title: chain, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n");
+    for i in 0..80 {
+        text.push_str(&format!(
+            "    c{i}:\n      type: object\n      properties:\n        next:\n          allOf:\n            - $ref: '#/components/schemas/c{}'\n            - type: object\n              properties:\n                label: {{type: string}}\n",
+            i + 1
+        ));
+    }
+    text.push_str("    c80:\n      type: string\n");
+    let diags = generate(&text, &settings("chain.yaml")).expect_err("rejected");
     let error = diags.iter().find(|d| d.is_error()).expect("an error");
     assert!(error.message.contains("nested deeper than"), "{error}");
-    assert!(error.pointer.starts_with("/components/schemas/deep/items/items/"), "{error}");
-    assert!(error.help.is_some() && error.line == Some(1), "{error}");
+    assert!(error.help.is_some() && error.line.is_some(), "{error}");
 }
 
 /// Peak resident memory of this process so far, in KiB (Linux only; None elsewhere).
@@ -348,3 +375,4 @@ fn huge_spec_memory_is_bounded() {
     let bound_kib = ((doc.len() + output) / 1024) as u64 * 12;
     assert!(peak < bound_kib, "peak RSS {peak} KiB over {bound_kib} KiB");
 }
+
