@@ -439,33 +439,12 @@ async fn retry_policy_never_sends_once() {
 
 #[tokio::test]
 async fn a_timeout_fires_against_a_server_that_never_answers_and_is_not_retried() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/beta", listener.local_addr().unwrap());
-    let connections = Arc::new(Mutex::new(0u32));
-    let count = connections.clone();
-    tokio::spawn(async move {
-        let mut held = Vec::new();
-        for _ in 0..8 {
-            let Ok((mut stream, _)) = listener.accept().await else { return };
-            *count.lock().unwrap() += 1;
-            // Reads the request, then keeps the connection open without a word.
-            let mut buf = [0u8; 4096];
-            let _ = stream.read(&mut buf).await;
-            held.push(stream);
-        }
-    });
+    let (url, connections) = silent_server().await;
     let client = client(&url, fast()).with_timeout(Duration::from_millis(300));
     assert_eq!(client.timeout(), Some(Duration::from_millis(300)));
     let started = Instant::now();
-    let result = client.send(&GetStatus { id: "s1" }).await;
+    assert_timed_out(client.send(&GetStatus { id: "s1" }).await);
     let took = started.elapsed();
-    match result {
-        Err(Error::Transport(e)) => {
-            let e = e.downcast_ref::<reqwest::Error>().expect("a reqwest error");
-            assert!(e.is_timeout(), "{e:?}");
-        }
-        other => panic!("expected a timeout, got {other:?}"),
-    }
     assert!(took >= Duration::from_millis(300) && took < Duration::from_secs(3), "took {took:?}");
     assert_eq!(*connections.lock().unwrap(), 1);
 }
@@ -476,4 +455,53 @@ fn the_client_starts_with_the_default_policy_and_timeout() {
     assert_eq!(client.retry_policy(), &RetryPolicy::default());
     assert_eq!(client.timeout(), Some(graph_beta_intune::client::DEFAULT_TIMEOUT));
     assert_eq!(client.without_timeout().timeout(), None);
+    // A reqwest::Client brought by the user keeps its own timeout.
+    let client = Client::with_http_client(reqwest::Client::new(), BearerToken::new("t"));
+    assert_eq!(client.retry_policy(), &RetryPolicy::default());
+    assert_eq!(client.timeout(), None);
+}
+
+/// A server that reads each request and never answers; counts connections.
+async fn silent_server() -> (String, Arc<Mutex<u32>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/beta", listener.local_addr().unwrap());
+    let connections = Arc::new(Mutex::new(0u32));
+    let count = connections.clone();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        for _ in 0..8 {
+            let Ok((mut stream, _)) = listener.accept().await else { return };
+            *count.lock().unwrap() += 1;
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf).await;
+            held.push(stream);
+        }
+    });
+    (url, connections)
+}
+
+fn assert_timed_out<T: std::fmt::Debug>(result: Result<T, Error<ODataError>>) {
+    match result {
+        Err(Error::Transport(e)) => {
+            let e = e.downcast_ref::<reqwest::Error>().expect("a reqwest error");
+            assert!(e.is_timeout(), "{e:?}");
+        }
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_user_s_reqwest_timeout_applies_until_with_timeout_replaces_it() {
+    let (url, connections) = silent_server().await;
+    let http = reqwest::Client::builder().timeout(Duration::from_millis(200)).build().unwrap();
+    let client = Client::with_http_client(http, BearerToken::new("t")).with_base_url(&url).unwrap().with_retry_policy(fast());
+    let started = Instant::now();
+    assert_timed_out(client.send(&GetStatus { id: "s1" }).await);
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+
+    let client = client.with_timeout(Duration::from_millis(600));
+    let started = Instant::now();
+    assert_timed_out(client.send(&GetStatus { id: "s1" }).await);
+    assert!(started.elapsed() >= Duration::from_millis(600), "{:?}", started.elapsed());
+    assert_eq!(*connections.lock().unwrap(), 2);
 }

@@ -39,19 +39,14 @@ impl Client {
     /// [`RetryPolicy`] and [`DEFAULT_TIMEOUT`].
     pub fn new(token: BearerToken) -> Result<Self, reqwest::Error> {
         let http = reqwest::Client::builder().build()?;
-        Ok(Self::with_http_client(http, token))
+        Ok(Self::with_http_client(http, token).with_timeout(DEFAULT_TIMEOUT))
     }
 
-    /// A client on a `reqwest::Client` you configured (proxies, pool). The per-send timeout set
-    /// here (see [`Client::with_timeout`]) overrides the `reqwest::Client`'s own.
+    /// A client on a `reqwest::Client` you configured (timeouts, proxies, pool), with the default
+    /// [`RetryPolicy`]. It keeps that client's timeout until [`Client::with_timeout`] sets one
+    /// per send, which then takes precedence.
     pub fn with_http_client(http: reqwest::Client, token: BearerToken) -> Self {
-        Client {
-            http,
-            base_url: crate::default_base_url(),
-            token,
-            retry: RetryPolicy::default(),
-            timeout: Some(DEFAULT_TIMEOUT),
-        }
+        Client { http, base_url: crate::default_base_url(), token, retry: RetryPolicy::default(), timeout: None }
     }
 
     /// Sends requests to another service root, such as a national cloud or a test server.
