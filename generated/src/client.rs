@@ -141,28 +141,3 @@ impl Client {
         }
     }
 }
-
-#[allow(unused_imports)]
-use crate::{models, operations};
-
-/// One method per operation, each sending its request type from [`crate::operations`].
-impl Client {
-    /// Update the navigation property userStatuses in deviceAppManagement
-    ///
-    /// Sends [`UpdateUserStatus`](crate::operations::UpdateUserStatus); optional parameters are left out (build the request type and call [`Client::send`] to set them).
-    pub async fn update_user_status(
-        &self,
-        mobile_app_id: &str,
-        user_app_install_status_id: &str,
-        body: &models::UserAppInstallStatusPatch,
-    ) -> Result<Option<models::UserAppInstallStatus>, Error<models::ODataError>> {
-        self.send(
-                &operations::UpdateUserStatus::new(
-                    mobile_app_id,
-                    user_app_install_status_id,
-                    body,
-                ),
-            )
-            .await
-    }
-}

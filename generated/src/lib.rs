@@ -10,7 +10,11 @@ pub mod models;
 
 pub mod operations;
 
+pub mod paging;
+
 pub mod runtime;
+
+pub mod values;
 
 #[cfg(feature = "client")]
 pub mod client;

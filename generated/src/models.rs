@@ -2,6 +2,7 @@
 // Do not edit: regenerate with `cargo xtask codegen`.
 
 //! The description's schemas as Rust types, and the PATCH bodies derived from them.
+#![allow(deprecated)]
 use serde::{Deserialize, Serialize};
 
 /// Schema `microsoft.graph.ODataErrors.ErrorDetails`.
@@ -116,6 +117,15 @@ impl crate::runtime::ParamValue for DeviceAndAppManagementAssignmentFilterType {
     }
 }
 
+impl crate::values::WireEnum for DeviceAndAppManagementAssignmentFilterType {
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+    fn from_wire(value: &str) -> Self {
+        Self::from(value)
+    }
+}
+
 /// Represents source of assignment.
 ///
 /// Schema `microsoft.graph.deviceAndAppManagementAssignmentSource`.
@@ -174,6 +184,15 @@ impl<'de> Deserialize<'de> for DeviceAndAppManagementAssignmentSource {
 impl crate::runtime::ParamValue for DeviceAndAppManagementAssignmentSource {
     fn to_param(&self) -> String {
         self.as_str().to_string()
+    }
+}
+
+impl crate::values::WireEnum for DeviceAndAppManagementAssignmentSource {
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+    fn from_wire(value: &str) -> Self {
+        Self::from(value)
     }
 }
 
@@ -282,6 +301,15 @@ impl crate::runtime::ParamValue for InstallIntent {
     }
 }
 
+impl crate::values::WireEnum for InstallIntent {
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+    fn from_wire(value: &str) -> Self {
+        Self::from(value)
+    }
+}
+
 /// Contains properties for a generic mime content.
 ///
 /// Schema `microsoft.graph.mimeContent`.
@@ -292,7 +320,7 @@ pub struct MimeContent {
     pub r#type: Option<String>,
     /// The byte array that contains the actual content.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<crate::values::Base64Bytes>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
@@ -310,7 +338,7 @@ pub struct MobileApp {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub created_date_time: Option<String>,
+    pub created_date_time: Option<jiff::Timestamp>,
     /// The total number of dependencies the child app has.
     #[serde(
         rename = "dependentAppCount",
@@ -344,7 +372,7 @@ pub struct MobileApp {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub last_modified_date_time: Option<String>,
+    pub last_modified_date_time: Option<jiff::Timestamp>,
     /// Notes for the app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
@@ -460,7 +488,7 @@ pub struct MobileAppCategory {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub last_modified_date_time: Option<String>,
+    pub last_modified_date_time: Option<jiff::Timestamp>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
@@ -498,7 +526,7 @@ pub struct MobileAppInstallStatus {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub last_sync_date_time: Option<String>,
+    pub last_sync_date_time: Option<jiff::Timestamp>,
     #[serde(
         rename = "mobileAppInstallStatusValue",
         default,
@@ -674,6 +702,15 @@ impl crate::runtime::ParamValue for MobileAppPublishingState {
     }
 }
 
+impl crate::values::WireEnum for MobileAppPublishingState {
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+    fn from_wire(value: &str) -> Self {
+        Self::from(value)
+    }
+}
+
 /// Schema `microsoft.graph.mobileAppRelationship`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct MobileAppRelationship {
@@ -772,6 +809,15 @@ impl crate::runtime::ParamValue for MobileAppRelationshipType {
     }
 }
 
+impl crate::values::WireEnum for MobileAppRelationshipType {
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+    fn from_wire(value: &str) -> Self {
+        Self::from(value)
+    }
+}
+
 /// A list of possible states for application status on an individual device. When devices contact the Intune service and find targeted application enforcement intent, the status of the enforcement is recorded and becomes accessible in the Graph API. Since the application status is identified during device interaction with the Intune service, status records do not immediately appear upon application group assignment; it is created only after the assignment is evaluated in the service and devices start receiving the policy during check-ins.
 ///
 /// Schema `microsoft.graph.resultantAppState`.
@@ -850,6 +896,15 @@ impl<'de> Deserialize<'de> for ResultantAppState {
 impl crate::runtime::ParamValue for ResultantAppState {
     fn to_param(&self) -> String {
         self.as_str().to_string()
+    }
+}
+
+impl crate::values::WireEnum for ResultantAppState {
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+    fn from_wire(value: &str) -> Self {
+        Self::from(value)
     }
 }
 
@@ -1071,6 +1126,15 @@ impl<'de> Deserialize<'de> for ResultantAppStateDetail {
 impl crate::runtime::ParamValue for ResultantAppStateDetail {
     fn to_param(&self) -> String {
         self.as_str().to_string()
+    }
+}
+
+impl crate::values::WireEnum for ResultantAppStateDetail {
+    fn as_wire(&self) -> &str {
+        self.as_str()
+    }
+    fn from_wire(value: &str) -> Self {
+        Self::from(value)
     }
 }
 

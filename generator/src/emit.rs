@@ -2,19 +2,23 @@
 //!
 //! Reads only `ir`; every decision about what the spec means was made in `lower`.
 
+use crate::areas::{plan_areas, Areas};
 use crate::ir::*;
 use crate::names::needs_raw;
+use std::collections::BTreeSet;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
 /// The fixed parts of the generated crate, kept as real Rust source so they read as code.
 const RUNTIME_TEMPLATE: &str = include_str!("../templates/runtime.rs");
 const CLIENT_TEMPLATE: &str = include_str!("../templates/client.rs");
+const VALUES_TEMPLATE: &str = include_str!("../templates/values.rs");
+const PAGING_TEMPLATE: &str = include_str!("../templates/paging.rs");
 
 /// One emitted file before rendering.
 pub enum Emitted {
-    Rust { path: &'static str, tokens: TokenStream },
-    Text { path: &'static str, text: String },
+    Rust { path: String, tokens: TokenStream },
+    Text { path: String, text: String },
 }
 
 pub struct CrateSettings<'a> {
@@ -25,21 +29,88 @@ pub struct CrateSettings<'a> {
 }
 
 pub fn emit_crate(api: &Api, settings: &CrateSettings<'_>) -> Result<Vec<Emitted>, String> {
-    Ok(vec![
-        Emitted::Text { path: "Cargo.toml", text: emit_manifest(api, settings) },
-        Emitted::Rust { path: "src/lib.rs", tokens: emit_lib(api, settings) },
-        Emitted::Rust { path: "src/models.rs", tokens: emit_models(api) },
-        Emitted::Rust { path: "src/operations.rs", tokens: emit_operations(api) },
-        Emitted::Rust { path: "src/runtime.rs", tokens: template_tokens(RUNTIME_TEMPLATE, "runtime")? },
-        Emitted::Rust { path: "src/client.rs", tokens: emit_client(api)? },
-    ])
+    let areas = plan_areas(api);
+    let rust = |path: &str, tokens: TokenStream| Emitted::Rust { path: path.to_string(), tokens };
+    let mut files = vec![
+        Emitted::Text { path: "Cargo.toml".to_string(), text: emit_manifest(api, settings, &areas) },
+        rust("src/lib.rs", emit_lib(api, settings)),
+        rust("src/models.rs", emit_models(api, &areas)),
+    ];
+    if areas.split() {
+        files.push(rust("src/operations.rs", emit_operations_root(&areas)));
+        for area in &areas.areas {
+            let ops: Vec<&Operation> = area.operations.iter().filter_map(|i| api.operations.get(*i)).collect();
+            let tokens = emit_operations(api, &ops, &format!("Operations tagged `{}`.", area.tag));
+            files.push(Emitted::Rust { path: format!("src/operations/{}.rs", area.module), tokens });
+        }
+    } else {
+        let ops: Vec<&Operation> = api.operations.iter().collect();
+        files.push(rust(
+            "src/operations.rs",
+            emit_operations(api, &ops, "One request type per operation, and the client method that sends it."),
+        ));
+    }
+    files.push(rust("src/runtime.rs", template_tokens(RUNTIME_TEMPLATE, "runtime")?));
+    files.push(rust("src/values.rs", template_tokens(VALUES_TEMPLATE, "values")?));
+    files.push(rust("src/paging.rs", template_tokens(PAGING_TEMPLATE, "paging")?));
+    files.push(rust("src/client.rs", template_tokens(CLIENT_TEMPLATE, "client")?));
+    Ok(files)
+}
+
+/// `#[cfg(...)]` for an item that the given areas need: nothing when every area (or the only
+/// one) needs it; `full` for what no operation needs.
+fn cfg_for(areas: &Areas, users: Option<&BTreeSet<usize>>) -> TokenStream {
+    if !areas.split() {
+        return quote!();
+    }
+    let users = users.cloned().unwrap_or_default();
+    if users.len() == areas.areas.len() {
+        return quote!();
+    }
+    let features: Vec<&str> = users.iter().filter_map(|a| areas.areas.get(*a)).map(|a| a.feature.as_str()).collect();
+    match features.as_slice() {
+        [] => quote!(#[cfg(feature = "full")]),
+        [one] => quote!(#[cfg(feature = #one)]),
+        many => quote!(#[cfg(any(#(feature = #many),*))]),
+    }
+}
+
+fn emit_operations_root(areas: &Areas) -> TokenStream {
+    let modules = areas.areas.iter().map(|a| {
+        let module = ident(&a.module);
+        let feature = &a.feature;
+        let doc = own_doc_attrs(&format!("Operations tagged `{}` (feature `{}`).", escape_doc_line(&a.tag), a.feature));
+        quote! {
+            #doc
+            #[cfg(feature = #feature)]
+            pub mod #module;
+            #[cfg(feature = #feature)]
+            pub use #module::*;
+        }
+    });
+    quote! {
+        #![doc = " One request type per operation, in one module per area (Cargo feature), all re-exported here."]
+        #(#modules)*
+    }
 }
 
 fn template_tokens(text: &str, what: &str) -> Result<TokenStream, String> {
     text.parse::<TokenStream>().map_err(|e| format!("the {what} template does not tokenize: {e}"))
 }
 
-fn emit_manifest(api: &Api, s: &CrateSettings<'_>) -> String {
+fn emit_manifest(api: &Api, s: &CrateSettings<'_>, areas: &Areas) -> String {
+    let mut area_features = String::new();
+    let mut default = r#"["client"]"#.to_string();
+    if areas.split() {
+        let names: Vec<String> = areas.areas.iter().map(|a| toml_string(&a.feature)).collect();
+        default = r#"["client", "full"]"#.to_string();
+        area_features.push_str("# Every area, and the types no operation uses.\n");
+        area_features.push_str(&format!("full = [{}]\n", names.join(", ")));
+        area_features.push_str("# One feature per area (operation tag): each compiles its operations and the types they use.\n");
+        for area in &areas.areas {
+            area_features.push_str(&format!("{} = []\n", toml_string(&area.feature)));
+        }
+    }
     let workspace = if s.standalone { "\n# Built on its own, not as part of an enclosing workspace.\n[workspace]\n" } else { "" };
     let description = toml_string(&format!("Typed Rust client for {}, generated from its OpenAPI description", api.title));
     format!(
@@ -56,6 +127,8 @@ http = "1"
 serde = {{ version = "1", features = ["derive"] }}
 serde_json = "1"
 serde_path_to_error = "0.1"
+jiff = {{ version = "1", default-features = false, features = ["std", "serde"] }}
+uuid = {{ version = "1", default-features = false, features = ["std", "serde"] }}
 reqwest = {{ version = "0.12", default-features = false, features = ["rustls-tls"], optional = true }}
 # Only its timer, for the waits between retries (see runtime::RetryPolicy).
 tokio = {{ version = "1", default-features = false, features = ["time"], optional = true }}
@@ -64,10 +137,10 @@ tokio = {{ version = "1", default-features = false, features = ["time"], optiona
 tokio = {{ version = "1", features = ["macros", "rt", "net", "io-util", "time"] }}
 
 [features]
-default = ["client"]
+default = {default}
 # The async client over reqwest; without it the crate builds and parses requests with no I/O.
 client = ["dep:reqwest", "dep:tokio"]
-{workspace}"#,
+{area_features}{workspace}"#,
         name = toml_string(s.crate_name),
         version = toml_string(s.crate_version),
     )
@@ -101,7 +174,9 @@ fn emit_lib(api: &Api, s: &CrateSettings<'_>) -> TokenStream {
         #title_doc
         pub mod models;
         pub mod operations;
+        pub mod paging;
         pub mod runtime;
+        pub mod values;
         #[cfg(feature = "client")]
         pub mod client;
 
@@ -119,18 +194,64 @@ fn emit_lib(api: &Api, s: &CrateSettings<'_>) -> TokenStream {
     }
 }
 
-fn emit_models(api: &Api) -> TokenStream {
-    let types = api.types.iter().map(|t| emit_type(api, t));
-    let patches = api.patches.iter().map(|p| emit_patch(api, p));
+fn emit_models(api: &Api, areas: &Areas) -> TokenStream {
+    let types = api.types.iter().enumerate().map(|(i, t)| emit_type(api, t, &cfg_for(areas, areas.type_users.get(i))));
+    let patches = api.patches.iter().enumerate().map(|(i, p)| emit_patch(api, p, &cfg_for(areas, areas.patch_users.get(i))));
+    let mut seen_pages = std::collections::BTreeSet::new();
+    let pages = api
+        .operations
+        .iter()
+        .filter_map(|op| op.pager.as_ref())
+        .filter(|p| seen_pages.insert(p.page))
+        .map(|p| emit_page_impl(api, p, &cfg_for(areas, areas.type_users.get(p.page.0))));
     quote! {
         #![doc = " The description's schemas as Rust types, and the PATCH bodies derived from them."]
+        // Deprecated schemas stay usable; the warning is for the crate's users, not its own code.
+        #![allow(deprecated)]
         use serde::{Deserialize, Serialize};
         #(#types)*
         #(#patches)*
+        #(#pages)*
     }
 }
 
-fn emit_type(api: &Api, t: &TypeDef) -> TokenStream {
+fn emit_page_impl(api: &Api, p: &PagerDef, cfg: &TokenStream) -> TokenStream {
+    let page = rust_type(api, &TypeRef::Named(p.page), false);
+    let item = rust_type(api, &p.item, false);
+    let items = field_ident(&p.items_field);
+    let next = field_ident(&p.next_link_field);
+    let (items_optional, next_optional) = match api.types.get(p.page.0).map(|t| &t.kind) {
+        Some(TypeKind::Struct(s)) => (
+            s.fields.iter().any(|f| f.rust_name == p.items_field && (!f.required || f.nullable)),
+            s.fields.iter().any(|f| f.rust_name == p.next_link_field && (!f.required || f.nullable)),
+        ),
+        _ => (true, true),
+    };
+    let into_items = if items_optional { quote!(self.#items.unwrap_or_default()) } else { quote!(self.#items) };
+    let next_link = if next_optional { quote!(self.#next.as_deref()) } else { quote!(Some(self.#next.as_str())) };
+    quote! {
+        #cfg
+        impl crate::paging::Page for #page {
+            type Item = #item;
+            fn into_items(self) -> Vec<Self::Item> {
+                #into_items
+            }
+            fn next_link(&self) -> Option<&str> {
+                #next_link
+            }
+        }
+    }
+}
+
+fn deprecated_attr(d: &Option<Deprecation>) -> TokenStream {
+    match d {
+        None => quote!(),
+        Some(Deprecation { note: Some(note) }) => quote!(#[deprecated(note = #note)]),
+        Some(Deprecation { note: None }) => quote!(#[deprecated]),
+    }
+}
+
+fn emit_type(api: &Api, t: &TypeDef, cfg: &TokenStream) -> TokenStream {
     let name = ident(&t.name);
     let mut docs = t.doc.clone().unwrap_or_default();
     if !t.schema_name.is_empty() && t.schema_name.contains('.') {
@@ -140,17 +261,20 @@ fn emit_type(api: &Api, t: &TypeDef) -> TokenStream {
         docs.push_str(&format!("Schema `{}`.", t.schema_name));
     }
     let doc = doc_attrs(&docs);
+    let deprecated = deprecated_attr(&t.deprecated);
+    let doc = quote!(#doc #deprecated);
     match &t.kind {
         TypeKind::Alias(ty) => {
             let ty = rust_type(api, ty, false);
-            quote! { #doc pub type #name = #ty; }
+            quote! { #doc #cfg pub type #name = #ty; }
         }
-        TypeKind::Enum(e) => emit_enum(&name, &doc, e),
-        TypeKind::Struct(s) => emit_struct(api, &name, &doc, s),
+        TypeKind::Enum(e) => emit_enum(&name, &doc, cfg, e),
+        TypeKind::Struct(s) => emit_struct(api, &name, &doc, cfg, s),
+        TypeKind::Union(u) => emit_union(api, &name, &doc, cfg, u),
     }
 }
 
-fn emit_struct(api: &Api, name: &Ident, doc: &TokenStream, s: &StructDef) -> TokenStream {
+fn emit_struct(api: &Api, name: &Ident, doc: &TokenStream, cfg: &TokenStream, s: &StructDef) -> TokenStream {
     let defaultable = s.fields.iter().all(|f| !f.required || f.nullable || type_has_default(api, &f.ty));
     let fields = s.fields.iter().map(|f| {
         let field = field_ident(&f.rust_name);
@@ -170,7 +294,8 @@ fn emit_struct(api: &Api, name: &Ident, doc: &TokenStream, s: &StructDef) -> Tok
             serde_args.push(quote!(default, skip_serializing_if = "Option::is_none"));
         }
         let serde_attr = if serde_args.is_empty() { quote!() } else { quote!(#[serde(#(#serde_args),*)]) };
-        quote! { #doc #serde_attr pub #field: #ty, }
+        let deprecated = deprecated_attr(&f.deprecated);
+        quote! { #doc #deprecated #serde_attr pub #field: #ty, }
     });
     let extra = s.extra.as_ref().map(|x| {
         let field = field_ident(&x.rust_name);
@@ -188,6 +313,7 @@ fn emit_struct(api: &Api, name: &Ident, doc: &TokenStream, s: &StructDef) -> Tok
     };
     quote! {
         #doc
+        #cfg
         #derives
         pub struct #name {
             #(#fields)*
@@ -201,15 +327,92 @@ fn type_has_default(api: &Api, ty: &TypeRef) -> bool {
     match ty {
         TypeRef::Named(id) => match api.types.get(id.0).map(|t| &t.kind) {
             // Only one level deep: a struct whose required fields are all plain values.
-            Some(TypeKind::Struct(s)) => s.fields.iter().all(|f| !f.required || f.nullable || !matches!(f.ty, TypeRef::Named(_))),
-            Some(TypeKind::Alias(inner)) => !matches!(inner, TypeRef::Named(_)),
+            Some(TypeKind::Struct(s)) => s.fields.iter().all(|f| !f.required || f.nullable || plain_default(&f.ty)),
+            Some(TypeKind::Alias(inner)) => plain_default(inner),
+            Some(TypeKind::Enum(e)) => e.flags,
             _ => false,
         },
-        _ => true,
+        other => plain_default(other),
     }
 }
 
-fn emit_enum(name: &Ident, doc: &TokenStream, e: &EnumDef) -> TokenStream {
+/// Types whose `Default` exists without looking at any generated type.
+fn plain_default(ty: &TypeRef) -> bool {
+    match ty {
+        TypeRef::String | TypeRef::Bool | TypeRef::I16 | TypeRef::I32 | TypeRef::I64 | TypeRef::F32 | TypeRef::F64 => true,
+        TypeRef::Json | TypeRef::Array(_) | TypeRef::Map(_) | TypeRef::Nullable(_) | TypeRef::Bytes | TypeRef::Duration => true,
+        TypeRef::Lenient(inner) => plain_default(inner),
+        TypeRef::Named(_) | TypeRef::DateTime | TypeRef::Date | TypeRef::Time | TypeRef::Uuid => false,
+    }
+}
+
+fn emit_union(api: &Api, name: &Ident, doc: &TokenStream, cfg: &TokenStream, u: &UnionDef) -> TokenStream {
+    let fallback = ident(&u.fallback);
+    let base = rust_type(api, &TypeRef::Named(u.base), false);
+    let base_name = api.types.get(u.base.0).map(|t| t.name.as_str()).unwrap_or("");
+    let variants = u.variants.iter().map(|v| {
+        let variant = ident(&v.rust_name);
+        let ty = rust_type(api, &TypeRef::Named(v.ty), false);
+        let doc = own_doc_attrs(&format!("`@odata.type` `{}`.", v.wire));
+        quote! { #doc #variant(Box<#ty>), }
+    });
+    let to_value = u.variants.iter().map(|v| {
+        let variant = ident(&v.rust_name);
+        let wire = &v.wire;
+        quote! { Self::#variant(value) => (Some(#wire), serde_json::to_value(value)), }
+    });
+    // The base also takes values with no `@odata.type`, which Graph omits for the declared type.
+    let from_value = u.variants.iter().map(|v| {
+        let variant = ident(&v.rust_name);
+        let tag = v.wire.trim_start_matches('#');
+        let pattern = if v.ty == u.base { quote!(None | Some(#tag)) } else { quote!(Some(#tag)) };
+        quote! { #pattern => serde_json::from_value(value).map(|v| Self::#variant(Box::new(v))), }
+    });
+    let fallback_doc = own_doc_attrs(&format!(
+        "A type derived from [`{base_name}`] that this crate does not know; its own members, and \
+         its `@odata.type`, are kept in `additional_properties`."
+    ));
+    quote! {
+        #doc
+        #cfg
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum #name {
+            #(#variants)*
+            #fallback_doc
+            #fallback(Box<#base>),
+        }
+
+        #cfg
+        impl Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let (tag, value) = match self {
+                    #(#to_value)*
+                    Self::#fallback(value) => (None, serde_json::to_value(value)),
+                };
+                let mut value = value.map_err(serde::ser::Error::custom)?;
+                if let (Some(tag), serde_json::Value::Object(map)) = (tag, &mut value) {
+                    map.entry("@odata.type").or_insert_with(|| serde_json::Value::from(tag));
+                }
+                value.serialize(serializer)
+            }
+        }
+
+        #cfg
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = serde_json::Value::deserialize(deserializer)?;
+                let tag = value.get("@odata.type").and_then(serde_json::Value::as_str).map(|t| t.trim_start_matches('#').to_string());
+                let parsed = match tag.as_deref() {
+                    #(#from_value)*
+                    Some(_) => serde_json::from_value(value).map(|v| Self::#fallback(Box::new(v))),
+                };
+                parsed.map_err(serde::de::Error::custom)
+            }
+        }
+    }
+}
+
+fn emit_enum(name: &Ident, doc: &TokenStream, cfg: &TokenStream, e: &EnumDef) -> TokenStream {
     let fallback = ident(&e.fallback);
     let variants = e.variants.iter().map(|v| {
         let variant = ident(&v.rust_name);
@@ -228,6 +431,7 @@ fn emit_enum(name: &Ident, doc: &TokenStream, e: &EnumDef) -> TokenStream {
     });
     quote! {
         #doc
+        #cfg
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum #name {
             #(#variants)*
@@ -235,6 +439,7 @@ fn emit_enum(name: &Ident, doc: &TokenStream, e: &EnumDef) -> TokenStream {
             #fallback(String),
         }
 
+        #cfg
         impl #name {
             /// The value as it appears on the wire.
             pub fn as_str(&self) -> &str {
@@ -245,6 +450,7 @@ fn emit_enum(name: &Ident, doc: &TokenStream, e: &EnumDef) -> TokenStream {
             }
         }
 
+        #cfg
         impl From<&str> for #name {
             fn from(value: &str) -> Self {
                 match value {
@@ -254,18 +460,21 @@ fn emit_enum(name: &Ident, doc: &TokenStream, e: &EnumDef) -> TokenStream {
             }
         }
 
+        #cfg
         impl std::fmt::Display for #name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
+        #cfg
         impl Serialize for #name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
             }
         }
 
+        #cfg
         impl<'de> Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
@@ -273,15 +482,26 @@ fn emit_enum(name: &Ident, doc: &TokenStream, e: &EnumDef) -> TokenStream {
             }
         }
 
+        #cfg
         impl crate::runtime::ParamValue for #name {
             fn to_param(&self) -> String {
                 self.as_str().to_string()
             }
         }
+
+        #cfg
+        impl crate::values::WireEnum for #name {
+            fn as_wire(&self) -> &str {
+                self.as_str()
+            }
+            fn from_wire(value: &str) -> Self {
+                Self::from(value)
+            }
+        }
     }
 }
 
-fn emit_patch(api: &Api, p: &PatchDef) -> TokenStream {
+fn emit_patch(api: &Api, p: &PatchDef, cfg: &TokenStream) -> TokenStream {
     let name = ident(&p.name);
     let of = api.types.get(p.of.0).map(|t| t.name.as_str()).unwrap_or("");
     let doc = own_doc_attrs(&format!(
@@ -319,11 +539,13 @@ fn emit_patch(api: &Api, p: &PatchDef) -> TokenStream {
     });
     quote! {
         #doc
+        #cfg
         #[derive(Debug, Clone, PartialEq, Default)]
         pub struct #name {
             #(#fields)*
         }
 
+        #cfg
         impl Serialize for #name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 use serde::ser::SerializeMap;
@@ -381,16 +603,27 @@ fn error_type(api: &Api, op: &Operation) -> TokenStream {
     }
 }
 
-fn emit_operations(api: &Api) -> TokenStream {
-    let ops = api.operations.iter().map(|op| emit_operation(api, op));
+fn emit_operations(api: &Api, ops: &[&Operation], module_doc: &str) -> TokenStream {
+    let module_doc = inner_doc_attrs(module_doc);
+    let types = ops.iter().map(|op| emit_operation(api, op));
+    let methods = ops.iter().map(|op| emit_client_method(api, op));
     quote! {
-        #![doc = " One request type per operation. Each builds its `http::Request` and reads its response"]
-        #![doc = " with no I/O (see [`crate::runtime::build_request`] and [`crate::runtime::parse_response`])."]
+        #module_doc
+        #![doc = ""]
+        #![doc = " Each request type builds its `http::Request` and reads its response with no I/O (see"]
+        #![doc = " [`crate::runtime::build_request`] and [`crate::runtime::parse_response`])."]
+        #![allow(deprecated)]
         #[allow(unused_imports)]
         use crate::models;
         #[allow(unused_imports)]
-        use crate::runtime::{decode_nothing, decode_optional, encode_path_segment, DecodeError, Operation, ParamValue, RequestError};
-        #(#ops)*
+        use crate::runtime::{decode_nothing, decode_optional, decode_text, encode_path_segment, DecodeError, Error, Operation, ParamValue, RequestError};
+        #(#types)*
+
+        /// One method per operation, each sending its request type.
+        #[cfg(feature = "client")]
+        impl crate::client::Client {
+            #(#methods)*
+        }
     }
 }
 
@@ -442,6 +675,8 @@ fn emit_operation(api: &Api, op: &Operation) -> TokenStream {
         }
     }
     let many_args = if args.len() > 7 { quote!(#[allow(clippy::too_many_arguments)]) } else { quote!() };
+    // With nothing required, `new()` is what `Default` gives; clippy asks for both.
+    let derives = if args.is_empty() { quote!(#[derive(Debug, Clone, Default)]) } else { quote!(#[derive(Debug, Clone)]) };
 
     let method = format_ident!("{}", op.method.as_str());
     let output = output_type(api, op);
@@ -461,11 +696,17 @@ fn emit_operation(api: &Api, op: &Operation) -> TokenStream {
             }
         }
     });
-    let parse = if op.success.body.is_some() { quote!(decode_optional(status, body)) } else { quote!(decode_nothing(status, body)) };
+    let parse = match (&op.success.body, op.success.text) {
+        (Some(_), false) => quote!(decode_optional(status, body)),
+        (Some(_), true) => quote!(decode_text(status, body)),
+        (None, _) => quote!(decode_nothing(status, body)),
+    };
 
+    let deprecated = deprecated_attr(&op.deprecated);
     quote! {
         #doc
-        #[derive(Debug, Clone)]
+        #deprecated
+        #derives
         pub struct #name #lifetime {
             #(#param_fields)*
             #body_field
@@ -499,7 +740,10 @@ fn emit_path_fn(op: &Operation) -> TokenStream {
     let mut steps = Vec::new();
     for segment in &op.path {
         match segment {
-            PathSegment::Literal(text) => steps.push(quote!(path.push_str(#text);)),
+            PathSegment::Literal(text) => match single_char(text) {
+                Some(c) => steps.push(quote!(path.push(#c);)),
+                None => steps.push(quote!(path.push_str(#text);)),
+            },
             PathSegment::Param(i) => {
                 let Some(p) = op.params.get(*i) else { continue };
                 let field = field_ident(&p.rust_name);
@@ -518,81 +762,87 @@ fn emit_path_fn(op: &Operation) -> TokenStream {
     }
 }
 
+fn single_char(text: &str) -> Option<char> {
+    let mut chars = text.chars();
+    let c = chars.next()?;
+    chars.next().is_none().then_some(c)
+}
+
 fn emit_param_list(op: &Operation, location: ParamLocation, fn_name: TokenStream) -> Option<TokenStream> {
     let params: Vec<&Param> = op.params.iter().filter(|p| p.location == location).collect();
     if params.is_empty() {
         return None;
     }
-    let pushes = params.iter().map(|p| {
+    let pair = |p: &Param| {
         let field = field_ident(&p.rust_name);
         let wire = &p.wire_name;
-        if p.required {
-            quote! { list.push((#wire, self.#field.to_param())); }
-        } else {
+        quote!((#wire, self.#field.to_param()))
+    };
+    let required: Vec<TokenStream> = params.iter().filter(|p| p.required).map(|p| pair(p)).collect();
+    let optional: Vec<TokenStream> = params
+        .iter()
+        .filter(|p| !p.required)
+        .map(|p| {
+            let field = field_ident(&p.rust_name);
+            let wire = &p.wire_name;
             quote! {
                 if let Some(value) = &self.#field {
                     list.push((#wire, value.to_param()));
                 }
             }
+        })
+        .collect();
+    let body = if optional.is_empty() {
+        quote!(vec![#(#required),*])
+    } else {
+        quote! {
+            let mut list = vec![#(#required),*];
+            #(#optional)*
+            list
         }
-    });
+    };
     Some(quote! {
         fn #fn_name(&self) -> Vec<(&'static str, String)> {
-            let mut list = Vec::new();
-            #(#pushes)*
-            list
+            #body
         }
     })
 }
 
-fn emit_client(api: &Api) -> Result<TokenStream, String> {
-    let template = template_tokens(CLIENT_TEMPLATE, "client")?;
-    let methods = api.operations.iter().map(|op| {
-        let fn_name = field_ident(&op.fn_name);
-        let type_name = ident(&op.type_name);
-        let sends = own_doc_attrs(&format!(
-            "Sends [`{0}`](crate::operations::{0}); optional parameters are left out (build the \
-             request type and call [`Client::send`] to set them).",
-            op.type_name
-        ));
-        let doc = doc_attrs(op.doc.as_deref().unwrap_or(""));
-        let doc = if op.doc.is_some() { quote!(#doc #[doc = ""] #sends) } else { sends };
-        let mut args = Vec::new();
-        let mut values = Vec::new();
-        for p in op.params.iter().filter(|p| p.required) {
-            let field = field_ident(&p.rust_name);
-            let ty = param_field_type(api, p);
-            let ty = if ty.to_string().contains("'a") { quote!(&str) } else { ty };
-            args.push(quote!(#field: #ty));
-            values.push(quote!(#field));
+fn emit_client_method(api: &Api, op: &Operation) -> TokenStream {
+    let fn_name = field_ident(&op.fn_name);
+    let type_name = ident(&op.type_name);
+    let sends = own_doc_attrs(&format!(
+        "Sends [`{0}`]; optional parameters are left out (build the request type and call \
+         [`Client::send`](crate::client::Client::send) to set them).",
+        op.type_name
+    ));
+    let doc = doc_attrs(op.doc.as_deref().unwrap_or(""));
+    let doc = if op.doc.is_some() { quote!(#doc #[doc = ""] #sends) } else { sends };
+    let mut args = Vec::new();
+    let mut values = Vec::new();
+    for p in op.params.iter().filter(|p| p.required) {
+        let field = field_ident(&p.rust_name);
+        let ty = if p.location == ParamLocation::Path && p.ty == TypeRef::String { quote!(&str) } else { param_field_type(api, p) };
+        args.push(quote!(#field: #ty));
+        values.push(quote!(#field));
+    }
+    if let Some(b) = op.body.as_ref().filter(|b| b.required) {
+        let ty = body_type(api, b);
+        args.push(quote!(body: &#ty));
+        values.push(quote!(body));
+    }
+    let output = output_type(api, op);
+    let error = error_type(api, op);
+    let many_args = if args.len() > 6 { quote!(#[allow(clippy::too_many_arguments)]) } else { quote!() };
+    let deprecated = deprecated_attr(&op.deprecated);
+    quote! {
+        #doc
+        #deprecated
+        #many_args
+        pub async fn #fn_name(&self, #(#args),*) -> Result<#output, Error<#error>> {
+            self.send(&#type_name::new(#(#values),*)).await
         }
-        if let Some(b) = op.body.as_ref().filter(|b| b.required) {
-            let ty = body_type(api, b);
-            args.push(quote!(body: &#ty));
-            values.push(quote!(body));
-        }
-        let output = output_type(api, op);
-        let error = error_type(api, op);
-        let many_args = if args.len() > 6 { quote!(#[allow(clippy::too_many_arguments)]) } else { quote!() };
-        quote! {
-            #doc
-            #many_args
-            pub async fn #fn_name(&self, #(#args),*) -> Result<#output, Error<#error>> {
-                self.send(&operations::#type_name::new(#(#values),*)).await
-            }
-        }
-    });
-    Ok(quote! {
-        #template
-
-        #[allow(unused_imports)]
-        use crate::{models, operations};
-
-        /// One method per operation, each sending its request type from [`crate::operations`].
-        impl Client {
-            #(#methods)*
-        }
-    })
+    }
 }
 
 /// The Rust spelling of a type reference; `qualified` prefixes named types with `models::`.
@@ -600,17 +850,29 @@ fn rust_type(api: &Api, ty: &TypeRef, qualified: bool) -> TokenStream {
     match ty {
         TypeRef::String => quote!(String),
         TypeRef::Bool => quote!(bool),
+        TypeRef::I16 => quote!(i16),
+        TypeRef::DateTime => quote!(jiff::Timestamp),
+        TypeRef::Date => quote!(jiff::civil::Date),
+        TypeRef::Time => quote!(jiff::civil::Time),
+        TypeRef::Duration => quote!(crate::values::IsoDuration),
+        TypeRef::Uuid => quote!(uuid::Uuid),
+        TypeRef::Bytes => quote!(crate::values::Base64Bytes),
+        TypeRef::Lenient(inner) => {
+            let inner = rust_type(api, inner, qualified);
+            quote!(crate::values::Lenient<#inner>)
+        }
         TypeRef::I32 => quote!(i32),
         TypeRef::I64 => quote!(i64),
         TypeRef::F32 => quote!(f32),
         TypeRef::F64 => quote!(f64),
         TypeRef::Json => quote!(serde_json::Value),
         TypeRef::Named(id) => {
-            let name = ident(api.types.get(id.0).map(|t| t.name.as_str()).unwrap_or("MissingType"));
-            if qualified {
-                quote!(models::#name)
-            } else {
-                quote!(#name)
+            let def = api.types.get(id.0);
+            let name = ident(def.map(|t| t.name.as_str()).unwrap_or("MissingType"));
+            let path = if qualified { quote!(models::#name) } else { quote!(#name) };
+            match def.map(|t| &t.kind) {
+                Some(TypeKind::Enum(e)) if e.flags => quote!(crate::values::Flags<#path>),
+                _ => path,
             }
         }
         TypeRef::Array(inner) => {
@@ -647,7 +909,8 @@ fn doc_attrs(text: &str) -> TokenStream {
     if text.is_empty() {
         return quote!();
     }
-    let lines = text.lines().map(|line| {
+    // A lone CR is a line break to a reader but is rejected inside a doc comment, so it splits too.
+    let lines = text.lines().flat_map(|l| l.split('\r')).map(|line| {
         let line = format!(" {}", escape_doc_line(line.trim()));
         let line = if line.trim().is_empty() { String::new() } else { line };
         quote!(#[doc = #line])
@@ -667,7 +930,7 @@ fn own_doc_attrs(text: &str) -> TokenStream {
 /// Like [`own_doc_attrs`], as inner attributes (`//!`), for a module's own documentation. The
 /// spec's title is escaped where it is spliced in.
 fn inner_doc_attrs(text: &str) -> TokenStream {
-    let lines = text.trim().lines().map(|line| {
+    let lines = text.trim().lines().flat_map(|l| l.split('\r')).map(|line| {
         let line = if line.trim().is_empty() { String::new() } else { format!(" {}", line.trim()) };
         quote!(#![doc = #line])
     });

@@ -25,8 +25,14 @@ pub struct TypeDef {
     /// The key under `#/components/schemas` (or a synthesised one for inline types).
     pub schema_name: String,
     pub doc: Option<String>,
-    pub deprecated: bool,
+    pub deprecated: Option<Deprecation>,
     pub kind: TypeKind,
+}
+
+/// `deprecated: true` or `x-ms-deprecation`; the note says since when and what to use instead.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deprecation {
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -35,6 +41,26 @@ pub enum TypeKind {
     Enum(EnumDef),
     /// A schema that is only another type under a name of its own.
     Alias(TypeRef),
+    /// A base type and every type derived from it (`allOf`), told apart by `@odata.type`.
+    Union(UnionDef),
+}
+
+#[derive(Debug, Clone)]
+pub struct UnionDef {
+    /// The base struct; also what a value with no or an unknown `@odata.type` becomes.
+    pub base: TypeId,
+    /// The base itself first, then every derived struct, each with its `@odata.type` value.
+    pub variants: Vec<UnionVariant>,
+    /// The variant that keeps a value whose `@odata.type` the description does not list.
+    pub fallback: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct UnionVariant {
+    pub rust_name: String,
+    pub ty: TypeId,
+    /// The `@odata.type` value, such as `#microsoft.graph.win32LobApp`.
+    pub wire: String,
 }
 
 #[derive(Debug, Clone)]
@@ -68,7 +94,7 @@ pub struct Field {
     pub read_only: bool,
     /// A link to another entity (`x-ms-navigationProperty`, or a bare `$ref` to an entity type).
     pub navigation: bool,
-    pub deprecated: bool,
+    pub deprecated: Option<Deprecation>,
     /// Needs a `Box` to break a cycle of directly contained types.
     pub boxed: bool,
 }
@@ -76,6 +102,8 @@ pub struct Field {
 #[derive(Debug, Clone)]
 pub struct EnumDef {
     pub variants: Vec<Variant>,
+    /// `x-ms-enum-flags: {isFlags: true}`: values combine, sent as `"a,b"`.
+    pub flags: bool,
     /// The variant that keeps a value the description does not list (Graph adds values over time).
     pub fallback: String,
 }
@@ -91,10 +119,25 @@ pub struct Variant {
 pub enum TypeRef {
     String,
     Bool,
+    I16,
     I32,
     I64,
     F32,
     F64,
+    /// `date-time`: an RFC 3339 instant.
+    DateTime,
+    /// `date`: a calendar date.
+    Date,
+    /// `time`: a time of day.
+    Time,
+    /// `duration`: an ISO 8601 duration such as `P1DT2H`.
+    Duration,
+    Uuid,
+    /// `base64url` (or `byte`): bytes sent as base64 text.
+    Bytes,
+    /// A number that may also arrive as a string (OData's IEEE754Compatible form, and
+    /// `INF`/`-INF`/`NaN` for floating point).
+    Lenient(Box<TypeRef>),
     /// Any JSON value.
     Json,
     Named(TypeId),
@@ -142,8 +185,24 @@ pub struct Operation {
     pub success: SuccessResponse,
     /// The schema of error responses (`default`, `4XX`, `5XX`), if one is declared.
     pub error: Option<TypeRef>,
+    /// `x-ms-pageable`: how to follow the response's next links.
+    pub pager: Option<PagerDef>,
+    /// The tag that groups the operation (its area), as written.
+    pub tag: Option<String>,
     pub doc: Option<String>,
-    pub deprecated: bool,
+    pub deprecated: Option<Deprecation>,
+}
+
+/// A collection response that links to its next page.
+#[derive(Debug, Clone)]
+pub struct PagerDef {
+    /// The collection response struct.
+    pub page: TypeId,
+    /// Its array field (`value`) and what the array holds.
+    pub items_field: String,
+    pub item: TypeRef,
+    /// Its next-link field (`@odata.nextLink`).
+    pub next_link_field: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -208,6 +267,8 @@ pub struct PatchField {
 
 #[derive(Debug, Clone)]
 pub struct SuccessResponse {
-    /// The body type of the 2XX response(s), if any declares JSON content.
+    /// The body type of the 2XX response(s), if any declares JSON or text content.
     pub body: Option<TypeRef>,
+    /// True when that body is `text/plain` (such as OData's `$count`), parsed from its text.
+    pub text: bool,
 }

@@ -12,8 +12,11 @@ use openapiv3::{
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// How deep `allOf` chains and inline schemas may nest before the generator gives up on them.
-/// Real descriptions stay far below it; it exists so hostile input cannot exhaust the stack.
-const MAX_DEPTH: usize = 64;
+/// Real descriptions stay far below it (Graph's whole documents nest 13 levels); it exists so
+/// hostile input cannot exhaust the stack. Each level can add two generic levels to the emitted
+/// type (`Vec<Option<…>>`), and syn's parser, in a debug build, overflows a 2 MiB stack at
+/// about 55 nested generics, hence 20.
+const MAX_DEPTH: usize = 20;
 
 const SCHEMA_PREFIX: &str = "#/components/schemas/";
 
@@ -35,7 +38,7 @@ pub fn lower_api(doc: &OpenAPI) -> (Api, Vec<Diagnostic>) {
                 name: format!("Unfilled{i}"),
                 schema_name: String::new(),
                 doc: None,
-                deprecated: false,
+                deprecated: None,
                 kind: TypeKind::Alias(TypeRef::Json),
             })
         })
@@ -92,8 +95,16 @@ struct Lowerer<'a> {
     types: Vec<Option<TypeDef>>,
     used_type_names: BTreeSet<String>,
     flat_cache: HashMap<String, Flat<'a>>,
+    /// Inline schemas whose struct is being lowered, by address, to stop one that contains itself.
+    inline_stack: Vec<usize>,
     patches: Vec<PatchDef>,
     patch_of: BTreeMap<TypeId, usize>,
+    inline_enums: HashMap<Vec<String>, TypeId>,
+    type_names: BTreeMap<TypeId, String>,
+    /// Base struct -> the union of it and its derived types, once something refers to it.
+    unions: BTreeMap<TypeId, TypeId>,
+    /// Base struct -> itself and every derived struct, with their `@odata.type` values.
+    hierarchy: BTreeMap<TypeId, Vec<(TypeId, String)>>,
     diags: Vec<Diagnostic>,
 }
 
@@ -105,8 +116,13 @@ impl<'a> Lowerer<'a> {
             types: Vec::new(),
             used_type_names: names::reserved_types(),
             flat_cache: HashMap::new(),
+            inline_stack: Vec::new(),
             patches: Vec::new(),
             patch_of: BTreeMap::new(),
+            inline_enums: HashMap::new(),
+            type_names: BTreeMap::new(),
+            unions: BTreeMap::new(),
+            hierarchy: BTreeMap::new(),
             diags: Vec::new(),
         }
     }
@@ -126,15 +142,18 @@ impl<'a> Lowerer<'a> {
         let rust_names = names::assign_unique(&candidates, &self.used_type_names);
         for (key, name) in keys.iter().zip(&rust_names) {
             self.used_type_names.insert(name.clone());
-            self.ids.insert(key.as_str(), TypeId(self.types.len()));
+            let id = TypeId(self.types.len());
+            self.ids.insert(key.as_str(), id);
+            self.type_names.insert(id, name.clone());
             self.types.push(None);
         }
+        self.allocate_unions(schemas, &keys);
         for (key, name) in keys.iter().zip(rust_names) {
             let pointer = pointer_push("/components/schemas", key);
             let def = match schemas.get(key.as_str()) {
                 Some(ReferenceOr::Reference { reference }) => {
                     let ty = self.ref_type(reference, &pointer_push(&pointer, "$ref"));
-                    TypeDef { name, schema_name: key.to_string(), doc: None, deprecated: false, kind: TypeKind::Alias(ty) }
+                    TypeDef { name, schema_name: key.to_string(), doc: None, deprecated: None, kind: TypeKind::Alias(ty) }
                 }
                 Some(ReferenceOr::Item(schema)) => self.lower_schema_def(key, name, schema, &pointer),
                 None => continue,
@@ -144,13 +163,111 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// Finds every struct that others derive from through `allOf` and allocates, beside it, a union
+    /// of it and all its descendants, so a response typed as the base can carry any of them.
+    fn allocate_unions(&mut self, schemas: &'a indexmap::IndexMap<String, ReferenceOr<Schema>>, keys: &[&'a String]) {
+        let mut children: BTreeMap<&'a str, Vec<&'a str>> = BTreeMap::new();
+        let mut wire_of: BTreeMap<&'a str, String> = BTreeMap::new();
+        for key in keys {
+            let Some(ReferenceOr::Item(schema)) = schemas.get(key.as_str()) else { continue };
+            let SchemaKind::AllOf { all_of } = &schema.schema_kind else { continue };
+            let mut value = discriminator_value(schema);
+            for part in all_of {
+                match part {
+                    ReferenceOr::Reference { reference } => {
+                        let Some(target) = reference.strip_prefix(SCHEMA_PREFIX) else { continue };
+                        let target = unescape(target);
+                        if let Some((parent, _)) = schemas.get_key_value(target.as_str()) {
+                            if parent != key.as_str() {
+                                children.entry(parent.as_str()).or_default().push(key.as_str());
+                            }
+                        }
+                    }
+                    ReferenceOr::Item(inline) => value = value.or_else(|| discriminator_value(inline)),
+                }
+            }
+            wire_of.insert(key.as_str(), value.unwrap_or_else(|| format!("#{key}")));
+        }
+        // A base's own discriminator mapping, where present, names its derived types' values.
+        for key in keys {
+            let Some(ReferenceOr::Item(schema)) = schemas.get(key.as_str()) else { continue };
+            let Some(d) = &schema.schema_data.discriminator else { continue };
+            for (value, target) in &d.mapping {
+                if let Some((k, _)) = target.strip_prefix(SCHEMA_PREFIX).and_then(|t| schemas.get_key_value(unescape(t).as_str())) {
+                    wire_of.entry(k.as_str()).or_insert_with(|| value.clone());
+                }
+            }
+        }
+        for key in keys {
+            let Some(direct) = children.get(key.as_str()) else { continue };
+            if direct.is_empty() {
+                continue;
+            }
+            // Every descendant, each once, whatever cycles the input has.
+            let mut descendants: BTreeSet<&'a str> = BTreeSet::new();
+            let mut queue: Vec<&'a str> = direct.clone();
+            while let Some(k) = queue.pop() {
+                if k != key.as_str() && descendants.insert(k) {
+                    queue.extend(children.get(k).into_iter().flatten().copied());
+                }
+            }
+            let Some(&base) = self.ids.get(key.as_str()) else { continue };
+            let mut variants = Vec::new();
+            for k in std::iter::once(key.as_str()).chain(descendants.iter().copied()) {
+                let Some(&ty) = self.ids.get(k) else { continue };
+                let wire = wire_of.get(k).cloned().unwrap_or_else(|| format!("#{k}"));
+                variants.push((ty, wire));
+            }
+            self.hierarchy.insert(base, variants);
+        }
+    }
+
+    /// The union for a base with derived types, made on first use: a base that is only ever
+    /// inherited from (Graph's `entity`) gets none.
+    fn union_for(&mut self, base: TypeId) -> TypeId {
+        if let Some(id) = self.unions.get(&base) {
+            return *id;
+        }
+        let Some(members) = self.hierarchy.get(&base).cloned() else { return base };
+        let mut used = BTreeSet::new();
+        let variants = members
+            .into_iter()
+            .filter_map(|(ty, wire)| {
+                let rust_name = self.type_names.get(&ty)?.clone();
+                Some(UnionVariant { rust_name: names::dedupe(rust_name, &mut used, ""), ty, wire })
+            })
+            .collect();
+        let fallback = names::dedupe("Other".to_string(), &mut used, "");
+        let base_name = self.type_names.get(&base).cloned().unwrap_or_default();
+        let key = self.ids.iter().find(|(_, id)| **id == base).map(|(k, _)| k.to_string()).unwrap_or_default();
+        let name = names::dedupe(format!("Any{base_name}"), &mut self.used_type_names, "");
+        let id = TypeId(self.types.len());
+        self.types.push(Some(TypeDef {
+            name,
+            schema_name: key.clone(),
+            doc: Some(format!("A `{key}` or any type derived from it, told apart by `@odata.type`.")),
+            deprecated: None,
+            kind: TypeKind::Union(UnionDef { base, variants, fallback }),
+        }));
+        self.unions.insert(base, id);
+        id
+    }
+
+    /// The struct behind a type: itself, or a union's base.
+    fn struct_of(&self, id: TypeId) -> TypeId {
+        match self.kind_of(id) {
+            Some(TypeKind::Union(u)) => u.base,
+            _ => id,
+        }
+    }
+
     fn lower_schema_def(&mut self, key: &str, name: String, schema: &'a Schema, pointer: &str) -> TypeDef {
         let doc = schema.schema_data.description.clone();
-        let deprecated = schema.schema_data.deprecated;
+        let deprecated = deprecation(&schema.schema_data.extensions, schema.schema_data.deprecated);
         let kind = match &schema.schema_kind {
             SchemaKind::AllOf { .. } | SchemaKind::Type(Type::Object(_)) => {
                 let flat = self.flatten_component(key, pointer);
-                TypeKind::Struct(self.lower_struct(&name, key, &flat))
+                TypeKind::Struct(self.lower_struct(&name, key, &flat, 0))
             }
             SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty() => {
                 TypeKind::Enum(self.lower_enum(&s.enumeration, schema, pointer))
@@ -257,21 +374,23 @@ impl<'a> Lowerer<'a> {
         flat
     }
 
-    fn lower_struct(&mut self, type_name: &str, key: &str, flat: &Flat<'a>) -> StructDef {
+    /// `depth` is the nesting of the struct itself: an inline struct whose `allOf` reaches back to
+    /// its own component would otherwise restart the count at every level and recurse forever.
+    fn lower_struct(&mut self, type_name: &str, key: &str, flat: &Flat<'a>, depth: usize) -> StructDef {
         let mut used = BTreeSet::new();
         let mut fields = Vec::new();
         for prop in &flat.props {
             let owner = format!("{type_name} {}", prop.name);
-            let (ty, nullable_union) = self.type_of(prop.schema, &prop.pointer, &owner, 1);
+            let (ty, nullable_union) = self.type_of(prop.schema, &prop.pointer, &owner, depth + 1);
             let (nullable, read_only, nav_ext, doc, deprecated) = match prop.schema {
                 Node::Item(s) => (
                     s.schema_data.nullable,
                     s.schema_data.read_only,
                     s.schema_data.extensions.get("x-ms-navigationProperty") == Some(&serde_json::Value::Bool(true)),
                     s.schema_data.description.clone(),
-                    s.schema_data.deprecated,
+                    deprecation(&s.schema_data.extensions, s.schema_data.deprecated),
                 ),
-                Node::Ref(_) => (false, false, false, None, false),
+                Node::Ref(_) => (false, false, false, None, None),
             };
             let navigation = nav_ext || matches!(prop.schema, Node::Ref(r) if self.is_entity_ref(r));
             fields.push(Field {
@@ -340,7 +459,14 @@ impl<'a> Lowerer<'a> {
             });
         }
         let fallback = names::dedupe("Unrecognized".to_string(), &mut used, "");
-        EnumDef { variants, fallback }
+        let flags = schema
+            .schema_data
+            .extensions
+            .get("x-ms-enum-flags")
+            .and_then(|f| f.get("isFlags"))
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false);
+        EnumDef { variants, flags, fallback }
     }
 
     /// The Rust type of a schema node, and whether a nullable union (`anyOf` with null) wrapped it.
@@ -358,31 +484,31 @@ impl<'a> Lowerer<'a> {
         match &schema.schema_kind {
             SchemaKind::Type(Type::String(s)) => {
                 if s.enumeration.iter().flatten().next().is_some() {
-                    let name = self.inline_name(owner);
                     let def = self.lower_enum(&s.enumeration, schema, pointer);
-                    return (self.push_inline(name, owner, schema, TypeKind::Enum(def)), false);
+                    return (self.inline_enum(owner, schema, def), false);
                 }
-                (TypeRef::String, false)
+                (self.string_format(&s.format, pointer), false)
             }
             SchemaKind::Type(Type::Boolean(_)) => (TypeRef::Bool, false),
-            SchemaKind::Type(Type::Integer(i)) => (
-                match &i.format {
-                    VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => TypeRef::I32,
-                    VariantOrUnknownOrEmpty::Unknown(f) if f == "int16" || f == "int8" || f == "uint8" => TypeRef::I32,
-                    _ => TypeRef::I64,
-                },
-                false,
-            ),
-            SchemaKind::Type(Type::Number(num)) => (
+            SchemaKind::Type(Type::Integer(i)) => {
+                let format = match &i.format {
+                    VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => "int32",
+                    VariantOrUnknownOrEmpty::Item(IntegerFormat::Int64) => "int64",
+                    VariantOrUnknownOrEmpty::Unknown(f) => f.as_str(),
+                    VariantOrUnknownOrEmpty::Empty => "",
+                };
+                (self.number_format(format, true, pointer), false)
+            }
+            SchemaKind::Type(Type::Number(num)) => {
                 // Graph's converter writes Int32 both as `integer` and as `number` with an integer format.
-                match &num.format {
-                    VariantOrUnknownOrEmpty::Unknown(f) if f == "int32" || f == "int16" || f == "int8" || f == "uint8" => TypeRef::I32,
-                    VariantOrUnknownOrEmpty::Unknown(f) if f == "int64" => TypeRef::I64,
-                    VariantOrUnknownOrEmpty::Item(NumberFormat::Float) => TypeRef::F32,
-                    _ => TypeRef::F64,
-                },
-                false,
-            ),
+                let format = match &num.format {
+                    VariantOrUnknownOrEmpty::Item(NumberFormat::Float) => "float",
+                    VariantOrUnknownOrEmpty::Item(NumberFormat::Double) => "double",
+                    VariantOrUnknownOrEmpty::Unknown(f) => f.as_str(),
+                    VariantOrUnknownOrEmpty::Empty => "",
+                };
+                (self.number_format(format, false, pointer), false)
+            }
             SchemaKind::Type(Type::Array(arr)) => {
                 let Some(items) = &arr.items else { return (TypeRef::Array(Box::new(TypeRef::Json)), false) };
                 let items_node = node_boxed(items);
@@ -393,11 +519,7 @@ impl<'a> Lowerer<'a> {
             }
             SchemaKind::Type(Type::Object(obj)) => {
                 if !obj.properties.is_empty() {
-                    let name = self.inline_name(owner);
-                    let mut stack = Vec::new();
-                    let flat = self.flatten_schema(schema, pointer, &mut stack);
-                    let def = self.lower_struct(&name, owner, &flat);
-                    return (self.push_inline(name, owner, schema, TypeKind::Struct(def)), false);
+                    return (self.inline_struct(schema, pointer, owner, depth), false);
                 }
                 match &obj.additional_properties {
                     Some(AdditionalProperties::Schema(s)) if !is_bare_object(s) => {
@@ -414,6 +536,12 @@ impl<'a> Lowerer<'a> {
                     let (ty, _) = self.type_of(node(real[0]), pointer, owner, depth + 1);
                     return (ty, true);
                 }
+                // The converter's IEEE754Compatible numbers: `number | string` (Int64, Decimal) and
+                // `number | string | ReferenceNumeric` (Double with INF, -INF, NaN).
+                if let Some(number) = self.lenient_number(&real, pointer, depth) {
+                    let nullable = real.len() < parts.len() || real.iter().any(|p| matches!(p, ReferenceOr::Item(s) if s.schema_data.nullable));
+                    return (TypeRef::Lenient(Box::new(number)), nullable);
+                }
                 self.diags.push(Diagnostic::warning(pointer, "`anyOf`/`oneOf` with several alternatives is not supported yet; typed as any JSON value")
                     .help("the value is kept as serde_json::Value"));
                 (TypeRef::Json, false)
@@ -422,13 +550,7 @@ impl<'a> Lowerer<'a> {
                 let part = node(&all_of[0]);
                 self.type_of(part, &pointer_push(&pointer_push(pointer, "allOf"), "0"), owner, depth + 1)
             }
-            SchemaKind::AllOf { .. } => {
-                let name = self.inline_name(owner);
-                let mut stack = Vec::new();
-                let flat = self.flatten_schema(schema, pointer, &mut stack);
-                let def = self.lower_struct(&name, owner, &flat);
-                (self.push_inline(name, owner, schema, TypeKind::Struct(def)), false)
-            }
+            SchemaKind::AllOf { .. } => (self.inline_struct(schema, pointer, owner, depth), false),
             SchemaKind::Any(any) => {
                 let is_empty = any.typ.is_none() && any.properties.is_empty() && any.items.is_none() && any.one_of.is_empty()
                     && any.any_of.is_empty() && any.all_of.is_empty() && any.not.is_none();
@@ -445,9 +567,109 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    fn string_format(&mut self, format: &VariantOrUnknownOrEmpty<openapiv3::StringFormat>, pointer: &str) -> TypeRef {
+        use openapiv3::StringFormat;
+        match format {
+            VariantOrUnknownOrEmpty::Empty => TypeRef::String,
+            VariantOrUnknownOrEmpty::Item(StringFormat::DateTime) => TypeRef::DateTime,
+            VariantOrUnknownOrEmpty::Item(StringFormat::Date) => TypeRef::Date,
+            VariantOrUnknownOrEmpty::Item(StringFormat::Byte) => TypeRef::Bytes,
+            VariantOrUnknownOrEmpty::Item(StringFormat::Password | StringFormat::Binary) => TypeRef::String,
+            VariantOrUnknownOrEmpty::Unknown(f) => match f.as_str() {
+                "time" => TypeRef::Time,
+                "duration" => TypeRef::Duration,
+                "uuid" => TypeRef::Uuid,
+                "base64url" => TypeRef::Bytes,
+                // Formats that only constrain the text; it stays a String.
+                "uri" | "url" | "email" | "hostname" | "ipv4" | "ipv6" | "regex" | "json-pointer" => TypeRef::String,
+                other => {
+                    self.diags.push(Diagnostic::warning(pointer_push(pointer, "format"), format!("unknown string format `{other}`; typed as String"))
+                        .help("the value is kept as text; use a standard format to get a typed value"));
+                    TypeRef::String
+                }
+            },
+        }
+    }
+
+    fn number_format(&mut self, format: &str, integer: bool, pointer: &str) -> TypeRef {
+        match format {
+            "int8" | "uint8" | "int16" => TypeRef::I16,
+            "int32" => TypeRef::I32,
+            "int64" => TypeRef::I64,
+            "float" => TypeRef::F32,
+            "double" | "decimal" => TypeRef::F64,
+            "" if integer => TypeRef::I64,
+            "" => TypeRef::F64,
+            other => {
+                self.diags.push(Diagnostic::warning(pointer_push(pointer, "format"), format!("unknown number format `{other}`; typed as {}", if integer { "i64" } else { "f64" }))
+                    .help("use int16, int32, int64, float, double or decimal"));
+                if integer { TypeRef::I64 } else { TypeRef::F64 }
+            }
+        }
+    }
+
+    /// Recognises alternatives that are one number plus strings (and the INF/-INF/NaN enum).
+    fn lenient_number(&mut self, real: &[&'a ReferenceOr<Schema>], pointer: &str, depth: usize) -> Option<TypeRef> {
+        let mut number = None;
+        for part in real {
+            let schema = match part {
+                ReferenceOr::Item(s) => s,
+                ReferenceOr::Reference { reference } => {
+                    let key = unescape(reference.strip_prefix(SCHEMA_PREFIX)?);
+                    match self.schemas()?.get(key.as_str())? {
+                        ReferenceOr::Item(s) => s,
+                        ReferenceOr::Reference { .. } => return None,
+                    }
+                }
+            };
+            match &schema.schema_kind {
+                SchemaKind::Type(Type::Number(_) | Type::Integer(_)) if number.is_none() => {
+                    number = Some(self.type_of(Node::Item(schema), pointer, "", depth + 1).0);
+                }
+                SchemaKind::Type(Type::String(st)) if st.enumeration.iter().flatten().all(|v| matches!(v.as_str(), "INF" | "-INF" | "NaN")) => {}
+                _ => return None,
+            }
+        }
+        number
+    }
+
+    /// An inline object or `allOf` as a struct of its own. An inline schema that contains itself
+    /// (an `allOf` back to the component holding it) would unfold forever, so its inner
+    /// occurrence is typed as any JSON value, with a warning.
+    fn inline_struct(&mut self, schema: &'a Schema, pointer: &str, owner: &str, depth: usize) -> TypeRef {
+        let address = schema as *const Schema as usize;
+        if self.inline_stack.contains(&address) {
+            self.diags.push(Diagnostic::warning(pointer, "this inline schema contains itself through `allOf`; the inner occurrence is typed as any JSON value")
+                .help("name the schema under #/components/schemas and refer to it with `$ref`"));
+            return TypeRef::Json;
+        }
+        self.inline_stack.push(address);
+        let name = self.inline_name(owner);
+        let mut stack = Vec::new();
+        let flat = self.flatten_schema(schema, pointer, &mut stack);
+        let def = self.lower_struct(&name, owner, &flat, depth);
+        self.inline_stack.pop();
+        self.push_inline(name, owner, schema, TypeKind::Struct(def))
+    }
+
     fn inline_name(&mut self, owner: &str) -> String {
         let name = names::upper_camel(owner, "Type");
         names::dedupe(name, &mut self.used_type_names, "")
+    }
+
+    /// Inline enums with the same values (Graph repeats its `$select`/`$expand` lists on every
+    /// operation of a resource) share one type, named after the first owner.
+    fn inline_enum(&mut self, owner: &str, schema: &Schema, def: EnumDef) -> TypeRef {
+        let key: Vec<String> = def.variants.iter().map(|v| v.wire.clone()).collect();
+        if let Some(id) = self.inline_enums.get(&key) {
+            return TypeRef::Named(*id);
+        }
+        let name = self.inline_name(owner);
+        let ty = self.push_inline(name, owner, schema, TypeKind::Enum(def));
+        if let TypeRef::Named(id) = ty {
+            self.inline_enums.insert(key, id);
+        }
+        ty
     }
 
     fn push_inline(&mut self, name: String, owner: &str, schema: &Schema, kind: TypeKind) -> TypeRef {
@@ -456,7 +678,7 @@ impl<'a> Lowerer<'a> {
             name,
             schema_name: owner.to_string(),
             doc: schema.schema_data.description.clone(),
-            deprecated: schema.schema_data.deprecated,
+            deprecated: deprecation(&schema.schema_data.extensions, schema.schema_data.deprecated),
             kind,
         }));
         TypeRef::Named(id)
@@ -465,8 +687,9 @@ impl<'a> Lowerer<'a> {
     /// The type a `$ref` names; an unresolvable one is an error and becomes any JSON value.
     fn ref_type(&mut self, reference: &str, pointer: &str) -> TypeRef {
         if let Some(target) = reference.strip_prefix(SCHEMA_PREFIX) {
-            if let Some(id) = self.ids.get(unescape(target).as_str()) {
-                return TypeRef::Named(*id);
+            if let Some(id) = self.ids.get(unescape(target).as_str()).copied() {
+                // A base with derived types is referred to through its union.
+                return TypeRef::Named(self.union_for(id));
             }
             self.diags.push(Diagnostic::error(pointer, format!("unresolved reference `{reference}`: no such schema"))
                 .help("add the schema under #/components/schemas or correct the name"));
@@ -636,6 +859,7 @@ impl<'a> Lowerer<'a> {
         let body = self.lower_request_body(op, method, pointer, &owner);
         let (success, error) = self.lower_responses(op, pointer, &owner);
         let segments = segments.filter(|_| ok)?;
+        let pager = self.lower_pager(op, &success, pointer);
         let doc = match (&op.summary, &op.description) {
             (Some(s), Some(d)) if s != d => Some(format!("{s}\n\n{d}")),
             (Some(s), _) => Some(s.clone()),
@@ -653,9 +877,45 @@ impl<'a> Lowerer<'a> {
             body,
             success,
             error,
+            pager,
+            tag: op.tags.first().cloned(),
             doc,
-            deprecated: op.deprecated,
+            deprecated: deprecation(&op.extensions, op.deprecated),
         })
+    }
+
+    /// `x-ms-pageable`: the response must be a struct with the item array and the next link.
+    fn lower_pager(&mut self, op: &openapiv3::Operation, success: &SuccessResponse, pointer: &str) -> Option<PagerDef> {
+        let pageable = op.extensions.get("x-ms-pageable")?;
+        let next_name = pageable.get("nextLinkName").and_then(|v| v.as_str()).unwrap_or("@odata.nextLink");
+        let item_name = pageable.get("itemName").and_then(|v| v.as_str()).unwrap_or("value");
+        let found = match &success.body {
+            Some(TypeRef::Named(id)) if !success.text => match self.kind_of(*id) {
+                Some(TypeKind::Struct(s)) => {
+                    let items = s.fields.iter().find(|f| f.json_name == item_name);
+                    let next = s.fields.iter().find(|f| f.json_name == next_name && f.ty == TypeRef::String);
+                    match (items, next) {
+                        (Some(items), Some(next)) => match &items.ty {
+                            TypeRef::Array(item) => Some(PagerDef {
+                                page: *id,
+                                items_field: items.rust_name.clone(),
+                                item: (**item).clone(),
+                                next_link_field: next.rust_name.clone(),
+                            }),
+                            _ => None,
+                        },
+                        _ => None,
+                    }
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        if found.is_none() {
+            self.diags.push(Diagnostic::warning(pointer_push(pointer, "x-ms-pageable"), format!("the response has no `{item_name}` array and `{next_name}` string; no pager generated"))
+                .help("the operation is still generated; follow next links by hand"));
+        }
+        found
     }
 
     fn resolve_parameter(&mut self, p: &'a ReferenceOr<Parameter>, pointer: &str) -> Option<&'a Parameter> {
@@ -759,7 +1019,9 @@ impl<'a> Lowerer<'a> {
         let schema_pointer = pointer_push(&pointer_push(&pointer_push(&body_pointer, "content"), media), "schema");
         let (ty, _) = self.type_of(node(schema), &schema_pointer, &format!("{owner} body"), 1);
         let ty = match (&ty, method) {
-            (TypeRef::Named(id), Method::Patch) if matches!(self.kind_of(*id), Some(TypeKind::Struct(_))) => BodyType::Patch(self.patch_for(*id)),
+            (TypeRef::Named(id), Method::Patch) if matches!(self.kind_of(self.struct_of(*id)), Some(TypeKind::Struct(_))) => {
+                BodyType::Patch(self.patch_for(self.struct_of(*id)))
+            }
             _ => BodyType::Model(ty),
         };
         Some(RequestBody { ty, required: body.required, doc: body.description.clone() })
@@ -780,7 +1042,8 @@ impl<'a> Lowerer<'a> {
         let fields = s
             .fields
             .iter()
-            .filter(|f| !(f.read_only || f.navigation || (s.is_entity && f.json_name == "id")))
+            // `@odata.type` is written by the patch type itself.
+            .filter(|f| !(f.read_only || f.navigation || (s.is_entity && f.json_name == "id") || f.json_name == "@odata.type"))
             .map(|f| PatchField {
                 rust_name: f.rust_name.clone(),
                 json_name: f.json_name.clone(),
@@ -802,6 +1065,7 @@ impl<'a> Lowerer<'a> {
         let responses_pointer = pointer_push(pointer, "responses");
         let mut success = None;
         let mut error = None;
+        let mut text = false;
         let mut entries: Vec<(String, bool, &'a ReferenceOr<openapiv3::Response>)> = Vec::new();
         for (code, r) in &op.responses.responses {
             let (key, is_success) = match code {
@@ -816,11 +1080,19 @@ impl<'a> Lowerer<'a> {
         for (key, is_success, r) in entries {
             let r_pointer = pointer_push(&responses_pointer, &key);
             let Some(response) = self.resolve_response(r, &r_pointer) else { continue };
-            let Some((media, mt)) = response.content.iter().find(|(m, _)| is_json(m)) else { continue };
+            let found = response
+                .content
+                .iter()
+                .find(|(m, _)| is_json(m))
+                .or_else(|| response.content.iter().find(|(m, _)| is_success && m.starts_with("text/plain")));
+            let Some((media, mt)) = found else { continue };
             let Some(schema) = &mt.schema else { continue };
             let slot = if is_success { &mut success } else { &mut error };
             if slot.is_some() {
                 continue;
+            }
+            if is_success {
+                text = !is_json(media);
             }
             let schema_pointer = pointer_push(&pointer_push(&pointer_push(&r_pointer, "content"), media), "schema");
             let suffix = if is_success { "response" } else { "error" };
@@ -828,7 +1100,7 @@ impl<'a> Lowerer<'a> {
             let slot = if is_success { &mut success } else { &mut error };
             *slot = Some(ty);
         }
-        (SuccessResponse { body: success }, error)
+        (SuccessResponse { body: success, text }, error)
     }
 
     fn resolve_response(&mut self, r: &'a ReferenceOr<openapiv3::Response>, pointer: &str) -> Option<&'a openapiv3::Response> {
@@ -870,7 +1142,8 @@ impl<'a> Lowerer<'a> {
                             edges[i].push(j);
                         }
                     }
-                    TypeKind::Enum(_) => {}
+                    // Union variants are boxed, so they never make a type infinitely large.
+                    TypeKind::Enum(_) | TypeKind::Union(_) => {}
                 }
             }
         }
@@ -964,6 +1237,34 @@ fn is_null_schema(s: &ReferenceOr<Schema>) -> bool {
         SchemaKind::Type(Type::String(st)) => st.enumeration.len() == 1 && st.enumeration[0].is_none(),
         _ => false,
     }
+}
+
+/// `x-ms-discriminator-value`, as Graph's `openapi.yaml` flavour writes it on derived types.
+fn discriminator_value(schema: &Schema) -> Option<String> {
+    schema.schema_data.extensions.get("x-ms-discriminator-value").and_then(|v| v.as_str()).map(str::to_string)
+}
+
+/// `deprecated: true`, with the dates and version of `x-ms-deprecation` as the note.
+fn deprecation(extensions: &indexmap::IndexMap<String, serde_json::Value>, deprecated: bool) -> Option<Deprecation> {
+    let info = extensions.get("x-ms-deprecation");
+    if !deprecated && info.is_none() {
+        return None;
+    }
+    let field = |name: &str| info.and_then(|i| i.get(name)).and_then(|v| v.as_str());
+    let mut parts = Vec::new();
+    if let Some(date) = field("date") {
+        parts.push(format!("deprecated since {date}"));
+    }
+    if let Some(removal) = field("removalDate") {
+        parts.push(format!("to be removed on {removal}"));
+    }
+    if let Some(version) = field("version") {
+        parts.push(format!("({version})"));
+    }
+    if let Some(description) = field("description") {
+        parts.push(description.to_string());
+    }
+    Some(Deprecation { note: (!parts.is_empty()).then(|| parts.join(" ")) })
 }
 
 fn unescape(token: &str) -> String {

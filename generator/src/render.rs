@@ -36,7 +36,8 @@ fn separate_items(text: &str) -> String {
         if top_level && previous_closed && !line.starts_with('}') && !line.starts_with(')') {
             out.push('\n');
         }
-        previous_closed = top_level && (line == "}" || line.ends_with(';') || line.ends_with("});"));
+        let is_comment = line.starts_with("//");
+        previous_closed = top_level && !is_comment && (line == "}" || line.ends_with(';'));
         out.push_str(line);
         out.push('\n');
     }

@@ -51,7 +51,7 @@ impl BearerToken {
         BearerToken(token.into())
     }
 
-    fn header_value(&self) -> Result<http::HeaderValue, RequestError> {
+    pub(crate) fn header_value(&self) -> Result<http::HeaderValue, RequestError> {
         let mut value = http::HeaderValue::try_from(format!("Bearer {}", self.0))
             .map_err(|_| RequestError::InvalidToken)?;
         value.set_sensitive(true);
@@ -106,6 +106,8 @@ pub enum RequestError {
     Body(String),
     /// The assembled request was rejected by the `http` crate.
     Build(String),
+    /// A next link pointed away from the base URL's scheme and host; it was not followed.
+    UntrustedNextLink(String),
 }
 
 impl fmt::Display for RequestError {
@@ -119,6 +121,7 @@ impl fmt::Display for RequestError {
             RequestError::InvalidHeader { name } => write!(f, "header `{name}` contains characters not allowed in a header"),
             RequestError::Body(e) => write!(f, "could not serialize the request body: {e}"),
             RequestError::Build(e) => write!(f, "could not build the request: {e}"),
+            RequestError::UntrustedNextLink(link) => write!(f, "next link {link:?} leaves the service; not followed"),
         }
     }
 }
@@ -294,12 +297,12 @@ pub fn parse_response<O: Operation>(response: http::Response<Vec<u8>>) -> Result
             Err(_) => ErrorBody::Raw(String::from_utf8_lossy(body).into_owned()),
         }
     };
-    Err(Error::Api(ApiError {
+    Err(Error::Api(Box::new(ApiError {
         status,
         request_id: header("request-id"),
         client_request_id: header("client-request-id"),
         body: parsed,
-    }))
+    })))
 }
 
 /// Decodes a JSON body; an empty body (or 204) is `None`.
@@ -313,6 +316,20 @@ pub fn decode_optional<T: DeserializeOwned>(status: http::StatusCode, body: &[u8
     // Trailing bytes after the JSON value mean the body is not what was described either.
     de.end().map_err(|e| DecodeError { status, path: ".".to_string(), message: e.to_string() })?;
     Ok(Some(value))
+}
+
+/// Decodes a `text/plain` body, such as OData's `$count`; an empty body is `None`.
+pub fn decode_text<T>(status: http::StatusCode, body: &[u8]) -> Result<Option<T>, DecodeError>
+where
+    T: std::str::FromStr,
+    T::Err: fmt::Display,
+{
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if status == http::StatusCode::NO_CONTENT || text.is_empty() {
+        return Ok(None);
+    }
+    text.parse().map(Some).map_err(|e: T::Err| DecodeError { status, path: ".".to_string(), message: e.to_string() })
 }
 
 /// For operations whose success carries no body: whatever was sent is ignored.
@@ -367,7 +384,9 @@ pub enum Error<E> {
     /// Connecting, sending or receiving failed.
     Transport(Box<dyn std::error::Error + Send + Sync>),
     /// The service answered with a non-2xx status.
-    Api(ApiError<E>),
+    /// The service answered with a non-2xx status. Boxed: it carries the whole error body, and
+    /// a large `Err` would make every `Result` of the crate large.
+    Api(Box<ApiError<E>>),
     /// The service answered 2xx with a body that did not match the description.
     Decode(DecodeError),
 }
