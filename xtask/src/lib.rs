@@ -134,50 +134,115 @@ fn first_line_has_marker(path: &Path) -> bool {
     io::BufReader::new(file).read_line(&mut line).is_ok() && line.contains(MARKER)
 }
 
-/// Applies `changes`: every new file is first written beside its target under a temporary
-/// name; only when all of them are written are they renamed into place, so a failed write leaves
-/// the previous tree as it was. Returns (written, removed).
+/// A name beside `target`, hidden, for the staged new contents or the moved-aside old ones.
+fn sibling(target: &Path, suffix: &str) -> PathBuf {
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    target.with_file_name(format!(".{name}.{suffix}"))
+}
+
+/// One done step of [`apply`], to be undone if a later one fails.
+enum Step {
+    MovedAside { target: PathBuf, backup: PathBuf },
+    Placed { target: PathBuf },
+}
+
+/// Applies `changes` all or nothing: every new file is first written beside its target under a
+/// temporary name; then each old file is moved aside (to a backup name) and the new one renamed
+/// into place, and extra files are moved aside too. If any step fails, every step done so far is
+/// undone in reverse and the temporary files and new directories are removed, so the tree is as it
+/// was; only when all have succeeded are the backups deleted. Returns (written, removed).
 pub fn apply(out: &Path, files: &[GeneratedFile], changes: &[Change]) -> Result<(usize, usize), CodegenError> {
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let cleanup = |staged: &[(PathBuf, PathBuf)]| {
+    let mut new_dirs: Vec<PathBuf> = Vec::new();
+    let discard = |staged: &[(PathBuf, PathBuf)], new_dirs: &[PathBuf]| {
         for (tmp, _) in staged {
             let _ = fs::remove_file(tmp);
+        }
+        for dir in new_dirs.iter().rev() {
+            let _ = fs::remove_dir(dir);
         }
     };
     for change in changes {
         let (Change::Stale { path, .. } | Change::Missing { path }) = change else { continue };
         let Some(file) = files.iter().find(|f| &f.path == path) else { continue };
         let target = out.join(&file.path);
-        let tmp = target.with_file_name(format!(
-            ".{}.codegen-tmp",
-            target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
-        ));
-        let result = target
-            .parent()
-            .map(fs::create_dir_all)
-            .unwrap_or(Ok(()))
-            .and_then(|()| fs::write(&tmp, &file.contents));
+        let tmp = sibling(&target, "codegen-tmp");
+        let result = match fs::symlink_metadata(&target) {
+            Ok(meta) if !meta.is_file() => Err(io::Error::other("something other than a file is in the way")),
+            _ => create_dirs(target.parent(), &mut new_dirs).and_then(|()| fs::write(&tmp, &file.contents)),
+        };
         if let Err(e) = result {
             let _ = fs::remove_file(&tmp);
-            cleanup(&staged);
+            discard(&staged, &new_dirs);
             return Err(CodegenError::Write(target, e));
         }
         staged.push((tmp, target));
     }
-    let written = staged.len();
-    for (i, (tmp, target)) in staged.iter().enumerate() {
-        if let Err(e) = fs::rename(tmp, target) {
-            cleanup(&staged[i..]);
-            return Err(CodegenError::Write(target.clone(), e));
+    let mut journal: Vec<Step> = Vec::new();
+    let mut failure = None;
+    for (tmp, target) in &staged {
+        if target.exists() {
+            let backup = sibling(target, "codegen-old");
+            if let Err(e) = fs::rename(target, &backup) {
+                failure = Some(CodegenError::Write(target.clone(), e));
+                break;
+            }
+            journal.push(Step::MovedAside { target: target.clone(), backup });
         }
+        if let Err(e) = fs::rename(tmp, target) {
+            failure = Some(CodegenError::Write(target.clone(), e));
+            break;
+        }
+        journal.push(Step::Placed { target: target.clone() });
     }
     let mut removed = 0;
-    for change in changes {
-        if let Change::Extra { path } = change {
+    if failure.is_none() {
+        for change in changes {
+            let Change::Extra { path } = change else { continue };
             let target = out.join(path);
-            fs::remove_file(&target).map_err(|e| CodegenError::Write(target.clone(), e))?;
+            let backup = sibling(&target, "codegen-old");
+            if let Err(e) = fs::rename(&target, &backup) {
+                failure = Some(CodegenError::Write(target, e));
+                break;
+            }
+            journal.push(Step::MovedAside { target, backup });
             removed += 1;
         }
     }
-    Ok((written, removed))
+    if let Some(error) = failure {
+        for step in journal.iter().rev() {
+            let _ = match step {
+                Step::Placed { target } => fs::remove_file(target),
+                Step::MovedAside { target, backup } => fs::rename(backup, target),
+            };
+        }
+        discard(&staged, &new_dirs);
+        return Err(error);
+    }
+    for step in &journal {
+        if let Step::MovedAside { backup, .. } = step {
+            let _ = fs::remove_file(backup);
+        }
+    }
+    Ok((staged.len(), removed))
+}
+
+/// Creates `dir` and its missing ancestors, recording each one created (outermost first) so a
+/// failed run can remove them again.
+fn create_dirs(dir: Option<&Path>, created: &mut Vec<PathBuf>) -> io::Result<()> {
+    let Some(dir) = dir else { return Ok(()) };
+    let mut missing = Vec::new();
+    let mut at = Some(dir);
+    while let Some(d) = at {
+        if d.as_os_str().is_empty() || d.exists() {
+            break;
+        }
+        missing.push(d.to_path_buf());
+        at = d.parent();
+    }
+    for d in missing.into_iter().rev() {
+        fs::create_dir(&d)?;
+        created.push(d);
+    }
+    Ok(())
 }
