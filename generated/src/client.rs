@@ -4,10 +4,14 @@
 //! The async client: sends the requests that `operations` builds, over `reqwest` with rustls,
 //! retrying throttled ones under a [`RetryPolicy`]. It needs a Tokio runtime with timers enabled,
 //! as `reqwest` does.
+use crate::paging::{Page, Pager};
+
 use crate::runtime::{
     build_request, parse_response, retry_decision, BaseUrl, BearerToken, Error,
     Operation, RequestError, RetryDecision, RetryPolicy,
 };
+
+use futures_util::{Stream, TryStreamExt};
 
 use std::fmt;
 
@@ -92,12 +96,72 @@ impl Client {
         &self,
         op: &O,
     ) -> Result<O::Output, Error<O::Error>> {
+        let response = self
+            .execute(&O::METHOD, || build_request(op, &self.base_url, &self.token))
+            .await?;
+        parse_response::<O>(response)
+    }
+    /// Every page of a paged listing (`x-ms-pageable`), following `@odata.nextLink` on the same
+    /// service; the stream ends after the last page or the first error.
+    pub fn pages<'a, O, P>(
+        &'a self,
+        op: &'a O,
+    ) -> impl Stream<Item = Result<Vec<P::Item>, Error<O::Error>>> + 'a
+    where
+        O: Operation<Output = Option<P>>,
+        P: Page + 'a,
+    {
+        futures_util::stream::unfold(
+            Some(Pager::new(op)),
+            move |state| async move {
+                let mut pager = state?;
+                let next = || {
+                    pager
+                        .next_request(&self.base_url, &self.token)
+                        .unwrap_or_else(|| Err(
+                            RequestError::Build(
+                                "the listing has no further page".to_string(),
+                            ),
+                        ))
+                };
+                let result = match self.execute(&http::Method::GET, next).await {
+                    Ok(response) => pager.read_page(response),
+                    Err(e) => Err(e),
+                };
+                let state = if result.is_err() || pager.is_done() {
+                    None
+                } else {
+                    Some(pager)
+                };
+                Some((result, state))
+            },
+        )
+    }
+    /// Every item of a paged listing, page after page.
+    pub fn items<'a, O, P>(
+        &'a self,
+        op: &'a O,
+    ) -> impl Stream<Item = Result<P::Item, Error<O::Error>>> + 'a
+    where
+        O: Operation<Output = Option<P>>,
+        P: Page + 'a,
+    {
+        self.pages(op)
+            .map_ok(|items| futures_util::stream::iter(items.into_iter().map(Ok)))
+            .try_flatten()
+    }
+    /// Sends the request `build` makes, building it again for each retry, and returns the last
+    /// response whatever its status.
+    async fn execute<E>(
+        &self,
+        method: &http::Method,
+        build: impl Fn() -> Result<http::Request<Vec<u8>>, RequestError>,
+    ) -> Result<http::Response<Vec<u8>>, Error<E>> {
         let started = Instant::now();
         let mut attempts: u32 = 0;
         loop {
             attempts = attempts.saturating_add(1);
-            let mut request = build_request(op, &self.base_url, &self.token)
-                .map_err(Error::Request)?;
+            let mut request = build().map_err(Error::Request)?;
             if attempts > 1 {
                 request
                     .headers_mut()
@@ -122,7 +186,7 @@ impl Client {
             if !status.is_success() {
                 let decision = retry_decision(
                     &self.retry,
-                    &O::METHOD,
+                    method,
                     status,
                     &headers,
                     attempts,
@@ -137,7 +201,7 @@ impl Client {
             let mut parts = http::Response::new(body.to_vec());
             *parts.status_mut() = status;
             *parts.headers_mut() = headers;
-            return parse_response::<O>(parts);
+            return Ok(parts);
         }
     }
 }

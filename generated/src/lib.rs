@@ -24,7 +24,7 @@ pub use client::Client;
 
 pub use runtime::{
     ApiError, BaseUrl, BearerToken, DecodeError, Error, ErrorBody, Operation, Patch,
-    RequestError,
+    RequestError, RetryPolicy,
 };
 
 /// The service root named by the description's first server.

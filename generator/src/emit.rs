@@ -132,6 +132,8 @@ uuid = {{ version = "1", default-features = false, features = ["std", "serde"] }
 reqwest = {{ version = "0.12", default-features = false, features = ["rustls-tls"], optional = true }}
 # Only its timer, for the waits between retries (see runtime::RetryPolicy).
 tokio = {{ version = "1", default-features = false, features = ["time"], optional = true }}
+# Only for the paged-listing streams.
+futures-util = {{ version = "0.3", default-features = false, features = ["std"], optional = true }}
 
 [dev-dependencies]
 tokio = {{ version = "1", features = ["macros", "rt", "net", "io-util", "time"] }}
@@ -139,7 +141,7 @@ tokio = {{ version = "1", features = ["macros", "rt", "net", "io-util", "time"] 
 [features]
 default = {default}
 # The async client over reqwest; without it the crate builds and parses requests with no I/O.
-client = ["dep:reqwest", "dep:tokio"]
+client = ["dep:reqwest", "dep:tokio", "dep:futures-util"]
 {area_features}{workspace}"#,
         name = toml_string(s.crate_name),
         version = toml_string(s.crate_version),
@@ -182,7 +184,7 @@ fn emit_lib(api: &Api, s: &CrateSettings<'_>) -> TokenStream {
 
         #[cfg(feature = "client")]
         pub use client::Client;
-        pub use runtime::{ApiError, BaseUrl, BearerToken, DecodeError, Error, ErrorBody, Operation, Patch, RequestError};
+        pub use runtime::{ApiError, BaseUrl, BearerToken, DecodeError, Error, ErrorBody, Operation, Patch, RequestError, RetryPolicy};
 
         /// The service root named by the description's first server.
         pub const DEFAULT_BASE_URL: &str = #base_url;
@@ -291,7 +293,12 @@ fn emit_struct(api: &Api, name: &Ident, doc: &TokenStream, cfg: &TokenStream, s:
         }
         if optional {
             ty = quote!(Option<#ty>);
-            serde_args.push(quote!(default, skip_serializing_if = "Option::is_none"));
+            // A required but nullable member is always written, as `null` when None.
+            if f.required {
+                serde_args.push(quote!(default));
+            } else {
+                serde_args.push(quote!(default, skip_serializing_if = "Option::is_none"));
+            }
         }
         let serde_attr = if serde_args.is_empty() { quote!() } else { quote!(#[serde(#(#serde_args),*)]) };
         let deprecated = deprecated_attr(&f.deprecated);

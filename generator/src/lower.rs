@@ -97,6 +97,8 @@ struct Lowerer<'a> {
     flat_cache: HashMap<String, Flat<'a>>,
     /// Inline schemas whose struct is being lowered, by address, to stop one that contains itself.
     inline_stack: Vec<usize>,
+    /// Set once the inline types outgrow [`Lowerer::type_budget`], so the error is reported once.
+    over_budget: bool,
     patches: Vec<PatchDef>,
     patch_of: BTreeMap<TypeId, usize>,
     inline_enums: HashMap<Vec<String>, TypeId>,
@@ -117,6 +119,7 @@ impl<'a> Lowerer<'a> {
             used_type_names: names::reserved_types(),
             flat_cache: HashMap::new(),
             inline_stack: Vec::new(),
+            over_budget: false,
             patches: Vec::new(),
             patch_of: BTreeMap::new(),
             inline_enums: HashMap::new(),
@@ -392,13 +395,17 @@ impl<'a> Lowerer<'a> {
                 ),
                 Node::Ref(_) => (false, false, false, None, None),
             };
-            let navigation = nav_ext || matches!(prop.schema, Node::Ref(r) if self.is_entity_ref(r));
+            let navigation = nav_ext || single_ref(prop.schema).is_some_and(|r| self.is_entity_ref(r));
+            // A required property with a default may be left out by the server, and so may
+            // `@odata.type`, which Graph omits when the value is of the declared type (its
+            // `openapi.yaml` marks it required all the same): both are read as optional.
+            let has_default = matches!(prop.schema, Node::Item(s) if s.schema_data.default.is_some()) || prop.name == "@odata.type";
             fields.push(Field {
                 rust_name: names::dedupe(names::snake(&prop.name, "field"), &mut used, "_"),
                 json_name: prop.name.clone(),
                 doc,
                 ty,
-                required: prop.required,
+                required: prop.required && !has_default,
                 nullable: nullable || nullable_union,
                 read_only,
                 navigation,
@@ -627,6 +634,9 @@ impl<'a> Lowerer<'a> {
                     number = Some(self.type_of(Node::Item(schema), pointer, "", depth + 1).0);
                 }
                 SchemaKind::Type(Type::String(st)) if st.enumeration.iter().flatten().all(|v| matches!(v.as_str(), "INF" | "-INF" | "NaN")) => {}
+                SchemaKind::Any(any)
+                    if !any.enumeration.is_empty()
+                        && any.enumeration.iter().all(|v| matches!(v.as_str(), Some("INF" | "-INF" | "NaN"))) => {}
                 _ => return None,
             }
         }
@@ -636,11 +646,26 @@ impl<'a> Lowerer<'a> {
     /// An inline object or `allOf` as a struct of its own. An inline schema that contains itself
     /// (an `allOf` back to the component holding it) would unfold forever, so its inner
     /// occurrence is typed as any JSON value, with a warning.
+    /// How many types lowering may create: generous for any real description (a few inline types
+    /// per schema and operation), but it stops an `allOf` chain that doubles at every link (a
+    /// 7 KB spec once took more than 20 GB and five minutes before this bound).
+    fn type_budget(&self) -> usize {
+        let schemas = self.schemas().map_or(0, |s| s.len());
+        10_000 + 20 * (schemas + self.doc.paths.paths.len())
+    }
+
     fn inline_struct(&mut self, schema: &'a Schema, pointer: &str, owner: &str, depth: usize) -> TypeRef {
         let address = schema as *const Schema as usize;
         if self.inline_stack.contains(&address) {
             self.diags.push(Diagnostic::warning(pointer, "this inline schema contains itself through `allOf`; the inner occurrence is typed as any JSON value")
                 .help("name the schema under #/components/schemas and refer to it with `$ref`"));
+            return TypeRef::Json;
+        }
+        if self.types.len() > self.type_budget() {
+            if !std::mem::replace(&mut self.over_budget, true) {
+                self.diags.push(Diagnostic::error(pointer, format!("the schemas expand to more than {} types", self.type_budget()))
+                    .help("each inline `allOf` copies the properties of the schemas it names, inline ones included, so chains of them multiply; name the inline schemas under #/components/schemas and refer to them with `$ref`"));
+            }
             return TypeRef::Json;
         }
         self.inline_stack.push(address);
@@ -1236,6 +1261,21 @@ fn is_null_schema(s: &ReferenceOr<Schema>) -> bool {
         }
         SchemaKind::Type(Type::String(st)) => st.enumeration.len() == 1 && st.enumeration[0].is_none(),
         _ => false,
+    }
+}
+
+/// The one schema a property refers to: a bare `$ref`, or one wrapped as nullable in `anyOf`/`oneOf`.
+fn single_ref(n: Node<'_>) -> Option<&str> {
+    match n {
+        Node::Ref(r) => Some(r),
+        Node::Item(Schema { schema_kind: SchemaKind::AnyOf { any_of: parts } | SchemaKind::OneOf { one_of: parts }, .. }) => {
+            let mut real = parts.iter().filter(|p| !is_null_schema(p));
+            match (real.next(), real.next()) {
+                (Some(ReferenceOr::Reference { reference }), None) => Some(reference),
+                _ => None,
+            }
+        }
+        Node::Item(_) => None,
     }
 }
 

@@ -2,10 +2,12 @@
 //! retrying throttled ones under a [`RetryPolicy`]. It needs a Tokio runtime with timers enabled,
 //! as `reqwest` does.
 
+use crate::paging::{Page, Pager};
 use crate::runtime::{
     build_request, parse_response, retry_decision, BaseUrl, BearerToken, Error, Operation, RequestError, RetryDecision,
     RetryPolicy,
 };
+use futures_util::{Stream, TryStreamExt};
 use std::fmt;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -88,11 +90,56 @@ impl Client {
 
     /// Sends any operation and reads its response, resending it while [`retry_decision`] says so.
     pub async fn send<O: Operation>(&self, op: &O) -> Result<O::Output, Error<O::Error>> {
+        let response = self.execute(&O::METHOD, || build_request(op, &self.base_url, &self.token)).await?;
+        parse_response::<O>(response)
+    }
+
+    /// Every page of a paged listing (`x-ms-pageable`), following `@odata.nextLink` on the same
+    /// service; the stream ends after the last page or the first error.
+    pub fn pages<'a, O, P>(&'a self, op: &'a O) -> impl Stream<Item = Result<Vec<P::Item>, Error<O::Error>>> + 'a
+    where
+        O: Operation<Output = Option<P>>,
+        P: Page + 'a,
+    {
+        futures_util::stream::unfold(Some(Pager::new(op)), move |state| async move {
+            let mut pager = state?;
+            // The state is only kept while the pager has a next page; the closure rebuilds that
+            // page's request for each retry.
+            let next = || {
+                pager
+                    .next_request(&self.base_url, &self.token)
+                    .unwrap_or_else(|| Err(RequestError::Build("the listing has no further page".to_string())))
+            };
+            let result = match self.execute(&http::Method::GET, next).await {
+                Ok(response) => pager.read_page(response),
+                Err(e) => Err(e),
+            };
+            let state = if result.is_err() || pager.is_done() { None } else { Some(pager) };
+            Some((result, state))
+        })
+    }
+
+    /// Every item of a paged listing, page after page.
+    pub fn items<'a, O, P>(&'a self, op: &'a O) -> impl Stream<Item = Result<P::Item, Error<O::Error>>> + 'a
+    where
+        O: Operation<Output = Option<P>>,
+        P: Page + 'a,
+    {
+        self.pages(op).map_ok(|items| futures_util::stream::iter(items.into_iter().map(Ok))).try_flatten()
+    }
+
+    /// Sends the request `build` makes, building it again for each retry, and returns the last
+    /// response whatever its status.
+    async fn execute<E>(
+        &self,
+        method: &http::Method,
+        build: impl Fn() -> Result<http::Request<Vec<u8>>, RequestError>,
+    ) -> Result<http::Response<Vec<u8>>, Error<E>> {
         let started = Instant::now();
         let mut attempts: u32 = 0;
         loop {
             attempts = attempts.saturating_add(1);
-            let mut request = build_request(op, &self.base_url, &self.token).map_err(Error::Request)?;
+            let mut request = build().map_err(Error::Request)?;
             if attempts > 1 {
                 // Graph's SDKs tell the service which retry this is.
                 request.headers_mut().insert("retry-attempt", http::HeaderValue::from(attempts - 1));
@@ -107,7 +154,7 @@ impl Client {
             let body = response.bytes().await.map_err(|e| Error::Transport(Box::new(e)))?;
             if !status.is_success() {
                 let decision =
-                    retry_decision(&self.retry, &O::METHOD, status, &headers, attempts, started.elapsed(), SystemTime::now());
+                    retry_decision(&self.retry, method, status, &headers, attempts, started.elapsed(), SystemTime::now());
                 if let RetryDecision::Retry(delay) = decision {
                     tokio::time::sleep(delay).await;
                     continue;
@@ -116,7 +163,7 @@ impl Client {
             let mut parts = http::Response::new(body.to_vec());
             *parts.status_mut() = status;
             *parts.headers_mut() = headers;
-            return parse_response::<O>(parts);
+            return Ok(parts);
         }
     }
 }

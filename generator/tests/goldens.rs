@@ -78,8 +78,11 @@ fn check(concern: &str) {
     produced.push(("warnings.txt".to_string(), warnings));
 
     let expected_dir = dir.join("expected");
+    // `expected/tests/` holds hand-written tests of the generated crate, as `generated/tests/`
+    // does for the real one: the generator never writes there, so nothing there is extra.
     let extra: Vec<String> = files_under(&expected_dir)
         .into_iter()
+        .filter(|p| !p.starts_with("tests/"))
         .map(|p| format!("expected/{p}"))
         .filter(|p| !produced.iter().any(|(q, _)| q == p))
         .collect();
@@ -130,7 +133,7 @@ macro_rules! goldens {
     };
 }
 
-goldens!(naming_keywords, collisions, nullable, enums, all_of, path_parameters, responses);
+goldens!(naming_keywords, collisions, nullable, enums, all_of, path_parameters, responses, polymorphism, paging, formats, areas);
 
 /// A fixture folder without a test above would never be compared.
 #[test]
