@@ -1,5 +1,7 @@
 //! `cargo xtask`: the project's developer commands (see README.md).
 
+mod bench;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -9,12 +11,16 @@ const USAGE: &str = "usage:
   cargo xtask codegen                         regenerate generated/ from spec/openapi.yaml
   cargo xtask codegen --check                 change nothing; fail if generated/ is stale
   cargo xtask codegen --spec FILE --out DIR   generate a complete crate from any spec
-      [--name CRATE]                          package name (default: the folder's name)";
+      [--name CRATE]                          package name (default: the folder's name)
+  cargo xtask bench [--help]                  print the generator's speed on ../shared/graph";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("codegen") => codegen(&args[1..]),
+        Some("bench") => bench::run(&args[1..]),
+        // Internal: one input measured in a fresh process, for `bench`.
+        Some("bench-one") => bench::one(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)

@@ -1,0 +1,730 @@
+//! `cargo xtask bench`: prints how fast the generator is on the real descriptions, against the
+//! parse floor (serde_yaml to openapiv3 alone) measured in the same run. Prints figures only;
+//! nothing here passes or fails on a timing.
+//!
+//! Each input is measured in a fresh child process (`xtask bench-one FILE`) so that peak memory
+//! (VmHWM) belongs to that input alone.
+
+use graph_codegen::{emit, load, lower, render};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
+use xtask::{apply, compare, generate_from, workspace_root, workspace_settings};
+
+/// Relative to ../shared/graph, smallest first.
+const INPUTS: &[&str] = &[
+    "odata/Basic.OpenApi.yaml",
+    "userAppInstallStatus.slice.yaml",
+    "mobileApps.slice.yaml",
+    "odata/Multiple.Schema.OpenApi.yaml",
+    "mobileApps.2024-10-01.slice.yaml",
+    "Devices.CorporateManagement.beta.2024-10-01.yml",
+];
+/// The module that the Graph-sized input is made of, and whose crate is checked.
+const MODULE: &str = "Devices.CorporateManagement.beta.2024-10-01.yml";
+const COPIES: usize = 10;
+
+const USAGE: &str = "usage: cargo xtask bench [--runs N] [--dev] [--no-graph-sized] [--no-check] [--no-codegen] [--feature NAME] [FILE...]
+  FILE...          inputs to measure (default: every description in ../shared/graph)
+  --dev            measure this binary's build (the dev profile) instead of a release build
+  --runs N         best of N runs for each figure (default 5; the Graph-sized input uses at most 3)
+  --no-graph-sized skip the module replicated 10x under renamed namespaces (~30 MB)
+  --no-check       skip `cargo check` of the generated module crate
+  --no-codegen     skip timing `cargo xtask codegen` as a user runs it
+  --feature NAME   the feature to check alone (default: one picked from the crate's features)";
+
+struct Options {
+    runs: usize,
+    dev: bool,
+    graph_sized: bool,
+    check: bool,
+    codegen: bool,
+    feature: Option<String>,
+    files: Vec<PathBuf>,
+}
+
+pub fn run(args: &[String]) -> ExitCode {
+    let mut options = Options { runs: 5, dev: false, graph_sized: true, check: true, codegen: true, feature: None, files: Vec::new() };
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--runs" => match it.next().and_then(|n| n.parse().ok()) {
+                Some(n) if n > 0 => options.runs = n,
+                _ => return usage_error("--runs takes a positive number"),
+            },
+            "--help" | "-h" => {
+                println!("{USAGE}");
+                return ExitCode::SUCCESS;
+            }
+            "--dev" => options.dev = true,
+            "--no-graph-sized" => options.graph_sized = false,
+            "--no-check" => options.check = false,
+            "--no-codegen" => options.codegen = false,
+            "--feature" => match it.next() {
+                Some(name) => options.feature = Some(name.clone()),
+                None => return usage_error("--feature takes a name"),
+            },
+            other if other.starts_with("--") => return usage_error(&format!("unknown argument `{other}`")),
+            file => options.files.push(PathBuf::from(file)),
+        }
+    }
+    let root = workspace_root();
+    let shared = root.parent().unwrap_or(&root).join("shared/graph");
+    let work = root.join("target/bench");
+    if let Err(e) = fs::create_dir_all(&work) {
+        eprintln!("error: cannot create {}: {e}", work.display());
+        return ExitCode::FAILURE;
+    }
+    // Children run from a private copy: other builds in this checkout may replace target/debug/xtask
+    // while the bench runs, and the copy keeps every input measured by the same binary.
+    let exe = match measuring_binary(&root, &work, options.dev) {
+        Ok(exe) => exe,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let files: Vec<PathBuf> = if options.files.is_empty() { INPUTS.iter().map(|i| shared.join(i)).collect() } else { options.files.clone() };
+
+    let profile = if options.dev { "the dev profile, as `cargo xtask codegen` runs" } else { "a release build" };
+    println!("graph-codegen bench: best of {} runs, each input in a fresh process of {profile}", options.runs);
+    println!("  stages: load (YAML to openapiv3), lower (to IR), emit (to tokens), render (prettyplease);");
+    println!("  generate = graph_codegen::generate end to end; floor = serde_yaml::from_str::<openapiv3::OpenAPI> alone");
+    println!();
+    print_header();
+    let mut module_result = None;
+    for file in &files {
+        let result = measure_in_child(&exe, file, options.runs);
+        print_row(&display_name(file, &shared), &result);
+        if file.ends_with(MODULE) {
+            module_result = result.ok();
+        }
+    }
+
+    if options.graph_sized {
+        println!();
+        graph_sized(&exe, &shared.join(MODULE), &work, module_result.as_ref(), options.runs.min(3));
+    }
+    if options.codegen {
+        println!();
+        codegen_as_users_run_it(&root, &shared.join(MODULE), &work, module_result.as_ref());
+    }
+    if options.check {
+        println!();
+        check_generated_crate(&root, &shared.join(MODULE), &work, options.feature.as_deref());
+    }
+    let _ = fs::remove_file(&exe);
+    ExitCode::SUCCESS
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("error: {message}\n{USAGE}");
+    ExitCode::from(2)
+}
+
+fn display_name(file: &Path, shared: &Path) -> String {
+    let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let file = canonical(file);
+    file.strip_prefix(canonical(shared)).unwrap_or(&file).display().to_string()
+}
+
+/// The figures of one input, as `bench-one` reports them.
+#[derive(Debug, Default)]
+struct Figures {
+    bytes_in: u64,
+    load: Duration,
+    lower: Duration,
+    emit: Duration,
+    render: Duration,
+    generate: Duration,
+    floor: Duration,
+    peak_kib: u64,
+    floor_peak_kib: u64,
+    /// VmHWM after load, lower, emit and render.
+    stage_peaks_kib: Vec<u64>,
+    bytes_out: u64,
+    files: u64,
+    types: u64,
+    operations: u64,
+    warnings: u64,
+}
+
+impl Figures {
+    fn stages(&self) -> Duration {
+        self.load + self.lower + self.emit + self.render
+    }
+}
+
+/// The program the children run. By default a release build, so that the generator and the parse
+/// floor are compiled alike: in the dev profile the floor's serde code is instantiated in xtask at
+/// opt-level 0, which would flatter the ratio.
+fn measuring_binary(root: &Path, work: &Path, dev: bool) -> Result<PathBuf, String> {
+    let exe = if dev {
+        std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?
+    } else {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        eprintln!("building xtask in release for the measurements (cargo build --release -p xtask)...");
+        let status = Command::new(cargo)
+            .current_dir(root)
+            .args(["build", "--quiet", "--release", "-p", "xtask"])
+            .status()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        if !status.success() {
+            return Err("`cargo build --release -p xtask` failed".to_string());
+        }
+        let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+        target.join("release").join(format!("xtask{}", std::env::consts::EXE_SUFFIX))
+    };
+    private_copy(&exe, work)
+}
+
+fn private_copy(exe: &Path, work: &Path) -> Result<PathBuf, String> {
+    let copy = work.join(format!("xtask-bench-{}", std::process::id()));
+    fs::copy(exe, &copy).map_err(|e| format!("cannot copy {} to {}: {e}", exe.display(), copy.display()))?;
+    Ok(copy)
+}
+
+fn measure_in_child(exe: &Path, file: &Path, runs: usize) -> Result<Figures, String> {
+    // The parse floor in a process of its own too: freed memory stays resident, so a peak
+    // measured after generating would be the generator's.
+    let mut text = child_report(exe, file, runs, "--generate")?;
+    text.push_str(&child_report(exe, file, runs, "--floor")?);
+    let values: BTreeMap<&str, &str> = text.lines().filter_map(|l| l.split_once(' ')).collect();
+    let num = |key: &str| -> Result<u64, String> {
+        values.get(key).and_then(|v| v.parse().ok()).ok_or_else(|| format!("bench-one did not report `{key}`:\n{text}"))
+    };
+    let dur = |key: &str| num(key).map(Duration::from_nanos);
+    Ok(Figures {
+        bytes_in: num("bytes_in")?,
+        load: dur("load_ns")?,
+        lower: dur("lower_ns")?,
+        emit: dur("emit_ns")?,
+        render: dur("render_ns")?,
+        generate: dur("generate_ns")?,
+        floor: dur("floor_ns")?,
+        peak_kib: num("peak_kib")?,
+        floor_peak_kib: num("floor_peak_kib")?,
+        stage_peaks_kib: values.get("stage_peaks_kib").map(|v| v.split(',').filter_map(|n| n.parse().ok()).collect()).unwrap_or_default(),
+        bytes_out: num("bytes_out")?,
+        files: num("files")?,
+        types: num("types")?,
+        operations: num("operations")?,
+        warnings: num("warnings")?,
+    })
+}
+
+/// Runs `bench-one MODE FILE` and returns its `key value` lines.
+fn child_report(exe: &Path, file: &Path, runs: usize, mode: &str) -> Result<String, String> {
+    let output = Command::new(exe)
+        .args(["bench-one", mode, "--runs", &runs.to_string()])
+        .arg(file)
+        .output()
+        .map_err(|e| format!("cannot start bench-one: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("bench-one {mode} failed ({}): {}", output.status, String::from_utf8_lossy(&output.stderr).trim()));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+fn print_header() {
+    println!(
+        "{:<48} {:>9} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8} {:>7} {:>9} {:>9}",
+        "input", "in", "load", "lower", "emit", "render", "generate", "floor", "ratio", "peak", "out"
+    );
+}
+
+fn print_row(name: &str, result: &Result<Figures, String>) {
+    match result {
+        Ok(f) => {
+            println!(
+                "{:<48} {:>9} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8} {:>6.2}x {:>9} {:>9}",
+                name,
+                bytes(f.bytes_in),
+                ms(f.load),
+                ms(f.lower),
+                ms(f.emit),
+                ms(f.render),
+                ms(f.generate),
+                ms(f.floor),
+                ratio(f.generate, f.floor),
+                kib(f.peak_kib),
+                bytes(f.bytes_out),
+            );
+            let stage_peaks: Vec<String> = f.stage_peaks_kib.iter().map(|k| format!("{:.0}", *k as f64 / 1024.0)).collect();
+            println!(
+                "{:<48}   {} types, {} operations, {} warnings, {} files; stages sum {}; peak after load/lower/emit/render {} MiB; floor peak {}",
+                "",
+                f.types,
+                f.operations,
+                f.warnings,
+                f.files,
+                ms(f.stages()),
+                stage_peaks.join("/"),
+                kib(f.floor_peak_kib)
+            );
+        }
+        Err(e) => println!("{name:<48} FAILED: {e}"),
+    }
+}
+
+fn ms(d: Duration) -> String {
+    let ms = d.as_secs_f64() * 1000.0;
+    if ms >= 1000.0 {
+        format!("{:.2} s", ms / 1000.0)
+    } else {
+        format!("{ms:.1} ms")
+    }
+}
+
+fn ratio(a: Duration, b: Duration) -> f64 {
+    if b.is_zero() {
+        0.0
+    } else {
+        a.as_secs_f64() / b.as_secs_f64()
+    }
+}
+
+fn bytes(n: u64) -> String {
+    if n >= 1 << 20 {
+        format!("{:.1} MB", n as f64 / f64::from(1u32 << 20))
+    } else {
+        format!("{:.0} KB", n as f64 / 1024.0)
+    }
+}
+
+fn kib(n: u64) -> String {
+    format!("{:.0} MiB", n as f64 / 1024.0)
+}
+
+/// `xtask bench-one --generate|--floor [--runs N] FILE`: measures one input, the generator or
+/// the parse floor, and prints `key value` lines for the parent.
+pub fn one(args: &[String]) -> ExitCode {
+    let mut runs = 5usize;
+    let mut floor = false;
+    let mut file = None;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--runs" => runs = it.next().and_then(|n| n.parse().ok()).unwrap_or(5).max(1),
+            "--floor" => floor = true,
+            "--generate" => floor = false,
+            other => file = Some(PathBuf::from(other)),
+        }
+    }
+    let Some(file) = file else {
+        eprintln!("usage: xtask bench-one --generate|--floor [--runs N] FILE");
+        return ExitCode::from(2);
+    };
+    let measured = if floor { measure_floor(&file, runs) } else { measure(&file, runs) };
+    match measured {
+        Ok(report) => {
+            print!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{}: {e}", file.display());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn measure(file: &Path, runs: usize) -> Result<String, String> {
+    let text = fs::read_to_string(file).map_err(|e| format!("cannot read: {e}"))?;
+    let mut settings = workspace_settings();
+    settings.standalone = true;
+    settings.spec_path = file.display().to_string();
+
+    // The stages one by one, chained as `graph_codegen::generate` chains them.
+    let (mut load_best, mut lower_best, mut emit_best, mut render_best) = (Duration::MAX, Duration::MAX, Duration::MAX, Duration::MAX);
+    let mut staged_bytes = 0u64;
+    // VmHWM after each stage of the first run: which stage sets the peak.
+    let mut stage_peaks: Vec<u64> = Vec::new();
+    for run in 0..runs {
+        let mut mark = || {
+            if run == 0 {
+                stage_peaks.push(peak_kib().unwrap_or(0));
+            }
+        };
+        let t = Instant::now();
+        let doc = load::load_spec(&text).map_err(|d| format!("does not load: {} diagnostics", d.len()))?;
+        load_best = load_best.min(t.elapsed());
+        mark();
+
+        let t = Instant::now();
+        let (api, _diags) = lower::lower_api(&doc);
+        lower_best = lower_best.min(t.elapsed());
+        mark();
+        drop(doc);
+
+        let base_url = api.default_base_url.clone().unwrap_or_else(|| "https://graph.microsoft.com/v1.0".to_string());
+        let crate_settings = emit::CrateSettings {
+            crate_name: &settings.crate_name,
+            crate_version: &settings.crate_version,
+            standalone: settings.standalone,
+            base_url: &base_url,
+        };
+        let t = Instant::now();
+        let emitted = emit::emit_crate(&api, &crate_settings)?;
+        emit_best = emit_best.min(t.elapsed());
+        mark();
+
+        let sha = "0".repeat(64);
+        let header = render::Header { spec_path: &settings.spec_path, spec_sha256: &sha, command: &settings.command };
+        let t = Instant::now();
+        let mut out = 0u64;
+        for e in emitted {
+            out += match e {
+                emit::Emitted::Rust { tokens, .. } => render::render_rust(tokens, &header)?.len(),
+                emit::Emitted::Text { text, .. } => render::render_text(&text, &header).len(),
+            } as u64;
+        }
+        render_best = render_best.min(t.elapsed());
+        mark();
+        staged_bytes = out;
+    }
+
+    let mut generate_best = Duration::MAX;
+    let mut generated = None;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let g = graph_codegen::generate(&text, &settings).map_err(|d| format!("does not generate: {} diagnostics", d.len()))?;
+        generate_best = generate_best.min(t.elapsed());
+        generated = Some(g);
+    }
+    let Some(generated) = generated else { return Err("no runs".to_string()) };
+    let bytes_out: u64 = generated.files.iter().map(|f| f.contents.len() as u64).sum();
+    // The staged chain used a fixed hash in its headers; everything else must match `generate`.
+    if bytes_out.abs_diff(staged_bytes) > 64 * generated.files.len() as u64 {
+        return Err(format!(
+            "the bench's stage chain produced {staged_bytes} bytes but generate produced {bytes_out}: update bench.rs to chain the stages as lib.rs does"
+        ));
+    }
+    let mut report = String::new();
+    let _ = writeln!(report, "files {}", generated.files.len());
+    let _ = writeln!(report, "types {}", generated.types);
+    let _ = writeln!(report, "operations {}", generated.operations);
+    let _ = writeln!(report, "warnings {}", generated.warnings.len());
+    drop(generated);
+    let peak = peak_kib().ok_or("no VmHWM in /proc/self/status")?;
+
+    let _ = writeln!(report, "bytes_in {}", text.len());
+    let _ = writeln!(report, "load_ns {}", load_best.as_nanos());
+    let _ = writeln!(report, "lower_ns {}", lower_best.as_nanos());
+    let _ = writeln!(report, "emit_ns {}", emit_best.as_nanos());
+    let _ = writeln!(report, "render_ns {}", render_best.as_nanos());
+    let _ = writeln!(report, "generate_ns {}", generate_best.as_nanos());
+    let _ = writeln!(report, "peak_kib {peak}");
+    let _ = writeln!(report, "stage_peaks_kib {}", stage_peaks.iter().map(u64::to_string).collect::<Vec<_>>().join(","));
+    let _ = writeln!(report, "bytes_out {bytes_out}");
+    Ok(report)
+}
+
+fn measure_floor(file: &Path, runs: usize) -> Result<String, String> {
+    let text = fs::read_to_string(file).map_err(|e| format!("cannot read: {e}"))?;
+    let mut best = Duration::MAX;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let doc: openapiv3::OpenAPI = serde_yaml::from_str(&text).map_err(|e| format!("parse floor: {e}"))?;
+        best = best.min(t.elapsed());
+        drop(doc);
+    }
+    let peak = peak_kib().ok_or("no VmHWM in /proc/self/status")?;
+    Ok(format!("floor_ns {}\nfloor_peak_kib {peak}\n", best.as_nanos()))
+}
+
+/// The process's peak resident memory so far.
+fn peak_kib() -> Option<u64> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The module replicated `COPIES` times: copy N renames `microsoft.graph.` to `microsoft.graphN.`
+/// everywhere (schema keys, refs, discriminator values, bound action paths) and prefixes its paths
+/// with `/vN` and its operationIds with `vN.`. Components every copy shares unrenamed (the OData
+/// error, `$top`, ...) are kept once, as in Graph's whole description.
+fn replicate(module_text: &str) -> Result<(String, usize, usize), String> {
+    use serde_yaml::{Mapping, Value};
+    let mut combined: Option<Mapping> = None;
+    for n in 0..COPIES {
+        let text = if n == 0 { module_text.to_string() } else { module_text.replace("microsoft.graph.", &format!("microsoft.graph{n}.")) };
+        let mut doc: Mapping = serde_yaml::from_str(&text).map_err(|e| format!("module does not parse: {e}"))?;
+        if n > 0 {
+            if let Some(Value::Mapping(paths)) = doc.get_mut("paths") {
+                let renamed: Mapping = std::mem::take(paths)
+                    .into_iter()
+                    .map(|(path, mut item)| {
+                        prefix_operation_ids(&mut item, &format!("v{n}."));
+                        (Value::String(format!("/v{n}{}", path.as_str().unwrap_or_default())), item)
+                    })
+                    .collect();
+                *paths = renamed;
+            }
+        }
+        match &mut combined {
+            None => combined = Some(doc),
+            Some(all) => {
+                merge_section(all, &doc, "paths");
+                let components = doc.get("components").and_then(Value::as_mapping).cloned().unwrap_or_default();
+                if let Some(Value::Mapping(all_components)) = all.get_mut("components") {
+                    for (kind, _) in &components {
+                        if let Some(kind) = kind.as_str() {
+                            merge_section(all_components, &components, kind);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let combined = combined.unwrap_or_default();
+    let count = |section: Option<&Value>| section.and_then(Value::as_mapping).map_or(0, Mapping::len);
+    let paths = count(combined.get("paths"));
+    let schemas = count(combined.get("components").and_then(|c| c.get("schemas")));
+    let text = serde_yaml::to_string(&combined).map_err(|e| format!("cannot write the replicated module: {e}"))?;
+    Ok((text, paths, schemas))
+}
+
+fn prefix_operation_ids(item: &mut serde_yaml::Value, prefix: &str) {
+    let Some(item) = item.as_mapping_mut() else { return };
+    for (_, operation) in item.iter_mut() {
+        if let Some(serde_yaml::Value::String(id)) = operation.get_mut("operationId") {
+            id.insert_str(0, prefix);
+        }
+    }
+}
+
+/// Adds the entries of `from[key]` missing from `into[key]`.
+fn merge_section(into: &mut serde_yaml::Mapping, from: &serde_yaml::Mapping, key: &str) {
+    use serde_yaml::Value;
+    let Some(Value::Mapping(source)) = from.get(key) else { return };
+    if !into.contains_key(key) {
+        into.insert(Value::String(key.to_string()), Value::Mapping(serde_yaml::Mapping::new()));
+    }
+    if let Some(Value::Mapping(target)) = into.get_mut(key) {
+        for (k, v) in source {
+            if !target.contains_key(k) {
+                target.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+fn graph_sized(exe: &Path, module: &Path, work: &Path, module_result: Option<&Figures>, runs: usize) {
+    println!("Graph-sized input: {MODULE} replicated {COPIES}x under renamed namespaces");
+    let built = fs::read_to_string(module).map_err(|e| format!("cannot read {}: {e}", module.display())).and_then(|t| replicate(&t));
+    let (text, paths, schemas) = match built {
+        Ok(b) => b,
+        Err(e) => {
+            println!("  FAILED to build it: {e}");
+            return;
+        }
+    };
+    let file = work.join("graph-sized.yaml");
+    if let Err(e) = fs::write(&file, &text) {
+        println!("  FAILED to write {}: {e}", file.display());
+        return;
+    }
+    println!("  {} paths, {} schemas, written to {} (best of {runs})", paths, schemas, file.display());
+    drop(text);
+    print_header();
+    let result = measure_in_child(exe, &file, runs);
+    print_row("graph-sized.yaml", &result);
+    if let (Ok(big), Some(module)) = (&result, module_result) {
+        let size = big.bytes_in as f64 / module.bytes_in as f64;
+        let time = ratio(big.generate, module.generate);
+        println!(
+            "  linearity: {size:.2}x the bytes in {time:.2}x the time of the module ({:.2}x its time per byte); parse floor {:.2}x",
+            time / size,
+            ratio(big.floor, module.floor)
+        );
+        let gib = big.peak_kib as f64 / f64::from(1u32 << 20);
+        println!("  peak memory {} ({gib:.2} GiB; {:.1}x the module's)", kib(big.peak_kib), big.peak_kib as f64 / module.peak_kib as f64);
+    }
+}
+
+/// `cargo xtask codegen --spec MODULE --out DIR` in a fresh process, as a user runs it (after the
+/// build is warm): what the user waits for, including cargo's freshness check and writing files.
+fn codegen_as_users_run_it(root: &Path, module: &Path, work: &Path, module_result: Option<&Figures>) {
+    let out = work.join("codegen-module");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let run = || -> Result<Duration, String> {
+        let _ = fs::remove_dir_all(&out);
+        let t = Instant::now();
+        let output = Command::new(&cargo)
+            .current_dir(root)
+            .args(["xtask", "codegen", "--spec"])
+            .arg(module)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        let elapsed = t.elapsed();
+        if !output.status.success() {
+            return Err(String::from_utf8_lossy(&output.stderr).trim().to_string());
+        }
+        Ok(elapsed)
+    };
+    println!("`cargo xtask codegen --spec {MODULE} --out DIR` in a fresh process (warm build, best of 3):");
+    let mut best = Duration::MAX;
+    // The first run may build; it is not counted.
+    for attempt in 0..4 {
+        match run() {
+            Ok(d) if attempt > 0 => best = best.min(d),
+            Ok(_) => {}
+            Err(e) => {
+                println!("  FAILED: {e}");
+                return;
+            }
+        }
+    }
+    let mut line = format!("  wall {}", ms(best));
+    if let Some(m) = module_result {
+        let _ = write!(line, "; {:.2}x the in-process generate, {:.2}x the parse floor", ratio(best, m.generate), ratio(best, m.floor));
+    }
+    println!("{line}");
+}
+
+/// `cargo check` of the module's generated crate: all features, and one feature alone, each timed
+/// on the crate only (dependencies are built by an untimed run first).
+fn check_generated_crate(root: &Path, module: &Path, work: &Path, feature: Option<&str>) {
+    println!("`cargo check` of the module's generated crate (dependencies prebuilt; the crate itself only):");
+    let out = work.join("module-crate");
+    let mut settings = workspace_settings();
+    settings.crate_name = "bench-module".to_string();
+    settings.spec_path = MODULE.to_string();
+    settings.command = "cargo xtask bench".to_string();
+    settings.standalone = true;
+    let written = generate_from(module, &settings).map_err(|e| e.to_string()).and_then(|g| {
+        apply(&out, &g.files, &compare(&out, &g.files)).map_err(|e| e.to_string())?;
+        Ok(g.files.iter().filter(|f| f.path.ends_with(".rs")).map(|f| f.contents.len()).sum::<usize>())
+    });
+    let rust_bytes = match written {
+        Ok(n) => n,
+        Err(e) => {
+            println!("  FAILED to generate: {e}");
+            return;
+        }
+    };
+    let lock = root.join("Cargo.lock");
+    if !out.join("Cargo.lock").is_file() {
+        let _ = fs::copy(&lock, out.join("Cargo.lock"));
+    }
+    println!("  {} of Rust in {}", bytes(rust_bytes as u64), out.display());
+
+    let manifest = fs::read_to_string(out.join("Cargo.toml")).unwrap_or_default();
+    let features = area_features(&manifest);
+    let mut configs: Vec<(String, Vec<String>)> = vec![("all features".to_string(), vec!["--all-features".to_string()])];
+    let chosen = feature.map(str::to_string).or_else(|| pick_feature(&features));
+    match chosen {
+        Some(area) => {
+            let mut list = area.clone();
+            if manifest.lines().any(|l| l.starts_with("client =")) {
+                list.push_str(",client");
+            }
+            configs.push((format!("one feature ({area})"), vec!["--no-default-features".to_string(), "--features".to_string(), list]));
+        }
+        None => println!("  the crate has no per-area features yet (only {:?}): its default build is all of it", feature_names(&manifest)),
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let target_dir = work.join("target");
+    for (label, args) in configs {
+        let check = || -> Result<Duration, String> {
+            let t = Instant::now();
+            let output = Command::new(&cargo)
+                .arg("check")
+                .args(&args)
+                .arg("--manifest-path")
+                .arg(out.join("Cargo.toml"))
+                .env("CARGO_TARGET_DIR", &target_dir)
+                .env("CARGO_TERM_COLOR", "never")
+                .output()
+                .map_err(|e| format!("cannot run cargo: {e}"))?;
+            let elapsed = t.elapsed();
+            if !output.status.success() {
+                let stderr = String::from_utf8_lossy(&output.stderr);
+                let first: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error")).take(5).collect();
+                return Err(first.join("\n    "));
+            }
+            Ok(elapsed)
+        };
+        let warm = check();
+        // Touching the crate root makes cargo check the crate again, and only the crate.
+        let touched = fs::File::options().append(true).open(out.join("src/lib.rs")).and_then(|f| f.set_modified(std::time::SystemTime::now()));
+        match (warm, touched) {
+            (Err(e), _) => println!("  {label}: FAILED\n    {e}"),
+            (Ok(first), Err(e)) => println!("  {label}: first check {} (cannot touch src/lib.rs to time the crate alone: {e})", ms(first)),
+            (Ok(first), Ok(())) => match check() {
+                Ok(d) => println!("  {label}: {} (first check, dependencies included: {})", ms(d), ms(first)),
+                Err(e) => println!("  {label}: FAILED\n    {e}"),
+            },
+        }
+    }
+}
+
+/// The names in the manifest's `[features]` section.
+fn feature_names(manifest: &str) -> Vec<String> {
+    let mut in_features = false;
+    let mut names = Vec::new();
+    for line in manifest.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_features = line == "[features]";
+        } else if in_features && !line.starts_with('#') {
+            if let Some((name, _)) = line.split_once('=') {
+                names.push(name.trim().trim_matches('"').to_string());
+            }
+        }
+    }
+    names
+}
+
+/// Features that select an area of the API, as opposed to `default`, `client` or everything.
+fn area_features(manifest: &str) -> Vec<String> {
+    feature_names(manifest).into_iter().filter(|n| !matches!(n.as_str(), "default" | "client" | "full" | "all")).collect()
+}
+
+/// The mobile apps area if there is one (the issue's example of a user who needs one area): the
+/// shortest feature naming mobile apps, so `...-mobile-app` over `...-mobile-app-category`.
+fn pick_feature(features: &[String]) -> Option<String> {
+    let normalized = |f: &String| f.to_ascii_lowercase().replace(['-', '_'], "");
+    features
+        .iter()
+        .filter(|f| normalized(f).contains("mobileapp"))
+        .min_by_key(|f| (f.len(), f.as_str()))
+        .or_else(|| features.first())
+        .cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn features_are_read_from_the_manifest() {
+        let manifest = "[package]\nname = \"x\"\n\n[features]\ndefault = [\"client\", \"full\"]\n# comment\nclient = [\"dep:reqwest\"]\nfull = [\"a-mobile-app-category\", \"a-mobile-app\"]\n\"a-mobile-app-category\" = []\n\"a-mobile-app\" = []\n\n[workspace]\n";
+        assert_eq!(feature_names(manifest), ["default", "client", "full", "a-mobile-app-category", "a-mobile-app"]);
+        let areas = area_features(manifest);
+        assert_eq!(areas, ["a-mobile-app-category", "a-mobile-app"]);
+        assert_eq!(pick_feature(&areas).as_deref(), Some("a-mobile-app"));
+        assert_eq!(pick_feature(&["users".to_string()]).as_deref(), Some("users"));
+        assert_eq!(pick_feature(&[]), None);
+    }
+
+    #[test]
+    fn replication_renames_namespaces_paths_and_operation_ids() {
+        let module = "openapi: 3.0.1\ninfo: {title: t, version: v}\npaths:\n  /things/microsoft.graph.do:\n    post:\n      operationId: things.do\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/microsoft.graph.thing'}\ncomponents:\n  schemas:\n    microsoft.graph.thing: {type: object}\n  parameters:\n    top: {name: $top, in: query, schema: {type: integer}}\n";
+        let (text, paths, schemas) = replicate(module).unwrap();
+        assert_eq!((paths, schemas), (COPIES, COPIES));
+        let doc: openapiv3::OpenAPI = serde_yaml::from_str(&text).unwrap();
+        assert!(doc.paths.paths.contains_key("/things/microsoft.graph.do"));
+        assert!(doc.paths.paths.contains_key("/v3/things/microsoft.graph3.do"));
+        let components = doc.components.unwrap();
+        assert!(components.schemas.contains_key("microsoft.graph9.thing"));
+        assert_eq!(components.parameters.len(), 1, "shared components are kept once");
+        assert!(text.contains("operationId: v3.things.do"), "{text}");
+        assert!(text.contains("'#/components/schemas/microsoft.graph3.thing'"), "{text}");
+    }
+}
