@@ -48,7 +48,9 @@ pub fn load_spec(text: &str) -> Result<openapiv3::OpenAPI, Vec<Diagnostic>> {
             }
         }
     }
-    serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(&value).map_err(|e| {
+    // By value, so each node is freed as it is converted: a borrowed tree would stay whole until
+    // the end and add its size to the peak. The error path parses the text again to narrow.
+    serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(value).map_err(|e| {
         let mut pointer = String::new();
         for segment in e.path().iter() {
             use serde_path_to_error::Segment;
@@ -59,7 +61,10 @@ pub fn load_spec(text: &str) -> Result<openapiv3::OpenAPI, Vec<Diagnostic>> {
             }
         }
         let message = e.inner().to_string();
-        let pointer = narrow(&value, &pointer, &message);
+        let pointer = match serde_yaml::from_str::<serde_yaml::Value>(text) {
+            Ok(value) => narrow(&value, &pointer, &message),
+            Err(_) => pointer,
+        };
         vec![Diagnostic::error(pointer, format!("not a valid OpenAPI 3.0 node: {message}"))
             .help("correct this node so that it follows the OpenAPI 3.0 schema")]
     })
@@ -193,7 +198,9 @@ pub fn locate_all(text: &str, pointers: &[&str]) -> Vec<Option<(usize, usize)>> 
     let mut wanted: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, p) in pointers.iter().enumerate() {
         if p.is_empty() {
-            found[i] = Some((1, 1));
+            if let Some(slot) = found.get_mut(i) {
+                *slot = Some((1, 1));
+            }
         } else {
             wanted.entry(p).or_default().push(i);
         }
@@ -269,7 +276,9 @@ pub fn locate_all(text: &str, pointers: &[&str]) -> Vec<Option<(usize, usize)>> 
             if let Some(indices) = wanted.remove(current.as_str()) {
                 remaining -= 1;
                 for i in indices {
-                    found[i] = Some((at.line(), at.col() + 1));
+                    if let Some(slot) = found.get_mut(i) {
+                        *slot = Some((at.line(), at.col() + 1));
+                    }
                 }
             }
         }

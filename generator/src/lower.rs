@@ -161,8 +161,9 @@ impl<'a> Lowerer<'a> {
                 Some(ReferenceOr::Item(schema)) => self.lower_schema_def(key, name, schema, &pointer),
                 None => continue,
             };
-            let id = self.ids[key.as_str()];
-            self.types[id.0] = Some(def);
+            if let Some(slot) = self.ids.get(key.as_str()).and_then(|id| self.types.get_mut(id.0)) {
+                *slot = Some(def);
+            }
         }
     }
 
@@ -539,8 +540,8 @@ impl<'a> Lowerer<'a> {
             SchemaKind::AnyOf { any_of: parts } | SchemaKind::OneOf { one_of: parts } => {
                 // The converter's nullable reference: one real schema beside a null-only one.
                 let real: Vec<&ReferenceOr<Schema>> = parts.iter().filter(|p| !is_null_schema(p)).collect();
-                if real.len() == 1 && parts.len() == 2 {
-                    let (ty, _) = self.type_of(node(real[0]), pointer, owner, depth + 1);
+                if let ([only], 2) = (real.as_slice(), parts.len()) {
+                    let (ty, _) = self.type_of(node(only), pointer, owner, depth + 1);
                     return (ty, true);
                 }
                 // The converter's IEEE754Compatible numbers: `number | string` (Int64, Decimal) and
@@ -553,10 +554,10 @@ impl<'a> Lowerer<'a> {
                     .help("the value is kept as serde_json::Value"));
                 (TypeRef::Json, false)
             }
-            SchemaKind::AllOf { all_of } if all_of.len() == 1 => {
-                let part = node(&all_of[0]);
-                self.type_of(part, &pointer_push(&pointer_push(pointer, "allOf"), "0"), owner, depth + 1)
-            }
+            SchemaKind::AllOf { all_of } if all_of.len() == 1 => match all_of.first() {
+                Some(part) => self.type_of(node(part), &pointer_push(&pointer_push(pointer, "allOf"), "0"), owner, depth + 1),
+                None => (TypeRef::Json, false),
+            },
             SchemaKind::AllOf { .. } => (self.inline_struct(schema, pointer, owner, depth), false),
             SchemaKind::Any(any) => {
                 let is_empty = any.typ.is_none() && any.properties.is_empty() && any.items.is_none() && any.one_of.is_empty()
@@ -833,11 +834,17 @@ impl<'a> Lowerer<'a> {
         let mut resolved: Vec<(&'a Parameter, String)> = Vec::new();
         for (_, p, p_pointer) in keyed {
             let Some(param) = self.resolve_parameter(p, &p_pointer) else { continue };
+            let p_pointer = match p {
+                ReferenceOr::Reference { reference } => local_pointer(reference).unwrap_or(p_pointer),
+                ReferenceOr::Item(_) => p_pointer,
+            };
             let data = param.parameter_data_ref();
             if let Some(pos) = resolved.iter().position(|(q, _)| {
                 q.parameter_data_ref().name == data.name && std::mem::discriminant(*q) == std::mem::discriminant(param)
             }) {
-                resolved[pos] = (param, p_pointer);
+                if let Some(slot) = resolved.get_mut(pos) {
+                    *slot = (param, p_pointer);
+                }
             } else {
                 resolved.push((param, p_pointer));
             }
@@ -1020,6 +1027,10 @@ impl<'a> Lowerer<'a> {
                 }
             }
         };
+        let body_pointer = match op.request_body.as_ref() {
+            Some(ReferenceOr::Reference { reference }) => local_pointer(reference).unwrap_or(body_pointer),
+            _ => body_pointer,
+        };
         let json: Vec<(&String, &openapiv3::MediaType)> = body.content.iter().filter(|(m, _)| is_json(m)).collect();
         if body.content.len() > 1 {
             let others: Vec<&str> = body.content.keys().filter(|m| !is_json(m)).map(|m| m.as_str()).collect();
@@ -1105,6 +1116,11 @@ impl<'a> Lowerer<'a> {
         for (key, is_success, r) in entries {
             let r_pointer = pointer_push(&responses_pointer, &key);
             let Some(response) = self.resolve_response(r, &r_pointer) else { continue };
+            // A referenced response is described where it is defined: point there, or no line is found.
+            let r_pointer = match r {
+                ReferenceOr::Reference { reference } => local_pointer(reference).unwrap_or(r_pointer),
+                ReferenceOr::Item(_) => r_pointer,
+            };
             let found = response
                 .content
                 .iter()
@@ -1157,14 +1173,14 @@ impl<'a> Lowerer<'a> {
                 match kind {
                     TypeKind::Struct(s) => {
                         for f in &s.fields {
-                            if let Some(TypeId(j)) = direct_target(&f.ty) {
-                                edges[i].push(j);
+                            if let (Some(TypeId(j)), Some(out)) = (direct_target(&f.ty), edges.get_mut(i)) {
+                                out.push(j);
                             }
                         }
                     }
                     TypeKind::Alias(ty) => {
-                        if let Some(TypeId(j)) = direct_target(ty) {
-                            edges[i].push(j);
+                        if let (Some(TypeId(j)), Some(out)) = (direct_target(ty), edges.get_mut(i)) {
+                            out.push(j);
                         }
                     }
                     // Union variants are boxed, so they never make a type infinitely large.
@@ -1179,10 +1195,11 @@ impl<'a> Lowerer<'a> {
                 if x == to {
                     return true;
                 }
-                if std::mem::replace(&mut seen[x], true) {
-                    continue;
+                match seen.get_mut(x) {
+                    Some(s) if !*s => *s = true,
+                    _ => continue,
                 }
-                stack.extend(edges[x].iter().copied());
+                stack.extend(edges.get(x).into_iter().flatten().copied());
             }
             false
         };
@@ -1256,10 +1273,10 @@ fn is_null_schema(s: &ReferenceOr<Schema>) -> bool {
     match &schema.schema_kind {
         SchemaKind::Type(Type::Object(o)) => schema.schema_data.nullable && o.properties.is_empty(),
         SchemaKind::Any(a) => {
-            (a.enumeration.len() == 1 && a.enumeration[0].is_null())
+            matches!(a.enumeration.as_slice(), [v] if v.is_null())
                 || (schema.schema_data.nullable && a.typ.is_none() && a.properties.is_empty())
         }
-        SchemaKind::Type(Type::String(st)) => st.enumeration.len() == 1 && st.enumeration[0].is_none(),
+        SchemaKind::Type(Type::String(st)) => matches!(st.enumeration.as_slice(), [None]),
         _ => false,
     }
 }
@@ -1305,6 +1322,11 @@ fn deprecation(extensions: &indexmap::IndexMap<String, serde_json::Value>, depre
         parts.push(description.to_string());
     }
     Some(Deprecation { note: (!parts.is_empty()).then(|| parts.join(" ")) })
+}
+
+/// The JSON pointer a local `$ref` names (`#/a/b` names `/a/b`); None for another document.
+fn local_pointer(reference: &str) -> Option<String> {
+    reference.strip_prefix('#').filter(|p| p.starts_with('/')).map(str::to_string)
 }
 
 fn unescape(token: &str) -> String {

@@ -70,7 +70,7 @@ pub fn type_name_candidates(schema_key: &str) -> Vec<String> {
     let segments: Vec<&str> = schema_key.split('.').collect();
     let mut out = Vec::new();
     for take in 1..=segments.len() {
-        let joined = segments[segments.len() - take..].join(" ");
+        let joined = segments.get(segments.len() - take..).map(|s| s.join(" ")).unwrap_or_default();
         out.push(upper_camel(&joined, "Type"));
     }
     out
@@ -82,8 +82,10 @@ pub fn type_name_candidates(schema_key: &str) -> Vec<String> {
 pub fn assign_unique(keys: &[(String, Vec<String>)], taken: &BTreeSet<String>) -> Vec<String> {
     let mut level = vec![0usize; keys.len()];
     let pick = |i: usize, level: &[usize]| -> String {
-        let c = &keys[i].1;
-        c[level[i].min(c.len().saturating_sub(1))].clone()
+        let c = keys.get(i).map(|k| k.1.as_slice()).unwrap_or_default();
+        let at = level.get(i).copied().unwrap_or(0);
+        // An empty candidate list is a caller's bug; a placeholder name beats a panic.
+        c.get(at).or(c.last()).cloned().unwrap_or_else(|| "Type".to_string())
     };
     // Each round, only groups that collide advance; a bounded number of rounds (the longest
     // candidate list) keeps this linear in practice and guarantees termination.
