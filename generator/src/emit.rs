@@ -927,7 +927,8 @@ fn doc_attrs(text: &str) -> TokenStream {
 
 /// Documentation the generator writes itself (already Markdown, links meant), as `///` lines.
 fn own_doc_attrs(text: &str) -> TokenStream {
-    let lines = text.trim().lines().map(|line| {
+    // Spec strings spliced in (an operationId, a path) may hold a lone CR, which a doc comment rejects.
+    let lines = text.trim().lines().flat_map(|l| l.split('\r')).map(|line| {
         let line = if line.trim().is_empty() { String::new() } else { format!(" {}", line.trim()) };
         quote!(#[doc = #line])
     });
