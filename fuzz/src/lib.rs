@@ -107,6 +107,8 @@ const NAMES: &[&str] = &[
     "x-y", "fooBar", "foo_bar", "FooBar", "FOO_BAR", "foo-bar", "id", "ID", "value", "additionalProperties",
     "additional_properties", "\u{0}", "\n", "'", "\"", "`", "*/", "#[x]", "\\", "{", "}", "a b c",
     "Unrecognized", "models", "runtime", "operations", "DEFAULT_BASE_URL",
+    // Control and separator characters, which must never reach a doc comment or identifier raw.
+    "\r", "a\rb", "x\r\ny", "\t", "\u{7f}", "\u{2028}", "\u{feff}", "\u{200b}", "a\u{0}b",
 ];
 
 fn name(u: &mut Unstructured<'_>) -> Result<String> {
@@ -119,7 +121,7 @@ fn name(u: &mut Unstructured<'_>) -> Result<String> {
 }
 
 const TEXTS: &[&str] = &[
-    "plain", "*/ /* ", "```\nfn x() {}\n```", "line\r\nbreak", "#[doc = \"x\"]", "\\u{0}", "<https://example.com/a>",
+    "plain", "cr\ronly", "\r\n\r\n", "tab\there", "nul\u{0}byte", "/// inner", "//! inner", "*/", "/*", "\\", "*/ /* ", "```\nfn x() {}\n```", "line\r\nbreak", "#[doc = \"x\"]", "\\u{0}", "<https://example.com/a>",
     "see https://x.y/z?a=b) and more", "\u{202e}reversed", "'quoted' \"double\"", "", "trailing\\",
 ];
 

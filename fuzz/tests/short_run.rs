@@ -3,8 +3,8 @@
 
 use graph_codegen_fuzz::{check, input_for_seed, panic_message, Verdict};
 
-/// Enough to exercise every generator branch a few times in a few seconds of a debug build.
-const CASES: u64 = 150;
+/// Enough to reach every branch of the input generator many times, in a few seconds of a debug build.
+const CASES: u64 = 1000;
 
 #[test]
 fn generator_never_panics_and_output_parses() {
