@@ -182,7 +182,8 @@ pub fn locate(text: &str, pointer: &str) -> Option<(usize, usize)> {
 const UNNAMEABLE: &str = "~complex";
 
 enum Frame {
-    Map { key: Option<(String, Marker)> },
+    /// `pending`: the pointers (by index) located at this mapping, once its first key is seen.
+    Map { key: Option<(String, Marker)>, pending: Vec<usize>, start: Marker },
     Seq { next: usize },
     /// Inside a mapping key that is itself a collection; `depth` counts its open collections.
     ComplexKey { depth: usize },
@@ -226,7 +227,7 @@ pub fn locate_all(text: &str, pointers: &[&str]) -> Vec<Option<(usize, usize)>> 
                 *depth -= 1;
                 if *depth == 0 {
                     frames.pop();
-                    if let Some(Frame::Map { key }) = frames.last_mut() {
+                    if let Some(Frame::Map { key, .. }) = frames.last_mut() {
                         *key = Some((UNNAMEABLE.to_string(), mark));
                     }
                 }
@@ -234,6 +235,17 @@ pub fn locate_all(text: &str, pointers: &[&str]) -> Vec<Option<(usize, usize)>> 
             continue;
         }
         if closes {
+            // An empty mapping never showed a key: place what waited for one at its start.
+            if let Some(Frame::Map { pending, start, .. }) = frames.last_mut() {
+                if !pending.is_empty() {
+                    remaining -= 1;
+                }
+                for i in pending.drain(..) {
+                    if let Some(slot) = found.get_mut(i) {
+                        *slot = Some((start.line(), start.col() + 1));
+                    }
+                }
+            }
             frames.pop();
             // The collection was a value: its parent's token comes off the pointer.
             if !frames.is_empty() {
@@ -249,8 +261,18 @@ pub fn locate_all(text: &str, pointers: &[&str]) -> Vec<Option<(usize, usize)>> 
         // A new node: either a mapping key, or a value under the top frame (or the root).
         let located_at = match frames.last_mut() {
             None => None,
-            Some(Frame::Map { key }) => match key.take() {
+            Some(Frame::Map { key, pending, .. }) => match key.take() {
                 None => {
+                    // A block mapping's start event is marked after its first key; the key itself is
+                    // where a reader looks for a sequence item that is a mapping.
+                    if !pending.is_empty() {
+                        remaining -= 1;
+                    }
+                    for i in pending.drain(..) {
+                        if let Some(slot) = found.get_mut(i) {
+                            *slot = Some((mark.line(), mark.col() + 1));
+                        }
+                    }
                     match &event {
                         Event::Scalar(value, ..) => *key = Some((value.clone(), mark)),
                         Event::Alias(_) => *key = Some((UNNAMEABLE.to_string(), mark)),
@@ -272,18 +294,26 @@ pub fn locate_all(text: &str, pointers: &[&str]) -> Vec<Option<(usize, usize)>> 
             }
             Some(Frame::ComplexKey { .. }) => None,
         };
+        let mut pending = Vec::new();
         if let Some(at) = located_at {
             if let Some(indices) = wanted.remove(current.as_str()) {
                 remaining -= 1;
-                for i in indices {
-                    if let Some(slot) = found.get_mut(i) {
-                        *slot = Some((at.line(), at.col() + 1));
+                let in_sequence = matches!(frames.last(), Some(Frame::Seq { .. }));
+                if in_sequence && matches!(event, Event::MappingStart(..)) {
+                    pending = indices;
+                    // Keep parsing until the mapping's first key places them.
+                    remaining += 1;
+                } else {
+                    for i in indices {
+                        if let Some(slot) = found.get_mut(i) {
+                            *slot = Some((at.line(), at.col() + 1));
+                        }
                     }
                 }
             }
         }
         match event {
-            Event::MappingStart(..) => frames.push(Frame::Map { key: None }),
+            Event::MappingStart(..) => frames.push(Frame::Map { key: None, pending, start: mark }),
             Event::SequenceStart(..) => frames.push(Frame::Seq { next: 0 }),
             _ => {
                 if located_at.is_some() {
@@ -306,6 +336,9 @@ mod tests {
         let text = "openapi: 3.0.1\npaths:\n  /a:\n    get:\n      parameters:\n        - name: x\n        - name: y\n          in: query\n";
         assert_eq!(locate(text, "/paths/~1a/get"), Some((4, 5)));
         assert_eq!(locate(text, "/paths/~1a/get/parameters/1/in"), Some((8, 11)));
+        // A sequence item that is a block mapping is placed at its first key, after the dash.
+        assert_eq!(locate(text, "/paths/~1a/get/parameters/1"), Some((7, 11)));
+        assert_eq!(locate("a:\n  - {}\n  - []\n", "/a/0"), Some((2, 5)));
         assert_eq!(locate(text, "/nope"), None);
     }
 

@@ -823,6 +823,8 @@ impl<'a> Lowerer<'a> {
 
         // Operation-level parameters override path-level ones with the same name and location.
         let mut params: Vec<Param> = Vec::new();
+        // Where each param is declared, for errors about the param itself.
+        let mut param_pointers: Vec<String> = Vec::new();
         let mut used = BTreeSet::new();
         let mut keyed: Vec<(String, &'a ReferenceOr<Parameter>, String)> = Vec::new();
         for (i, p) in shared_params.iter().enumerate() {
@@ -876,6 +878,7 @@ impl<'a> Lowerer<'a> {
                     .help("path segments carry single values"));
                 ok = false;
             }
+            param_pointers.push(p_pointer.clone());
             params.push(Param {
                 rust_name: names::dedupe(names::snake(&data.name, "param"), &mut used, "_"),
                 wire_name: data.name.clone(),
@@ -887,7 +890,7 @@ impl<'a> Lowerer<'a> {
         }
 
         // Body and responses are lowered even when the path is wrong, so one run reports all.
-        let segments = self.lower_path(path, &params, pointer);
+        let segments = self.lower_path(path, &params, &param_pointers, pointer);
         let body = self.lower_request_body(op, method, pointer, &owner);
         let (success, error) = self.lower_responses(op, pointer, &owner);
         let segments = segments.filter(|_| ok)?;
@@ -970,7 +973,7 @@ impl<'a> Lowerer<'a> {
     }
 
     /// Splits the path template into literals and parameters, checking that the two agree.
-    fn lower_path(&mut self, path: &str, params: &[Param], pointer: &str) -> Option<Vec<PathSegment>> {
+    fn lower_path(&mut self, path: &str, params: &[Param], param_pointers: &[String], pointer: &str) -> Option<Vec<PathSegment>> {
         let mut segments = Vec::new();
         let mut rest = path;
         let mut used_params = BTreeSet::new();
@@ -1002,7 +1005,8 @@ impl<'a> Lowerer<'a> {
         }
         for (i, p) in params.iter().enumerate() {
             if p.location == ParamLocation::Path && !used_params.contains(&i) {
-                self.diags.push(Diagnostic::error(pointer, format!("path parameter `{}` does not appear in the path template `{path}`", p.wire_name))
+                let at = param_pointers.get(i).map_or(pointer, String::as_str);
+                self.diags.push(Diagnostic::error(at, format!("path parameter `{}` does not appear in the path template `{path}`", p.wire_name))
                     .help("add `{name}` to the path or remove the parameter"));
                 ok = false;
             }

@@ -212,13 +212,18 @@ fn locations_point_at_the_named_node() {
             };
             let Some(last) = d.pointer.rsplit('/').next().filter(|_| !d.pointer.is_empty()) else { continue };
             let key = last.replace("~1", "/").replace("~0", "~");
-            if key.parse::<usize>().is_ok() || d.message.starts_with("not valid YAML") {
+            if d.message.starts_with("not valid YAML") {
                 continue;
             }
-            let at: String = lines
-                .get(line - 1)
-                .map(|l| l.chars().skip(column - 1).collect())
-                .unwrap_or_default();
+            let whole = lines.get(line - 1).copied().unwrap_or_default();
+            let at: String = whole.chars().skip(column - 1).collect();
+            if key.parse::<usize>().is_ok() {
+                // A sequence item: right after its dash (or bracket or comma), on its first key.
+                let before: String = whole.chars().take(column - 1).collect();
+                assert!(before.trim_end().ends_with(['-', '[', ',']) && !at.trim().is_empty(), "{file}: {d}\n  points into {whole:?}");
+                checked += 1;
+                continue;
+            }
             let at = at.trim_start_matches(['\'', '"']);
             assert!(at.starts_with(&key), "{file}: {d}\n  points at {at:?}, not at key {key:?}");
             checked += 1;
