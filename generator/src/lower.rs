@@ -1041,6 +1041,11 @@ impl<'a> Lowerer<'a> {
             if !others.is_empty() {
                 self.diags.push(Diagnostic::warning(pointer_push(&body_pointer, "content"), format!("only JSON request bodies are supported; {} left out", others.join(", "))));
             }
+            if let Some(((first, _), rest)) = json.split_first().filter(|(_, rest)| !rest.is_empty()) {
+                let rest: Vec<&str> = rest.iter().map(|(m, _)| m.as_str()).collect();
+                self.diags.push(Diagnostic::warning(pointer_push(&body_pointer, "content"), format!("the body is sent as {first}; {} left out", rest.join(", ")))
+                    .help("list the JSON media type the client should send first"));
+            }
         }
         let Some((media, media_type)) = json.first() else {
             if body.required {
