@@ -7,13 +7,26 @@ use yaml_rust2::scanner::Marker;
 
 /// Parses `text` and checks it is an OpenAPI 3.0 document.
 pub fn load_spec(text: &str) -> Result<openapiv3::OpenAPI, Vec<Diagnostic>> {
+    // Editors on Windows start files with a byte-order mark, which serde_yaml takes for a second
+    // document; it is not part of the text a reader sees.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // YAML is a superset of JSON, so one parser serves both; serde_yaml bounds nesting depth
     // itself, so a deeply nested document is an error here, not a stack overflow.
     let value: serde_yaml::Value = match serde_yaml::from_str(text) {
         Ok(v) => v,
         Err(e) => {
-            let mut d = Diagnostic::error("", format!("not valid YAML or JSON: {e}"))
-                .help("fix the syntax at the position shown; the spec must be one YAML or JSON document");
+            let message = e.to_string();
+            // serde_yaml's two defences against hostile documents deserve their own advice.
+            let help = if message.contains("recursion limit exceeded") {
+                "the document nests deeper than the YAML reader allows (128 levels); real descriptions nest about 15"
+            } else if message.contains("repetition limit exceeded") {
+                "aliases (`*name`) expand the document past the YAML reader's limit, as in a \"billion laughs\" document; write the repeated parts out once, or drop the aliases"
+            } else if message.contains("more than one document") {
+                "keep the description alone in the file: it holds several YAML documents (separated by `---`)"
+            } else {
+                "fix the syntax at the position shown; the spec must be one YAML or JSON document"
+            };
+            let mut d = Diagnostic::error("", format!("not valid YAML or JSON: {message}")).help(help);
             if let Some(loc) = e.location() {
                 d.line = Some(loc.line());
                 d.column = Some(loc.column());
@@ -195,6 +208,7 @@ enum Frame {
 /// None where the pointer names nothing in the text or the text stops parsing before it. The
 /// parser is a state machine, so nesting depth costs heap, not stack.
 pub fn locate_all(text: &str, pointers: &[&str]) -> Vec<Option<(usize, usize)>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut found: Vec<Option<(usize, usize)>> = vec![None; pointers.len()];
     let mut wanted: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, p) in pointers.iter().enumerate() {
