@@ -141,6 +141,10 @@ struct Figures {
     render: Duration,
     generate: Duration,
     floor: Duration,
+    /// On-CPU time (0 where the kernel does not report it) and the share of time spent waiting for a CPU.
+    generate_cpu: Duration,
+    floor_cpu: Duration,
+    wait_share: f64,
     peak_kib: u64,
     floor_peak_kib: u64,
     /// VmHWM after load, lower, emit and render.
@@ -205,6 +209,9 @@ fn measure_in_child(exe: &Path, file: &Path, runs: usize) -> Result<Figures, Str
         render: dur("render_ns")?,
         generate: dur("generate_ns")?,
         floor: dur("floor_ns")?,
+        generate_cpu: dur("generate_cpu_ns")?,
+        floor_cpu: dur("floor_cpu_ns")?,
+        wait_share: values.get("generate_wait_share").and_then(|v| v.parse().ok()).unwrap_or(0.0),
         peak_kib: num("peak_kib")?,
         floor_peak_kib: num("floor_peak_kib")?,
         stage_peaks_kib: values.get("stage_peaks_kib").map(|v| v.split(',').filter_map(|n| n.parse().ok()).collect()).unwrap_or_default(),
@@ -265,6 +272,16 @@ fn print_row(name: &str, result: &Result<Figures, String>) {
                 stage_peaks.join("/"),
                 kib(f.floor_peak_kib)
             );
+            if !f.generate_cpu.is_zero() {
+                println!(
+                    "{:<48}   on-CPU: generate {}, floor {}, ratio {:.2}x; the runs waited for a CPU {:.0}% of the time",
+                    "",
+                    ms(f.generate_cpu),
+                    ms(f.floor_cpu),
+                    ratio(f.generate_cpu, f.floor_cpu),
+                    f.wait_share * 100.0
+                );
+            }
         }
         Err(e) => println!("{name:<48} FAILED: {e}"),
     }
@@ -387,10 +404,13 @@ fn measure(file: &Path, runs: usize) -> Result<String, String> {
     }
 
     let mut generate_best = Duration::MAX;
+    let mut cpu = CpuTime::default();
     let mut generated = None;
     for _ in 0..runs {
         let t = Instant::now();
+        let before = sched_stat();
         let g = graph_codegen::generate(&text, &settings).map_err(|d| format!("does not generate: {} diagnostics", d.len()))?;
+        cpu.record(before, sched_stat());
         generate_best = generate_best.min(t.elapsed());
         generated = Some(g);
     }
@@ -416,6 +436,8 @@ fn measure(file: &Path, runs: usize) -> Result<String, String> {
     let _ = writeln!(report, "emit_ns {}", emit_best.as_nanos());
     let _ = writeln!(report, "render_ns {}", render_best.as_nanos());
     let _ = writeln!(report, "generate_ns {}", generate_best.as_nanos());
+    let _ = writeln!(report, "generate_cpu_ns {}", cpu.best_ns);
+    let _ = writeln!(report, "generate_wait_share {:.3}", cpu.wait_share());
     let _ = writeln!(report, "peak_kib {peak}");
     let _ = writeln!(report, "stage_peaks_kib {}", stage_peaks.iter().map(u64::to_string).collect::<Vec<_>>().join(","));
     let _ = writeln!(report, "bytes_out {bytes_out}");
@@ -425,14 +447,54 @@ fn measure(file: &Path, runs: usize) -> Result<String, String> {
 fn measure_floor(file: &Path, runs: usize) -> Result<String, String> {
     let text = fs::read_to_string(file).map_err(|e| format!("cannot read: {e}"))?;
     let mut best = Duration::MAX;
+    let mut cpu = CpuTime::default();
     for _ in 0..runs {
         let t = Instant::now();
+        let before = sched_stat();
         let doc: openapiv3::OpenAPI = serde_yaml::from_str(&text).map_err(|e| format!("parse floor: {e}"))?;
+        cpu.record(before, sched_stat());
         best = best.min(t.elapsed());
         drop(doc);
     }
     let peak = peak_kib().ok_or("no VmHWM in /proc/self/status")?;
-    Ok(format!("floor_ns {}\nfloor_peak_kib {peak}\n", best.as_nanos()))
+    Ok(format!("floor_ns {}\nfloor_cpu_ns {}\nfloor_peak_kib {peak}\n", best.as_nanos(), cpu.best_ns))
+}
+
+/// On-CPU time of the measuring thread, which the other processes on a shared machine do not
+/// inflate (wall time does: a run that waits for a CPU looks slow).
+#[derive(Default)]
+struct CpuTime {
+    best_ns: u64,
+    run_ns: u64,
+    wait_ns: u64,
+}
+
+impl CpuTime {
+    fn record(&mut self, before: Option<(u64, u64)>, after: Option<(u64, u64)>) {
+        if let (Some((run0, wait0)), Some((run1, wait1))) = (before, after) {
+            let run = run1.saturating_sub(run0);
+            self.best_ns = if self.best_ns == 0 { run } else { self.best_ns.min(run) };
+            self.run_ns += run;
+            self.wait_ns += wait1.saturating_sub(wait0);
+        }
+    }
+
+    /// How much of the runs' time was spent waiting for a CPU.
+    fn wait_share(&self) -> f64 {
+        let total = self.run_ns + self.wait_ns;
+        if total == 0 {
+            0.0
+        } else {
+            self.wait_ns as f64 / total as f64
+        }
+    }
+}
+
+/// (time on a CPU, time waiting for one) of this thread so far, in nanoseconds (Linux schedstat).
+fn sched_stat() -> Option<(u64, u64)> {
+    let text = fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let mut fields = text.split_whitespace().map(|f| f.parse::<u64>().ok());
+    Some((fields.next()??, fields.next()??))
 }
 
 /// The process's peak resident memory so far.
@@ -540,6 +602,10 @@ fn graph_sized(exe: &Path, module: &Path, work: &Path, module_result: Option<&Fi
             time / size,
             ratio(big.floor, module.floor)
         );
+        if !big.generate_cpu.is_zero() && !module.generate_cpu.is_zero() {
+            let time = ratio(big.generate_cpu, module.generate_cpu);
+            println!("  on-CPU linearity: {time:.2}x the time of the module ({:.2}x its time per byte)", time / size);
+        }
         let gib = big.peak_kib as f64 / f64::from(1u32 << 20);
         println!("  peak memory {} ({gib:.2} GiB; {:.1}x the module's)", kib(big.peak_kib), big.peak_kib as f64 / module.peak_kib as f64);
     }
