@@ -1,5 +1,6 @@
 //! Every real description in ../shared/graph (and the OData converter's two test outputs) generates,
-//! deterministically, a standalone crate that passes `cargo clippy --all-targets -- -D warnings`.
+//! deterministically, a standalone crate that passes `cargo clippy --all-targets -- -D warnings`
+//! with all features, and with each area's feature alone.
 //!
 //! Ignored in the default `cargo test` because it builds six crates (minutes); `.ci/run` runs it:
 //! `cargo test -p xtask --test compile_real -- --ignored`. While iterating on one input,
@@ -90,27 +91,83 @@ fn check_input(spec: &Path, input: &str, work: &Path, target_dir: &Path) -> Resu
         fs::copy(&lock, out.join("Cargo.lock")).map_err(|e| format!("cannot seed Cargo.lock: {e}"))?;
     }
 
+    // All features: every area, the client, and the tests.
+    clippy(&out, target_dir, &["--all-targets", "--all-features"])
+        .map_err(|e| format!("generated {}, but `cargo clippy --all-targets --all-features -- -D warnings` failed:\n{e}", out.display()))?;
+    // Each area alone with the client, as a user who needs one area builds it: what an area's
+    // code refers to must be enabled by that area's feature, and nothing may go unused.
+    let areas = area_features(&first.files);
+    let mut failed_areas = Vec::new();
+    let mut first_area_errors = String::new();
+    if let Err(e) = clippy(&out, target_dir, &["--no-default-features"]) {
+        failed_areas.push("(none)".to_string());
+        first_area_errors = e;
+    }
+    for area in &areas {
+        let features = format!("client,{area}");
+        if let Err(e) = clippy(&out, target_dir, &["--no-default-features", "--features", &features]) {
+            if first_area_errors.is_empty() {
+                first_area_errors = e;
+            }
+            failed_areas.push(area.clone());
+        }
+    }
+    if !failed_areas.is_empty() {
+        return Err(format!(
+            "generated {} and it passes clippy with all features, but not with only these features (and `client`): {}; the first failure:\n{first_area_errors}",
+            out.display(),
+            failed_areas.join(", ")
+        ));
+    }
+    Ok(format!(
+        "{} types, {} operations, {} warnings from the generator, {} bytes of output, {} area features each checked alone",
+        first.types,
+        first.operations,
+        first.warnings.len(),
+        first.files.iter().map(|f| f.contents.len()).sum::<usize>(),
+        areas.len()
+    ))
+}
+
+/// `cargo clippy ARGS -- -D warnings` on the crate at `dir`; on failure, its first errors.
+fn clippy(dir: &Path, target_dir: &Path, args: &[&str]) -> Result<(), String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    // All features: once the crate is split into feature-gated areas, every area is checked.
     let output = Command::new(cargo)
-        .args(["clippy", "--all-targets", "--all-features", "--manifest-path"])
-        .arg(out.join("Cargo.toml"))
+        .arg("clippy")
+        .args(args)
+        .arg("--manifest-path")
+        .arg(dir.join("Cargo.toml"))
         .args(["--", "-D", "warnings"])
         .env("CARGO_TARGET_DIR", target_dir)
         .env("CARGO_TERM_COLOR", "never")
         .output()
         .map_err(|e| format!("cannot run cargo clippy: {e}"))?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        return Err(format!("generated {}, but `cargo clippy -- -D warnings` failed:\n{}", out.display(), compiler_failure(&stderr)));
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(compiler_failure(&String::from_utf8_lossy(&output.stderr)))
     }
-    Ok(format!(
-        "{} types, {} operations, {} warnings from the generator, {} bytes of output",
-        first.types,
-        first.operations,
-        first.warnings.len(),
-        first.files.iter().map(|f| f.contents.len()).sum::<usize>()
-    ))
+}
+
+/// The features of the generated manifest that select an area: all but `default`, `client` and
+/// `full` (which enables every area).
+fn area_features(files: &[GeneratedFile]) -> Vec<String> {
+    let manifest = files.iter().find(|f| f.path == "Cargo.toml").map_or("", |f| f.contents.as_str());
+    let mut in_features = false;
+    let mut areas = Vec::new();
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_features = line == "[features]";
+        } else if in_features && !line.starts_with('#') {
+            if let Some((name, _)) = line.split_once('=') {
+                let name = name.trim().trim_matches('"');
+                if !matches!(name, "default" | "client" | "full") {
+                    areas.push(name.to_string());
+                }
+            }
+        }
+    }
+    areas
 }
 
 /// `mobileApps.2024-10-01.slice.yaml` -> `mobileapps-2024-10-01-slice`: a valid package name.
@@ -192,6 +249,15 @@ fn compiler_failure(stderr: &str) -> String {
 
 fn indent(text: &str) -> String {
     text.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
+}
+
+#[test]
+fn area_features_leave_out_default_client_and_full() {
+    let manifest = GeneratedFile {
+        path: "Cargo.toml".to_string(),
+        contents: "[package]\nname = \"x\"\n\n[features]\ndefault = [\"client\", \"full\"]\n# The client.\nclient = [\"dep:reqwest\"]\nfull = [\"users\", \"mobile-apps\"]\n\"users\" = []\n\"mobile-apps\" = []\n\n[workspace]\n".to_string(),
+    };
+    assert_eq!(area_features(&[manifest]), ["users", "mobile-apps"]);
 }
 
 #[test]
