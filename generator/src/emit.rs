@@ -28,33 +28,107 @@ pub struct CrateSettings<'a> {
     pub base_url: &'a str,
 }
 
-pub fn emit_crate(api: &Api, settings: &CrateSettings<'_>) -> Result<Vec<Emitted>, String> {
+/// How many types one slice of `models.rs` holds: small enough to spread over threads and to keep
+/// the printer's syntax tree small, large enough that slicing costs nothing noticeable.
+const TYPES_PER_PART: usize = 128;
+
+/// One piece of the crate: a whole file, or one slice of a large one. Pieces are independent, so
+/// they can be emitted and rendered on separate threads (token streams are not `Send`).
+#[derive(Debug, Clone)]
+pub struct Part {
+    pub path: String,
+    job: Job,
+}
+
+#[derive(Debug, Clone)]
+enum Job {
+    Manifest,
+    Lib,
+    ModelsHead,
+    Types(std::ops::Range<usize>),
+    PatchesAndPages,
+    OperationsRoot,
+    /// The operations of one area, or of all when there are no areas.
+    Operations(Option<usize>),
+    Template(&'static str, &'static str),
+}
+
+/// The parts of the crate in file order; parts of one file are consecutive.
+pub struct Plan {
+    pub parts: Vec<Part>,
+    areas: Areas,
+}
+
+pub fn plan_crate(api: &Api) -> Plan {
     let areas = plan_areas(api);
-    let rust = |path: &str, tokens: TokenStream| Emitted::Rust { path: path.to_string(), tokens };
-    let mut files = vec![
-        Emitted::Text { path: "Cargo.toml".to_string(), text: emit_manifest(api, settings, &areas) },
-        rust("src/lib.rs", emit_lib(api, settings)),
-        rust("src/models.rs", emit_models(api, &areas)),
-    ];
+    let part = |path: &str, job: Job| Part { path: path.to_string(), job };
+    let mut parts = vec![part("Cargo.toml", Job::Manifest), part("src/lib.rs", Job::Lib), part("src/models.rs", Job::ModelsHead)];
+    let mut start = 0;
+    while start < api.types.len() {
+        let end = (start + TYPES_PER_PART).min(api.types.len());
+        parts.push(part("src/models.rs", Job::Types(start..end)));
+        start = end;
+    }
+    parts.push(part("src/models.rs", Job::PatchesAndPages));
     if areas.split() {
-        files.push(rust("src/operations.rs", emit_operations_root(&areas)));
-        for area in &areas.areas {
-            let ops: Vec<&Operation> = area.operations.iter().filter_map(|i| api.operations.get(*i)).collect();
-            let tokens = emit_operations(api, &ops, &format!("Operations tagged `{}`.", area.tag));
-            files.push(Emitted::Rust { path: format!("src/operations/{}.rs", area.module), tokens });
+        parts.push(part("src/operations.rs", Job::OperationsRoot));
+        for (i, area) in areas.areas.iter().enumerate() {
+            parts.push(Part { path: format!("src/operations/{}.rs", area.module), job: Job::Operations(Some(i)) });
         }
     } else {
-        let ops: Vec<&Operation> = api.operations.iter().collect();
-        files.push(rust(
-            "src/operations.rs",
-            emit_operations(api, &ops, "One request type per operation, and the client method that sends it."),
-        ));
+        parts.push(part("src/operations.rs", Job::Operations(None)));
     }
-    files.push(rust("src/runtime.rs", template_tokens(RUNTIME_TEMPLATE, "runtime")?));
-    files.push(rust("src/values.rs", template_tokens(VALUES_TEMPLATE, "values")?));
-    files.push(rust("src/paging.rs", template_tokens(PAGING_TEMPLATE, "paging")?));
-    files.push(rust("src/client.rs", template_tokens(CLIENT_TEMPLATE, "client")?));
-    Ok(files)
+    for (path, name, text) in [
+        ("src/runtime.rs", "runtime", RUNTIME_TEMPLATE),
+        ("src/values.rs", "values", VALUES_TEMPLATE),
+        ("src/paging.rs", "paging", PAGING_TEMPLATE),
+        ("src/client.rs", "client", CLIENT_TEMPLATE),
+    ] {
+        parts.push(part(path, Job::Template(name, text)));
+    }
+    Plan { parts, areas }
+}
+
+/// Emits one part.
+pub fn emit_part(api: &Api, settings: &CrateSettings<'_>, plan: &Plan, part: &Part) -> Result<Emitted, String> {
+    let areas = &plan.areas;
+    let path = part.path.clone();
+    let tokens = match &part.job {
+        Job::Manifest => return Ok(Emitted::Text { path, text: emit_manifest(api, settings, areas) }),
+        Job::Lib => emit_lib(api, settings),
+        Job::ModelsHead => quote! {
+            #![doc = " The description's schemas as Rust types, and the PATCH bodies derived from them."]
+            // Deprecated schemas stay usable; the warning is for the crate's users, not its own code.
+            #![allow(deprecated)]
+            use serde::{Deserialize, Serialize};
+        },
+        Job::Types(range) => {
+            let types = range.clone().filter_map(|i| {
+                let t = api.types.get(i)?;
+                Some(emit_type(api, t, &cfg_for(areas, areas.type_users.get(i))))
+            });
+            quote!(#(#types)*)
+        }
+        Job::PatchesAndPages => emit_patches_and_pages(api, areas),
+        Job::OperationsRoot => emit_operations_root(areas),
+        Job::Operations(Some(a)) => {
+            let Some(area) = areas.areas.get(*a) else { return Err(format!("no area {a}")) };
+            let ops: Vec<&Operation> = area.operations.iter().filter_map(|i| api.operations.get(*i)).collect();
+            emit_operations(api, &ops, &format!("Operations tagged `{}`.", escape_doc_line(&area.tag)))
+        }
+        Job::Operations(None) => {
+            let ops: Vec<&Operation> = api.operations.iter().collect();
+            emit_operations(api, &ops, "One request type per operation, and the client method that sends it.")
+        }
+        Job::Template(name, text) => template_tokens(text, name)?,
+    };
+    Ok(Emitted::Rust { path, tokens })
+}
+
+/// Every part, emitted in order on this thread.
+pub fn emit_crate(api: &Api, settings: &CrateSettings<'_>) -> Result<Vec<Emitted>, String> {
+    let plan = plan_crate(api);
+    plan.parts.iter().map(|part| emit_part(api, settings, &plan, part)).collect()
 }
 
 /// `#[cfg(...)]` for an item that the given areas need: nothing when every area (or the only
@@ -196,10 +270,9 @@ fn emit_lib(api: &Api, s: &CrateSettings<'_>) -> TokenStream {
     }
 }
 
-fn emit_models(api: &Api, areas: &Areas) -> TokenStream {
-    let types = api.types.iter().enumerate().map(|(i, t)| emit_type(api, t, &cfg_for(areas, areas.type_users.get(i))));
+fn emit_patches_and_pages(api: &Api, areas: &Areas) -> TokenStream {
     let patches = api.patches.iter().enumerate().map(|(i, p)| emit_patch(api, p, &cfg_for(areas, areas.patch_users.get(i))));
-    let mut seen_pages = std::collections::BTreeSet::new();
+    let mut seen_pages = BTreeSet::new();
     let pages = api
         .operations
         .iter()
@@ -207,11 +280,6 @@ fn emit_models(api: &Api, areas: &Areas) -> TokenStream {
         .filter(|p| seen_pages.insert(p.page))
         .map(|p| emit_page_impl(api, p, &cfg_for(areas, areas.type_users.get(p.page.0))));
     quote! {
-        #![doc = " The description's schemas as Rust types, and the PATCH bodies derived from them."]
-        // Deprecated schemas stay usable; the warning is for the crate's users, not its own code.
-        #![allow(deprecated)]
-        use serde::{Deserialize, Serialize};
-        #(#types)*
         #(#patches)*
         #(#pages)*
     }

@@ -100,18 +100,78 @@ pub fn generate(text: &str, settings: &Settings) -> Result<Generated, Vec<Diagno
     };
     let internal = |message: String| locate(vec![Diagnostic::error("", format!("internal generator error: {message}"))
         .help("please report this with the spec that caused it")]);
-    let emitted = emit::emit_crate(&api, &crate_settings).map_err(internal)?;
+    let plan = emit::plan_crate(&api);
+    // Emitting and printing are most of the work; the parts go to a few threads (tokens are not
+    // `Send`, so each thread emits what it prints). Output is assembled in plan order.
+    let rendered = run_parallel(plan.parts.len(), |i| {
+        let part = plan.parts.get(i).ok_or_else(|| format!("no part {i}"))?;
+        match emit::emit_part(&api, &crate_settings, &plan, part)? {
+            emit::Emitted::Rust { tokens, .. } => render::render_rust_part(tokens).map(|text| (true, text)),
+            emit::Emitted::Text { text, .. } => Ok((false, text)),
+        }
+    });
     let sha = sha256_hex(text.as_bytes());
     let header = render::Header { spec_path: &settings.spec_path, spec_sha256: &sha, command: &settings.command };
-    let mut files = Vec::new();
-    for e in emitted {
-        let (path, contents) = match e {
-            emit::Emitted::Rust { path, tokens } => (path, render::render_rust(tokens, &header).map_err(internal)?),
-            emit::Emitted::Text { path, text } => (path, render::render_text(&text, &header)),
-        };
-        files.push(GeneratedFile { path, contents });
+    let mut files: Vec<GeneratedFile> = Vec::new();
+    let mut pending: Option<(String, bool, Vec<String>)> = None;
+    let finish = |(path, rust, parts): (String, bool, Vec<String>)| GeneratedFile {
+        contents: if rust { render::assemble_rust(&parts, &header) } else { render::render_text(&parts.concat(), &header) },
+        path,
+    };
+    for (part, result) in plan.parts.iter().zip(rendered) {
+        let (rust, text) = result.map_err(internal)?;
+        match &mut pending {
+            Some((path, _, parts)) if *path == part.path => parts.push(text),
+            _ => {
+                if let Some(done) = pending.take() {
+                    files.push(finish(done));
+                }
+                pending = Some((part.path.clone(), rust, vec![text]));
+            }
+        }
+    }
+    if let Some(done) = pending.take() {
+        files.push(finish(done));
     }
     Ok(Generated { files, warnings: locate(diags), types: api.types.len(), operations: api.operations.len() })
+}
+
+/// Runs `job(0..n)` on up to as many threads as there are cores, and returns the results in
+/// index order, so the output does not depend on scheduling.
+fn run_parallel<T: Send>(n: usize, job: impl Fn(usize) -> Result<T, String> + Sync) -> Vec<Result<T, String>> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8).min(n.max(1));
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<Option<Result<T, String>>> = (0..n).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let (next, job) = (&next, &job);
+                // Printing a deeply nested item recurses; give workers the main thread's stack.
+                std::thread::Builder::new().stack_size(8 << 20).spawn_scoped(scope, move || {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= n {
+                            return done;
+                        }
+                        done.push((i, job(i)));
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            // A thread that could not start or that panicked leaves its parts unset; they are
+            // reported below as not rendered.
+            let Ok(Ok(done)) = worker.map(|w| w.join()) else { continue };
+            for (i, result) in done {
+                if let Some(slot) = results.get_mut(i) {
+                    *slot = Some(result);
+                }
+            }
+        }
+    });
+    results.into_iter().enumerate().map(|(i, r)| r.unwrap_or_else(|| Err(format!("part {i} was not rendered")))).collect()
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

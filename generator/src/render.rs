@@ -19,11 +19,23 @@ impl Header<'_> {
     }
 }
 
-/// Formats Rust tokens with prettyplease. A failure here means the emitter produced tokens that
-/// are not a Rust file, which is a generator bug; it is reported, not panicked on.
-pub fn render_rust(tokens: TokenStream, header: &Header<'_>) -> Result<String, String> {
+/// Formats Rust tokens with prettyplease, without the header: one part of a file. A failure here
+/// means the emitter produced tokens that are not Rust items, which is a generator bug; it is
+/// reported, not panicked on.
+pub fn render_rust_part(tokens: TokenStream) -> Result<String, String> {
     let file: syn::File = syn::parse2(tokens).map_err(|e| format!("emitted code does not parse: {e}"))?;
-    Ok(format!("{}\n{}", header.lines("//"), separate_items(&prettyplease::unparse(&file))))
+    Ok(prettyplease::unparse(&file))
+}
+
+/// A whole Rust file from its rendered parts, in order: prettyplease prints item by item, so the
+/// parts joined are the file printed at once.
+pub fn assemble_rust(parts: &[String], header: &Header<'_>) -> String {
+    format!("{}\n{}", header.lines("//"), separate_items(&parts.concat()))
+}
+
+/// Formats a whole file's tokens at once.
+pub fn render_rust(tokens: TokenStream, header: &Header<'_>) -> Result<String, String> {
+    Ok(assemble_rust(&[render_rust_part(tokens)?], header))
 }
 
 /// prettyplease puts top-level items on consecutive lines; a blank line between them reads
