@@ -954,20 +954,32 @@ impl<'a> Lowerer<'a> {
     }
 
     fn resolve_parameter(&mut self, p: &'a ReferenceOr<Parameter>, pointer: &str) -> Option<&'a Parameter> {
-        match p {
-            ReferenceOr::Item(param) => Some(param),
-            ReferenceOr::Reference { reference } => {
-                let found = reference
-                    .strip_prefix("#/components/parameters/")
-                    .and_then(|name| self.doc.components.as_ref()?.parameters.get(unescape(name).as_str()));
-                match found {
-                    Some(ReferenceOr::Item(param)) => Some(param),
-                    _ => {
-                        self.diags.push(Diagnostic::error(pointer_push(pointer, "$ref"), format!("unresolved parameter reference `{reference}`"))
-                            .help("define it under #/components/parameters"));
-                        None
-                    }
-                }
+        self.resolve(p, "parameters", |c| &c.parameters, "parameter", pointer)
+    }
+
+    /// Follows a `$ref` to `#/components/<section>/<name>` (one level, as Graph writes them); an
+    /// unresolvable one is an error at the `$ref`.
+    fn resolve<T>(
+        &mut self,
+        r: &'a ReferenceOr<T>,
+        section: &str,
+        table: impl FnOnce(&'a openapiv3::Components) -> &'a indexmap::IndexMap<String, ReferenceOr<T>>,
+        what: &str,
+        pointer: &str,
+    ) -> Option<&'a T> {
+        let reference = match r {
+            ReferenceOr::Item(item) => return Some(item),
+            ReferenceOr::Reference { reference } => reference,
+        };
+        let found = reference
+            .strip_prefix(&format!("#/components/{section}/"))
+            .and_then(|name| table(self.doc.components.as_ref()?).get(unescape(name).as_str()));
+        match found {
+            Some(ReferenceOr::Item(item)) => Some(item),
+            _ => {
+                self.diags.push(Diagnostic::error(pointer_push(pointer, "$ref"), format!("unresolved {what} reference `{reference}`"))
+                    .help(format!("define it under #/components/{section}")));
+                None
             }
         }
     }
@@ -1016,21 +1028,7 @@ impl<'a> Lowerer<'a> {
 
     fn lower_request_body(&mut self, op: &'a openapiv3::Operation, method: Method, pointer: &str, owner: &str) -> Option<RequestBody> {
         let body_pointer = pointer_push(pointer, "requestBody");
-        let body = match op.request_body.as_ref()? {
-            ReferenceOr::Item(b) => b,
-            ReferenceOr::Reference { reference } => {
-                let found = reference
-                    .strip_prefix("#/components/requestBodies/")
-                    .and_then(|name| self.doc.components.as_ref()?.request_bodies.get(unescape(name).as_str()));
-                match found {
-                    Some(ReferenceOr::Item(b)) => b,
-                    _ => {
-                        self.diags.push(Diagnostic::error(pointer_push(&body_pointer, "$ref"), format!("unresolved request body reference `{reference}`")));
-                        return None;
-                    }
-                }
-            }
-        };
+        let body = self.resolve(op.request_body.as_ref()?, "requestBodies", |c| &c.request_bodies, "request body", &body_pointer)?;
         let body_pointer = match op.request_body.as_ref() {
             Some(ReferenceOr::Reference { reference }) => local_pointer(reference).unwrap_or(body_pointer),
             _ => body_pointer,
@@ -1154,22 +1152,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn resolve_response(&mut self, r: &'a ReferenceOr<openapiv3::Response>, pointer: &str) -> Option<&'a openapiv3::Response> {
-        match r {
-            ReferenceOr::Item(resp) => Some(resp),
-            ReferenceOr::Reference { reference } => {
-                let found = reference
-                    .strip_prefix("#/components/responses/")
-                    .and_then(|name| self.doc.components.as_ref()?.responses.get(unescape(name).as_str()));
-                match found {
-                    Some(ReferenceOr::Item(resp)) => Some(resp),
-                    _ => {
-                        self.diags.push(Diagnostic::error(pointer_push(pointer, "$ref"), format!("unresolved response reference `{reference}`"))
-                            .help("define it under #/components/responses"));
-                        None
-                    }
-                }
-            }
-        }
+        self.resolve(r, "responses", |c| &c.responses, "response", pointer)
     }
 
     /// Boxes the fields whose type directly contains (not through a Vec or map) the struct
