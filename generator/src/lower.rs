@@ -143,7 +143,21 @@ impl<'a> Lowerer<'a> {
         let candidates: Vec<(String, Vec<String>)> =
             keys.iter().map(|k| (k.to_string(), names::type_name_candidates(k))).collect();
         let rust_names = names::assign_unique(&candidates, &self.used_type_names);
-        for (key, name) in keys.iter().zip(&rust_names) {
+        for ((key, name), (_, tried)) in keys.iter().zip(&rust_names).zip(&candidates) {
+            // Qualifying with the namespace is expected; a number means the names could not be
+            // told apart at all, which the user should hear about.
+            if !tried.contains(name) {
+                let wanted = tried.first().map(String::as_str).unwrap_or_default();
+                let why = if names::reserved_types().contains(wanted) {
+                    "the generated code uses that name itself"
+                } else {
+                    "another schema's name differs from this one only in case or punctuation"
+                };
+                self.diags.push(
+                    Diagnostic::warning(pointer_push("/components/schemas", key), format!("schema `{key}` is named `{name}`, not `{wanted}`: {why}"))
+                        .help("the numbered name is stable; rename the schema to choose another"),
+                );
+            }
             self.used_type_names.insert(name.clone());
             let id = TypeId(self.types.len());
             self.ids.insert(key.as_str(), id);
