@@ -5,16 +5,13 @@
 //! retrying throttled ones under a [`RetryPolicy`]. It needs a Tokio runtime with timers enabled,
 //! as `reqwest` does.
 use crate::paging::{Page, Pager};
-
 use crate::runtime::{
     build_request, parse_response, retry_decision, BaseUrl, BearerToken, Error,
     Operation, RequestError, RetryDecision, RetryPolicy,
 };
 
 use futures_util::{Stream, TryStreamExt};
-
 use std::fmt;
-
 use std::time::{Duration, Instant, SystemTime};
 
 /// How long one send may take, from connecting to the end of the response body, unless

@@ -7,13 +7,9 @@
 //! - `operations`: one request type per operation; each builds an `http::Request` and parses the response with no I/O.
 //! - `client` (feature `client`, on by default): an async client that sends them.
 pub mod models;
-
 pub mod operations;
-
 pub mod paging;
-
 pub mod runtime;
-
 pub mod values;
 
 #[cfg(feature = "client")]
@@ -21,7 +17,6 @@ pub mod client;
 
 #[cfg(feature = "client")]
 pub use client::Client;
-
 pub use runtime::{
     ApiError, BaseUrl, BearerToken, DecodeError, Error, ErrorBody, Operation, Patch,
     RequestError, RetryPolicy,

@@ -326,6 +326,8 @@ pub struct MimeContent {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+/// An abstract class containing the base properties for Intune mobile apps. Note: Listing mobile apps with `$expand=assignments` has been deprecated. Instead get the list of apps without the `$expand` query on `assignments`. Then, perform the expansion on individual applications.
+///
 /// Schema `microsoft.graph.mobileApp`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct MobileApp {
@@ -441,6 +443,8 @@ pub struct MobileApp {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+/// A class containing the properties used for Group Assignment of a Mobile App.
+///
 /// Schema `microsoft.graph.mobileAppAssignment`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct MobileAppAssignment {
@@ -473,6 +477,8 @@ pub struct MobileAppAssignmentSettings {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+/// Contains properties for a single Intune app category.
+///
 /// Schema `microsoft.graph.mobileAppCategory`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct MobileAppCategory {
@@ -494,6 +500,8 @@ pub struct MobileAppCategory {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+/// Contains properties for the installation state of a mobile app for a device. This will be deprecated starting May, 2023 (Intune Release 2305).
+///
 /// Schema `microsoft.graph.mobileAppInstallStatus`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct MobileAppInstallStatus {
@@ -556,6 +564,8 @@ pub struct MobileAppInstallStatus {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+/// Contains properties for the installation summary of a mobile app. This will be deprecated starting May, 2023 (Intune Release 2305).
+///
 /// Schema `microsoft.graph.mobileAppInstallSummary`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct MobileAppInstallSummary {
@@ -711,6 +721,8 @@ impl crate::values::WireEnum for MobileAppPublishingState {
     }
 }
 
+/// Describes a relationship between two mobile apps.
+///
 /// Schema `microsoft.graph.mobileAppRelationship`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct MobileAppRelationship {
@@ -1138,6 +1150,8 @@ impl crate::values::WireEnum for ResultantAppStateDetail {
     }
 }
 
+/// Contains properties for the installation status for a user. This will be deprecated starting May, 2023 (Intune Release 2305).
+///
 /// Schema `microsoft.graph.userAppInstallStatus`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UserAppInstallStatus {

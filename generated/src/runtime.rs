@@ -4,7 +4,6 @@
 //! Shared request and response plumbing for every operation: path encoding, the PATCH field type,
 //! request building and response parsing. No I/O happens here.
 use serde::de::DeserializeOwned;
-
 use std::fmt;
 
 /// One field of a PATCH body: leave it alone, clear it (send `null`), or set it.

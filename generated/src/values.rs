@@ -4,7 +4,6 @@
 //! Wire forms JSON has no type for: flag sets, numbers that may arrive as strings, base64 bytes,
 //! ISO 8601 durations. Each parses leniently and never panics.
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
 use std::fmt;
 
 /// Implemented by every generated string enum: its wire text both ways.

@@ -280,7 +280,14 @@ impl<'a> Lowerer<'a> {
     }
 
     fn lower_schema_def(&mut self, key: &str, name: String, schema: &'a Schema, pointer: &str) -> TypeDef {
-        let doc = schema.schema_data.description.clone();
+        // Graph's converter puts a derived type's description on its inline `allOf` member.
+        let doc = schema.schema_data.description.clone().or_else(|| match &schema.schema_kind {
+            SchemaKind::AllOf { all_of } => all_of.iter().rev().find_map(|part| match part {
+                ReferenceOr::Item(inline) => inline.schema_data.description.clone(),
+                ReferenceOr::Reference { .. } => None,
+            }),
+            _ => None,
+        });
         let deprecated = deprecation(&schema.schema_data.extensions, schema.schema_data.deprecated);
         let kind = match &schema.schema_kind {
             SchemaKind::AllOf { .. } | SchemaKind::Type(Type::Object(_)) => {

@@ -42,18 +42,29 @@ pub fn render_rust(tokens: TokenStream, header: &Header<'_>) -> Result<String, S
 /// better. Only lines at column 0 are top-level in its output, so this is safe on its text.
 fn separate_items(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 16);
-    let mut previous_closed = false;
+    // The last top-level line if it ended an item, so the next item gets a blank line before it.
+    let mut previous: Option<&str> = None;
     for line in text.lines() {
         let top_level = !line.is_empty() && !line.starts_with(char::is_whitespace);
-        if top_level && previous_closed && !line.starts_with('}') && !line.starts_with(')') {
-            out.push('\n');
+        if let Some(prev) = previous.filter(|_| top_level) {
+            // A run of one-line `mod` or `use` declarations stays together.
+            let same_declarations = declaration_kind(prev).is_some() && declaration_kind(prev) == declaration_kind(line);
+            if !line.starts_with('}') && !line.starts_with(')') && !same_declarations {
+                out.push('\n');
+            }
         }
-        let is_comment = line.starts_with("//");
-        previous_closed = top_level && !is_comment && (line == "}" || line.ends_with(';'));
+        if top_level {
+            let ends_item = !line.starts_with("//") && (line == "}" || line.ends_with(';'));
+            previous = ends_item.then_some(line);
+        }
         out.push_str(line);
         out.push('\n');
     }
     out
+}
+
+fn declaration_kind(line: &str) -> Option<&'static str> {
+    ["pub mod ", "mod ", "pub use ", "use "].into_iter().find(|k| line.starts_with(k))
 }
 
 pub fn render_text(text: &str, header: &Header<'_>) -> String {
