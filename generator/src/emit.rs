@@ -422,6 +422,7 @@ fn plain_default(ty: &TypeRef) -> bool {
 }
 
 fn emit_union(api: &Api, name: &Ident, doc: &TokenStream, cfg: &TokenStream, u: &UnionDef) -> TokenStream {
+    let tag_property = &u.tag_property;
     let fallback = ident(&u.fallback);
     let base = rust_type(api, &TypeRef::Named(u.base), false);
     let base_name = api.types.get(u.base.0).map(|t| t.name.as_str()).unwrap_or("");
@@ -466,7 +467,7 @@ fn emit_union(api: &Api, name: &Ident, doc: &TokenStream, cfg: &TokenStream, u: 
                 };
                 let mut value = value.map_err(serde::ser::Error::custom)?;
                 if let (Some(tag), serde_json::Value::Object(map)) = (tag, &mut value) {
-                    map.entry("@odata.type").or_insert_with(|| serde_json::Value::from(tag));
+                    map.entry(#tag_property).or_insert_with(|| serde_json::Value::from(tag));
                 }
                 value.serialize(serializer)
             }
@@ -476,7 +477,7 @@ fn emit_union(api: &Api, name: &Ident, doc: &TokenStream, cfg: &TokenStream, u: 
         impl<'de> Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let value = serde_json::Value::deserialize(deserializer)?;
-                let tag = value.get("@odata.type").and_then(serde_json::Value::as_str).map(|t| t.trim_start_matches('#').to_string());
+                let tag = value.get(#tag_property).and_then(serde_json::Value::as_str).map(|t| t.trim_start_matches('#').to_string());
                 let parsed = match tag.as_deref() {
                     #(#from_value)*
                     Some(_) => serde_json::from_value(value).map(|v| Self::#fallback(Box::new(v))),
@@ -595,6 +596,7 @@ fn emit_patch(api: &Api, p: &PatchDef, cfg: &TokenStream) -> TokenStream {
         quote! { #doc pub #field: #ty, }
     });
     let odata_type = &p.odata_type;
+    let tag_property = &p.tag_property;
     let entries = p.fields.iter().map(|f| {
         let field = field_ident(&f.rust_name);
         let wire = &f.json_name;
@@ -625,7 +627,7 @@ fn emit_patch(api: &Api, p: &PatchDef, cfg: &TokenStream) -> TokenStream {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 use serde::ser::SerializeMap;
                 let mut map = serializer.serialize_map(None)?;
-                map.serialize_entry("@odata.type", #odata_type)?;
+                map.serialize_entry(#tag_property, #odata_type)?;
                 #(#entries)*
                 map.end()
             }

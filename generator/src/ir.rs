@@ -49,6 +49,8 @@ pub enum TypeKind {
 pub struct UnionDef {
     /// The base struct; also what a value with no or an unknown `@odata.type` becomes.
     pub base: TypeId,
+    /// The member that names the type (`discriminator.propertyName`; Graph's is `@odata.type`).
+    pub tag_property: String,
     /// The base itself first, then every derived struct, each with its `@odata.type` value.
     pub variants: Vec<UnionVariant>,
     /// The variant that keeps a value whose `@odata.type` the description does not list.
@@ -249,6 +251,8 @@ pub enum BodyType {
 pub struct PatchDef {
     pub name: String,
     pub of: TypeId,
+    /// The member that names the type, written first (Graph's `@odata.type`).
+    pub tag_property: String,
     /// Sent first, as Graph's documentation examples do (`#` + schema name).
     pub odata_type: String,
     pub fields: Vec<PatchField>,

@@ -20,6 +20,9 @@ const MAX_DEPTH: usize = 20;
 
 const SCHEMA_PREFIX: &str = "#/components/schemas/";
 
+/// The member that names an OData value's type, where no `discriminator` says otherwise.
+const ODATA_TYPE: &str = "@odata.type";
+
 /// Lowers a whole description. Errors and warnings come back together; the caller decides
 /// whether errors stop the run.
 pub fn lower_api(doc: &OpenAPI) -> (Api, Vec<Diagnostic>) {
@@ -265,10 +268,20 @@ impl<'a> Lowerer<'a> {
             schema_name: key.clone(),
             doc: Some(format!("A `{key}` or any type derived from it, told apart by `@odata.type`.")),
             deprecated: None,
-            kind: TypeKind::Union(UnionDef { base, variants, fallback }),
+            kind: TypeKind::Union(UnionDef { base, tag_property: self.tag_property_of(base), variants, fallback }),
         }));
         self.unions.insert(base, id);
         id
+    }
+
+    /// The discriminator property of a base schema, or `@odata.type`.
+    fn tag_property_of(&self, base: TypeId) -> String {
+        let key = self.ids.iter().find(|(_, id)| **id == base).map(|(k, _)| *k);
+        key.and_then(|k| match self.schemas()?.get(k)? {
+            ReferenceOr::Item(schema) => schema.schema_data.discriminator.as_ref().map(|d| d.property_name.clone()),
+            ReferenceOr::Reference { .. } => None,
+        })
+        .unwrap_or_else(|| ODATA_TYPE.to_string())
     }
 
     /// The struct behind a type: itself, or a union's base.
@@ -421,7 +434,7 @@ impl<'a> Lowerer<'a> {
             // A required property with a default may be left out by the server, and so may
             // `@odata.type`, which Graph omits when the value is of the declared type (its
             // `openapi.yaml` marks it required all the same): both are read as optional.
-            let has_default = matches!(prop.schema, Node::Item(s) if s.schema_data.default.is_some()) || prop.name == "@odata.type";
+            let has_default = matches!(prop.schema, Node::Item(s) if s.schema_data.default.is_some()) || prop.name == ODATA_TYPE;
             fields.push(Field {
                 rust_name: names::dedupe(names::snake(&prop.name, "field"), &mut used, "_"),
                 json_name: prop.name.clone(),
@@ -1107,7 +1120,7 @@ impl<'a> Lowerer<'a> {
             .fields
             .iter()
             // `@odata.type` is written by the patch type itself.
-            .filter(|f| !(f.read_only || f.navigation || (s.is_entity && f.json_name == "id") || f.json_name == "@odata.type"))
+            .filter(|f| !(f.read_only || f.navigation || (s.is_entity && f.json_name == "id") || f.json_name == ODATA_TYPE))
             .map(|f| PatchField {
                 rust_name: f.rust_name.clone(),
                 json_name: f.json_name.clone(),
@@ -1118,7 +1131,7 @@ impl<'a> Lowerer<'a> {
             })
             .collect();
         let name = names::dedupe(format!("{}Patch", def.name), &mut self.used_type_names, "");
-        let patch = PatchDef { name, of: id, odata_type: s.odata_type.clone(), fields };
+        let patch = PatchDef { name, of: id, tag_property: ODATA_TYPE.to_string(), odata_type: s.odata_type.clone(), fields };
         self.patches.push(patch);
         let index = self.patches.len() - 1;
         self.patch_of.insert(id, index);
