@@ -31,6 +31,8 @@ pub struct CrateSettings<'a> {
 /// How many types one slice of `models.rs` holds: small enough to spread over threads and to keep
 /// the printer's syntax tree small, large enough that slicing costs nothing noticeable.
 const TYPES_PER_PART: usize = 128;
+/// Likewise for operations, whose request types and client methods are larger.
+const OPERATIONS_PER_PART: usize = 64;
 
 /// One piece of the crate: a whole file, or one slice of a large one. Pieces are independent, so
 /// they can be emitted and rendered on separate threads (token streams are not `Send`).
@@ -48,8 +50,9 @@ enum Job {
     Types(std::ops::Range<usize>),
     PatchesAndPages,
     OperationsRoot,
-    /// The operations of one area, or of all when there are no areas.
-    Operations(Option<usize>),
+    /// A slice of the operations of one area (or of all, when there are no areas); the first
+    /// slice of a file also writes the module's header.
+    Operations { area: Option<usize>, range: std::ops::Range<usize> },
     Template(&'static str, &'static str),
 }
 
@@ -73,10 +76,11 @@ pub fn plan_crate(api: &Api) -> Plan {
     if areas.split() {
         parts.push(part("src/operations.rs", Job::OperationsRoot));
         for (i, area) in areas.areas.iter().enumerate() {
-            parts.push(Part { path: format!("src/operations/{}.rs", area.module), job: Job::Operations(Some(i)) });
+            let path = format!("src/operations/{}.rs", area.module);
+            push_operation_parts(&mut parts, &path, Some(i), area.operations.len());
         }
     } else {
-        parts.push(part("src/operations.rs", Job::Operations(None)));
+        push_operation_parts(&mut parts, "src/operations.rs", None, api.operations.len());
     }
     for (path, name, text) in [
         ("src/runtime.rs", "runtime", RUNTIME_TEMPLATE),
@@ -87,6 +91,18 @@ pub fn plan_crate(api: &Api) -> Plan {
         parts.push(part(path, Job::Template(name, text)));
     }
     Plan { parts, areas }
+}
+
+fn push_operation_parts(parts: &mut Vec<Part>, path: &str, area: Option<usize>, count: usize) {
+    let mut start = 0;
+    loop {
+        let end = (start + OPERATIONS_PER_PART).min(count);
+        parts.push(Part { path: path.to_string(), job: Job::Operations { area, range: start..end } });
+        if end >= count {
+            break;
+        }
+        start = end;
+    }
 }
 
 /// Emits one part.
@@ -111,14 +127,17 @@ pub fn emit_part(api: &Api, settings: &CrateSettings<'_>, plan: &Plan, part: &Pa
         }
         Job::PatchesAndPages => emit_patches_and_pages(api, areas),
         Job::OperationsRoot => emit_operations_root(areas),
-        Job::Operations(Some(a)) => {
+        Job::Operations { area: Some(a), range } => {
             let Some(area) = areas.areas.get(*a) else { return Err(format!("no area {a}")) };
-            let ops: Vec<&Operation> = area.operations.iter().filter_map(|i| api.operations.get(*i)).collect();
-            emit_operations(api, &ops, &format!("Operations tagged `{}`.", escape_doc_line(&area.tag)))
+            let ops: Vec<&Operation> =
+                area.operations.get(range.clone()).unwrap_or_default().iter().filter_map(|i| api.operations.get(*i)).collect();
+            let head = (range.start == 0).then(|| format!("Operations tagged `{}`.", escape_doc_line(&area.tag)));
+            emit_operations(api, &ops, head.as_deref())
         }
-        Job::Operations(None) => {
-            let ops: Vec<&Operation> = api.operations.iter().collect();
-            emit_operations(api, &ops, "One request type per operation, and the client method that sends it.")
+        Job::Operations { area: None, range } => {
+            let ops: Vec<&Operation> = api.operations.get(range.clone()).unwrap_or_default().iter().collect();
+            let head = (range.start == 0).then_some("One request type per operation, and the client method that sends it.");
+            emit_operations(api, &ops, head)
         }
         Job::Template(name, text) => template_tokens(text, name)?,
     };
@@ -680,20 +699,30 @@ fn error_type(api: &Api, op: &Operation) -> TokenStream {
     }
 }
 
-fn emit_operations(api: &Api, ops: &[&Operation], module_doc: &str) -> TokenStream {
-    let module_doc = inner_doc_attrs(module_doc);
+/// Request types and client methods for `ops`; with `module_doc`, as the start of the module file
+/// (its documentation and imports), else as a later slice of it.
+fn emit_operations(api: &Api, ops: &[&Operation], module_doc: Option<&str>) -> TokenStream {
+    let head = module_doc.map(|doc| {
+        let doc = inner_doc_attrs(doc);
+        quote! {
+            #doc
+            #![doc = ""]
+            #![doc = " Each request type builds its `http::Request` and reads its response with no I/O (see"]
+            #![doc = " [`crate::runtime::build_request`] and [`crate::runtime::parse_response`])."]
+            #![allow(deprecated)]
+            #[allow(unused_imports)]
+            use crate::models;
+            #[allow(unused_imports)]
+            use crate::runtime::{decode_nothing, decode_optional, decode_text, encode_path_segment, DecodeError, Error, Operation, ParamValue, RequestError};
+        }
+    });
+    if ops.is_empty() {
+        return quote!(#head);
+    }
     let types = ops.iter().map(|op| emit_operation(api, op));
     let methods = ops.iter().map(|op| emit_client_method(api, op));
     quote! {
-        #module_doc
-        #![doc = ""]
-        #![doc = " Each request type builds its `http::Request` and reads its response with no I/O (see"]
-        #![doc = " [`crate::runtime::build_request`] and [`crate::runtime::parse_response`])."]
-        #![allow(deprecated)]
-        #[allow(unused_imports)]
-        use crate::models;
-        #[allow(unused_imports)]
-        use crate::runtime::{decode_nothing, decode_optional, decode_text, encode_path_segment, DecodeError, Error, Operation, ParamValue, RequestError};
+        #head
         #(#types)*
 
         /// One method per operation, each sending its request type.
