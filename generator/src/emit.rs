@@ -448,7 +448,7 @@ fn emit_union(api: &Api, name: &Ident, doc: &TokenStream, cfg: &TokenStream, u: 
     let variants = u.variants.iter().map(|v| {
         let variant = ident(&v.rust_name);
         let ty = rust_type(api, &TypeRef::Named(v.ty), false);
-        let doc = own_doc_attrs(&format!("`@odata.type` `{}`.", v.wire));
+        let doc = own_doc_attrs(&format!("`{tag_property}` `{}`.", v.wire));
         quote! { #doc #variant(Box<#ty>), }
     });
     let to_value = u.variants.iter().map(|v| {
@@ -456,7 +456,7 @@ fn emit_union(api: &Api, name: &Ident, doc: &TokenStream, cfg: &TokenStream, u: 
         let wire = &v.wire;
         quote! { Self::#variant(value) => (Some(#wire), serde_json::to_value(value)), }
     });
-    // The base also takes values with no `@odata.type`, which Graph omits for the declared type.
+    // The base also takes values with no tag, which Graph omits for the declared type.
     let from_value = u.variants.iter().map(|v| {
         let variant = ident(&v.rust_name);
         let tag = v.wire.trim_start_matches('#');
@@ -465,7 +465,7 @@ fn emit_union(api: &Api, name: &Ident, doc: &TokenStream, cfg: &TokenStream, u: 
     });
     let fallback_doc = own_doc_attrs(&format!(
         "A type derived from [`{base_name}`] that this crate does not know; its own members, and \
-         its `@odata.type`, are kept in `additional_properties`."
+         its `{tag_property}`, are kept in `additional_properties`."
     ));
     quote! {
         #doc

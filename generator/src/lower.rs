@@ -77,6 +77,16 @@ fn node_boxed(r: &ReferenceOr<Box<Schema>>) -> Node<'_> {
     }
 }
 
+/// A base schema and the schemas derived from it, found before any union is made.
+#[derive(Clone)]
+struct Hierarchy {
+    key: String,
+    /// The member whose value names the type.
+    tag_property: String,
+    /// The base first, then every descendant, each with its type-naming value.
+    members: Vec<(TypeId, String)>,
+}
+
 /// One property after `allOf` flattening, still in openapiv3 terms.
 #[derive(Clone)]
 struct FlatProp<'a> {
@@ -108,8 +118,8 @@ struct Lowerer<'a> {
     type_names: BTreeMap<TypeId, String>,
     /// Base struct -> the union of it and its derived types, once something refers to it.
     unions: BTreeMap<TypeId, TypeId>,
-    /// Base struct -> itself and every derived struct, with their `@odata.type` values.
-    hierarchy: BTreeMap<TypeId, Vec<(TypeId, String)>>,
+    /// Base struct -> itself and every derived struct.
+    hierarchy: BTreeMap<TypeId, Hierarchy>,
     diags: Vec<Diagnostic>,
 }
 
@@ -239,7 +249,13 @@ impl<'a> Lowerer<'a> {
                 let wire = wire_of.get(k).cloned().unwrap_or_else(|| format!("#{k}"));
                 variants.push((ty, wire));
             }
-            self.hierarchy.insert(base, variants);
+            // The base's own discriminator names the member that carries the type, if it has one.
+            let tag_property = match schemas.get(key.as_str()) {
+                Some(ReferenceOr::Item(schema)) => schema.schema_data.discriminator.as_ref().map(|d| d.property_name.clone()),
+                _ => None,
+            }
+            .unwrap_or_else(|| ODATA_TYPE.to_string());
+            self.hierarchy.insert(base, Hierarchy { key: key.to_string(), tag_property, members: variants });
         }
     }
 
@@ -249,7 +265,7 @@ impl<'a> Lowerer<'a> {
         if let Some(id) = self.unions.get(&base) {
             return *id;
         }
-        let Some(members) = self.hierarchy.get(&base).cloned() else { return base };
+        let Some(Hierarchy { key, tag_property, members }) = self.hierarchy.get(&base).cloned() else { return base };
         let mut used = BTreeSet::new();
         let variants = members
             .into_iter()
@@ -260,28 +276,17 @@ impl<'a> Lowerer<'a> {
             .collect();
         let fallback = names::dedupe("Other".to_string(), &mut used, "");
         let base_name = self.type_names.get(&base).cloned().unwrap_or_default();
-        let key = self.ids.iter().find(|(_, id)| **id == base).map(|(k, _)| k.to_string()).unwrap_or_default();
         let name = names::dedupe(format!("Any{base_name}"), &mut self.used_type_names, "");
         let id = TypeId(self.types.len());
         self.types.push(Some(TypeDef {
             name,
-            schema_name: key.clone(),
-            doc: Some(format!("A `{key}` or any type derived from it, told apart by `@odata.type`.")),
+            doc: Some(format!("A `{key}` or any type derived from it, told apart by `{tag_property}`.")),
+            schema_name: key,
             deprecated: None,
-            kind: TypeKind::Union(UnionDef { base, tag_property: self.tag_property_of(base), variants, fallback }),
+            kind: TypeKind::Union(UnionDef { base, tag_property, variants, fallback }),
         }));
         self.unions.insert(base, id);
         id
-    }
-
-    /// The discriminator property of a base schema, or `@odata.type`.
-    fn tag_property_of(&self, base: TypeId) -> String {
-        let key = self.ids.iter().find(|(_, id)| **id == base).map(|(k, _)| *k);
-        key.and_then(|k| match self.schemas()?.get(k)? {
-            ReferenceOr::Item(schema) => schema.schema_data.discriminator.as_ref().map(|d| d.property_name.clone()),
-            ReferenceOr::Reference { .. } => None,
-        })
-        .unwrap_or_else(|| ODATA_TYPE.to_string())
     }
 
     /// The struct behind a type: itself, or a union's base.
@@ -860,15 +865,16 @@ impl<'a> Lowerer<'a> {
         // Where each param is declared, for errors about the param itself.
         let mut param_pointers: Vec<String> = Vec::new();
         let mut used = BTreeSet::new();
-        let mut keyed: Vec<(String, &'a ReferenceOr<Parameter>, String)> = Vec::new();
+        // Path-item parameters first, so the operation's own replace them below.
+        let mut declared: Vec<(&'a ReferenceOr<Parameter>, String)> = Vec::new();
         for (i, p) in shared_params.iter().enumerate() {
-            keyed.push(("path-item".into(), p, pointer_push(&pointer_push(&parent_pointer(pointer), "parameters"), &i.to_string())));
+            declared.push((p, pointer_push(&pointer_push(&parent_pointer(pointer), "parameters"), &i.to_string())));
         }
         for (i, p) in op.parameters.iter().enumerate() {
-            keyed.push(("op".into(), p, pointer_push(&pointer_push(pointer, "parameters"), &i.to_string())));
+            declared.push((p, pointer_push(&pointer_push(pointer, "parameters"), &i.to_string())));
         }
         let mut resolved: Vec<(&'a Parameter, String)> = Vec::new();
-        for (_, p, p_pointer) in keyed {
+        for (p, p_pointer) in declared {
             let Some(param) = self.resolve_parameter(p, &p_pointer) else { continue };
             let p_pointer = match p {
                 ReferenceOr::Reference { reference } => local_pointer(reference).unwrap_or(p_pointer),
