@@ -112,27 +112,12 @@ pub fn generate(text: &str, settings: &Settings) -> Result<Generated, Vec<Diagno
     });
     let sha = sha256_hex(text.as_bytes());
     let header = render::Header { spec_path: &settings.spec_path, spec_sha256: &sha, command: &settings.command };
-    let mut files: Vec<GeneratedFile> = Vec::new();
-    let mut pending: Option<(String, bool, Vec<String>)> = None;
-    let finish = |(path, rust, parts): (String, bool, Vec<String>)| GeneratedFile {
-        contents: if rust { render::assemble_rust(&parts, &header) } else { render::render_text(&parts.concat(), &header) },
-        path,
-    };
+    let mut parts = Vec::with_capacity(plan.parts.len());
     for (part, result) in plan.parts.iter().zip(rendered) {
         let (rust, text) = result.map_err(internal)?;
-        match &mut pending {
-            Some((path, _, parts)) if *path == part.path => parts.push(text),
-            _ => {
-                if let Some(done) = pending.take() {
-                    files.push(finish(done));
-                }
-                pending = Some((part.path.clone(), rust, vec![text]));
-            }
-        }
+        parts.push(render::RenderedPart { path: part.path.clone(), rust, text });
     }
-    if let Some(done) = pending.take() {
-        files.push(finish(done));
-    }
+    let files = render::assemble_files(parts, &header).into_iter().map(|(path, contents)| GeneratedFile { path, contents }).collect();
     Ok(Generated { files, warnings: locate(diags), types: api.types.len(), operations: api.operations.len() })
 }
 

@@ -27,15 +27,32 @@ pub fn render_rust_part(tokens: TokenStream) -> Result<String, String> {
     Ok(prettyplease::unparse(&file))
 }
 
-/// A whole Rust file from its rendered parts, in order: prettyplease prints item by item, so the
-/// parts joined are the file printed at once.
-pub fn assemble_rust(parts: &[String], header: &Header<'_>) -> String {
-    format!("{}\n{}", header.lines("//"), separate_items(&parts.concat()))
+/// One rendered part: its file, whether that file is Rust, and its text.
+pub struct RenderedPart {
+    pub path: String,
+    pub rust: bool,
+    pub text: String,
 }
 
-/// Formats a whole file's tokens at once.
-pub fn render_rust(tokens: TokenStream, header: &Header<'_>) -> Result<String, String> {
-    Ok(assemble_rust(&[render_rust_part(tokens)?], header))
+/// Whole files, as (path, contents), from rendered parts in plan order (a file's parts are
+/// consecutive). prettyplease prints item by item, so a file's parts joined are the file printed at
+/// once; the header and the blank lines between items are added to the whole.
+pub fn assemble_files(parts: impl IntoIterator<Item = RenderedPart>, header: &Header<'_>) -> Vec<(String, String)> {
+    let mut files: Vec<(String, bool, String)> = Vec::new();
+    for part in parts {
+        match files.last_mut() {
+            Some((path, _, text)) if *path == part.path => text.push_str(&part.text),
+            _ => files.push((part.path, part.rust, part.text)),
+        }
+    }
+    files
+        .into_iter()
+        .map(|(path, rust, text)| {
+            let contents =
+                if rust { format!("{}\n{}", header.lines("//"), separate_items(&text)) } else { render_text(&text, header) };
+            (path, contents)
+        })
+        .collect()
 }
 
 /// prettyplease puts top-level items on consecutive lines; a blank line between them reads

@@ -396,21 +396,14 @@ fn measure(file: &Path, runs: usize) -> Result<String, String> {
         let sha = "0".repeat(64);
         let header = render::Header { spec_path: &settings.spec_path, spec_sha256: &sha, command: &settings.command };
         let t = Instant::now();
-        let mut out = 0u64;
-        let mut parts: Vec<(String, bool, Vec<String>)> = Vec::new();
+        let mut parts = Vec::new();
         for e in emitted {
-            let (path, rust, text) = match e {
-                emit::Emitted::Rust { path, tokens } => (path, true, render::render_rust_part(tokens)?),
-                emit::Emitted::Text { path, text } => (path, false, text),
-            };
-            match parts.last_mut() {
-                Some((last, _, texts)) if *last == path => texts.push(text),
-                _ => parts.push((path, rust, vec![text])),
-            }
+            parts.push(match e {
+                emit::Emitted::Rust { path, tokens } => render::RenderedPart { path, rust: true, text: render::render_rust_part(tokens)? },
+                emit::Emitted::Text { path, text } => render::RenderedPart { path, rust: false, text },
+            });
         }
-        for (_, rust, texts) in &parts {
-            out += if *rust { render::assemble_rust(texts, &header).len() } else { render::render_text(&texts.concat(), &header).len() } as u64;
-        }
+        let out: u64 = render::assemble_files(parts, &header).iter().map(|(_, contents)| contents.len() as u64).sum();
         render_best = render_best.min(t.elapsed());
         mark();
         staged_bytes = out;
