@@ -2,6 +2,12 @@
 
 mod bench;
 
+// The generator allocates many small strings and vectors, and glibc's allocator spent about a
+// third of a module run in malloc and free (perf); mimalloc cuts each stage by 10-20%. The
+// library leaves the choice of allocator to its binaries.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
