@@ -1,13 +1,14 @@
-//! Stage 3: the IR to Rust token streams (and the crate manifest), one per generated file.
+//! Stage 3: the IR to Rust source text (and the crate manifest), one part of a file at a time.
 //!
-//! Reads only `ir`; every decision about what the spec means was made in `lower`.
+//! Reads only `ir`; every decision about what the spec means was made in `lower`. Items are
+//! written already laid out as prettyplease lays them out (its 89-column margin, its line
+//! breaks); an item that would need a layout this writer does not do is marked for `render` to
+//! print with prettyplease instead. Either way the bytes are prettyplease's.
 
 use crate::areas::{plan_areas, Areas};
 use crate::ir::*;
 use crate::names::needs_raw;
 use std::collections::BTreeSet;
-use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote};
 
 /// The fixed parts of the generated crate, kept as real Rust source so they read as code.
 const RUNTIME_TEMPLATE: &str = include_str!("../templates/runtime.rs");
@@ -15,10 +16,24 @@ const CLIENT_TEMPLATE: &str = include_str!("../templates/client.rs");
 const VALUES_TEMPLATE: &str = include_str!("../templates/values.rs");
 const PAGING_TEMPLATE: &str = include_str!("../templates/paging.rs");
 
-/// One emitted file before rendering.
+/// prettyplease's line width: a line it prints is at most this long unless nothing in it can break.
+pub const MARGIN: usize = 89;
+
+/// One emitted part of a file, before rendering.
 pub enum Emitted {
-    Rust { path: String, tokens: TokenStream },
+    Rust { path: String, source: Vec<Segment> },
     Text { path: String, text: String },
+}
+
+/// A run of Rust source in a part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    /// Items laid out as prettyplease prints them.
+    Laid(String),
+    /// Items this writer could not lay out (a line past the margin, a construct whose breaking it
+    /// does not do), left for prettyplease. With `within`, they are members of an impl block,
+    /// printed inside a block that opens with that line and dropped again.
+    Unlaid { text: String, within: Option<&'static str> },
 }
 
 pub struct CrateSettings<'a> {
@@ -28,14 +43,14 @@ pub struct CrateSettings<'a> {
     pub base_url: &'a str,
 }
 
-/// How many types one slice of `models.rs` holds: small enough to spread over threads and to keep
-/// the printer's syntax tree small, large enough that slicing costs nothing noticeable.
+/// How many types one slice of `models.rs` holds: small enough to spread over threads, large
+/// enough that slicing costs nothing noticeable.
 const TYPES_PER_PART: usize = 128;
 /// Likewise for operations, whose request types and client methods are larger.
 const OPERATIONS_PER_PART: usize = 64;
 
 /// One piece of the crate: a whole file, or one slice of a large one. Pieces are independent, so
-/// they can be emitted and rendered on separate threads (token streams are not `Send`).
+/// they can be emitted and rendered on separate threads.
 #[derive(Debug, Clone)]
 pub struct Part {
     pub path: String,
@@ -53,7 +68,7 @@ enum Job {
     /// A slice of the operations of one area (or of all, when there are no areas); the first
     /// slice of a file also writes the module's header.
     Operations { area: Option<usize>, range: std::ops::Range<usize> },
-    Template(&'static str, &'static str),
+    Template(&'static str),
 }
 
 /// The parts of the crate in file order; parts of one file are consecutive.
@@ -82,13 +97,13 @@ pub fn plan_crate(api: &Api) -> Plan {
     } else {
         push_operation_parts(&mut parts, "src/operations.rs", None, api.operations.len());
     }
-    for (path, name, text) in [
-        ("src/runtime.rs", "runtime", RUNTIME_TEMPLATE),
-        ("src/values.rs", "values", VALUES_TEMPLATE),
-        ("src/paging.rs", "paging", PAGING_TEMPLATE),
-        ("src/client.rs", "client", CLIENT_TEMPLATE),
+    for (path, text) in [
+        ("src/runtime.rs", RUNTIME_TEMPLATE),
+        ("src/values.rs", VALUES_TEMPLATE),
+        ("src/paging.rs", PAGING_TEMPLATE),
+        ("src/client.rs", CLIENT_TEMPLATE),
     ] {
-        parts.push(part(path, Job::Template(name, text)));
+        parts.push(part(path, Job::Template(text)));
     }
     Plan { parts, areas }
 }
@@ -109,39 +124,40 @@ fn push_operation_parts(parts: &mut Vec<Part>, path: &str, area: Option<usize>, 
 pub fn emit_part(api: &Api, settings: &CrateSettings<'_>, plan: &Plan, part: &Part) -> Result<Emitted, String> {
     let areas = &plan.areas;
     let path = part.path.clone();
-    let tokens = match &part.job {
+    let mut w = Writer::default();
+    match &part.job {
         Job::Manifest => return Ok(Emitted::Text { path, text: emit_manifest(api, settings, areas) }),
-        Job::Lib => emit_lib(api, settings),
-        Job::ModelsHead => quote! {
-            #![doc = " The description's schemas as Rust types, and the PATCH bodies derived from them."]
-            // Deprecated schemas stay usable; the warning is for the crate's users, not its own code.
-            #![allow(deprecated)]
-            use serde::{Deserialize, Serialize};
-        },
+        Job::Lib => emit_lib(&mut w, api, settings),
+        Job::ModelsHead => w.raw(
+            "//! The description's schemas as Rust types, and the PATCH bodies derived from them.\n\
+             #![allow(deprecated)]\n\
+             use serde::{Deserialize, Serialize};\n",
+        ),
         Job::Types(range) => {
-            let types = range.clone().filter_map(|i| {
-                let t = api.types.get(i)?;
-                Some(emit_type(api, t, &cfg_for(areas, areas.type_users.get(i))))
-            });
-            quote!(#(#types)*)
+            for i in range.clone() {
+                if let Some(t) = api.types.get(i) {
+                    emit_type(&mut w, api, t, &cfg_for(areas, areas.type_users.get(i)));
+                }
+            }
         }
-        Job::PatchesAndPages => emit_patches_and_pages(api, areas),
-        Job::OperationsRoot => emit_operations_root(areas),
+        Job::PatchesAndPages => emit_patches_and_pages(&mut w, api, areas),
+        Job::OperationsRoot => emit_operations_root(&mut w, areas),
         Job::Operations { area: Some(a), range } => {
             let Some(area) = areas.areas.get(*a) else { return Err(format!("no area {a}")) };
             let ops: Vec<&Operation> =
                 area.operations.get(range.clone()).unwrap_or_default().iter().filter_map(|i| api.operations.get(*i)).collect();
             let head = (range.start == 0).then(|| format!("Operations tagged `{}`.", escape_doc_line(&area.tag)));
-            emit_operations(api, &ops, head.as_deref())
+            emit_operations(&mut w, api, &ops, head.as_deref());
         }
         Job::Operations { area: None, range } => {
             let ops: Vec<&Operation> = api.operations.get(range.clone()).unwrap_or_default().iter().collect();
             let head = (range.start == 0).then_some("One request type per operation, and the client method that sends it.");
-            emit_operations(api, &ops, head)
+            emit_operations(&mut w, api, &ops, head);
         }
-        Job::Template(name, text) => template_tokens(text, name)?,
-    };
-    Ok(Emitted::Rust { path, tokens })
+        // The templates are hand-written; prettyplease gives them the generated code's layout.
+        Job::Template(text) => return Ok(Emitted::Rust { path, source: vec![Segment::Unlaid { text: text.to_string(), within: None }] }),
+    }
+    Ok(Emitted::Rust { path, source: w.finish() })
 }
 
 /// Every part, emitted in order on this thread.
@@ -150,45 +166,1186 @@ pub fn emit_crate(api: &Api, settings: &CrateSettings<'_>) -> Result<Vec<Emitted
     plan.parts.iter().map(|part| emit_part(api, settings, &plan, part)).collect()
 }
 
-/// `#[cfg(...)]` for an item that the given areas need: nothing when every area (or the only
-/// one) needs it; `full` for what no operation needs.
-fn cfg_for(areas: &Areas, users: Option<&BTreeSet<usize>>) -> TokenStream {
+/// Collects a part's source, item by item.
+#[derive(Default)]
+struct Writer {
+    laid: String,
+    segments: Vec<Segment>,
+}
+
+impl Writer {
+    /// Text that needs no checking (module headers, fixed lines).
+    fn raw(&mut self, text: &str) {
+        self.laid.push_str(text);
+    }
+
+    /// One top-level item. `write` returns false when it wrote something whose layout it cannot
+    /// vouch for; that item, like one with a line past the margin, goes to prettyplease.
+    fn item(&mut self, write: impl FnOnce(&mut String) -> bool) {
+        self.unit(None, write);
+    }
+
+    /// One member of an impl block that opens with `within` (its first line, as written).
+    fn member(&mut self, within: &'static str, write: impl FnOnce(&mut String) -> bool) {
+        self.unit(Some(within), write);
+    }
+
+    fn unit(&mut self, within: Option<&'static str>, write: impl FnOnce(&mut String) -> bool) {
+        let start = self.laid.len();
+        let laid = write(&mut self.laid);
+        if laid && fits_margin(&self.laid[start..]) {
+            return;
+        }
+        let text = self.laid.split_off(start);
+        if !self.laid.is_empty() {
+            self.segments.push(Segment::Laid(std::mem::take(&mut self.laid)));
+        }
+        self.segments.push(Segment::Unlaid { text, within });
+    }
+
+    fn finish(mut self) -> Vec<Segment> {
+        if !self.laid.is_empty() {
+            self.segments.push(Segment::Laid(self.laid));
+        }
+        self.segments
+    }
+}
+
+/// Whether every line fits prettyplease's margin, or is one it cannot break either: a comment, a
+/// lone string literal (a call argument), or `name = "literal"` (an attribute argument).
+fn fits_margin(text: &str) -> bool {
+    text.split('\n').all(|line| line.len() <= MARGIN || unbreakable(line.trim_start()))
+}
+
+fn unbreakable(code: &str) -> bool {
+    if code.starts_with("///") || code.starts_with("//!") {
+        return true;
+    }
+    // Names, paths, references and field accesses, such as `pub name: &'a str,` or `self.name,`.
+    if code.bytes().all(|b| b.is_ascii_alphanumeric() || b"_:&'. ,".contains(&b)) {
+        return true;
+    }
+    let code = code.strip_suffix(',').unwrap_or(code);
+    let literal = match code.split_once(" = ") {
+        Some((name, value)) if name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') => value,
+        _ => code,
+    };
+    literal.len() >= 2 && literal.starts_with('"') && literal.ends_with('"') && !literal[1..literal.len() - 1].contains('"')
+}
+
+/// Appends `indent` spaces, then `text`, then a newline.
+fn line(out: &mut String, indent: usize, text: &str) {
+    pad(out, indent);
+    out.push_str(text);
+    out.push('\n');
+}
+
+fn pad(out: &mut String, indent: usize) {
+    out.extend(std::iter::repeat_n(' ', indent));
+}
+
+/// A group of comma-separated `items` between `open` (ending in a delimiter) and `close`, as
+/// prettyplease prints a group that may break: on one line when the line fits, else one item per
+/// line, one level deeper. `trailing` is whether a broken group ends its last item with a comma
+/// (function parameters do; attribute arguments do not). Whether the line fits counts `close`
+/// but not a comma that only breaking adds.
+fn group(out: &mut String, indent: usize, open: &str, items: &[String], close: &str, trailing: bool) {
+    let flat = indent + open.len() + items.iter().map(|i| i.len() + 2).sum::<usize>().saturating_sub(2) + close.len();
+    if flat <= MARGIN || items.is_empty() {
+        pad(out, indent);
+        out.push_str(open);
+        out.push_str(&items.join(", "));
+        out.push_str(close);
+        out.push('\n');
+        return;
+    }
+    line(out, indent, open);
+    for (i, item) in items.iter().enumerate() {
+        pad(out, indent + 4);
+        out.push_str(item);
+        if trailing || i + 1 < items.len() {
+            out.push(',');
+        }
+        out.push('\n');
+    }
+    line(out, indent, close);
+}
+
+/// `{prefix}{ty}{suffix}` at `indent`, as prettyplease prints a type that may not fit: the
+/// outermost generic arguments on their own lines one level deeper, and so on inward.
+fn typed_line(out: &mut String, indent: usize, prefix: &str, ty: &str, suffix: &str) {
+    if indent + prefix.len() + ty.len() + suffix.len() <= MARGIN {
+        pad(out, indent);
+        out.push_str(prefix);
+        out.push_str(ty);
+        out.push_str(suffix);
+        out.push('\n');
+        return;
+    }
+    match split_generics(ty) {
+        Some((head, args)) => {
+            line(out, indent, &format!("{prefix}{head}<"));
+            type_args(out, indent + 4, &args);
+            line(out, indent, &format!(">{suffix}"));
+        }
+        // Nothing in it can break; prettyplease leaves it long too.
+        None => line(out, indent, &format!("{prefix}{ty}{suffix}")),
+    }
+}
+
+/// Generic arguments (or tuple fields) one per line, each ending in a comma. A comma between
+/// arguments counts toward whether an argument fits; the last one, added by the break, does not.
+fn type_args(out: &mut String, indent: usize, args: &[&str]) {
+    for (i, arg) in args.iter().enumerate() {
+        let counted = usize::from(i + 1 < args.len());
+        match split_generics(arg) {
+            Some((head, inner)) if indent + arg.len() + counted > MARGIN => {
+                line(out, indent, &format!("{head}<"));
+                type_args(out, indent + 4, &inner);
+                line(out, indent, ">,");
+            }
+            _ => line(out, indent, &format!("{arg},")),
+        }
+    }
+}
+
+/// `Head<A, B>` as `("Head", ["A", "B"])`; None for a type with no generic arguments.
+fn split_generics(ty: &str) -> Option<(&str, Vec<&str>)> {
+    let open = ty.find('<')?;
+    let inner = ty.strip_suffix('>')?.get(open + 1..)?;
+    let mut args = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    for (i, b) in inner.bytes().enumerate() {
+        match b {
+            b'<' | b'(' => depth += 1,
+            b'>' | b')' => depth = depth.saturating_sub(1),
+            b',' if depth == 0 => {
+                args.push(inner[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    args.push(inner[start..].trim());
+    Some((&ty[..open], args))
+}
+
+/// A call whose arguments prettyplease puts one per line (with a trailing comma) when the line
+/// does not fit: `open` ends with `(`, `close` starts with `)`.
+fn call(out: &mut String, indent: usize, open: &str, args: &[String], close: &str) {
+    group(out, indent, open, args, close, true);
+}
+
+/// `#[name(args)]`, broken one argument per line when it does not fit.
+fn attr_args(out: &mut String, indent: usize, name: &str, args: &[String]) {
+    group(out, indent, &format!("#[{name}("), args, ")]", false);
+}
+
+/// A Rust string literal for `s`, escaped as proc-macro2 writes one (so output matches what the
+/// token printer made of the same string).
+fn lit(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            // `\0` followed by a digit would read as an octal-looking escape.
+            '\0' if chars.as_str().starts_with(|n: char| ('0'..='7').contains(&n)) => out.push_str("\\x00"),
+            '\0' => out.push_str("\\0"),
+            '\'' => out.push('\''),
+            c if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' => out.push(c),
+            c => out.extend(c.escape_debug()),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn char_lit(c: char) -> String {
+    match c {
+        '"' => "'\"'".to_string(),
+        c => format!("'{}'", c.escape_debug()),
+    }
+}
+
+/// A field or method name, raw (`r#type`) where it is a keyword.
+fn field_ident(name: &str) -> String {
+    if needs_raw(name) {
+        format!("r#{name}")
+    } else {
+        name.to_string()
+    }
+}
+
+/// `#[cfg(...)]` (with its newline) for a top-level item that the given areas need: nothing
+/// when every area (or the only one) needs it; `full` for what no operation needs.
+fn cfg_for(areas: &Areas, users: Option<&BTreeSet<usize>>) -> String {
     if !areas.split() {
-        return quote!();
+        return String::new();
     }
     let users = users.cloned().unwrap_or_default();
     if users.len() == areas.areas.len() {
-        return quote!();
+        return String::new();
     }
-    let features: Vec<&str> = users.iter().filter_map(|a| areas.areas.get(*a)).map(|a| a.feature.as_str()).collect();
+    let features: Vec<String> =
+        users.iter().filter_map(|a| areas.areas.get(*a)).map(|a| format!("feature = {}", lit(&a.feature))).collect();
+    let mut out = String::new();
     match features.as_slice() {
-        [] => quote!(#[cfg(feature = "full")]),
-        [one] => quote!(#[cfg(feature = #one)]),
-        many => quote!(#[cfg(any(#(feature = #many),*))]),
-    }
-}
-
-fn emit_operations_root(areas: &Areas) -> TokenStream {
-    let modules = areas.areas.iter().map(|a| {
-        let module = ident(&a.module);
-        let feature = &a.feature;
-        let doc = own_doc_attrs(&format!("Operations tagged `{}` (feature `{}`).", escape_doc_line(&a.tag), a.feature));
-        quote! {
-            #doc
-            #[cfg(feature = #feature)]
-            pub mod #module;
-            #[cfg(feature = #feature)]
-            pub use #module::*;
+        [] => out.push_str("#[cfg(feature = \"full\")]\n"),
+        [one] => attr_args(&mut out, 0, "cfg", std::slice::from_ref(one)),
+        many => {
+            let any = format!("any({})", many.join(", "));
+            if "#[cfg()]".len() + any.len() <= MARGIN {
+                out.push_str(&format!("#[cfg({any})]\n"));
+            } else {
+                out.push_str("#[cfg(\n");
+                group(&mut out, 4, "any(", many, ")", false);
+                out.push_str(")]\n");
+            }
         }
-    });
-    quote! {
-        #![doc = " One request type per operation, in one module per area (Cargo feature), all re-exported here."]
-        #(#modules)*
+    }
+    out
+}
+
+fn emit_operations_root(w: &mut Writer, areas: &Areas) {
+    w.raw("//! One request type per operation, in one module per area (Cargo feature), all re-exported here.\n");
+    for a in &areas.areas {
+        w.item(|out| {
+            own_doc(out, 0, &format!("Operations tagged `{}` (feature `{}`).", escape_doc_line(&a.tag), a.feature));
+            let cfg = format!("#[cfg(feature = {})]", lit(&a.feature));
+            line(out, 0, &cfg);
+            line(out, 0, &format!("pub mod {};", a.module));
+            line(out, 0, &cfg);
+            line(out, 0, &format!("pub use {}::*;", a.module));
+            true
+        });
     }
 }
 
-fn template_tokens(text: &str, what: &str) -> Result<TokenStream, String> {
-    text.parse::<TokenStream>().map_err(|e| format!("the {what} template does not tokenize: {e}"))
+fn emit_lib(w: &mut Writer, api: &Api, s: &CrateSettings<'_>) {
+    let mut head = String::new();
+    inner_doc(
+        &mut head,
+        &format!(
+            "Typed client for {}, generated from its OpenAPI description.\n\n\
+             - `models`: the schemas, as Graph sends them; unknown members are kept.\n\
+             - `operations`: one request type per operation; each builds an `http::Request` and parses \
+             the response with no I/O.\n\
+             - `client` (feature `client`, on by default): an async client that sends them.",
+            escape_doc_line(&api.title)
+        ),
+    );
+    w.raw(&head);
+    w.raw(
+        "pub mod models;\n\
+         pub mod operations;\n\
+         pub mod paging;\n\
+         pub mod runtime;\n\
+         pub mod values;\n\
+         #[cfg(feature = \"client\")]\n\
+         pub mod client;\n\
+         #[cfg(feature = \"client\")]\n\
+         pub use client::Client;\n\
+         pub use runtime::{\n    \
+             ApiError, BaseUrl, BearerToken, DecodeError, Error, ErrorBody, Operation, Patch,\n    \
+             RequestError, RetryPolicy,\n\
+         };\n",
+    );
+    w.item(|out| {
+        line(out, 0, "/// The service root named by the description's first server.");
+        line(out, 0, &format!("pub const DEFAULT_BASE_URL: &str = {};", lit(s.base_url)));
+        true
+    });
+    w.raw(
+        "/// [`DEFAULT_BASE_URL`] as a [`BaseUrl`].\n\
+         pub fn default_base_url() -> BaseUrl {\n    \
+             BaseUrl::trusted(DEFAULT_BASE_URL)\n\
+         }\n",
+    );
+}
+
+fn emit_patches_and_pages(w: &mut Writer, api: &Api, areas: &Areas) {
+    for (i, p) in api.patches.iter().enumerate() {
+        emit_patch(w, api, p, &cfg_for(areas, areas.patch_users.get(i)));
+    }
+    let mut seen_pages = BTreeSet::new();
+    for p in api.operations.iter().filter_map(|op| op.pager.as_ref()) {
+        if seen_pages.insert(p.page) {
+            emit_page_impl(w, api, p, &cfg_for(areas, areas.type_users.get(p.page.0)));
+        }
+    }
+}
+
+fn emit_page_impl(w: &mut Writer, api: &Api, p: &PagerDef, cfg: &str) {
+    let page = rust_type(api, &TypeRef::Named(p.page), false);
+    let item = rust_type(api, &p.item, false);
+    let items = field_ident(&p.items_field);
+    let next = field_ident(&p.next_link_field);
+    let (items_optional, next_optional) = match api.types.get(p.page.0).map(|t| &t.kind) {
+        Some(TypeKind::Struct(s)) => (
+            s.fields.iter().any(|f| f.rust_name == p.items_field && (!f.required || f.nullable)),
+            s.fields.iter().any(|f| f.rust_name == p.next_link_field && (!f.required || f.nullable)),
+        ),
+        _ => (true, true),
+    };
+    let into_items = if items_optional { format!("self.{items}.unwrap_or_default()") } else { format!("self.{items}") };
+    let next_link = if next_optional { format!("self.{next}.as_deref()") } else { format!("Some(self.{next}.as_str())") };
+    w.item(|out| {
+        out.push_str(cfg);
+        line(out, 0, &format!("impl crate::paging::Page for {page} {{"));
+        typed_line(out, 4, "type Item = ", &item, ";");
+        line(out, 4, "fn into_items(self) -> Vec<Self::Item> {");
+        line(out, 8, &into_items);
+        line(out, 4, "}");
+        line(out, 4, "fn next_link(&self) -> Option<&str> {");
+        line(out, 8, &next_link);
+        line(out, 4, "}");
+        line(out, 0, "}");
+        true
+    });
+}
+
+fn deprecated_attr(out: &mut String, indent: usize, d: &Option<Deprecation>) {
+    match d {
+        None => {}
+        Some(Deprecation { note: Some(note) }) => attr_args(out, indent, "deprecated", &[format!("note = {}", lit(note))]),
+        Some(Deprecation { note: None }) => line(out, indent, "#[deprecated]"),
+    }
+}
+
+fn emit_type(w: &mut Writer, api: &Api, t: &TypeDef, cfg: &str) {
+    let mut docs = t.doc.clone().unwrap_or_default();
+    if !t.schema_name.is_empty() && t.schema_name.contains('.') {
+        if !docs.is_empty() {
+            docs.push_str("\n\n");
+        }
+        docs.push_str(&format!("Schema `{}`.", t.schema_name));
+    }
+    let head = |out: &mut String| {
+        doc(out, 0, &docs);
+        deprecated_attr(out, 0, &t.deprecated);
+        out.push_str(cfg);
+    };
+    match &t.kind {
+        TypeKind::Alias(ty) => w.item(|out| {
+            head(out);
+            typed_line(out, 0, &format!("pub type {} = ", t.name), &rust_type(api, ty, false), ";");
+            true
+        }),
+        TypeKind::Enum(e) => emit_enum(w, &t.name, head, cfg, e),
+        TypeKind::Struct(s) => w.item(|out| {
+            head(out);
+            emit_struct(out, api, &t.name, s);
+            true
+        }),
+        TypeKind::Union(u) => emit_union(w, api, &t.name, head, cfg, u),
+    }
+}
+
+fn emit_struct(out: &mut String, api: &Api, name: &str, s: &StructDef) {
+    let defaultable = s.fields.iter().all(|f| !f.required || f.nullable || type_has_default(api, &f.ty));
+    line(
+        out,
+        0,
+        if defaultable {
+            "#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]"
+        } else {
+            "#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]"
+        },
+    );
+    if s.fields.is_empty() && s.extra.is_none() {
+        line(out, 0, &format!("pub struct {name} {{}}"));
+        return;
+    }
+    line(out, 0, &format!("pub struct {name} {{"));
+    for f in &s.fields {
+        doc(out, 4, f.doc.as_deref().unwrap_or(""));
+        deprecated_attr(out, 4, &f.deprecated);
+        let mut ty = rust_type(api, &f.ty, false);
+        if f.boxed {
+            ty = format!("Box<{ty}>");
+        }
+        let optional = !f.required || f.nullable;
+        let mut serde_args = Vec::new();
+        if f.rust_name != f.json_name {
+            serde_args.push(format!("rename = {}", lit(&f.json_name)));
+        }
+        if optional {
+            ty = format!("Option<{ty}>");
+            serde_args.push("default".to_string());
+            // A required but nullable member is always written, as `null` when None.
+            if !f.required {
+                serde_args.push("skip_serializing_if = \"Option::is_none\"".to_string());
+            }
+        }
+        if !serde_args.is_empty() {
+            attr_args(out, 4, "serde", &serde_args);
+        }
+        typed_line(out, 4, &format!("pub {}: ", field_ident(&f.rust_name)), &ty, ",");
+    }
+    if let Some(x) = &s.extra {
+        line(out, 4, "/// Members the description does not declare, kept as sent (Graph adds properties over time).");
+        line(out, 4, "#[serde(flatten)]");
+        let ty = format!("serde_json::Map<String, {}>", rust_type(api, &x.value, false));
+        typed_line(out, 4, &format!("pub {}: ", field_ident(&x.rust_name)), &ty, ",");
+    }
+    line(out, 0, "}");
+}
+
+/// Whether `Default` can be derived for a required field of this type.
+fn type_has_default(api: &Api, ty: &TypeRef) -> bool {
+    match ty {
+        TypeRef::Named(id) => match api.types.get(id.0).map(|t| &t.kind) {
+            // Only one level deep: a struct whose required fields are all plain values.
+            Some(TypeKind::Struct(s)) => s.fields.iter().all(|f| !f.required || f.nullable || plain_default(&f.ty)),
+            Some(TypeKind::Alias(inner)) => plain_default(inner),
+            Some(TypeKind::Enum(e)) => e.flags,
+            _ => false,
+        },
+        other => plain_default(other),
+    }
+}
+
+/// Types whose `Default` exists without looking at any generated type.
+fn plain_default(ty: &TypeRef) -> bool {
+    match ty {
+        TypeRef::String | TypeRef::Bool | TypeRef::I16 | TypeRef::I32 | TypeRef::I64 | TypeRef::F32 | TypeRef::F64 => true,
+        TypeRef::Json | TypeRef::Array(_) | TypeRef::Map(_) | TypeRef::Nullable(_) | TypeRef::Bytes | TypeRef::Duration => true,
+        TypeRef::Lenient(inner) => plain_default(inner),
+        TypeRef::Named(_) | TypeRef::DateTime | TypeRef::Date | TypeRef::Time | TypeRef::Uuid => false,
+    }
+}
+
+/// The value of a match arm, with the shape prettyplease breaks it by when it does not fit.
+enum ArmValue {
+    Plain(String),
+    /// `(a, b)`: broken, one element per line.
+    Tuple(Vec<String>),
+    /// `receiver.call()`: broken, each `.call()` on its own line.
+    Chain(String, Vec<String>),
+}
+
+impl ArmValue {
+    fn flat(&self) -> String {
+        match self {
+            ArmValue::Plain(v) => v.clone(),
+            ArmValue::Tuple(elems) => format!("({})", elems.join(", ")),
+            ArmValue::Chain(receiver, calls) => format!("{receiver}{}", calls.concat()),
+        }
+    }
+}
+
+/// A match arm `pattern => value,` at `indent`; when it does not fit, prettyplease moves the value
+/// into a block on its own line, broken further if need be. Returns false when the value would
+/// break in a way this writer does not lay out.
+fn arm(out: &mut String, indent: usize, pattern: &str, value: &ArmValue) -> bool {
+    let flat = value.flat();
+    // The arm's comma is added by a break that did not break, so it does not count.
+    if indent + pattern.len() + 4 + flat.len() <= MARGIN {
+        pad(out, indent);
+        out.push_str(pattern);
+        out.push_str(" => ");
+        out.push_str(&flat);
+        out.push_str(",\n");
+        return true;
+    }
+    line(out, indent, &format!("{pattern} => {{"));
+    let inner = indent + 4;
+    let laid = if inner + flat.len() <= MARGIN {
+        line(out, inner, &flat);
+        true
+    } else {
+        match value {
+            ArmValue::Plain(v) => {
+                line(out, inner, v);
+                false
+            }
+            ArmValue::Tuple(elems) => {
+                line(out, inner, "(");
+                for e in elems {
+                    line(out, inner + 4, &format!("{e},"));
+                }
+                line(out, inner, ")");
+                elems.iter().enumerate().all(|(i, e)| inner + 4 + e.len() + usize::from(i + 1 < elems.len()) <= MARGIN)
+            }
+            ArmValue::Chain(receiver, calls) => {
+                line(out, inner, receiver);
+                for c in calls {
+                    line(out, inner + 4, c);
+                }
+                inner + receiver.len() <= MARGIN && calls.iter().all(|c| inner + 4 + c.len() <= MARGIN)
+            }
+        }
+    };
+    line(out, indent, "}");
+    laid
+}
+
+/// `Name(Ty),` as an enum variant at indent 4, its field on a line of its own when it does not fit.
+fn tuple_variant(out: &mut String, name: &str, ty: &str) {
+    if 4 + name.len() + ty.len() + 3 <= MARGIN {
+        line(out, 4, &format!("{name}({ty}),"));
+    } else {
+        line(out, 4, &format!("{name}("));
+        type_args(out, 8, &[ty]);
+        line(out, 4, "),");
+    }
+}
+
+fn emit_union(w: &mut Writer, api: &Api, name: &str, head: impl FnOnce(&mut String), cfg: &str, u: &UnionDef) {
+    let tag = lit(&u.tag_property);
+    let fallback = &u.fallback;
+    let base = rust_type(api, &TypeRef::Named(u.base), false);
+    let base_name = api.types.get(u.base.0).map(|t| t.name.as_str()).unwrap_or("");
+    w.item(|out| {
+        head(out);
+        line(out, 0, "#[derive(Debug, Clone, PartialEq)]");
+        line(out, 0, &format!("pub enum {name} {{"));
+        for v in &u.variants {
+            own_doc(out, 4, &format!("`{}` `{}`.", u.tag_property, v.wire));
+            tuple_variant(out, &v.rust_name, &format!("Box<{}>", rust_type(api, &TypeRef::Named(v.ty), false)));
+        }
+        own_doc(
+            out,
+            4,
+            &format!(
+                "A type derived from [`{base_name}`] that this crate does not know; its own members, and \
+                 its `{}`, are kept in `additional_properties`.",
+                u.tag_property
+            ),
+        );
+        tuple_variant(out, fallback, &format!("Box<{base}>"));
+        line(out, 0, "}");
+        true
+    });
+    w.item(|out| {
+        out.push_str(cfg);
+        line(out, 0, &format!("impl Serialize for {name} {{"));
+        line(out, 4, "fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {");
+        line(out, 8, "let (tag, value) = match self {");
+        let mut laid = true;
+        for v in &u.variants {
+            let value = ArmValue::Tuple(vec![format!("Some({})", lit(&v.wire)), "serde_json::to_value(value)".to_string()]);
+            laid &= arm(out, 12, &format!("Self::{}(value)", v.rust_name), &value);
+        }
+        let value = ArmValue::Tuple(vec!["None".to_string(), "serde_json::to_value(value)".to_string()]);
+        laid &= arm(out, 12, &format!("Self::{fallback}(value)"), &value);
+        line(out, 8, "};");
+        line(out, 8, "let mut value = value.map_err(serde::ser::Error::custom)?;");
+        line(out, 8, "if let (Some(tag), serde_json::Value::Object(map)) = (tag, &mut value) {");
+        line(out, 12, &format!("map.entry({tag}).or_insert_with(|| serde_json::Value::from(tag));"));
+        line(out, 8, "}");
+        line(out, 8, "value.serialize(serializer)");
+        line(out, 4, "}");
+        line(out, 0, "}");
+        laid
+    });
+    w.item(|out| {
+        out.push_str(cfg);
+        line(out, 0, &format!("impl<'de> Deserialize<'de> for {name} {{"));
+        out.push_str(
+            "    fn deserialize<D: serde::Deserializer<'de>>(\n        \
+                 deserializer: D,\n    \
+             ) -> Result<Self, D::Error> {\n        \
+                 let value = serde_json::Value::deserialize(deserializer)?;\n        \
+                 let tag = value\n",
+        );
+        line(out, 12, &format!(".get({tag})"));
+        line(out, 12, ".and_then(serde_json::Value::as_str)");
+        line(out, 12, ".map(|t| t.trim_start_matches('#').to_string());");
+        line(out, 8, "let parsed = match tag.as_deref() {");
+        let mut laid = true;
+        for v in &u.variants {
+            let tag = lit(v.wire.trim_start_matches('#'));
+            let pattern = if v.ty == u.base { format!("None | Some({tag})") } else { format!("Some({tag})") };
+            laid &= arm(out, 12, &pattern, &from_value(&v.rust_name));
+        }
+        laid &= arm(out, 12, "Some(_)", &from_value(fallback));
+        line(out, 8, "};");
+        line(out, 8, "parsed.map_err(serde::de::Error::custom)");
+        line(out, 4, "}");
+        line(out, 0, "}");
+        laid
+    });
+}
+
+fn from_value(variant: &str) -> ArmValue {
+    ArmValue::Chain("serde_json::from_value(value)".to_string(), vec![format!(".map(|v| Self::{variant}(Box::new(v)))")])
+}
+
+fn emit_enum(w: &mut Writer, name: &str, head: impl FnOnce(&mut String), cfg: &str, e: &EnumDef) {
+    let fallback = &e.fallback;
+    w.item(|out| {
+        head(out);
+        line(out, 0, "#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]");
+        line(out, 0, &format!("pub enum {name} {{"));
+        for v in &e.variants {
+            doc(out, 4, &format!("`{}`{}", v.wire, v.doc.as_deref().map(|d| format!(": {d}")).unwrap_or_default()));
+            line(out, 4, &format!("{},", v.rust_name));
+        }
+        line(out, 4, "/// A value this crate does not know yet, kept as sent.");
+        line(out, 4, &format!("{fallback}(String),"));
+        line(out, 0, "}");
+        true
+    });
+    w.item(|out| {
+        out.push_str(cfg);
+        line(out, 0, &format!("impl {name} {{"));
+        line(out, 4, "/// The value as it appears on the wire.");
+        line(out, 4, "pub fn as_str(&self) -> &str {");
+        line(out, 8, "match self {");
+        let mut laid = true;
+        for v in &e.variants {
+            laid &= arm(out, 12, &format!("Self::{}", v.rust_name), &ArmValue::Plain(lit(&v.wire)));
+        }
+        line(out, 12, &format!("Self::{fallback}(value) => value,"));
+        line(out, 8, "}");
+        line(out, 4, "}");
+        line(out, 0, "}");
+        laid
+    });
+    w.item(|out| {
+        out.push_str(cfg);
+        line(out, 0, &format!("impl From<&str> for {name} {{"));
+        line(out, 4, "fn from(value: &str) -> Self {");
+        line(out, 8, "match value {");
+        let mut laid = true;
+        for v in &e.variants {
+            laid &= arm(out, 12, &lit(&v.wire), &ArmValue::Plain(format!("Self::{}", v.rust_name)));
+        }
+        laid &= arm(out, 12, "other", &ArmValue::Plain(format!("Self::{fallback}(other.to_string())")));
+        line(out, 8, "}");
+        line(out, 4, "}");
+        line(out, 0, "}");
+        laid
+    });
+    for body in [
+        "impl std::fmt::Display for {name} {\n    \
+             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {\n        \
+                 f.write_str(self.as_str())\n    \
+             }\n\
+         }\n",
+        "impl Serialize for {name} {\n    \
+             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {\n        \
+                 serializer.serialize_str(self.as_str())\n    \
+             }\n\
+         }\n",
+        "impl<'de> Deserialize<'de> for {name} {\n    \
+             fn deserialize<D: serde::Deserializer<'de>>(\n        \
+                 deserializer: D,\n    \
+             ) -> Result<Self, D::Error> {\n        \
+                 let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;\n        \
+                 Ok(Self::from(value.as_ref()))\n    \
+             }\n\
+         }\n",
+        "impl crate::runtime::ParamValue for {name} {\n    \
+             fn to_param(&self) -> String {\n        \
+                 self.as_str().to_string()\n    \
+             }\n\
+         }\n",
+        "impl crate::values::WireEnum for {name} {\n    \
+             fn as_wire(&self) -> &str {\n        \
+                 self.as_str()\n    \
+             }\n    \
+             fn from_wire(value: &str) -> Self {\n        \
+                 Self::from(value)\n    \
+             }\n\
+         }\n",
+    ] {
+        w.item(|out| {
+            out.push_str(cfg);
+            out.push_str(&body.replace("{name}", name));
+            true
+        });
+    }
+}
+
+fn emit_patch(w: &mut Writer, api: &Api, p: &PatchDef, cfg: &str) {
+    let name = &p.name;
+    let of = api.types.get(p.of.0).map(|t| t.name.as_str()).unwrap_or("");
+    w.item(|out| {
+        own_doc(
+            out,
+            0,
+            &format!(
+                "The PATCH body of [`{of}`]: each field is left alone unless set. Fields that may be null \
+                 are a [`Patch`](crate::runtime::Patch) (leave alone, clear, set); the others an `Option` \
+                 (leave alone, set). The key, read-only and navigation properties are not here."
+            ),
+        );
+        out.push_str(cfg);
+        line(out, 0, "#[derive(Debug, Clone, PartialEq, Default)]");
+        if p.fields.is_empty() {
+            line(out, 0, &format!("pub struct {name} {{}}"));
+            return true;
+        }
+        line(out, 0, &format!("pub struct {name} {{"));
+        for f in &p.fields {
+            doc(out, 4, f.doc.as_deref().unwrap_or(""));
+            let mut ty = rust_type(api, &f.ty, false);
+            if f.boxed {
+                ty = format!("Box<{ty}>");
+            }
+            let ty = if f.nullable { format!("crate::runtime::Patch<{ty}>") } else { format!("Option<{ty}>") };
+            typed_line(out, 4, &format!("pub {}: ", field_ident(&f.rust_name)), &ty, ",");
+        }
+        line(out, 0, "}");
+        true
+    });
+    w.item(|out| {
+        out.push_str(cfg);
+        line(out, 0, &format!("impl Serialize for {name} {{"));
+        line(out, 4, "fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {");
+        line(out, 8, "use serde::ser::SerializeMap;");
+        line(out, 8, "let mut map = serializer.serialize_map(None)?;");
+        call(out, 8, "map.serialize_entry(", &[lit(&p.tag_property), lit(&p.odata_type)], ")?;");
+        for f in &p.fields {
+            let field = field_ident(&f.rust_name);
+            let wire = lit(&f.json_name);
+            if f.nullable {
+                line(out, 8, &format!("if !self.{field}.is_unchanged() {{"));
+                call(out, 12, "map.serialize_entry(", &[wire, format!("&self.{field}")], ")?;");
+            } else {
+                line(out, 8, &format!("if let Some(value) = &self.{field} {{"));
+                call(out, 12, "map.serialize_entry(", &[wire, "value".to_string()], ")?;");
+            }
+            line(out, 8, "}");
+        }
+        line(out, 8, "map.end()");
+        line(out, 4, "}");
+        line(out, 0, "}");
+        true
+    });
+}
+
+/// How an operation's field is held: path strings are borrowed, bodies by reference.
+fn param_field_type(api: &Api, p: &Param) -> String {
+    let base = if p.location == ParamLocation::Path && p.ty == TypeRef::String {
+        "&'a str".to_string()
+    } else {
+        rust_type(api, &p.ty, true)
+    };
+    if p.required {
+        base
+    } else {
+        format!("Option<{base}>")
+    }
+}
+
+fn op_borrows(op: &Operation) -> bool {
+    op.body.is_some() || op.params.iter().any(|p| p.location == ParamLocation::Path && p.ty == TypeRef::String)
+}
+
+fn body_type(api: &Api, body: &RequestBody) -> String {
+    match &body.ty {
+        BodyType::Model(ty) => rust_type(api, ty, true),
+        BodyType::Patch(i) => format!("models::{}", api.patches.get(*i).map(|p| p.name.as_str()).unwrap_or("PatchMissing")),
+    }
+}
+
+fn output_type(api: &Api, op: &Operation) -> String {
+    match &op.success.body {
+        Some(ty) => format!("Option<{}>", rust_type(api, ty, true)),
+        None => "()".to_string(),
+    }
+}
+
+fn error_type(api: &Api, op: &Operation) -> String {
+    match &op.error {
+        Some(ty) => rust_type(api, ty, true),
+        None => "serde_json::Value".to_string(),
+    }
+}
+
+const CLIENT_IMPL: &str = "impl crate::client::Client {";
+
+/// Request types and client methods for `ops`; with `module_doc`, as the start of the module file
+/// (its documentation and imports), else as a later slice of it.
+fn emit_operations(w: &mut Writer, api: &Api, ops: &[&Operation], module_doc: Option<&str>) {
+    if let Some(module_doc) = module_doc {
+        let mut head = String::new();
+        inner_doc(&mut head, module_doc);
+        w.raw(&head);
+        w.raw(
+            "//!\n\
+             //! Each request type builds its `http::Request` and reads its response with no I/O (see\n\
+             //! [`crate::runtime::build_request`] and [`crate::runtime::parse_response`]).\n\
+             #![allow(deprecated)]\n\
+             #[allow(unused_imports)]\n\
+             use crate::models;\n\
+             #[allow(unused_imports)]\n\
+             use crate::runtime::{\n    \
+                 decode_nothing, decode_optional, decode_text, encode_path_segment, DecodeError,\n    \
+                 Error, Operation, ParamValue, RequestError,\n\
+             };\n",
+        );
+    }
+    if ops.is_empty() {
+        return;
+    }
+    for op in ops {
+        emit_operation(w, api, op);
+    }
+    w.raw("/// One method per operation, each sending its request type.\n#[cfg(feature = \"client\")]\n");
+    w.raw(CLIENT_IMPL);
+    w.raw("\n");
+    for op in ops {
+        w.member(CLIENT_IMPL, |out| emit_client_method(out, api, op));
+    }
+    w.raw("}\n");
+}
+
+fn emit_operation(w: &mut Writer, api: &Api, op: &Operation) {
+    let name = &op.type_name;
+    let borrows = op_borrows(op);
+    let lifetime = if borrows { "<'a>" } else { "" };
+
+    // The constructor takes what is required; optional parameters start as None.
+    let mut args = Vec::new();
+    let mut inits = Vec::new();
+    for p in &op.params {
+        let field = field_ident(&p.rust_name);
+        if p.required {
+            args.push(format!("{field}: {}", param_field_type(api, p)));
+            inits.push(field);
+        } else {
+            inits.push(format!("{field}: None"));
+        }
+    }
+    if let Some(b) = &op.body {
+        if b.required {
+            args.push(format!("body: &'a {}", body_type(api, b)));
+            inits.push("body".to_string());
+        } else {
+            inits.push("body: None".to_string());
+        }
+    }
+
+    w.item(|out| {
+        let doc_text = op.doc.as_deref().unwrap_or("");
+        doc(out, 0, doc_text);
+        if !doc_text.is_empty() {
+            line(out, 0, "///");
+        }
+        own_doc(out, 0, &format!("`{} {}` (operationId `{}`)", op.method.as_str(), op.path_template, op.operation_id));
+        deprecated_attr(out, 0, &op.deprecated);
+        // With nothing required, `new()` is what `Default` gives; clippy asks for both.
+        line(out, 0, if args.is_empty() { "#[derive(Debug, Clone, Default)]" } else { "#[derive(Debug, Clone)]" });
+        let fields: Vec<(String, String, Option<&str>)> = op
+            .params
+            .iter()
+            .map(|p| (field_ident(&p.rust_name), param_field_type(api, p), p.doc.as_deref()))
+            .chain(op.body.as_ref().map(|b| {
+                let ty = body_type(api, b);
+                ("body".to_string(), if b.required { format!("&'a {ty}") } else { format!("Option<&'a {ty}>") }, b.doc.as_deref())
+            }))
+            .collect();
+        if fields.is_empty() {
+            line(out, 0, &format!("pub struct {name}{lifetime} {{}}"));
+        } else {
+            line(out, 0, &format!("pub struct {name}{lifetime} {{"));
+            for (field, ty, field_doc) in &fields {
+                doc(out, 4, field_doc.unwrap_or(""));
+                typed_line(out, 4, &format!("pub {field}: "), ty, ",");
+            }
+            line(out, 0, "}");
+        }
+        true
+    });
+
+    w.item(|out| {
+        line(out, 0, &format!("impl{lifetime} {name}{lifetime} {{"));
+        if args.len() > 7 {
+            line(out, 4, "#[allow(clippy::too_many_arguments)]");
+        }
+        group(out, 4, "pub fn new(", &args, ") -> Self {", true);
+        struct_literal(out, 8, name, &inits);
+        line(out, 4, "}");
+        line(out, 0, "}");
+        true
+    });
+
+    w.item(|out| {
+        let impl_lifetime = if borrows { "<'_>" } else { "" };
+        line(out, 0, &format!("impl Operation for {name}{impl_lifetime} {{"));
+        typed_line(out, 4, "type Output = ", &output_type(api, op), ";");
+        typed_line(out, 4, "type Error = ", &error_type(api, op), ";");
+        line(out, 4, &format!("const METHOD: http::Method = http::Method::{};", op.method.as_str()));
+        let mut laid = emit_path_fn(out, op);
+        laid &= emit_param_list(out, op, ParamLocation::Query, "query");
+        laid &= emit_param_list(out, op, ParamLocation::Header, "headers");
+        if let Some(b) = &op.body {
+            line(out, 4, "fn body(&self) -> Result<Option<Vec<u8>>, RequestError> {");
+            if b.required {
+                line(out, 8, "serde_json::to_vec(self.body)");
+                line(out, 12, ".map(Some)");
+                line(out, 12, ".map_err(|e| RequestError::Body(e.to_string()))");
+            } else {
+                // prettyplease breaks this chain its own way; leave it to it.
+                line(out, 8, "self.body.map(serde_json::to_vec).transpose().map_err(|e| RequestError::Body(e.to_string()))");
+                laid = false;
+            }
+            line(out, 4, "}");
+        }
+        let decode = match (&op.success.body, op.success.text) {
+            (Some(_), false) => "decode_optional",
+            (Some(_), true) => "decode_text",
+            (None, _) => "decode_nothing",
+        };
+        out.push_str(
+            "    fn parse_success(\n        \
+                 status: http::StatusCode,\n        \
+                 body: &[u8],\n    \
+             ) -> Result<Self::Output, DecodeError> {\n",
+        );
+        line(out, 8, &format!("{decode}(status, body)"));
+        line(out, 4, "}");
+        line(out, 0, "}");
+        laid
+    });
+}
+
+/// `Name { a, b: None }`: prettyplease keeps a struct literal on one line only up to 34 columns
+/// of fields, else puts one field per line.
+fn struct_literal(out: &mut String, indent: usize, name: &str, fields: &[String]) {
+    let flat = if fields.is_empty() { format!("{name} {{}}") } else { format!("{name} {{ {} }}", fields.join(", ")) };
+    if flat.len() - 1 <= 34 && indent + flat.len() <= MARGIN {
+        line(out, indent, &flat);
+        return;
+    }
+    line(out, indent, &format!("{name} {{"));
+    for f in fields {
+        pad(out, indent + 4);
+        out.push_str(f);
+        out.push_str(",\n");
+    }
+    line(out, indent, "}");
+}
+
+/// Returns false when a line had to break in a way this writer does not lay out.
+fn emit_path_fn(out: &mut String, op: &Operation) -> bool {
+    line(out, 4, "fn path(&self) -> Result<String, RequestError> {");
+    line(out, 8, "let mut path = String::new();");
+    let mut laid = true;
+    for segment in &op.path {
+        match segment {
+            PathSegment::Literal(text) => match single_char(text) {
+                Some(c) => line(out, 8, &format!("path.push({});", char_lit(c))),
+                None => call(out, 8, "path.push_str(", &[lit(text)], ");"),
+            },
+            PathSegment::Param(i) => {
+                let Some(p) = op.params.get(*i) else { continue };
+                let field = field_ident(&p.rust_name);
+                let value = if p.ty == TypeRef::String { format!("self.{field}") } else { format!("&self.{field}.to_param()") };
+                let wire = lit(&p.wire_name);
+                let call = format!("&encode_path_segment({wire}, {value})?");
+                if 8 + "path.push_str();".len() + call.len() <= MARGIN {
+                    line(out, 8, &format!("path.push_str({call});"));
+                } else {
+                    line(out, 8, "path.push_str(");
+                    if 12 + call.len() <= MARGIN {
+                        line(out, 12, &format!("{call},"));
+                    } else {
+                        line(out, 12, "&encode_path_segment(");
+                        line(out, 16, &format!("{wire},"));
+                        line(out, 16, &format!("{value},"));
+                        line(out, 12, ")?,");
+                        laid &= 16 + wire.len() <= MARGIN && 16 + value.len() <= MARGIN;
+                    }
+                    line(out, 8, ");");
+                }
+            }
+        }
+    }
+    line(out, 8, "Ok(path)");
+    line(out, 4, "}");
+    laid
+}
+
+fn single_char(text: &str) -> Option<char> {
+    let mut chars = text.chars();
+    let c = chars.next()?;
+    chars.next().is_none().then_some(c)
+}
+
+/// `fn query` or `fn headers`, when the operation has such parameters.
+fn emit_param_list(out: &mut String, op: &Operation, location: ParamLocation, fn_name: &str) -> bool {
+    let params: Vec<&Param> = op.params.iter().filter(|p| p.location == location).collect();
+    if params.is_empty() {
+        return true;
+    }
+    line(out, 4, &format!("fn {fn_name}(&self) -> Vec<(&'static str, String)> {{"));
+    let required: Vec<String> = params
+        .iter()
+        .filter(|p| p.required)
+        .map(|p| format!("({}, self.{}.to_param())", lit(&p.wire_name), field_ident(&p.rust_name)))
+        .collect();
+    let list = format!("vec![{}]", required.join(", "));
+    if params.iter().all(|p| p.required) {
+        line(out, 8, &list);
+    } else {
+        line(out, 8, &format!("let mut list = {list};"));
+        for p in params.iter().filter(|p| !p.required) {
+            line(out, 8, &format!("if let Some(value) = &self.{} {{", field_ident(&p.rust_name)));
+            line(out, 12, &format!("list.push(({}, value.to_param()));", lit(&p.wire_name)));
+            line(out, 8, "}");
+        }
+        line(out, 8, "list");
+    }
+    line(out, 4, "}");
+    true
+}
+
+fn emit_client_method(out: &mut String, api: &Api, op: &Operation) -> bool {
+    let doc_text = op.doc.as_deref().unwrap_or("");
+    doc(out, 4, doc_text);
+    if op.doc.is_some() {
+        line(out, 4, "///");
+    }
+    own_doc(
+        out,
+        4,
+        &format!(
+            "Sends [`{0}`]; optional parameters are left out (build the request type and call \
+             [`Client::send`](crate::client::Client::send) to set them).",
+            op.type_name
+        ),
+    );
+    deprecated_attr(out, 4, &op.deprecated);
+    let mut args = vec!["&self".to_string()];
+    let mut values = Vec::new();
+    for p in op.params.iter().filter(|p| p.required) {
+        let field = field_ident(&p.rust_name);
+        let ty = if p.location == ParamLocation::Path && p.ty == TypeRef::String { "&str".to_string() } else { param_field_type(api, p) };
+        args.push(format!("{field}: {ty}"));
+        values.push(field);
+    }
+    if let Some(b) = op.body.as_ref().filter(|b| b.required) {
+        args.push(format!("body: &{}", body_type(api, b)));
+        values.push("body".to_string());
+    }
+    if args.len() > 7 {
+        line(out, 4, "#[allow(clippy::too_many_arguments)]");
+    }
+    let open = format!("pub async fn {}(", field_ident(&op.fn_name));
+    let output = output_type(api, op);
+    let error = format!("Error<{}>", error_type(api, op));
+    let params = args.join(", ");
+    let returns = format!(") -> Result<{output}, {error}> {{");
+    if 4 + open.len() + params.len() + returns.len() <= MARGIN {
+        line(out, 4, &format!("{open}{params}{returns}"));
+    } else {
+        // One parameter per line; then the return type's generic arguments too, if need be.
+        line(out, 4, &open);
+        for a in &args {
+            line(out, 8, &format!("{a},"));
+        }
+        if 4 + returns.len() <= MARGIN {
+            line(out, 4, &returns);
+        } else {
+            line(out, 4, ") -> Result<");
+            type_args(out, 8, &[&output, &error]);
+            line(out, 4, "> {");
+        }
+    }
+    let request = format!("&{}::new({})", op.type_name, values.join(", "));
+    let send = format!("self.send({request})");
+    if 8 + send.len() + ".await".len() <= MARGIN {
+        line(out, 8, &format!("{send}.await"));
+    } else {
+        // prettyplease puts `.await` on a line of its own, one level deeper, and the call's
+        // arguments one level deeper still.
+        if 8 + send.len() <= MARGIN {
+            line(out, 8, &send);
+        } else {
+            line(out, 8, "self.send(");
+            if 16 + request.len() <= MARGIN {
+                line(out, 16, &format!("{request},"));
+            } else {
+                line(out, 16, &format!("&{}::new(", op.type_name));
+                for v in &values {
+                    line(out, 20, &format!("{v},"));
+                }
+                line(out, 16, "),");
+            }
+            line(out, 12, ")");
+        }
+        line(out, 12, ".await");
+    }
+    line(out, 4, "}");
+    true
+}
+
+/// The Rust spelling of a type reference; `qualified` prefixes named types with `models::`.
+fn rust_type(api: &Api, ty: &TypeRef, qualified: bool) -> String {
+    match ty {
+        TypeRef::String => "String".to_string(),
+        TypeRef::Bool => "bool".to_string(),
+        TypeRef::I16 => "i16".to_string(),
+        TypeRef::DateTime => "jiff::Timestamp".to_string(),
+        TypeRef::Date => "jiff::civil::Date".to_string(),
+        TypeRef::Time => "jiff::civil::Time".to_string(),
+        TypeRef::Duration => "crate::values::IsoDuration".to_string(),
+        TypeRef::Uuid => "uuid::Uuid".to_string(),
+        TypeRef::Bytes => "crate::values::Base64Bytes".to_string(),
+        TypeRef::Lenient(inner) => format!("crate::values::Lenient<{}>", rust_type(api, inner, qualified)),
+        TypeRef::I32 => "i32".to_string(),
+        TypeRef::I64 => "i64".to_string(),
+        TypeRef::F32 => "f32".to_string(),
+        TypeRef::F64 => "f64".to_string(),
+        TypeRef::Json => "serde_json::Value".to_string(),
+        TypeRef::Named(id) => {
+            let def = api.types.get(id.0);
+            let name = def.map(|t| t.name.as_str()).unwrap_or("MissingType");
+            let path = if qualified { format!("models::{name}") } else { name.to_string() };
+            match def.map(|t| &t.kind) {
+                Some(TypeKind::Enum(e)) if e.flags => format!("crate::values::Flags<{path}>"),
+                _ => path,
+            }
+        }
+        TypeRef::Array(inner) => format!("Vec<{}>", rust_type(api, inner, qualified)),
+        TypeRef::Map(inner) => format!("std::collections::BTreeMap<String, {}>", rust_type(api, inner, qualified)),
+        TypeRef::Nullable(inner) => format!("Option<{}>", rust_type(api, inner, qualified)),
+    }
+}
+
+/// `///` lines for a description, made safe for rustdoc: brackets and angle brackets escaped (no
+/// broken intra-doc links or stray HTML), bare URLs wrapped, no accidental code blocks.
+fn doc(out: &mut String, indent: usize, text: &str) {
+    let text = text.trim();
+    if text.is_empty() {
+        return;
+    }
+    // A lone CR is a line break to a reader but is rejected inside a doc comment, so it splits too.
+    for l in text.lines().flat_map(|l| l.split('\r')) {
+        doc_line(out, indent, "///", &escape_doc_line(l.trim()));
+    }
+}
+
+/// Documentation the generator writes itself (already Markdown, links meant), as `///` lines.
+fn own_doc(out: &mut String, indent: usize, text: &str) {
+    // Spec strings spliced in (an operationId, a path) may hold a lone CR, which a doc comment rejects.
+    for l in text.trim().lines().flat_map(|l| l.split('\r')) {
+        doc_line(out, indent, "///", l.trim());
+    }
+}
+
+/// Like [`own_doc`], as inner doc comments (`//!`), for a module's own documentation. The spec's
+/// title is escaped where it is spliced in.
+fn inner_doc(out: &mut String, text: &str) {
+    for l in text.trim().lines().flat_map(|l| l.split('\r')) {
+        doc_line(out, 0, "//!", l.trim());
+    }
+}
+
+fn doc_line(out: &mut String, indent: usize, marker: &str, text: &str) {
+    pad(out, indent);
+    out.push_str(marker);
+    if !text.trim().is_empty() {
+        out.push(' ');
+        out.push_str(text);
+    }
+    out.push('\n');
 }
 
 fn emit_manifest(api: &Api, s: &CrateSettings<'_>, areas: &Areas) -> String {
@@ -255,795 +1412,6 @@ fn toml_string(s: &str) -> String {
     out
 }
 
-fn emit_lib(api: &Api, s: &CrateSettings<'_>) -> TokenStream {
-    let title_doc = inner_doc_attrs(&format!(
-        "Typed client for {}, generated from its OpenAPI description.\n\n\
-         - `models`: the schemas, as Graph sends them; unknown members are kept.\n\
-         - `operations`: one request type per operation; each builds an `http::Request` and parses \
-         the response with no I/O.\n\
-         - `client` (feature `client`, on by default): an async client that sends them.",
-        escape_doc_line(&api.title)
-    ));
-    let base_url = s.base_url;
-    quote! {
-        #title_doc
-        pub mod models;
-        pub mod operations;
-        pub mod paging;
-        pub mod runtime;
-        pub mod values;
-        #[cfg(feature = "client")]
-        pub mod client;
-
-        #[cfg(feature = "client")]
-        pub use client::Client;
-        pub use runtime::{ApiError, BaseUrl, BearerToken, DecodeError, Error, ErrorBody, Operation, Patch, RequestError, RetryPolicy};
-
-        /// The service root named by the description's first server.
-        pub const DEFAULT_BASE_URL: &str = #base_url;
-
-        /// [`DEFAULT_BASE_URL`] as a [`BaseUrl`].
-        pub fn default_base_url() -> BaseUrl {
-            BaseUrl::trusted(DEFAULT_BASE_URL)
-        }
-    }
-}
-
-fn emit_patches_and_pages(api: &Api, areas: &Areas) -> TokenStream {
-    let patches = api.patches.iter().enumerate().map(|(i, p)| emit_patch(api, p, &cfg_for(areas, areas.patch_users.get(i))));
-    let mut seen_pages = BTreeSet::new();
-    let pages = api
-        .operations
-        .iter()
-        .filter_map(|op| op.pager.as_ref())
-        .filter(|p| seen_pages.insert(p.page))
-        .map(|p| emit_page_impl(api, p, &cfg_for(areas, areas.type_users.get(p.page.0))));
-    quote! {
-        #(#patches)*
-        #(#pages)*
-    }
-}
-
-fn emit_page_impl(api: &Api, p: &PagerDef, cfg: &TokenStream) -> TokenStream {
-    let page = rust_type(api, &TypeRef::Named(p.page), false);
-    let item = rust_type(api, &p.item, false);
-    let items = field_ident(&p.items_field);
-    let next = field_ident(&p.next_link_field);
-    let (items_optional, next_optional) = match api.types.get(p.page.0).map(|t| &t.kind) {
-        Some(TypeKind::Struct(s)) => (
-            s.fields.iter().any(|f| f.rust_name == p.items_field && (!f.required || f.nullable)),
-            s.fields.iter().any(|f| f.rust_name == p.next_link_field && (!f.required || f.nullable)),
-        ),
-        _ => (true, true),
-    };
-    let into_items = if items_optional { quote!(self.#items.unwrap_or_default()) } else { quote!(self.#items) };
-    let next_link = if next_optional { quote!(self.#next.as_deref()) } else { quote!(Some(self.#next.as_str())) };
-    quote! {
-        #cfg
-        impl crate::paging::Page for #page {
-            type Item = #item;
-            fn into_items(self) -> Vec<Self::Item> {
-                #into_items
-            }
-            fn next_link(&self) -> Option<&str> {
-                #next_link
-            }
-        }
-    }
-}
-
-fn deprecated_attr(d: &Option<Deprecation>) -> TokenStream {
-    match d {
-        None => quote!(),
-        Some(Deprecation { note: Some(note) }) => quote!(#[deprecated(note = #note)]),
-        Some(Deprecation { note: None }) => quote!(#[deprecated]),
-    }
-}
-
-fn emit_type(api: &Api, t: &TypeDef, cfg: &TokenStream) -> TokenStream {
-    let name = ident(&t.name);
-    let mut docs = t.doc.clone().unwrap_or_default();
-    if !t.schema_name.is_empty() && t.schema_name.contains('.') {
-        if !docs.is_empty() {
-            docs.push_str("\n\n");
-        }
-        docs.push_str(&format!("Schema `{}`.", t.schema_name));
-    }
-    let doc = doc_attrs(&docs);
-    let deprecated = deprecated_attr(&t.deprecated);
-    let doc = quote!(#doc #deprecated);
-    match &t.kind {
-        TypeKind::Alias(ty) => {
-            let ty = rust_type(api, ty, false);
-            quote! { #doc #cfg pub type #name = #ty; }
-        }
-        TypeKind::Enum(e) => emit_enum(&name, &doc, cfg, e),
-        TypeKind::Struct(s) => emit_struct(api, &name, &doc, cfg, s),
-        TypeKind::Union(u) => emit_union(api, &name, &doc, cfg, u),
-    }
-}
-
-fn emit_struct(api: &Api, name: &Ident, doc: &TokenStream, cfg: &TokenStream, s: &StructDef) -> TokenStream {
-    let defaultable = s.fields.iter().all(|f| !f.required || f.nullable || type_has_default(api, &f.ty));
-    let fields = s.fields.iter().map(|f| {
-        let field = field_ident(&f.rust_name);
-        let doc = doc_attrs(f.doc.as_deref().unwrap_or(""));
-        let mut ty = rust_type(api, &f.ty, false);
-        if f.boxed {
-            ty = quote!(Box<#ty>);
-        }
-        let optional = !f.required || f.nullable;
-        let mut serde_args = Vec::new();
-        if f.rust_name != f.json_name {
-            let wire = &f.json_name;
-            serde_args.push(quote!(rename = #wire));
-        }
-        if optional {
-            ty = quote!(Option<#ty>);
-            // A required but nullable member is always written, as `null` when None.
-            if f.required {
-                serde_args.push(quote!(default));
-            } else {
-                serde_args.push(quote!(default, skip_serializing_if = "Option::is_none"));
-            }
-        }
-        let serde_attr = if serde_args.is_empty() { quote!() } else { quote!(#[serde(#(#serde_args),*)]) };
-        let deprecated = deprecated_attr(&f.deprecated);
-        quote! { #doc #deprecated #serde_attr pub #field: #ty, }
-    });
-    let extra = s.extra.as_ref().map(|x| {
-        let field = field_ident(&x.rust_name);
-        let value = rust_type(api, &x.value, false);
-        quote! {
-            /// Members the description does not declare, kept as sent (Graph adds properties over time).
-            #[serde(flatten)]
-            pub #field: serde_json::Map<String, #value>,
-        }
-    });
-    let derives = if defaultable {
-        quote!(#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)])
-    } else {
-        quote!(#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)])
-    };
-    quote! {
-        #doc
-        #cfg
-        #derives
-        pub struct #name {
-            #(#fields)*
-            #extra
-        }
-    }
-}
-
-/// Whether `Default` can be derived for a required field of this type.
-fn type_has_default(api: &Api, ty: &TypeRef) -> bool {
-    match ty {
-        TypeRef::Named(id) => match api.types.get(id.0).map(|t| &t.kind) {
-            // Only one level deep: a struct whose required fields are all plain values.
-            Some(TypeKind::Struct(s)) => s.fields.iter().all(|f| !f.required || f.nullable || plain_default(&f.ty)),
-            Some(TypeKind::Alias(inner)) => plain_default(inner),
-            Some(TypeKind::Enum(e)) => e.flags,
-            _ => false,
-        },
-        other => plain_default(other),
-    }
-}
-
-/// Types whose `Default` exists without looking at any generated type.
-fn plain_default(ty: &TypeRef) -> bool {
-    match ty {
-        TypeRef::String | TypeRef::Bool | TypeRef::I16 | TypeRef::I32 | TypeRef::I64 | TypeRef::F32 | TypeRef::F64 => true,
-        TypeRef::Json | TypeRef::Array(_) | TypeRef::Map(_) | TypeRef::Nullable(_) | TypeRef::Bytes | TypeRef::Duration => true,
-        TypeRef::Lenient(inner) => plain_default(inner),
-        TypeRef::Named(_) | TypeRef::DateTime | TypeRef::Date | TypeRef::Time | TypeRef::Uuid => false,
-    }
-}
-
-fn emit_union(api: &Api, name: &Ident, doc: &TokenStream, cfg: &TokenStream, u: &UnionDef) -> TokenStream {
-    let tag_property = &u.tag_property;
-    let fallback = ident(&u.fallback);
-    let base = rust_type(api, &TypeRef::Named(u.base), false);
-    let base_name = api.types.get(u.base.0).map(|t| t.name.as_str()).unwrap_or("");
-    let variants = u.variants.iter().map(|v| {
-        let variant = ident(&v.rust_name);
-        let ty = rust_type(api, &TypeRef::Named(v.ty), false);
-        let doc = own_doc_attrs(&format!("`{tag_property}` `{}`.", v.wire));
-        quote! { #doc #variant(Box<#ty>), }
-    });
-    let to_value = u.variants.iter().map(|v| {
-        let variant = ident(&v.rust_name);
-        let wire = &v.wire;
-        quote! { Self::#variant(value) => (Some(#wire), serde_json::to_value(value)), }
-    });
-    // The base also takes values with no tag, which Graph omits for the declared type.
-    let from_value = u.variants.iter().map(|v| {
-        let variant = ident(&v.rust_name);
-        let tag = v.wire.trim_start_matches('#');
-        let pattern = if v.ty == u.base { quote!(None | Some(#tag)) } else { quote!(Some(#tag)) };
-        quote! { #pattern => serde_json::from_value(value).map(|v| Self::#variant(Box::new(v))), }
-    });
-    let fallback_doc = own_doc_attrs(&format!(
-        "A type derived from [`{base_name}`] that this crate does not know; its own members, and \
-         its `{tag_property}`, are kept in `additional_properties`."
-    ));
-    quote! {
-        #doc
-        #cfg
-        #[derive(Debug, Clone, PartialEq)]
-        pub enum #name {
-            #(#variants)*
-            #fallback_doc
-            #fallback(Box<#base>),
-        }
-
-        #cfg
-        impl Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                let (tag, value) = match self {
-                    #(#to_value)*
-                    Self::#fallback(value) => (None, serde_json::to_value(value)),
-                };
-                let mut value = value.map_err(serde::ser::Error::custom)?;
-                if let (Some(tag), serde_json::Value::Object(map)) = (tag, &mut value) {
-                    map.entry(#tag_property).or_insert_with(|| serde_json::Value::from(tag));
-                }
-                value.serialize(serializer)
-            }
-        }
-
-        #cfg
-        impl<'de> Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = serde_json::Value::deserialize(deserializer)?;
-                let tag = value.get(#tag_property).and_then(serde_json::Value::as_str).map(|t| t.trim_start_matches('#').to_string());
-                let parsed = match tag.as_deref() {
-                    #(#from_value)*
-                    Some(_) => serde_json::from_value(value).map(|v| Self::#fallback(Box::new(v))),
-                };
-                parsed.map_err(serde::de::Error::custom)
-            }
-        }
-    }
-}
-
-fn emit_enum(name: &Ident, doc: &TokenStream, cfg: &TokenStream, e: &EnumDef) -> TokenStream {
-    let fallback = ident(&e.fallback);
-    let variants = e.variants.iter().map(|v| {
-        let variant = ident(&v.rust_name);
-        let doc = doc_attrs(&format!("`{}`{}", v.wire, v.doc.as_deref().map(|d| format!(": {d}")).unwrap_or_default()));
-        quote! { #doc #variant, }
-    });
-    let to_str = e.variants.iter().map(|v| {
-        let variant = ident(&v.rust_name);
-        let wire = &v.wire;
-        quote! { Self::#variant => #wire, }
-    });
-    let from_str = e.variants.iter().map(|v| {
-        let variant = ident(&v.rust_name);
-        let wire = &v.wire;
-        quote! { #wire => Self::#variant, }
-    });
-    quote! {
-        #doc
-        #cfg
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum #name {
-            #(#variants)*
-            /// A value this crate does not know yet, kept as sent.
-            #fallback(String),
-        }
-
-        #cfg
-        impl #name {
-            /// The value as it appears on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    #(#to_str)*
-                    Self::#fallback(value) => value,
-                }
-            }
-        }
-
-        #cfg
-        impl From<&str> for #name {
-            fn from(value: &str) -> Self {
-                match value {
-                    #(#from_str)*
-                    other => Self::#fallback(other.to_string()),
-                }
-            }
-        }
-
-        #cfg
-        impl std::fmt::Display for #name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        #cfg
-        impl Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        #cfg
-        impl<'de> Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-                Ok(Self::from(value.as_ref()))
-            }
-        }
-
-        #cfg
-        impl crate::runtime::ParamValue for #name {
-            fn to_param(&self) -> String {
-                self.as_str().to_string()
-            }
-        }
-
-        #cfg
-        impl crate::values::WireEnum for #name {
-            fn as_wire(&self) -> &str {
-                self.as_str()
-            }
-            fn from_wire(value: &str) -> Self {
-                Self::from(value)
-            }
-        }
-    }
-}
-
-fn emit_patch(api: &Api, p: &PatchDef, cfg: &TokenStream) -> TokenStream {
-    let name = ident(&p.name);
-    let of = api.types.get(p.of.0).map(|t| t.name.as_str()).unwrap_or("");
-    let doc = own_doc_attrs(&format!(
-        "The PATCH body of [`{of}`]: each field is left alone unless set. Fields that may be null \
-         are a [`Patch`](crate::runtime::Patch) (leave alone, clear, set); the others an `Option` \
-         (leave alone, set). The key, read-only and navigation properties are not here."
-    ));
-    let fields = p.fields.iter().map(|f| {
-        let field = field_ident(&f.rust_name);
-        let doc = doc_attrs(f.doc.as_deref().unwrap_or(""));
-        let mut ty = rust_type(api, &f.ty, false);
-        if f.boxed {
-            ty = quote!(Box<#ty>);
-        }
-        let ty = if f.nullable { quote!(crate::runtime::Patch<#ty>) } else { quote!(Option<#ty>) };
-        quote! { #doc pub #field: #ty, }
-    });
-    let odata_type = &p.odata_type;
-    let tag_property = &p.tag_property;
-    let entries = p.fields.iter().map(|f| {
-        let field = field_ident(&f.rust_name);
-        let wire = &f.json_name;
-        if f.nullable {
-            quote! {
-                if !self.#field.is_unchanged() {
-                    map.serialize_entry(#wire, &self.#field)?;
-                }
-            }
-        } else {
-            quote! {
-                if let Some(value) = &self.#field {
-                    map.serialize_entry(#wire, value)?;
-                }
-            }
-        }
-    });
-    quote! {
-        #doc
-        #cfg
-        #[derive(Debug, Clone, PartialEq, Default)]
-        pub struct #name {
-            #(#fields)*
-        }
-
-        #cfg
-        impl Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeMap;
-                let mut map = serializer.serialize_map(None)?;
-                map.serialize_entry(#tag_property, #odata_type)?;
-                #(#entries)*
-                map.end()
-            }
-        }
-    }
-}
-
-/// How an operation's field is held: path strings are borrowed, bodies by reference.
-fn param_field_type(api: &Api, p: &Param) -> TokenStream {
-    let base = if p.location == ParamLocation::Path && p.ty == TypeRef::String {
-        quote!(&'a str)
-    } else {
-        rust_type(api, &p.ty, true)
-    };
-    if p.required {
-        base
-    } else {
-        quote!(Option<#base>)
-    }
-}
-
-fn op_borrows(op: &Operation) -> bool {
-    op.body.is_some() || op.params.iter().any(|p| p.location == ParamLocation::Path && p.ty == TypeRef::String)
-}
-
-fn body_type(api: &Api, body: &RequestBody) -> TokenStream {
-    match &body.ty {
-        BodyType::Model(ty) => rust_type(api, ty, true),
-        BodyType::Patch(i) => {
-            let name = ident(api.patches.get(*i).map(|p| p.name.as_str()).unwrap_or("PatchMissing"));
-            quote!(models::#name)
-        }
-    }
-}
-
-fn output_type(api: &Api, op: &Operation) -> TokenStream {
-    match &op.success.body {
-        Some(ty) => {
-            let ty = rust_type(api, ty, true);
-            quote!(Option<#ty>)
-        }
-        None => quote!(()),
-    }
-}
-
-fn error_type(api: &Api, op: &Operation) -> TokenStream {
-    match &op.error {
-        Some(ty) => rust_type(api, ty, true),
-        None => quote!(serde_json::Value),
-    }
-}
-
-/// Request types and client methods for `ops`; with `module_doc`, as the start of the module file
-/// (its documentation and imports), else as a later slice of it.
-fn emit_operations(api: &Api, ops: &[&Operation], module_doc: Option<&str>) -> TokenStream {
-    let head = module_doc.map(|doc| {
-        let doc = inner_doc_attrs(doc);
-        quote! {
-            #doc
-            #![doc = ""]
-            #![doc = " Each request type builds its `http::Request` and reads its response with no I/O (see"]
-            #![doc = " [`crate::runtime::build_request`] and [`crate::runtime::parse_response`])."]
-            #![allow(deprecated)]
-            #[allow(unused_imports)]
-            use crate::models;
-            #[allow(unused_imports)]
-            use crate::runtime::{decode_nothing, decode_optional, decode_text, encode_path_segment, DecodeError, Error, Operation, ParamValue, RequestError};
-        }
-    });
-    if ops.is_empty() {
-        return quote!(#head);
-    }
-    let types = ops.iter().map(|op| emit_operation(api, op));
-    let methods = ops.iter().map(|op| emit_client_method(api, op));
-    quote! {
-        #head
-        #(#types)*
-
-        /// One method per operation, each sending its request type.
-        #[cfg(feature = "client")]
-        impl crate::client::Client {
-            #(#methods)*
-        }
-    }
-}
-
-fn emit_operation(api: &Api, op: &Operation) -> TokenStream {
-    let name = ident(&op.type_name);
-    let doc_text = op.doc.clone().unwrap_or_default();
-    let doc = doc_attrs(&doc_text);
-    let signature = own_doc_attrs(&format!("`{} {}` (operationId `{}`)", op.method.as_str(), op.path_template, op.operation_id));
-    let doc = if doc_text.is_empty() { signature } else { quote!(#doc #[doc = ""] #signature) };
-    let lifetime = if op_borrows(op) { quote!(<'a>) } else { quote!() };
-    let impl_lifetime = if op_borrows(op) { quote!(<'_>) } else { quote!() };
-
-    let param_fields = op.params.iter().map(|p| {
-        let field = field_ident(&p.rust_name);
-        let doc = doc_attrs(p.doc.as_deref().unwrap_or(""));
-        let ty = param_field_type(api, p);
-        quote! { #doc pub #field: #ty, }
-    });
-    let body_field = op.body.as_ref().map(|b| {
-        let ty = body_type(api, b);
-        let doc = doc_attrs(b.doc.as_deref().unwrap_or(""));
-        if b.required {
-            quote! { #doc pub body: &'a #ty, }
-        } else {
-            quote! { #doc pub body: Option<&'a #ty>, }
-        }
-    });
-
-    // The constructor takes what is required; optional parameters start as None.
-    let mut args = Vec::new();
-    let mut inits = Vec::new();
-    for p in &op.params {
-        let field = field_ident(&p.rust_name);
-        if p.required {
-            let ty = param_field_type(api, p);
-            args.push(quote!(#field: #ty));
-            inits.push(quote!(#field));
-        } else {
-            inits.push(quote!(#field: None));
-        }
-    }
-    if let Some(b) = &op.body {
-        let ty = body_type(api, b);
-        if b.required {
-            args.push(quote!(body: &'a #ty));
-            inits.push(quote!(body));
-        } else {
-            inits.push(quote!(body: None));
-        }
-    }
-    let many_args = if args.len() > 7 { quote!(#[allow(clippy::too_many_arguments)]) } else { quote!() };
-    // With nothing required, `new()` is what `Default` gives; clippy asks for both.
-    let derives = if args.is_empty() { quote!(#[derive(Debug, Clone, Default)]) } else { quote!(#[derive(Debug, Clone)]) };
-
-    let method = format_ident!("{}", op.method.as_str());
-    let output = output_type(api, op);
-    let error = error_type(api, op);
-    let path_fn = emit_path_fn(op);
-    let query_fn = emit_param_list(op, ParamLocation::Query, quote!(query));
-    let headers_fn = emit_param_list(op, ParamLocation::Header, quote!(headers));
-    let body_fn = op.body.as_ref().map(|b| {
-        let serialized = if b.required {
-            quote!(serde_json::to_vec(self.body).map(Some))
-        } else {
-            quote!(self.body.map(serde_json::to_vec).transpose())
-        };
-        quote! {
-            fn body(&self) -> Result<Option<Vec<u8>>, RequestError> {
-                #serialized.map_err(|e| RequestError::Body(e.to_string()))
-            }
-        }
-    });
-    let parse = match (&op.success.body, op.success.text) {
-        (Some(_), false) => quote!(decode_optional(status, body)),
-        (Some(_), true) => quote!(decode_text(status, body)),
-        (None, _) => quote!(decode_nothing(status, body)),
-    };
-
-    let deprecated = deprecated_attr(&op.deprecated);
-    quote! {
-        #doc
-        #deprecated
-        #derives
-        pub struct #name #lifetime {
-            #(#param_fields)*
-            #body_field
-        }
-
-        impl #lifetime #name #lifetime {
-            #many_args
-            pub fn new(#(#args),*) -> Self {
-                #name { #(#inits),* }
-            }
-        }
-
-        impl Operation for #name #impl_lifetime {
-            type Output = #output;
-            type Error = #error;
-            const METHOD: http::Method = http::Method::#method;
-
-            #path_fn
-            #query_fn
-            #headers_fn
-            #body_fn
-
-            fn parse_success(status: http::StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
-                #parse
-            }
-        }
-    }
-}
-
-fn emit_path_fn(op: &Operation) -> TokenStream {
-    let mut steps = Vec::new();
-    for segment in &op.path {
-        match segment {
-            PathSegment::Literal(text) => match single_char(text) {
-                Some(c) => steps.push(quote!(path.push(#c);)),
-                None => steps.push(quote!(path.push_str(#text);)),
-            },
-            PathSegment::Param(i) => {
-                let Some(p) = op.params.get(*i) else { continue };
-                let field = field_ident(&p.rust_name);
-                let wire = &p.wire_name;
-                let value = if p.ty == TypeRef::String { quote!(self.#field) } else { quote!(&self.#field.to_param()) };
-                steps.push(quote!(path.push_str(&encode_path_segment(#wire, #value)?);));
-            }
-        }
-    }
-    quote! {
-        fn path(&self) -> Result<String, RequestError> {
-            let mut path = String::new();
-            #(#steps)*
-            Ok(path)
-        }
-    }
-}
-
-fn single_char(text: &str) -> Option<char> {
-    let mut chars = text.chars();
-    let c = chars.next()?;
-    chars.next().is_none().then_some(c)
-}
-
-fn emit_param_list(op: &Operation, location: ParamLocation, fn_name: TokenStream) -> Option<TokenStream> {
-    let params: Vec<&Param> = op.params.iter().filter(|p| p.location == location).collect();
-    if params.is_empty() {
-        return None;
-    }
-    let pair = |p: &Param| {
-        let field = field_ident(&p.rust_name);
-        let wire = &p.wire_name;
-        quote!((#wire, self.#field.to_param()))
-    };
-    let required: Vec<TokenStream> = params.iter().filter(|p| p.required).map(|p| pair(p)).collect();
-    let optional: Vec<TokenStream> = params
-        .iter()
-        .filter(|p| !p.required)
-        .map(|p| {
-            let field = field_ident(&p.rust_name);
-            let wire = &p.wire_name;
-            quote! {
-                if let Some(value) = &self.#field {
-                    list.push((#wire, value.to_param()));
-                }
-            }
-        })
-        .collect();
-    let body = if optional.is_empty() {
-        quote!(vec![#(#required),*])
-    } else {
-        quote! {
-            let mut list = vec![#(#required),*];
-            #(#optional)*
-            list
-        }
-    };
-    Some(quote! {
-        fn #fn_name(&self) -> Vec<(&'static str, String)> {
-            #body
-        }
-    })
-}
-
-fn emit_client_method(api: &Api, op: &Operation) -> TokenStream {
-    let fn_name = field_ident(&op.fn_name);
-    let type_name = ident(&op.type_name);
-    let sends = own_doc_attrs(&format!(
-        "Sends [`{0}`]; optional parameters are left out (build the request type and call \
-         [`Client::send`](crate::client::Client::send) to set them).",
-        op.type_name
-    ));
-    let doc = doc_attrs(op.doc.as_deref().unwrap_or(""));
-    let doc = if op.doc.is_some() { quote!(#doc #[doc = ""] #sends) } else { sends };
-    let mut args = Vec::new();
-    let mut values = Vec::new();
-    for p in op.params.iter().filter(|p| p.required) {
-        let field = field_ident(&p.rust_name);
-        let ty = if p.location == ParamLocation::Path && p.ty == TypeRef::String { quote!(&str) } else { param_field_type(api, p) };
-        args.push(quote!(#field: #ty));
-        values.push(quote!(#field));
-    }
-    if let Some(b) = op.body.as_ref().filter(|b| b.required) {
-        let ty = body_type(api, b);
-        args.push(quote!(body: &#ty));
-        values.push(quote!(body));
-    }
-    let output = output_type(api, op);
-    let error = error_type(api, op);
-    let many_args = if args.len() > 6 { quote!(#[allow(clippy::too_many_arguments)]) } else { quote!() };
-    let deprecated = deprecated_attr(&op.deprecated);
-    quote! {
-        #doc
-        #deprecated
-        #many_args
-        pub async fn #fn_name(&self, #(#args),*) -> Result<#output, Error<#error>> {
-            self.send(&#type_name::new(#(#values),*)).await
-        }
-    }
-}
-
-/// The Rust spelling of a type reference; `qualified` prefixes named types with `models::`.
-fn rust_type(api: &Api, ty: &TypeRef, qualified: bool) -> TokenStream {
-    match ty {
-        TypeRef::String => quote!(String),
-        TypeRef::Bool => quote!(bool),
-        TypeRef::I16 => quote!(i16),
-        TypeRef::DateTime => quote!(jiff::Timestamp),
-        TypeRef::Date => quote!(jiff::civil::Date),
-        TypeRef::Time => quote!(jiff::civil::Time),
-        TypeRef::Duration => quote!(crate::values::IsoDuration),
-        TypeRef::Uuid => quote!(uuid::Uuid),
-        TypeRef::Bytes => quote!(crate::values::Base64Bytes),
-        TypeRef::Lenient(inner) => {
-            let inner = rust_type(api, inner, qualified);
-            quote!(crate::values::Lenient<#inner>)
-        }
-        TypeRef::I32 => quote!(i32),
-        TypeRef::I64 => quote!(i64),
-        TypeRef::F32 => quote!(f32),
-        TypeRef::F64 => quote!(f64),
-        TypeRef::Json => quote!(serde_json::Value),
-        TypeRef::Named(id) => {
-            let def = api.types.get(id.0);
-            let name = ident(def.map(|t| t.name.as_str()).unwrap_or("MissingType"));
-            let path = if qualified { quote!(models::#name) } else { quote!(#name) };
-            match def.map(|t| &t.kind) {
-                Some(TypeKind::Enum(e)) if e.flags => quote!(crate::values::Flags<#path>),
-                _ => path,
-            }
-        }
-        TypeRef::Array(inner) => {
-            let inner = rust_type(api, inner, qualified);
-            quote!(Vec<#inner>)
-        }
-        TypeRef::Map(inner) => {
-            let inner = rust_type(api, inner, qualified);
-            quote!(std::collections::BTreeMap<String, #inner>)
-        }
-        TypeRef::Nullable(inner) => {
-            let inner = rust_type(api, inner, qualified);
-            quote!(Option<#inner>)
-        }
-    }
-}
-
-fn ident(name: &str) -> Ident {
-    Ident::new(name, Span::call_site())
-}
-
-fn field_ident(name: &str) -> Ident {
-    if needs_raw(name) {
-        Ident::new_raw(name, Span::call_site())
-    } else {
-        Ident::new(name, Span::call_site())
-    }
-}
-
-/// `///` lines for a description, made safe for rustdoc: brackets and angle brackets escaped (no
-/// broken intra-doc links or stray HTML), bare URLs wrapped, no accidental code blocks.
-fn doc_attrs(text: &str) -> TokenStream {
-    let text = text.trim();
-    if text.is_empty() {
-        return quote!();
-    }
-    // A lone CR is a line break to a reader but is rejected inside a doc comment, so it splits too.
-    let lines = text.lines().flat_map(|l| l.split('\r')).map(|line| {
-        let line = format!(" {}", escape_doc_line(line.trim()));
-        let line = if line.trim().is_empty() { String::new() } else { line };
-        quote!(#[doc = #line])
-    });
-    quote!(#(#lines)*)
-}
-
-/// Documentation the generator writes itself (already Markdown, links meant), as `///` lines.
-fn own_doc_attrs(text: &str) -> TokenStream {
-    // Spec strings spliced in (an operationId, a path) may hold a lone CR, which a doc comment rejects.
-    let lines = text.trim().lines().flat_map(|l| l.split('\r')).map(|line| {
-        let line = if line.trim().is_empty() { String::new() } else { format!(" {}", line.trim()) };
-        quote!(#[doc = #line])
-    });
-    quote!(#(#lines)*)
-}
-
-/// Like [`own_doc_attrs`], as inner attributes (`//!`), for a module's own documentation. The
-/// spec's title is escaped where it is spliced in.
-fn inner_doc_attrs(text: &str) -> TokenStream {
-    let lines = text.trim().lines().flat_map(|l| l.split('\r')).map(|line| {
-        let line = if line.trim().is_empty() { String::new() } else { format!(" {}", line.trim()) };
-        quote!(#![doc = #line])
-    });
-    quote!(#(#lines)*)
-}
-
 fn escape_doc_line(line: &str) -> String {
     let ticks = line.matches('`').count();
     let mut out = String::with_capacity(line.len());
@@ -1095,5 +1463,53 @@ fn escape_prose(text: &str, out: &mut String) {
         out.push_str(link);
         out.push('>');
         rest = &url[link.len()..];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_are_escaped_as_proc_macro2_escapes_them() {
+        // The generated bytes used to come from proc-macro2's token printer; they still match it.
+        let strings = ["plain", "quote \" backslash \\", "tab\t newline\n cr\r", "nul\0 nul-digit\u{0}7", "é ü ñ 中", "\u{7f}\u{200b}\u{301}", "it's"];
+        for s in strings {
+            assert_eq!(lit(s), proc_macro2::Literal::string(s).to_string(), "{s:?}");
+        }
+        for c in ['/', '\'', '"', '\\', '\n', 'é', '\u{301}', '\0'] {
+            assert_eq!(char_lit(c), proc_macro2::Literal::character(c).to_string(), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn long_generic_types_break_as_prettyplease_breaks_them() {
+        let types = [
+            "Option<Vec<crate::values::Flags<SomeQuiteLongEnumerationNameThatGoesOnAndOnForeverAndEver>>>",
+            "std::collections::BTreeMap<String, Vec<crate::values::Lenient<AnotherRatherLongTypeName>>>",
+            "Option<Vec<AnyDeviceManagementTroubleshootingEventWithAVeryLongName>>",
+            "Option<ShortName>",
+        ];
+        for ty in types {
+            for name in ["a", "a_rather_long_field_name_of_the_kind_graph_has"] {
+                let mut ours = String::from("struct S {\n");
+                typed_line(&mut ours, 4, &format!("pub {name}: "), ty, ",");
+                ours.push_str("}\n");
+                let printed = prettyplease::unparse(&syn::parse_file(&ours).expect("parses"));
+                assert_eq!(ours, printed);
+            }
+        }
+        assert_eq!(split_generics("BTreeMap<String, Vec<A>>"), Some(("BTreeMap", vec!["String", "Vec<A>"])));
+        assert_eq!(split_generics("String"), None);
+    }
+
+    #[test]
+    fn unbreakable_lines_are_recognised() {
+        assert!(unbreakable("note = \"a long deprecation note\""));
+        assert!(unbreakable("\"a lone literal\","));
+        assert!(unbreakable("pub a_name: &'a models::Type,"));
+        assert!(!unbreakable("path.push_str(\"x\");"));
+        assert!(!unbreakable("let x = y;"));
+        assert!(!unbreakable("\"a\", \"b\""));
     }
 }

@@ -101,12 +101,12 @@ pub fn generate(text: &str, settings: &Settings) -> Result<Generated, Vec<Diagno
     let internal = |message: String| locate(vec![Diagnostic::error("", format!("internal generator error: {message}"))
         .help("please report this with the spec that caused it")]);
     let plan = emit::plan_crate(&api);
-    // Emitting and printing are most of the work; the parts go to a few threads (tokens are not
-    // `Send`, so each thread emits what it prints). Output is assembled in plan order.
+    // Emitting and printing are most of the work; the parts go to a few threads, each emitting
+    // what it prints. Output is assembled in plan order.
     let rendered = run_parallel(plan.parts.len(), |i| {
         let part = plan.parts.get(i).ok_or_else(|| format!("no part {i}"))?;
         match emit::emit_part(&api, &crate_settings, &plan, part)? {
-            emit::Emitted::Rust { tokens, .. } => render::render_rust_part(tokens).map(|text| (true, text)),
+            emit::Emitted::Rust { source, .. } => render::render_rust_part(source).map(|text| (true, text)),
             emit::Emitted::Text { text, .. } => Ok((false, text)),
         }
     });

@@ -1,6 +1,7 @@
-//! Stage 4: token streams to formatted source text, each file under a `@generated` header.
+//! Stage 4: emitted source to finished files: what `emit` could not lay out printed by
+//! prettyplease, each file under a `@generated` header.
 
-use proc_macro2::TokenStream;
+use crate::emit::Segment;
 
 /// The header every generated file starts with: who owns it, how to regenerate it, from what.
 pub struct Header<'a> {
@@ -19,11 +20,35 @@ impl Header<'_> {
     }
 }
 
-/// Formats Rust tokens with prettyplease, without the header: one part of a file. A failure here
-/// means the emitter produced tokens that are not Rust items, which is a generator bug; it is
-/// reported, not panicked on.
-pub fn render_rust_part(tokens: TokenStream) -> Result<String, String> {
-    let file: syn::File = syn::parse2(tokens).map_err(|e| format!("emitted code does not parse: {e}"))?;
+/// The text of one part of a file, without the header: the segments `emit` laid out as they are,
+/// the rest printed by prettyplease. A failure here means the emitter wrote something that is not
+/// Rust, which is a generator bug; it is reported, not panicked on.
+pub fn render_rust_part(source: Vec<Segment>) -> Result<String, String> {
+    let mut out = String::with_capacity(source.iter().map(|s| match s {
+        Segment::Laid(text) | Segment::Unlaid { text, .. } => text.len(),
+    }).sum());
+    for segment in source {
+        match segment {
+            Segment::Laid(text) => out.push_str(&text),
+            Segment::Unlaid { text, within: None } => out.push_str(&print_items(&text)?),
+            Segment::Unlaid { text, within: Some(open) } => {
+                // Members are printed inside their block, whose first and last lines are dropped.
+                let printed = print_items(&format!("{open}\n{text}}}\n"))?;
+                let body = printed.split_once('\n').map_or("", |(_, rest)| rest);
+                let body = body.strip_suffix("}\n").ok_or_else(|| format!("printed block does not end its block:\n{printed}"))?;
+                out.push_str(body);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// prettyplease's printing of Rust items given as text.
+fn print_items(text: &str) -> Result<String, String> {
+    let file = syn::parse_file(text).map_err(|e| {
+        let start: String = text.lines().take(3).collect::<Vec<_>>().join("\n");
+        format!("emitted code does not parse: {e}, in:\n{start}")
+    })?;
     Ok(prettyplease::unparse(&file))
 }
 
@@ -86,4 +111,23 @@ fn declaration_kind(line: &str) -> Option<&'static str> {
 
 pub fn render_text(text: &str, header: &Header<'_>) -> String {
     format!("{}\n{}", header.lines("#"), text)
+}
+
+/// Where `text` (a generated Rust file) differs from prettyplease's printing of the same code, as
+/// a description of the first differing line; None when it is laid out exactly as prettyplease
+/// lays it out. Blank lines and plain `//` comments (the header) are not compared: prettyplease
+/// drops those, and the blank lines between items are added after printing. For tests and the
+/// fuzzer: it is what shows that what `emit` lays out itself matches prettyplease.
+pub fn layout_difference(text: &str) -> Option<String> {
+    let file = match syn::parse_file(text) {
+        Ok(file) => file,
+        Err(e) => return Some(format!("does not parse: {e}")),
+    };
+    let printed = prettyplease::unparse(&file);
+    let compared = |s: &str| s.lines().filter(|l| !l.is_empty() && !l.starts_with("// ")).map(str::to_string).collect::<Vec<_>>();
+    let (ours, theirs) = (compared(text), compared(&printed));
+    if let Some((n, (a, b))) = ours.iter().zip(&theirs).enumerate().find(|(_, (a, b))| a != b) {
+        return Some(format!("non-blank line {}:\n  written:      {a}\n  prettyplease: {b}", n + 1));
+    }
+    (ours.len() != theirs.len()).then(|| format!("{} non-blank lines written, prettyplease prints {}", ours.len(), theirs.len()))
 }

@@ -93,7 +93,7 @@ pub fn run(args: &[String]) -> ExitCode {
 
     let profile = if options.dev { "the dev profile, as `cargo xtask codegen` runs" } else { "a release build" };
     println!("graph-codegen bench: best of {} runs, each input in a fresh process of {profile}", options.runs);
-    println!("  stages: load (YAML to openapiv3), lower (to IR), emit (to tokens), render (prettyplease);");
+    println!("  stages: load (YAML to openapiv3), lower (to IR), emit (to laid-out Rust), render (prettyplease for the rest, files);");
     println!("  generate = graph_codegen::generate end to end; floor = serde_yaml::from_str::<openapiv3::OpenAPI> alone");
     println!();
     print_header();
@@ -399,7 +399,7 @@ fn measure(file: &Path, runs: usize) -> Result<String, String> {
         let mut parts = Vec::new();
         for e in emitted {
             parts.push(match e {
-                emit::Emitted::Rust { path, tokens } => render::RenderedPart { path, rust: true, text: render::render_rust_part(tokens)? },
+                emit::Emitted::Rust { path, source } => render::RenderedPart { path, rust: true, text: render::render_rust_part(source)? },
                 emit::Emitted::Text { path, text } => render::RenderedPart { path, rust: false, text },
             });
         }
