@@ -414,9 +414,11 @@ fn emit_operations_root(w: &mut Writer, areas: &Areas) {
             own_doc(out, 0, &format!("Operations tagged `{}` (feature `{}`).", escape_doc_line(&a.tag), a.feature));
             let cfg = format!("#[cfg(feature = {})]", lit(&a.feature));
             line(out, 0, &cfg);
-            line(out, 0, &format!("pub mod {};", a.module));
+            // A tag such as `match` makes a module named by a keyword; `r#match` is still `match.rs`.
+            let module = field_ident(&a.module);
+            line(out, 0, &format!("pub mod {module};"));
             line(out, 0, &cfg);
-            line(out, 0, &format!("pub use {}::*;", a.module));
+            line(out, 0, &format!("pub use {module}::*;"));
             true
         });
     }
