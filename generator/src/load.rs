@@ -10,6 +10,167 @@ pub fn load_spec(text: &str) -> Result<openapiv3::OpenAPI, Vec<Diagnostic>> {
     // Editors on Windows start files with a byte-order mark, which serde_yaml takes for a second
     // document; it is not part of the text a reader sees.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    load_direct(text).map_or_else(|| load_checked(text), Ok)
+}
+
+/// Stack for the typed parse: serde_yaml lets a document nest 128 levels, and openapiv3's
+/// untagged enums take a dozen frames per level, more than a 2 MiB stack holds in a debug build.
+/// Only the pages it touches are used.
+const TYPED_PARSE_STACK: usize = 64 << 20;
+
+/// The usual case at the speed of the parser alone: straight from the text into `openapiv3`, as
+/// the bench's parse floor does. Deserializing into types checks neither duplicate keys (a map
+/// keeps the last) nor the nesting bound, so a second thread reads the same text for just that
+/// meanwhile. None when anything is off; `load_checked` then says what.
+fn load_direct(text: &str) -> Option<openapiv3::OpenAPI> {
+    let (doc, sound) = std::thread::scope(|scope| {
+        let typed = std::thread::Builder::new()
+            .stack_size(TYPED_PARSE_STACK)
+            .spawn_scoped(scope, || serde_yaml::from_str::<openapiv3::OpenAPI>(text).ok());
+        let sound = shape_is_sound(text);
+        let doc = typed.ok().and_then(|t| t.join().ok()).flatten();
+        (doc, sound)
+    });
+    doc.filter(|d| sound && d.openapi.starts_with("3.0"))
+}
+
+/// Whether the text is one YAML document with no duplicate keys in any mapping and no collection
+/// nested deeper than [`MAX_NESTING`]: what reading it as a `serde_yaml::Value` would check.
+fn shape_is_sound(text: &str) -> bool {
+    use serde::de::DeserializeSeed;
+    Shape { depth: 0 }.deserialize(serde_yaml::Deserializer::from_str(text)).is_ok()
+}
+
+/// Walks a document without keeping it; fails at a duplicate key or past the nesting bound.
+#[derive(Clone, Copy)]
+struct Shape {
+    depth: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Shape {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Shape {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_none<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let inner = self.nested::<A::Error>()?;
+        while seq.next_element_seed(inner)?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let inner = self.nested::<A::Error>()?;
+        let mut keys = std::collections::HashSet::new();
+        while let Some(key) = map.next_key_seed(Key(inner))? {
+            // Keys that are collections are never equal here; serde_yaml compares them, but
+            // no OpenAPI document has one, and the checked path still rejects it.
+            if key.is_some_and(|k| !keys.insert(k)) {
+                return Err(serde::de::Error::custom("duplicate key"));
+            }
+            map.next_value_seed(inner)?;
+        }
+        Ok(())
+    }
+    // A tagged value (`!tag value`): the tag is no level of its own.
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<(), A::Error> {
+        use serde::de::VariantAccess;
+        let (serde::de::IgnoredAny, variant) = data.variant()?;
+        variant.newtype_variant_seed(self)
+    }
+}
+
+impl Shape {
+    fn nested<E: serde::de::Error>(self) -> Result<Shape, E> {
+        if self.depth >= MAX_NESTING {
+            return Err(E::custom("nested too deep"));
+        }
+        Ok(Shape { depth: self.depth + 1 })
+    }
+}
+
+/// A mapping key, as its kind and text (so `1` and `"1"` differ, as they do in a YAML mapping);
+/// None for a key that is itself a collection.
+struct Key(Shape);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Key {
+    type Value = Option<(u8, String)>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Key {
+    type Value = Option<(u8, String)>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a mapping key")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some((0, v.to_string())))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some((1, v.to_string())))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some((1, v.to_string())))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some((2, v.to_string())))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some((3, v.to_string())))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Some((4, String::new())))
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(Some((4, String::new())))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        self.0.visit_seq(seq).map(|()| None)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        self.0.visit_map(map).map(|()| None)
+    }
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
+        self.0.visit_enum(data).map(|()| None)
+    }
+}
+
+/// The careful path, for a document the direct one did not take: each check in turn, so that
+/// what is wrong is said precisely and located.
+fn load_checked(text: &str) -> Result<openapiv3::OpenAPI, Vec<Diagnostic>> {
     // YAML is a superset of JSON, so one parser serves both; serde_yaml bounds nesting depth
     // itself, so a deeply nested document is an error here, not a stack overflow.
     let value: serde_yaml::Value = match serde_yaml::from_str(text) {
@@ -147,9 +308,10 @@ fn narrow(root: &serde_yaml::Value, pointer: &str, message: &str) -> String {
     }
 }
 
-/// How many mappings and sequences may nest. Graph's descriptions reach 13; deserializing into
-/// `openapiv3` takes a dozen stack frames per level (its untagged enums), so this bound is what
-/// keeps a hostile document from overflowing a 2 MiB thread stack in a debug build.
+/// How many mappings and sequences may nest. Graph's descriptions reach 13. The checked path
+/// converts a `Value` to `openapiv3` on the caller's stack, a dozen frames per level (its untagged
+/// enums), so this bound is what keeps a hostile document from overflowing a 2 MiB thread stack in
+/// a debug build; the direct path enforces it too, so both accept the same documents.
 pub const MAX_NESTING: usize = 64;
 
 /// The path (innermost token first) to the first collection nested deeper than `remaining`
@@ -343,7 +505,49 @@ pub fn locate_all(text: &str, pointers: &[&str]) -> Vec<Option<(usize, usize)>> 
 
 #[cfg(test)]
 mod tests {
-    use super::locate;
+    /// What reading the text as a `serde_yaml::Value` concludes, which `shape_is_sound` stands in for.
+    fn sound_by_value(text: &str) -> bool {
+        serde_yaml::from_str::<serde_yaml::Value>(text).is_ok_and(|v| first_too_deep(&v, MAX_NESTING).is_none())
+    }
+
+    #[test]
+    fn the_shape_check_agrees_with_reading_a_value() {
+        let nested = |depth: usize| format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+        let cases = [
+            "a: 1\nb: 2\n".to_string(),
+            "a: 1\na: 2\n".to_string(),
+            "outer:\n  inner: {x: 1, y: 2, x: 3}\n".to_string(),
+            "list:\n  - {k: 1}\n  - {k: 2}\n".to_string(),
+            "1: a\n'1': b\n".to_string(),
+            "1: a\n1: b\n".to_string(),
+            "? [a, b]\n: 1\n".to_string(),
+            "tagged: !thing {a: 1, a: 2}\n".to_string(),
+            "tagged: !thing {a: 1, b: 2}\n".to_string(),
+            "a: 1\n---\nb: 2\n".to_string(),
+            "a: [1, 2\n".to_string(),
+            "".to_string(),
+            "{\"json\": true, \"json\": false}".to_string(),
+            nested(MAX_NESTING),
+            nested(MAX_NESTING + 1),
+            format!("a: {}", nested(MAX_NESTING - 1)),
+            format!("a: {}", nested(MAX_NESTING)),
+        ];
+        for text in &cases {
+            assert_eq!(shape_is_sound(text), sound_by_value(text), "{text:?}");
+        }
+        assert!(!shape_is_sound("a: 1\na: 2\n") && shape_is_sound(&nested(MAX_NESTING)));
+    }
+
+    #[test]
+    fn a_duplicate_schema_is_not_loaded_silently() {
+        // Typed deserialization alone would keep the second `thing`; the checked path reports it.
+        let text = "openapi: 3.0.1\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    thing: {type: object}\n    thing: {type: string}\n";
+        assert!(serde_yaml::from_str::<openapiv3::OpenAPI>(text).is_ok());
+        let errors = load_spec(text).expect_err("rejected");
+        assert!(errors[0].message.contains("duplicate entry"), "{errors:?}");
+    }
+
+    use super::*;
 
     #[test]
     fn locates_yaml_nodes() {
