@@ -221,8 +221,10 @@ fn unbreakable(code: &str) -> bool {
     if code.starts_with("///") || code.starts_with("//!") {
         return true;
     }
-    // Names, paths, references and field accesses, such as `pub name: &'a str,` or `self.name,`.
-    if code.bytes().all(|b| b.is_ascii_alphanumeric() || b"_:&'. ,".contains(&b)) {
+    // Names, paths, references and field accesses, such as `pub name: &'a str,` or `self.name,`,
+    // alone or opening a group, such as `pub async fn a_long_name(`.
+    let prefix = code.strip_suffix('(').unwrap_or(code);
+    if prefix.bytes().all(|b| b.is_ascii_alphanumeric() || b"_:&'. ,".contains(&b)) && !prefix.contains(" for ") {
         return true;
     }
     let code = code.strip_suffix(',').unwrap_or(code);
@@ -334,6 +336,28 @@ fn split_generics(ty: &str) -> Option<(&str, Vec<&str>)> {
 /// does not fit: `open` ends with `(`, `close` starts with `)`.
 fn call(out: &mut String, indent: usize, open: &str, args: &[String], close: &str) {
     group(out, indent, open, args, close, true);
+}
+
+/// `impl Trait for Type {`, which prettyplease breaks before `for` when it does not fit.
+fn impl_for(out: &mut String, head: &str, ty: &str) {
+    let flat = format!("{head} for {ty} {{");
+    if flat.len() <= MARGIN {
+        line(out, 0, &flat);
+    } else {
+        line(out, 0, head);
+        line(out, 0, &format!("for {ty} {{"));
+    }
+}
+
+/// `if condition {` at `indent`; prettyplease moves the brace to a line of its own when the line
+/// does not fit.
+fn if_open(out: &mut String, indent: usize, condition: &str) {
+    if indent + condition.len() + 2 <= MARGIN {
+        line(out, indent, &format!("{condition} {{"));
+    } else {
+        line(out, indent, condition);
+        line(out, indent, "{");
+    }
 }
 
 /// `#[name(args)]`, broken one argument per line when it does not fit.
@@ -494,7 +518,7 @@ fn emit_page_impl(w: &mut Writer, api: &Api, p: &PagerDef, cfg: &str) {
     let next_link = if next_optional { format!("self.{next}.as_deref()") } else { format!("Some(self.{next}.as_str())") };
     w.item(|out| {
         out.push_str(cfg);
-        line(out, 0, &format!("impl crate::paging::Page for {page} {{"));
+        impl_for(out, "impl crate::paging::Page", &page);
         typed_line(out, 4, "type Item = ", &item, ";");
         line(out, 4, "fn into_items(self) -> Vec<Self::Item> {");
         line(out, 8, &into_items);
@@ -664,18 +688,33 @@ fn arm(out: &mut String, indent: usize, pattern: &str, value: &ArmValue) -> bool
             }
             ArmValue::Tuple(elems) => {
                 line(out, inner, "(");
-                for e in elems {
-                    line(out, inner + 4, &format!("{e},"));
+                let mut laid = true;
+                for (i, e) in elems.iter().enumerate() {
+                    let counted = usize::from(i + 1 < elems.len());
+                    match e.strip_prefix("Some(").and_then(|e| e.strip_suffix(')')) {
+                        // `Some(argument)` too long: its argument on a line of its own.
+                        Some(argument) if inner + 4 + e.len() + counted > MARGIN => {
+                            line(out, inner + 4, "Some(");
+                            line(out, inner + 8, &format!("{argument},"));
+                            line(out, inner + 4, "),");
+                            laid &= inner + 8 + argument.len() <= MARGIN || unbreakable(argument);
+                        }
+                        _ => {
+                            line(out, inner + 4, &format!("{e},"));
+                            laid &= inner + 4 + e.len() + counted <= MARGIN;
+                        }
+                    }
                 }
                 line(out, inner, ")");
-                elems.iter().enumerate().all(|(i, e)| inner + 4 + e.len() + usize::from(i + 1 < elems.len()) <= MARGIN)
+                laid
             }
             ArmValue::Chain(receiver, calls) => {
                 line(out, inner, receiver);
+                let mut laid = inner + receiver.len() <= MARGIN;
                 for c in calls {
-                    line(out, inner + 4, c);
+                    laid &= chain_call(out, inner + 4, c);
                 }
-                inner + receiver.len() <= MARGIN && calls.iter().all(|c| inner + 4 + c.len() <= MARGIN)
+                laid
             }
         }
     };
@@ -722,7 +761,7 @@ fn emit_union(w: &mut Writer, api: &Api, name: &str, head: impl FnOnce(&mut Stri
     });
     w.item(|out| {
         out.push_str(cfg);
-        line(out, 0, &format!("impl Serialize for {name} {{"));
+        impl_for(out, "impl Serialize", name);
         line(out, 4, "fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {");
         line(out, 8, "let (tag, value) = match self {");
         let mut laid = true;
@@ -744,7 +783,7 @@ fn emit_union(w: &mut Writer, api: &Api, name: &str, head: impl FnOnce(&mut Stri
     });
     w.item(|out| {
         out.push_str(cfg);
-        line(out, 0, &format!("impl<'de> Deserialize<'de> for {name} {{"));
+        impl_for(out, "impl<'de> Deserialize<'de>", name);
         out.push_str(
             "    fn deserialize<D: serde::Deserializer<'de>>(\n        \
                  deserializer: D,\n    \
@@ -769,6 +808,25 @@ fn emit_union(w: &mut Writer, api: &Api, name: &str, head: impl FnOnce(&mut Stri
         line(out, 0, "}");
         laid
     });
+}
+
+/// One `.call(...)` of a broken chain at `indent`. A closure call too long for the line keeps
+/// its head and puts the closure body's arguments on their own line, as prettyplease does for
+/// `.map(|v| Self::Variant(Box::new(v)))`. Returns false for any other shape that does not fit.
+fn chain_call(out: &mut String, indent: usize, call: &str) -> bool {
+    if indent + call.len() <= MARGIN {
+        line(out, indent, call);
+        return true;
+    }
+    let Some(inner) = call.strip_suffix(")))").and_then(|c| c.split_once("(Box::new(")) else {
+        line(out, indent, call);
+        return false;
+    };
+    let (head, argument) = (inner.0, format!("Box::new({})", inner.1));
+    line(out, indent, &format!("{head}("));
+    line(out, indent + 4, &format!("{argument},"));
+    line(out, indent, "))");
+    indent + head.len() < MARGIN && indent + 4 + argument.len() <= MARGIN
 }
 
 fn from_value(variant: &str) -> ArmValue {
@@ -808,7 +866,7 @@ fn emit_enum(w: &mut Writer, name: &str, head: impl FnOnce(&mut String), cfg: &s
     });
     w.item(|out| {
         out.push_str(cfg);
-        line(out, 0, &format!("impl From<&str> for {name} {{"));
+        impl_for(out, "impl From<&str>", name);
         line(out, 4, "fn from(value: &str) -> Self {");
         line(out, 8, "match value {");
         let mut laid = true;
@@ -821,42 +879,49 @@ fn emit_enum(w: &mut Writer, name: &str, head: impl FnOnce(&mut String), cfg: &s
         line(out, 0, "}");
         laid
     });
-    for body in [
-        "impl std::fmt::Display for {name} {\n    \
-             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {\n        \
+    for (head, body) in [
+        (
+            "impl std::fmt::Display",
+            "    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {\n        \
                  f.write_str(self.as_str())\n    \
-             }\n\
-         }\n",
-        "impl Serialize for {name} {\n    \
-             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {\n        \
+             }\n",
+        ),
+        (
+            "impl Serialize",
+            "    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {\n        \
                  serializer.serialize_str(self.as_str())\n    \
-             }\n\
-         }\n",
-        "impl<'de> Deserialize<'de> for {name} {\n    \
-             fn deserialize<D: serde::Deserializer<'de>>(\n        \
+             }\n",
+        ),
+        (
+            "impl<'de> Deserialize<'de>",
+            "    fn deserialize<D: serde::Deserializer<'de>>(\n        \
                  deserializer: D,\n    \
              ) -> Result<Self, D::Error> {\n        \
                  let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;\n        \
                  Ok(Self::from(value.as_ref()))\n    \
-             }\n\
-         }\n",
-        "impl crate::runtime::ParamValue for {name} {\n    \
-             fn to_param(&self) -> String {\n        \
+             }\n",
+        ),
+        (
+            "impl crate::runtime::ParamValue",
+            "    fn to_param(&self) -> String {\n        \
                  self.as_str().to_string()\n    \
-             }\n\
-         }\n",
-        "impl crate::values::WireEnum for {name} {\n    \
-             fn as_wire(&self) -> &str {\n        \
+             }\n",
+        ),
+        (
+            "impl crate::values::WireEnum",
+            "    fn as_wire(&self) -> &str {\n        \
                  self.as_str()\n    \
              }\n    \
              fn from_wire(value: &str) -> Self {\n        \
                  Self::from(value)\n    \
-             }\n\
-         }\n",
+             }\n",
+        ),
     ] {
         w.item(|out| {
             out.push_str(cfg);
-            out.push_str(&body.replace("{name}", name));
+            impl_for(out, head, name);
+            out.push_str(body);
+            out.push_str("}\n");
             true
         });
     }
@@ -896,7 +961,7 @@ fn emit_patch(w: &mut Writer, api: &Api, p: &PatchDef, cfg: &str) {
     });
     w.item(|out| {
         out.push_str(cfg);
-        line(out, 0, &format!("impl Serialize for {name} {{"));
+        impl_for(out, "impl Serialize", name);
         line(out, 4, "fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {");
         line(out, 8, "use serde::ser::SerializeMap;");
         line(out, 8, "let mut map = serializer.serialize_map(None)?;");
@@ -905,10 +970,10 @@ fn emit_patch(w: &mut Writer, api: &Api, p: &PatchDef, cfg: &str) {
             let field = field_ident(&f.rust_name);
             let wire = lit(&f.json_name);
             if f.nullable {
-                line(out, 8, &format!("if !self.{field}.is_unchanged() {{"));
+                if_open(out, 8, &format!("if !self.{field}.is_unchanged()"));
                 call(out, 12, "map.serialize_entry(", &[wire, format!("&self.{field}")], ")?;");
             } else {
-                line(out, 8, &format!("if let Some(value) = &self.{field} {{"));
+                if_open(out, 8, &format!("if let Some(value) = &self.{field}"));
                 call(out, 12, "map.serialize_entry(", &[wire, "value".to_string()], ")?;");
             }
             line(out, 8, "}");
@@ -1069,7 +1134,7 @@ fn emit_operation(w: &mut Writer, api: &Api, op: &Operation) {
 
     w.item(|out| {
         let impl_lifetime = if borrows { "<'_>" } else { "" };
-        line(out, 0, &format!("impl Operation for {name}{impl_lifetime} {{"));
+        impl_for(out, "impl Operation", &format!("{name}{impl_lifetime}"));
         typed_line(out, 4, "type Output = ", &output_type(api, op), ";");
         typed_line(out, 4, "type Error = ", &error_type(api, op), ";");
         line(out, 4, &format!("const METHOD: http::Method = http::Method::{};", op.method.as_str()));
@@ -1188,7 +1253,7 @@ fn emit_param_list(out: &mut String, op: &Operation, location: ParamLocation, fn
     } else {
         line(out, 8, &format!("let mut list = {list};"));
         for p in params.iter().filter(|p| !p.required) {
-            line(out, 8, &format!("if let Some(value) = &self.{} {{", field_ident(&p.rust_name)));
+            if_open(out, 8, &format!("if let Some(value) = &self.{}", field_ident(&p.rust_name)));
             line(out, 12, &format!("list.push(({}, value.to_param()));", lit(&p.wire_name)));
             line(out, 8, "}");
         }
@@ -1261,7 +1326,8 @@ fn emit_client_method(out: &mut String, api: &Api, op: &Operation) -> bool {
             line(out, 8, &send);
         } else {
             line(out, 8, "self.send(");
-            if 16 + request.len() <= MARGIN {
+            // A call with no arguments has nothing to break.
+            if 16 + request.len() <= MARGIN || values.is_empty() {
                 line(out, 16, &format!("{request},"));
             } else {
                 line(out, 16, &format!("&{}::new(", op.type_name));
