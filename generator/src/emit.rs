@@ -212,7 +212,8 @@ impl Writer {
 }
 
 /// Whether every line fits prettyplease's margin, or is one it cannot break either: a comment, a
-/// lone string literal (a call argument), or `name = "literal"` (an attribute argument).
+/// lone string literal (a call argument), `name = "literal"` (an attribute argument), or names and
+/// paths, alone or opening a group.
 fn fits_margin(text: &str) -> bool {
     text.split('\n').all(|line| line.len() <= MARGIN || unbreakable(line.trim_start()))
 }

@@ -2,8 +2,9 @@
 //! parse floor (serde_yaml to openapiv3 alone) measured in the same run. Prints figures only;
 //! nothing here passes or fails on a timing.
 //!
-//! Each input is measured in a fresh child process (`xtask bench-one FILE`) so that peak memory
-//! (VmHWM) belongs to that input alone.
+//! Each input is measured in fresh child processes (`xtask bench-one MODE FILE`): one for the
+//! timed runs, one for the parse floor, and one that runs `generate` once, whose peak memory
+//! (VmHWM) is that of a single run on that input alone.
 
 use graph_codegen::{emit, load, lower, render};
 use std::collections::BTreeMap;
@@ -194,10 +195,11 @@ fn private_copy(exe: &Path, work: &Path) -> Result<PathBuf, String> {
 }
 
 fn measure_in_child(exe: &Path, file: &Path, runs: usize) -> Result<Figures, String> {
-    // The parse floor in a process of its own too: freed memory stays resident, so a peak
-    // measured after generating would be the generator's.
+    // The parse floor and the peak of one `generate` in processes of their own: freed memory
+    // stays resident, so a peak measured after the timed runs would be theirs, not one run's.
     let mut text = child_report(exe, file, runs, "--generate")?;
     text.push_str(&child_report(exe, file, runs, "--floor")?);
+    text.push_str(&child_report(exe, file, 1, "--peak")?);
     let values: BTreeMap<&str, &str> = text.lines().filter_map(|l| l.split_once(' ')).collect();
     let num = |key: &str| -> Result<u64, String> {
         values.get(key).and_then(|v| v.parse().ok()).ok_or_else(|| format!("bench-one did not report `{key}`:\n{text}"))
@@ -319,26 +321,30 @@ fn kib(n: u64) -> String {
     format!("{:.0} MiB", n as f64 / 1024.0)
 }
 
-/// `xtask bench-one --generate|--floor [--runs N] FILE`: measures one input, the generator or
-/// the parse floor, and prints `key value` lines for the parent.
+/// `xtask bench-one --generate|--floor|--peak [--runs N] FILE`: measures one input (the
+/// generator's stages and runs, the parse floor, or the peak memory of a single `generate`) and
+/// prints `key value` lines for the parent.
 pub fn one(args: &[String]) -> ExitCode {
     let mut runs = 5usize;
-    let mut floor = false;
+    let mut mode = "--generate";
     let mut file = None;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--runs" => runs = it.next().and_then(|n| n.parse().ok()).unwrap_or(5).max(1),
-            "--floor" => floor = true,
-            "--generate" => floor = false,
+            "--floor" | "--generate" | "--peak" => mode = arg.as_str(),
             other => file = Some(PathBuf::from(other)),
         }
     }
     let Some(file) = file else {
-        eprintln!("usage: xtask bench-one --generate|--floor [--runs N] FILE");
+        eprintln!("usage: xtask bench-one --generate|--floor|--peak [--runs N] FILE");
         return ExitCode::from(2);
     };
-    let measured = if floor { measure_floor(&file, runs) } else { measure(&file, runs) };
+    let measured = match mode {
+        "--floor" => measure_floor(&file, runs),
+        "--peak" => measure_peak(&file),
+        _ => measure(&file, runs),
+    };
     match measured {
         Ok(report) => {
             print!("{report}");
@@ -413,6 +419,8 @@ fn measure(file: &Path, runs: usize) -> Result<String, String> {
     let mut cpu = CpuTime::default();
     let mut generated = None;
     for _ in 0..runs {
+        // The previous run's files are freed first, as they would be between two codegen runs.
+        drop(generated.take());
         let t = Instant::now();
         let before = sched_stat();
         let g = graph_codegen::generate(&text, &settings).map_err(|d| format!("does not generate: {} diagnostics", d.len()))?;
@@ -434,7 +442,6 @@ fn measure(file: &Path, runs: usize) -> Result<String, String> {
     let _ = writeln!(report, "operations {}", generated.operations);
     let _ = writeln!(report, "warnings {}", generated.warnings.len());
     drop(generated);
-    let peak = peak_kib().ok_or("no VmHWM in /proc/self/status")?;
 
     let _ = writeln!(report, "bytes_in {}", text.len());
     let _ = writeln!(report, "load_ns {}", load_best.as_nanos());
@@ -444,10 +451,21 @@ fn measure(file: &Path, runs: usize) -> Result<String, String> {
     let _ = writeln!(report, "generate_ns {}", generate_best.as_nanos());
     let _ = writeln!(report, "generate_cpu_ns {}", cpu.best_ns);
     let _ = writeln!(report, "generate_wait_share {:.3}", cpu.wait_share());
-    let _ = writeln!(report, "peak_kib {peak}");
     let _ = writeln!(report, "stage_peaks_kib {}", stage_peaks.iter().map(u64::to_string).collect::<Vec<_>>().join(","));
     let _ = writeln!(report, "bytes_out {bytes_out}");
     Ok(report)
+}
+
+/// One `generate` in a process that does nothing else: its peak is what a codegen run costs.
+fn measure_peak(file: &Path) -> Result<String, String> {
+    let text = fs::read_to_string(file).map_err(|e| format!("cannot read: {e}"))?;
+    let mut settings = workspace_settings();
+    settings.standalone = true;
+    settings.spec_path = file.display().to_string();
+    let generated = graph_codegen::generate(&text, &settings).map_err(|d| format!("does not generate: {} diagnostics", d.len()))?;
+    let peak = peak_kib().ok_or("no VmHWM in /proc/self/status")?;
+    drop(generated);
+    Ok(format!("peak_kib {peak}\n"))
 }
 
 fn measure_floor(file: &Path, runs: usize) -> Result<String, String> {
