@@ -655,7 +655,14 @@ pub fn parse_http_date(value: &str) -> Option<std::time::SystemTime> {
         ]
             .iter()
             .position(|m| *m == month)?;
-    let day = day.parse::<i64>().ok().filter(|d| (1..=31).contains(d))?;
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    let day = day.parse::<i64>().ok().filter(|d| (1..=month_days).contains(d))?;
     let mut hms = time.split(':').map(|n| n.parse::<i64>().ok());
     let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);
     if hms.next().is_some() || !(0..24).contains(&h) || !(0..60).contains(&m)

@@ -126,13 +126,16 @@ fn retry_after_reads_seconds_and_the_three_http_date_forms() {
     assert_eq!(parse_retry_after(" 120 ", now), Some(Duration::from_secs(120)));
     for bad in ["", " ", "-1", "1.5", "0x10", "soon", "Sun, 06 Nov 1994 25:49:37 GMT", "Sun, 32 Nov 1994 08:49:37 GMT",
         "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 06 Nov 1994 08:49:37 PST", "Sun, 06 Nov 1994 08:49 GMT",
-        "Sun, 06 Nov 1994 08:49:37:00 GMT", "Sun, 06 Nov 99999999999999999999 08:49:37 GMT", "Sunday, 06-Nov-1994 08:49:37 GMT"]
+        "Sun, 06 Nov 1994 08:49:37:00 GMT", "Sun, 06 Nov 99999999999999999999 08:49:37 GMT", "Sunday, 06-Nov-1994 08:49:37 GMT",
+        "Sat, 31 Feb 2024 00:00:00 GMT", "Thu, 29 Feb 2023 00:00:00 GMT", "Mon, 29 Feb 1900 00:00:00 GMT", "Sun, 31 Apr 2024 00:00:00 GMT",
+        "Sun, 00 Nov 1994 08:49:37 GMT"]
     {
         assert_eq!(parse_retry_after(bad, now), None, "{bad:?}");
     }
     // Leap years and the end of the year land on the right second.
     assert_eq!(parse_http_date("Thu, 29 Feb 2024 00:00:00 GMT"), Some(UNIX_EPOCH + Duration::from_secs(1_709_164_800)));
     assert_eq!(parse_http_date("Fri, 31 Dec 1999 23:59:59 GMT"), Some(UNIX_EPOCH + Duration::from_secs(946_684_799)));
+    assert_eq!(parse_http_date("Tue, 29 Feb 2000 00:00:00 GMT"), Some(UNIX_EPOCH + Duration::from_secs(951_782_400)));
 }
 
 #[test]
