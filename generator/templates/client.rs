@@ -15,7 +15,12 @@ use std::time::{Duration, Instant, SystemTime};
 /// [`Client::with_timeout`] says otherwise (the figure .NET's `HttpClient`, under Graph's SDK, uses).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(100);
 
-/// A Microsoft Graph client holding a base URL, a bearer token, a retry policy and a timeout.
+/// The largest response body the client reads unless [`Client::with_max_response_bytes`] says
+/// otherwise: far above any JSON page Graph sends, far below what would exhaust memory.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 << 20;
+
+/// A Microsoft Graph client holding a base URL, a bearer token, a retry policy, a timeout and a
+/// limit on response size.
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
@@ -23,7 +28,23 @@ pub struct Client {
     token: BearerToken,
     retry: RetryPolicy,
     timeout: Option<Duration>,
+    max_response_bytes: usize,
 }
+
+/// A response body longer than the client's limit ([`Client::with_max_response_bytes`]); the
+/// send fails with it as an [`Error::Transport`], having read no more than the limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseTooLarge {
+    pub limit: usize,
+}
+
+impl fmt::Display for ResponseTooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the response body is larger than the client's limit of {} bytes", self.limit)
+    }
+}
+
+impl std::error::Error for ResponseTooLarge {}
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -32,6 +53,7 @@ impl fmt::Debug for Client {
             .field("token", &self.token)
             .field("retry", &self.retry)
             .field("timeout", &self.timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
 }
@@ -48,7 +70,14 @@ impl Client {
     /// [`RetryPolicy`]. It keeps that client's timeout until [`Client::with_timeout`] sets one
     /// per send, which then takes precedence.
     pub fn with_http_client(http: reqwest::Client, token: BearerToken) -> Self {
-        Client { http, base_url: crate::default_base_url(), token, retry: RetryPolicy::default(), timeout: None }
+        Client {
+            http,
+            base_url: crate::default_base_url(),
+            token,
+            retry: RetryPolicy::default(),
+            timeout: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+        }
     }
 
     /// Sends requests to another service root, such as a national cloud or a test server.
@@ -76,6 +105,13 @@ impl Client {
         self
     }
 
+    /// Reads at most `limit` bytes of any response body; a longer one fails the send with
+    /// [`ResponseTooLarge`] (inside [`Error::Transport`]) and is not retried.
+    pub fn with_max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
     pub fn base_url(&self) -> &BaseUrl {
         &self.base_url
     }
@@ -86,6 +122,10 @@ impl Client {
 
     pub fn timeout(&self) -> Option<Duration> {
         self.timeout
+    }
+
+    pub fn max_response_bytes(&self) -> usize {
+        self.max_response_bytes
     }
 
     /// Sends any operation and reads its response, resending it while [`retry_decision`] says so.
@@ -151,7 +191,7 @@ impl Client {
             let response = self.http.execute(request).await.map_err(|e| Error::Transport(Box::new(e)))?;
             let status = response.status();
             let headers = response.headers().clone();
-            let body = response.bytes().await.map_err(|e| Error::Transport(Box::new(e)))?;
+            let body = self.read_body(response).await?;
             if !status.is_success() {
                 let decision =
                     retry_decision(&self.retry, method, status, &headers, attempts, started.elapsed(), SystemTime::now());
@@ -160,10 +200,29 @@ impl Client {
                     continue;
                 }
             }
-            let mut parts = http::Response::new(body.to_vec());
+            let mut parts = http::Response::new(body);
             *parts.status_mut() = status;
             *parts.headers_mut() = headers;
             return Ok(parts);
         }
+    }
+
+    /// The body, chunk by chunk, stopping as soon as it is longer than the limit (a declared
+    /// `Content-Length` over it stops it before any is read).
+    async fn read_body<E>(&self, mut response: reqwest::Response) -> Result<Vec<u8>, Error<E>> {
+        let limit = self.max_response_bytes;
+        let too_large = || Error::Transport(Box::new(ResponseTooLarge { limit }));
+        let declared = response.content_length().and_then(|n| usize::try_from(n).ok());
+        if declared.is_some_and(|n| n > limit) {
+            return Err(too_large());
+        }
+        let mut body = Vec::with_capacity(declared.unwrap_or(0));
+        while let Some(chunk) = response.chunk().await.map_err(|e| Error::Transport(Box::new(e)))? {
+            if chunk.len() > limit.saturating_sub(body.len()) {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 }

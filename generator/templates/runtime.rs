@@ -383,7 +383,6 @@ pub enum Error<E> {
     Request(RequestError),
     /// Connecting, sending or receiving failed.
     Transport(Box<dyn std::error::Error + Send + Sync>),
-    /// The service answered with a non-2xx status.
     /// The service answered with a non-2xx status. Boxed: it carries the whole error body, and
     /// a large `Err` would make every `Result` of the crate large.
     Api(Box<ApiError<E>>),
