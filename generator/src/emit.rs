@@ -223,8 +223,9 @@ fn unbreakable(code: &str) -> bool {
         return true;
     }
     // Names, paths, references and field accesses, such as `pub name: &'a str,` or `self.name,`,
-    // alone or opening a group, such as `pub async fn a_long_name(`.
-    let prefix = code.strip_suffix('(').unwrap_or(code);
+    // alone, opening a group (`pub async fn a_long_name(`, `pub struct Name<`) or a block
+    // (`pub struct Name {`).
+    let prefix = code.strip_suffix(['(', '<']).or_else(|| code.strip_suffix(" {")).or_else(|| code.strip_suffix(" {}")).unwrap_or(code);
     if prefix.bytes().all(|b| b.is_ascii_alphanumeric() || b"_:&'. ,".contains(&b)) && !prefix.contains(" for ") {
         return true;
     }
@@ -348,6 +349,19 @@ fn impl_for(out: &mut String, head: &str, ty: &str) {
         line(out, 0, head);
         line(out, 0, &format!("for {ty} {{"));
     }
+}
+
+/// `{head}{name}<'a> {rest}` (with `lifetime`), which prettyplease breaks, when it does not fit,
+/// as `{head}{name}<` / `'a,` / `> {rest}`.
+fn generic_head(out: &mut String, head: &str, name: &str, lifetime: bool, rest: &str) {
+    let flat = if lifetime { format!("{head}{name}<'a> {rest}") } else { format!("{head}{name} {rest}") };
+    if !lifetime || flat.len() <= MARGIN {
+        line(out, 0, &flat);
+        return;
+    }
+    line(out, 0, &format!("{head}{name}<"));
+    line(out, 4, "'a,");
+    line(out, 0, &format!("> {rest}"));
 }
 
 /// `if condition {` at `indent`; prettyplease moves the brace to a line of its own when the line
@@ -1111,7 +1125,7 @@ fn emit_operation(w: &mut Writer, api: &Api, op: &Operation) {
         if fields.is_empty() {
             line(out, 0, &format!("pub struct {name}{lifetime} {{}}"));
         } else {
-            line(out, 0, &format!("pub struct {name}{lifetime} {{"));
+            generic_head(out, "pub struct ", name, borrows, "{");
             for (field, ty, field_doc) in &fields {
                 doc(out, 4, field_doc.unwrap_or(""));
                 typed_line(out, 4, &format!("pub {field}: "), ty, ",");
@@ -1122,7 +1136,11 @@ fn emit_operation(w: &mut Writer, api: &Api, op: &Operation) {
     });
 
     w.item(|out| {
-        line(out, 0, &format!("impl{lifetime} {name}{lifetime} {{"));
+        if borrows {
+            generic_head(out, "impl", "", true, &format!("{name}<'a> {{"));
+        } else {
+            line(out, 0, &format!("impl {name} {{"));
+        }
         if args.len() > 7 {
             line(out, 4, "#[allow(clippy::too_many_arguments)]");
         }

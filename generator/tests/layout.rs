@@ -79,3 +79,15 @@ fn a_layout_difference_is_reported() {
     assert!(found.contains("LongStructName {"), "{found}");
     assert_eq!(layout_difference("fn f() {}\n"), None);
 }
+
+/// Any description, named by `LAYOUT_SPEC` (such as the bench's Graph-sized input, whose long
+/// qualified names reach layouts the real descriptions do not):
+///     LAYOUT_SPEC=target/bench/graph-sized.yaml cargo test -p graph-codegen --test layout -- --ignored
+#[test]
+#[ignore = "needs LAYOUT_SPEC"]
+fn the_spec_named_by_layout_spec_is_laid_out_as_prettyplease_prints_it() {
+    let spec = std::env::var("LAYOUT_SPEC").expect("LAYOUT_SPEC names a description");
+    let path = root().join(spec);
+    let problems = check_spec(&path);
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
