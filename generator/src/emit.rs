@@ -660,20 +660,26 @@ fn plain_default(ty: &TypeRef) -> bool {
 /// The value of a match arm, with the shape prettyplease breaks it by when it does not fit.
 enum ArmValue {
     Plain(String),
-    /// `(a, b)`: broken, one element per line.
-    Tuple(Vec<String>),
-    /// `receiver.call()`: broken, each `.call()` on its own line.
-    Chain(String, Vec<String>),
+    /// `(tag, serde_json::to_value(value))`, the tag `None` or `Some("…")` (a literal): broken, one
+    /// element per line.
+    Tagged(Option<String>),
+    /// `serde_json::from_value(value).map(|v| Self::Variant(Box::new(v)))`: broken, `.map` on its
+    /// own line, and then the variant's argument on its own.
+    FromValue(String),
 }
 
 impl ArmValue {
     fn flat(&self) -> String {
         match self {
             ArmValue::Plain(v) => v.clone(),
-            ArmValue::Tuple(elems) => format!("({})", elems.join(", ")),
-            ArmValue::Chain(receiver, calls) => format!("{receiver}{}", calls.concat()),
+            ArmValue::Tagged(tag) => format!("({}, serde_json::to_value(value))", some_or_none(tag.as_deref())),
+            ArmValue::FromValue(variant) => format!("serde_json::from_value(value).map(|v| Self::{variant}(Box::new(v)))"),
         }
     }
+}
+
+fn some_or_none(literal: Option<&str>) -> String {
+    literal.map_or_else(|| "None".to_string(), |l| format!("Some({l})"))
 }
 
 /// A match arm `pattern => value,` at `indent`; when it does not fit, prettyplease moves the value
@@ -701,35 +707,40 @@ fn arm(out: &mut String, indent: usize, pattern: &str, value: &ArmValue) -> bool
                 line(out, inner, v);
                 false
             }
-            ArmValue::Tuple(elems) => {
+            ArmValue::Tagged(tag) => {
                 line(out, inner, "(");
-                let mut laid = true;
-                for (i, e) in elems.iter().enumerate() {
-                    let counted = usize::from(i + 1 < elems.len());
-                    match e.strip_prefix("Some(").and_then(|e| e.strip_suffix(')')) {
-                        // `Some(argument)` too long: its argument on a line of its own.
-                        Some(argument) if inner + 4 + e.len() + counted > MARGIN => {
-                            line(out, inner + 4, "Some(");
-                            line(out, inner + 8, &format!("{argument},"));
-                            line(out, inner + 4, "),");
-                            laid &= inner + 8 + argument.len() <= MARGIN || unbreakable(argument);
-                        }
-                        _ => {
-                            line(out, inner + 4, &format!("{e},"));
-                            laid &= inner + 4 + e.len() + counted <= MARGIN;
-                        }
+                let first = some_or_none(tag.as_deref());
+                // The comma after the first element counts toward its fit.
+                let laid = match tag {
+                    Some(literal) if inner + 4 + first.len() + 1 > MARGIN => {
+                        line(out, inner + 4, "Some(");
+                        line(out, inner + 8, &format!("{literal},"));
+                        line(out, inner + 4, "),");
+                        inner + 8 + literal.len() <= MARGIN || unbreakable(literal)
                     }
-                }
+                    _ => {
+                        line(out, inner + 4, &format!("{first},"));
+                        true
+                    }
+                };
+                line(out, inner + 4, "serde_json::to_value(value),");
                 line(out, inner, ")");
                 laid
             }
-            ArmValue::Chain(receiver, calls) => {
-                line(out, inner, receiver);
-                let mut laid = inner + receiver.len() <= MARGIN;
-                for c in calls {
-                    laid &= chain_call(out, inner + 4, c);
+            ArmValue::FromValue(variant) => {
+                line(out, inner, "serde_json::from_value(value)");
+                let call = format!(".map(|v| Self::{variant}(Box::new(v)))");
+                let at = inner + 4;
+                if at + call.len() <= MARGIN {
+                    line(out, at, &call);
+                    true
+                } else {
+                    let head = format!(".map(|v| Self::{variant}(");
+                    line(out, at, &head);
+                    line(out, at + 4, "Box::new(v),");
+                    line(out, at, "))");
+                    at + head.len() <= MARGIN
                 }
-                laid
             }
         }
     };
@@ -781,11 +792,9 @@ fn emit_union(w: &mut Writer, api: &Api, name: &str, head: impl FnOnce(&mut Stri
         line(out, 8, "let (tag, value) = match self {");
         let mut laid = true;
         for v in &u.variants {
-            let value = ArmValue::Tuple(vec![format!("Some({})", lit(&v.wire)), "serde_json::to_value(value)".to_string()]);
-            laid &= arm(out, 12, &format!("Self::{}(value)", v.rust_name), &value);
+            laid &= arm(out, 12, &format!("Self::{}(value)", v.rust_name), &ArmValue::Tagged(Some(lit(&v.wire))));
         }
-        let value = ArmValue::Tuple(vec!["None".to_string(), "serde_json::to_value(value)".to_string()]);
-        laid &= arm(out, 12, &format!("Self::{fallback}(value)"), &value);
+        laid &= arm(out, 12, &format!("Self::{fallback}(value)"), &ArmValue::Tagged(None));
         line(out, 8, "};");
         line(out, 8, "let mut value = value.map_err(serde::ser::Error::custom)?;");
         line(out, 8, "if let (Some(tag), serde_json::Value::Object(map)) = (tag, &mut value) {");
@@ -814,38 +823,15 @@ fn emit_union(w: &mut Writer, api: &Api, name: &str, head: impl FnOnce(&mut Stri
         for v in &u.variants {
             let tag = lit(v.wire.trim_start_matches('#'));
             let pattern = if v.ty == u.base { format!("None | Some({tag})") } else { format!("Some({tag})") };
-            laid &= arm(out, 12, &pattern, &from_value(&v.rust_name));
+            laid &= arm(out, 12, &pattern, &ArmValue::FromValue(v.rust_name.clone()));
         }
-        laid &= arm(out, 12, "Some(_)", &from_value(fallback));
+        laid &= arm(out, 12, "Some(_)", &ArmValue::FromValue(fallback.clone()));
         line(out, 8, "};");
         line(out, 8, "parsed.map_err(serde::de::Error::custom)");
         line(out, 4, "}");
         line(out, 0, "}");
         laid
     });
-}
-
-/// One `.call(...)` of a broken chain at `indent`. A closure call too long for the line keeps
-/// its head and puts the closure body's arguments on their own line, as prettyplease does for
-/// `.map(|v| Self::Variant(Box::new(v)))`. Returns false for any other shape that does not fit.
-fn chain_call(out: &mut String, indent: usize, call: &str) -> bool {
-    if indent + call.len() <= MARGIN {
-        line(out, indent, call);
-        return true;
-    }
-    let Some(inner) = call.strip_suffix(")))").and_then(|c| c.split_once("(Box::new(")) else {
-        line(out, indent, call);
-        return false;
-    };
-    let (head, argument) = (inner.0, format!("Box::new({})", inner.1));
-    line(out, indent, &format!("{head}("));
-    line(out, indent + 4, &format!("{argument},"));
-    line(out, indent, "))");
-    indent + head.len() < MARGIN && indent + 4 + argument.len() <= MARGIN
-}
-
-fn from_value(variant: &str) -> ArmValue {
-    ArmValue::Chain("serde_json::from_value(value)".to_string(), vec![format!(".map(|v| Self::{variant}(Box::new(v)))")])
 }
 
 fn emit_enum(w: &mut Writer, name: &str, head: impl FnOnce(&mut String), cfg: &str, e: &EnumDef) {

@@ -1,8 +1,8 @@
 //! graph-codegen: OpenAPI descriptions (Microsoft Graph first) to a typed Rust client crate.
 //!
-//! The pipeline is `load` (text to `openapiv3`), `lower` (to the IR in `ir`), `emit` (IR to
-//! tokens) and `render` (tokens to formatted text). [`generate`] runs it all and returns the
-//! files of a crate; it never writes anything.
+//! The pipeline is `load` (text to `openapiv3`), `lower` (to the IR in `ir`), `emit` (IR to Rust
+//! text laid out as prettyplease prints it) and `render` (prettyplease for the rest, and the
+//! files). [`generate`] runs it all and returns the files of a crate; it never writes anything.
 
 pub mod areas;
 pub mod diagnostics;
