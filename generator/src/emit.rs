@@ -1058,7 +1058,10 @@ fn emit_operations(w: &mut Writer, api: &Api, ops: &[&Operation], module_doc: Op
     w.raw(CLIENT_IMPL);
     w.raw("\n");
     for op in ops {
-        w.member(CLIENT_IMPL, |out| emit_client_method(out, api, op));
+        w.member(CLIENT_IMPL, |out| {
+            emit_client_method(out, api, op);
+            true
+        });
     }
     w.raw("}\n");
 }
@@ -1144,8 +1147,8 @@ fn emit_operation(w: &mut Writer, api: &Api, op: &Operation) {
         typed_line(out, 4, "type Error = ", &error_type(api, op), ";");
         line(out, 4, &format!("const METHOD: http::Method = http::Method::{};", op.method.as_str()));
         let mut laid = emit_path_fn(out, op);
-        laid &= emit_param_list(out, op, ParamLocation::Query, "query");
-        laid &= emit_param_list(out, op, ParamLocation::Header, "headers");
+        emit_param_list(out, op, ParamLocation::Query, "query");
+        emit_param_list(out, op, ParamLocation::Header, "headers");
         if let Some(b) = &op.body {
             line(out, 4, "fn body(&self) -> Result<Option<Vec<u8>>, RequestError> {");
             if b.required {
@@ -1241,10 +1244,10 @@ fn single_char(text: &str) -> Option<char> {
 }
 
 /// `fn query` or `fn headers`, when the operation has such parameters.
-fn emit_param_list(out: &mut String, op: &Operation, location: ParamLocation, fn_name: &str) -> bool {
+fn emit_param_list(out: &mut String, op: &Operation, location: ParamLocation, fn_name: &str) {
     let params: Vec<&Param> = op.params.iter().filter(|p| p.location == location).collect();
     if params.is_empty() {
-        return true;
+        return;
     }
     line(out, 4, &format!("fn {fn_name}(&self) -> Vec<(&'static str, String)> {{"));
     let required: Vec<String> = params
@@ -1265,10 +1268,9 @@ fn emit_param_list(out: &mut String, op: &Operation, location: ParamLocation, fn
         line(out, 8, "list");
     }
     line(out, 4, "}");
-    true
 }
 
-fn emit_client_method(out: &mut String, api: &Api, op: &Operation) -> bool {
+fn emit_client_method(out: &mut String, api: &Api, op: &Operation) {
     let doc_text = op.doc.as_deref().unwrap_or("");
     doc(out, 4, doc_text);
     if op.doc.is_some() {
@@ -1346,7 +1348,6 @@ fn emit_client_method(out: &mut String, api: &Api, op: &Operation) -> bool {
         line(out, 12, ".await");
     }
     line(out, 4, "}");
-    true
 }
 
 /// The Rust spelling of a type reference; `qualified` prefixes named types with `models::`.
