@@ -357,11 +357,17 @@ pub fn one(args: &[String]) -> ExitCode {
     }
 }
 
-fn measure(file: &Path, runs: usize) -> Result<String, String> {
+/// The input's text, and the settings a bench run generates it with.
+fn read_input(file: &Path) -> Result<(String, graph_codegen::Settings), String> {
     let text = fs::read_to_string(file).map_err(|e| format!("cannot read: {e}"))?;
     let mut settings = workspace_settings();
     settings.standalone = true;
     settings.spec_path = file.display().to_string();
+    Ok((text, settings))
+}
+
+fn measure(file: &Path, runs: usize) -> Result<String, String> {
+    let (text, settings) = read_input(file)?;
 
     // The stages one by one, chained as `graph_codegen::generate` chains them.
     let (mut load_best, mut lower_best, mut emit_best, mut render_best) = (Duration::MAX, Duration::MAX, Duration::MAX, Duration::MAX);
@@ -458,10 +464,7 @@ fn measure(file: &Path, runs: usize) -> Result<String, String> {
 
 /// One `generate` in a process that does nothing else: its peak is what a codegen run costs.
 fn measure_peak(file: &Path) -> Result<String, String> {
-    let text = fs::read_to_string(file).map_err(|e| format!("cannot read: {e}"))?;
-    let mut settings = workspace_settings();
-    settings.standalone = true;
-    settings.spec_path = file.display().to_string();
+    let (text, settings) = read_input(file)?;
     let generated = graph_codegen::generate(&text, &settings).map_err(|d| format!("does not generate: {} diagnostics", d.len()))?;
     let peak = peak_kib().ok_or("no VmHWM in /proc/self/status")?;
     drop(generated);
