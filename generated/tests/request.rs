@@ -16,7 +16,7 @@ const TOKEN: &str = "test-only-token.7f3a9c";
 /// Realistic ids: Intune app ids are GUIDs; the status id is the one in the page's example response.
 const MOBILE_APP_ID: &str = "2b3c9a1e-7f4d-4e2a-9c6b-5d8e1f0a3b7c";
 const STATUS_ID: &str = "14959a2a-9a2a-1495-2a9a-95142a9a9514";
-const DOCS_PAGE: &str = "../../shared/graph/docs/intune-apps-userappinstallstatus-update.md";
+const DOCS_PAGE: &str = "../spec/graph/docs/intune-apps-userappinstallstatus-update.md";
 
 fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -36,7 +36,7 @@ fn api_error(err: Error<ODataError>) -> ApiError<ODataError> {
 
 /// The JSON body of the page's example response, as text.
 fn docs_example_response() -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/graph/docs/intune-apps-userappinstallstatus-update.md");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/graph/docs/intune-apps-userappinstallstatus-update.md");
     let page = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let section = &page[page.find("### Response").unwrap()..];
     let block = &section[section.find("``` http\n").unwrap() + "``` http\n".len()..];

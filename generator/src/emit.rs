@@ -1442,7 +1442,6 @@ fn emit_manifest(api: &Api, s: &CrateSettings<'_>, areas: &Areas) -> String {
 name = {name}
 version = {version}
 edition = "2021"
-rust-version = "1.85"
 description = {description}
 publish = false
 

@@ -1,6 +1,6 @@
 //! The emitter writes Rust already laid out, leaving to prettyplease only what it cannot lay out
 //! itself. This checks that the result is, line for line, what prettyplease prints for the same
-//! code, on every fixture, on spec/openapi.yaml and on every real description in ../shared/graph
+//! code, on every fixture, on spec/openapi.yaml and on every real description in spec/graph
 //! (the whole 3 MB module included): a layout rule that differs from prettyplease's shows up here
 //! as the first line that differs.
 
@@ -57,8 +57,7 @@ fn fixtures_and_the_spec_are_laid_out_as_prettyplease_prints_them() {
 
 #[test]
 fn real_descriptions_are_laid_out_as_prettyplease_prints_them() {
-    let shared = root().parent().map(|p| p.join("shared/graph")).unwrap_or_default();
-    assert!(shared.is_dir(), "{} is missing: the real descriptions live beside the checkout", shared.display());
+    let shared = root().join("spec/graph");
     let inputs = [
         "userAppInstallStatus.slice.yaml",
         "mobileApps.slice.yaml",

@@ -13,9 +13,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
-use xtask::{apply, compare, generate_from, workspace_root, workspace_settings};
+use xtask::{apply, compare, corpus_dir, generate_from, workspace_root, workspace_settings};
 
-/// Relative to ../shared/graph, smallest first.
+/// Relative to spec/graph, smallest first.
 const INPUTS: &[&str] = &[
     "odata/Basic.OpenApi.yaml",
     "userAppInstallStatus.slice.yaml",
@@ -31,7 +31,7 @@ const COPIES: usize = 10;
 const MIN_CPU_FIGURE: Duration = Duration::from_millis(50);
 
 const USAGE: &str = "usage: cargo xtask bench [--runs N] [--dev] [--no-graph-sized] [--no-check] [--no-codegen] [--feature NAME] [FILE...]
-  FILE...          inputs to measure (default: every description in ../shared/graph)
+  FILE...          inputs to measure (default: every description in spec/graph)
   --dev            measure this binary's build (the dev profile) instead of a release build
   --runs N         best of N runs for each figure (default 5; the Graph-sized input uses at most 3)
   --no-graph-sized skip the module replicated 10x under renamed namespaces (~30 MB)
@@ -75,7 +75,7 @@ pub fn run(args: &[String]) -> ExitCode {
         }
     }
     let root = workspace_root();
-    let shared = root.parent().unwrap_or(&root).join("shared/graph");
+    let corpus = corpus_dir();
     let work = root.join("target/bench");
     if let Err(e) = fs::create_dir_all(&work) {
         eprintln!("error: cannot create {}: {e}", work.display());
@@ -90,7 +90,7 @@ pub fn run(args: &[String]) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let files: Vec<PathBuf> = if options.files.is_empty() { INPUTS.iter().map(|i| shared.join(i)).collect() } else { options.files.clone() };
+    let files: Vec<PathBuf> = if options.files.is_empty() { INPUTS.iter().map(|i| corpus.join(i)).collect() } else { options.files.clone() };
 
     let profile = if options.dev { "the dev profile, as `cargo xtask codegen` runs" } else { "a release build" };
     println!("graph-codegen bench: best of {} runs, each input in a fresh process of {profile}", options.runs);
@@ -101,7 +101,7 @@ pub fn run(args: &[String]) -> ExitCode {
     let mut module_result = None;
     for file in &files {
         let result = measure_in_child(&exe, file, options.runs);
-        print_row(&display_name(file, &shared), &result);
+        print_row(&display_name(file, &corpus), &result);
         if file.ends_with(MODULE) {
             module_result = result.ok();
         }
@@ -109,15 +109,15 @@ pub fn run(args: &[String]) -> ExitCode {
 
     if options.graph_sized {
         println!();
-        graph_sized(&exe, &shared.join(MODULE), &work, module_result.as_ref(), options.runs.min(3));
+        graph_sized(&exe, &corpus.join(MODULE), &work, module_result.as_ref(), options.runs.min(3));
     }
     if options.codegen {
         println!();
-        codegen_as_users_run_it(&root, &shared.join(MODULE), &work, module_result.as_ref());
+        codegen_as_users_run_it(&root, &corpus.join(MODULE), &work, module_result.as_ref());
     }
     if options.check {
         println!();
-        check_generated_crate(&root, &shared.join(MODULE), &work, options.feature.as_deref());
+        check_generated_crate(&root, &corpus.join(MODULE), &work, options.feature.as_deref());
     }
     let _ = fs::remove_file(&exe);
     ExitCode::SUCCESS
@@ -128,10 +128,10 @@ fn usage_error(message: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn display_name(file: &Path, shared: &Path) -> String {
+fn display_name(file: &Path, corpus: &Path) -> String {
     let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
     let file = canonical(file);
-    file.strip_prefix(canonical(shared)).unwrap_or(&file).display().to_string()
+    file.strip_prefix(canonical(corpus)).unwrap_or(&file).display().to_string()
 }
 
 /// The figures of one input, as `bench-one` reports them.

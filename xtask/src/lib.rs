@@ -19,6 +19,12 @@ pub fn workspace_root() -> PathBuf {
     here.parent().unwrap_or(here).to_path_buf()
 }
 
+/// The real descriptions the tests, the bench and the compile check read: Microsoft's files, copied
+/// into the repository (spec/graph/README.md says from where), so a fresh clone needs nothing beside it.
+pub fn corpus_dir() -> PathBuf {
+    workspace_root().join("spec/graph")
+}
+
 /// Settings for the checked-in crate.
 pub fn workspace_settings() -> Settings {
     Settings {

@@ -18,7 +18,7 @@ const USAGE: &str = "usage:
   cargo xtask codegen --check                 change nothing; fail if generated/ is stale
   cargo xtask codegen --spec FILE --out DIR   generate a complete crate from any spec
       [--name CRATE]                          package name (default: the folder's name)
-  cargo xtask bench [--help]                  print the generator's speed on ../shared/graph";
+  cargo xtask bench [--help]                  print the generator's speed on spec/graph";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

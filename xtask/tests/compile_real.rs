@@ -1,4 +1,4 @@
-//! Every real description in ../shared/graph (and the OData converter's two test outputs) generates,
+//! Every real description in spec/graph (and the OData converter's two test outputs) generates,
 //! deterministically, a standalone crate that passes `cargo clippy --all-targets -- -D warnings`
 //! with all features, and with each area's feature alone.
 //!
@@ -14,9 +14,9 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
-use xtask::{apply, compare, workspace_root};
+use xtask::{apply, compare, corpus_dir, workspace_root};
 
-/// Relative to ../shared/graph, smallest first so a failure shows up early.
+/// Relative to spec/graph, smallest first so a failure shows up early.
 const INPUTS: &[&str] = &[
     "userAppInstallStatus.slice.yaml",
     "odata/Basic.OpenApi.yaml",
@@ -33,8 +33,7 @@ const QUOTED_ERRORS: usize = 4;
 #[ignore = "generates and builds six crates, which takes minutes; .ci/run runs it with --ignored"]
 fn real_descriptions_generate_crates_that_pass_clippy() {
     let root = workspace_root();
-    let shared = root.parent().unwrap_or(&root).join("shared/graph");
-    assert!(shared.is_dir(), "{} is missing: the real descriptions live beside the checkout", shared.display());
+    let corpus = corpus_dir();
     let work = root.join("target/compile-real");
     let target_dir = work.join("target");
     let only = std::env::var("COMPILE_REAL").unwrap_or_default();
@@ -44,7 +43,7 @@ fn real_descriptions_generate_crates_that_pass_clippy() {
     let mut failures = Vec::new();
     for input in &inputs {
         let started = Instant::now();
-        let outcome = check_input(&shared.join(input), input, &work, &target_dir);
+        let outcome = check_input(&corpus.join(input), input, &work, &target_dir);
         match &outcome {
             Ok(summary) => eprintln!("ok   {input}: {summary} ({:.1?})", started.elapsed()),
             Err(report) => {
@@ -70,7 +69,7 @@ fn check_input(spec: &Path, input: &str, work: &Path, target_dir: &Path) -> Resu
     let settings = Settings {
         crate_name: name.clone(),
         crate_version: "0.1.0".to_string(),
-        spec_path: format!("../shared/graph/{input}"),
+        spec_path: format!("spec/graph/{input}"),
         command: "cargo test -p xtask --test compile_real -- --ignored".to_string(),
         standalone: true,
     };
