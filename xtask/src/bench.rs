@@ -94,7 +94,8 @@ pub fn run(args: &[String]) -> ExitCode {
 
     let profile = if options.dev { "the dev profile, as `cargo xtask codegen` runs" } else { "a release build" };
     println!("graph-codegen bench: best of {} runs, each input in a fresh process of {profile}", options.runs);
-    println!("  stages: load (YAML to openapiv3), lower (to IR), emit (to laid-out Rust), render (prettyplease for the rest, files);");
+    println!("  stages on one thread: load (YAML to openapiv3), lower (to IR), emit (quote! to tokens), parse (syn::parse2),");
+    println!("  print (prettyplease, dropping the syn trees, files with headers);");
     println!("  generate = graph_codegen::generate end to end; floor = serde_yaml::from_str::<openapiv3::OpenAPI> alone");
     println!();
     print_header();
@@ -141,7 +142,8 @@ struct Figures {
     load: Duration,
     lower: Duration,
     emit: Duration,
-    render: Duration,
+    parse: Duration,
+    print: Duration,
     generate: Duration,
     floor: Duration,
     /// On-CPU time (0 where the kernel does not report it) and the share of time spent waiting for a CPU.
@@ -150,7 +152,7 @@ struct Figures {
     wait_share: f64,
     peak_kib: u64,
     floor_peak_kib: u64,
-    /// VmHWM after load, lower, emit and render.
+    /// VmHWM after load, lower, emit, parse and print.
     stage_peaks_kib: Vec<u64>,
     bytes_out: u64,
     files: u64,
@@ -161,7 +163,7 @@ struct Figures {
 
 impl Figures {
     fn stages(&self) -> Duration {
-        self.load + self.lower + self.emit + self.render
+        self.load + self.lower + self.emit + self.parse + self.print
     }
 }
 
@@ -210,7 +212,8 @@ fn measure_in_child(exe: &Path, file: &Path, runs: usize) -> Result<Figures, Str
         load: dur("load_ns")?,
         lower: dur("lower_ns")?,
         emit: dur("emit_ns")?,
-        render: dur("render_ns")?,
+        parse: dur("parse_ns")?,
+        print: dur("print_ns")?,
         generate: dur("generate_ns")?,
         floor: dur("floor_ns")?,
         generate_cpu: dur("generate_cpu_ns")?,
@@ -242,8 +245,8 @@ fn child_report(exe: &Path, file: &Path, runs: usize, mode: &str) -> Result<Stri
 
 fn print_header() {
     println!(
-        "{:<48} {:>9} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8} {:>7} {:>9} {:>9}",
-        "input", "in", "load", "lower", "emit", "render", "generate", "floor", "ratio", "peak", "out"
+        "{:<48} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8} {:>7} {:>9} {:>9}",
+        "input", "in", "load", "lower", "emit", "parse", "print", "generate", "floor", "ratio", "peak", "out"
     );
 }
 
@@ -251,13 +254,14 @@ fn print_row(name: &str, result: &Result<Figures, String>) {
     match result {
         Ok(f) => {
             println!(
-                "{:<48} {:>9} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8} {:>6.2}x {:>9} {:>9}",
+                "{:<48} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8} {:>6.2}x {:>9} {:>9}",
                 name,
                 bytes(f.bytes_in),
                 ms(f.load),
                 ms(f.lower),
                 ms(f.emit),
-                ms(f.render),
+                ms(f.parse),
+                ms(f.print),
                 ms(f.generate),
                 ms(f.floor),
                 ratio(f.generate, f.floor),
@@ -266,7 +270,7 @@ fn print_row(name: &str, result: &Result<Figures, String>) {
             );
             let stage_peaks: Vec<String> = f.stage_peaks_kib.iter().map(|k| format!("{:.0}", *k as f64 / 1024.0)).collect();
             println!(
-                "{:<48}   {} types, {} operations, {} warnings, {} files; stages sum {}; peak after load/lower/emit/render {} MiB; floor peak {}",
+                "{:<48}   {} types, {} operations, {} warnings, {} files; stages sum {}; peak after load/lower/emit/parse/print {} MiB; floor peak {}",
                 "",
                 f.types,
                 f.operations,
@@ -370,7 +374,8 @@ fn measure(file: &Path, runs: usize) -> Result<String, String> {
     let (text, settings) = read_input(file)?;
 
     // The stages one by one, chained as `graph_codegen::generate` chains them.
-    let (mut load_best, mut lower_best, mut emit_best, mut render_best) = (Duration::MAX, Duration::MAX, Duration::MAX, Duration::MAX);
+    let (mut load_best, mut lower_best, mut emit_best) = (Duration::MAX, Duration::MAX, Duration::MAX);
+    let (mut parse_best, mut print_best) = (Duration::MAX, Duration::MAX);
     let mut staged_bytes = 0u64;
     // VmHWM after each stage of the first run: which stage sets the peak.
     let mut stage_peaks: Vec<u64> = Vec::new();
@@ -399,24 +404,36 @@ fn measure(file: &Path, runs: usize) -> Result<String, String> {
             base_url: &base_url,
         };
         // Stage by stage on one thread, so each stage's cost shows; `generate` below spreads
-        // emit and render over the cores.
+        // emit, parse and print over the cores.
         let t = Instant::now();
         let emitted = emit::emit_crate(&api, &crate_settings)?;
         emit_best = emit_best.min(t.elapsed());
         mark();
 
+        let t = Instant::now();
+        let mut parsed = Vec::with_capacity(emitted.len());
+        for e in emitted {
+            parsed.push(match e {
+                emit::Emitted::Rust { path, tokens } => (path, Ok(render::parse_part(tokens)?)),
+                other => (String::new(), Err(other)),
+            });
+        }
+        parse_best = parse_best.min(t.elapsed());
+        mark();
+
         let sha = "0".repeat(64);
         let header = render::Header { spec_path: &settings.spec_path, spec_sha256: &sha, command: &settings.command };
+        // Printing, dropping the syn trees, and joining the files with their headers.
         let t = Instant::now();
-        let mut parts = Vec::new();
-        for e in emitted {
-            parts.push(match e {
-                emit::Emitted::Rust { path, source } => render::RenderedPart { path, rust: true, text: render::render_rust_part(source)? },
-                emit::Emitted::Text { path, text } => render::RenderedPart { path, rust: false, text },
+        let mut parts = Vec::with_capacity(parsed.len());
+        for (path, part) in parsed {
+            parts.push(match part {
+                Ok(file) => render::RenderedPart { path, kind: render::PartKind::Rust, text: render::print_part(&file) },
+                Err(other) => render::render_part(other)?,
             });
         }
         let out: u64 = render::assemble_files(parts, &header).iter().map(|(_, contents)| contents.len() as u64).sum();
-        render_best = render_best.min(t.elapsed());
+        print_best = print_best.min(t.elapsed());
         mark();
         staged_bytes = out;
     }
@@ -453,7 +470,8 @@ fn measure(file: &Path, runs: usize) -> Result<String, String> {
     let _ = writeln!(report, "load_ns {}", load_best.as_nanos());
     let _ = writeln!(report, "lower_ns {}", lower_best.as_nanos());
     let _ = writeln!(report, "emit_ns {}", emit_best.as_nanos());
-    let _ = writeln!(report, "render_ns {}", render_best.as_nanos());
+    let _ = writeln!(report, "parse_ns {}", parse_best.as_nanos());
+    let _ = writeln!(report, "print_ns {}", print_best.as_nanos());
     let _ = writeln!(report, "generate_ns {}", generate_best.as_nanos());
     let _ = writeln!(report, "generate_cpu_ns {}", cpu.best_ns);
     let _ = writeln!(report, "generate_wait_share {:.3}", cpu.wait_share());
