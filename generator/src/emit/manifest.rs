@@ -31,7 +31,8 @@ publish = false
 [dependencies]
 http = "1"
 serde = {{ version = "1", features = ["derive"] }}
-serde_json = "1"
+# `raw_value`: unknown members are kept as their JSON text (see objects::UnknownMembers).
+serde_json = {{ version = "1", features = ["raw_value"] }}
 serde_path_to_error = "0.1"
 jiff = {{ version = "1", default-features = false, features = ["std", "serde"] }}
 uuid = {{ version = "1", default-features = false, features = ["std", "serde"] }}

@@ -21,6 +21,7 @@ const RUNTIME_TEMPLATE: &str = include_str!("../../templates/runtime.rs");
 const CLIENT_TEMPLATE: &str = include_str!("../../templates/client.rs");
 const VALUES_TEMPLATE: &str = include_str!("../../templates/values.rs");
 const PAGING_TEMPLATE: &str = include_str!("../../templates/paging.rs");
+const OBJECTS_TEMPLATE: &str = include_str!("../../templates/objects.rs");
 
 /// One emitted part of a file, before rendering.
 pub enum Emitted {
@@ -95,6 +96,7 @@ pub fn plan_crate(api: &Api) -> Plan {
     }
     for (path, text) in [
         ("src/runtime.rs", RUNTIME_TEMPLATE),
+        ("src/objects.rs", OBJECTS_TEMPLATE),
         ("src/values.rs", VALUES_TEMPLATE),
         ("src/paging.rs", PAGING_TEMPLATE),
         ("src/client.rs", CLIENT_TEMPLATE),
@@ -190,6 +192,7 @@ fn emit_lib(api: &Api, s: &CrateSettings<'_>) -> TokenStream {
     quote! {
         #docs
         pub mod models;
+        pub mod objects;
         pub mod operations;
         pub mod paging;
         pub mod runtime;
@@ -198,6 +201,7 @@ fn emit_lib(api: &Api, s: &CrateSettings<'_>) -> TokenStream {
         pub mod client;
         #[cfg(feature = "client")]
         pub use client::Client;
+        pub use objects::UnknownMembers;
         pub use runtime::{
             ApiError, BaseUrl, BearerToken, DecodeError, Error, ErrorBody, Operation, Patch, RequestError, RetryPolicy,
         };

@@ -4,8 +4,8 @@
 use super::tokens::{cfg_for, deprecated_attr, doc, ident, lit, own_doc, rust_type, type_name};
 use crate::areas::Areas;
 use crate::ir::*;
-use proc_macro2::TokenStream;
-use quote::quote;
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
 use std::collections::BTreeSet;
 
 pub fn emit_models_head() -> TokenStream {
@@ -38,14 +38,23 @@ pub fn emit_type(api: &Api, t: &TypeDef, cfg: &TokenStream) -> TokenStream {
             }
         }
         TypeKind::Enum(e) => emit_enum(&name, head, cfg, e),
-        TypeKind::Struct(s) => emit_struct(api, &name, head, s),
+        TypeKind::Struct(s) => emit_struct(api, &name, head, cfg, s),
         TypeKind::Union(u) => emit_union(api, &name, head, cfg, u),
     }
 }
 
-fn emit_struct(api: &Api, name: &proc_macro2::Ident, head: TokenStream, s: &StructDef) -> TokenStream {
+fn emit_struct(api: &Api, name: &Ident, head: TokenStream, cfg: &TokenStream, s: &StructDef) -> TokenStream {
     let defaultable = s.fields.iter().all(|f| !f.required || f.nullable || type_has_default(api, &f.ty));
-    let default = defaultable.then(|| quote!(Default,));
+    let mut derives = vec![quote!(Debug), quote!(Clone), quote!(PartialEq)];
+    if defaultable {
+        derives.push(quote!(Default));
+    }
+    derives.push(quote!(Serialize));
+    // A struct that keeps unknown members decodes member by member (see objects.rs); one that
+    // does not keeps serde's derive.
+    if s.extra.is_none() {
+        derives.push(quote!(Deserialize));
+    }
     let fields = s.fields.iter().map(|f| {
         let docs = doc(f.doc.as_deref().unwrap_or(""));
         let deprecated = deprecated_attr(&f.deprecated);
@@ -58,9 +67,11 @@ fn emit_struct(api: &Api, name: &proc_macro2::Ident, head: TokenStream, s: &Stru
             let wire = lit(&f.json_name);
             serde_args.push(quote!(rename = #wire));
         }
-        if !f.required || f.nullable {
+        if optional(f) {
             ty = quote!(Option<#ty>);
-            serde_args.push(quote!(default));
+            if s.extra.is_none() {
+                serde_args.push(quote!(default));
+            }
             // A required but nullable member is always written, as `null` when None.
             if !f.required {
                 serde_args.push(quote!(skip_serializing_if = "Option::is_none"));
@@ -77,19 +88,117 @@ fn emit_struct(api: &Api, name: &proc_macro2::Ident, head: TokenStream, s: &Stru
     });
     let extra = s.extra.as_ref().map(|x| {
         let field = ident(&x.rust_name);
-        let value = rust_type(api, &x.value, false);
         quote! {
             /// Members the description does not declare, kept as sent (Graph adds properties over time).
             #[serde(flatten)]
-            pub #field: serde_json::Map<String, #value>,
+            pub #field: crate::objects::UnknownMembers,
+        }
+    });
+    let decode = s.extra.as_ref().map(|x| {
+        if s.fields.iter().all(optional) {
+            emit_members_impl(name, cfg, s, &ident(&x.rust_name))
+        } else {
+            emit_strict_deserialize(name, cfg, s, &ident(&x.rust_name))
         }
     });
     quote! {
         #head
-        #[derive(Debug, Clone, PartialEq, #default Serialize, Deserialize)]
+        #[derive(#(#derives),*)]
         pub struct #name {
             #(#fields)*
             #extra
+        }
+        #decode
+    }
+}
+
+/// A field that may be absent on the wire (or is null): an `Option`.
+fn optional(f: &Field) -> bool {
+    !f.required || f.nullable
+}
+
+/// The decoding of a struct whose every member may be absent: each known member read into its
+/// field of a default value, by the shared `deserialize_members`.
+fn emit_members_impl(name: &Ident, cfg: &TokenStream, s: &StructDef, extra: &Ident) -> TokenStream {
+    let read_member = (!s.fields.is_empty()).then(|| {
+        let wires = s.fields.iter().map(|f| lit(&f.json_name));
+        let fields = s.fields.iter().map(|f| ident(&f.rust_name));
+        quote! {
+            fn read_member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+                match key {
+                    #(#wires => self.#fields = map.next_value()?,)*
+                    _ => return Ok(false),
+                }
+                Ok(true)
+            }
+        }
+    });
+    quote! {
+        #cfg
+        impl crate::objects::Members for #name {
+            #read_member
+            fn unknown_members(&mut self) -> &mut crate::objects::UnknownMembers {
+                &mut self.#extra
+            }
+        }
+
+        #cfg
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                crate::objects::deserialize_members(deserializer)
+            }
+        }
+    }
+}
+
+/// The decoding of a struct with members that must be present: each read into a local, and a
+/// missing one an error, as serde's derive reports it.
+fn emit_strict_deserialize(name: &Ident, cfg: &TokenStream, s: &StructDef, extra: &Ident) -> TokenStream {
+    let locals: Vec<_> = s.fields.iter().enumerate().map(|(i, _)| format_ident!("field_{i}")).collect();
+    let wires: Vec<_> = s.fields.iter().map(|f| lit(&f.json_name)).collect();
+    let reads = s.fields.iter().zip(&locals).map(|(f, local)| {
+        if optional(f) {
+            quote!(#local = map.next_value()?)
+        } else {
+            quote!(#local = Some(map.next_value()?))
+        }
+    });
+    let inits = s.fields.iter().zip(&locals).zip(&wires).map(|((f, local), wire)| {
+        let field = ident(&f.rust_name);
+        if optional(f) {
+            quote!(#field: #local)
+        } else {
+            quote!(#field: #local.ok_or_else(|| <A::Error as serde::de::Error>::missing_field(#wire))?)
+        }
+    });
+    let expecting = lit(&format!("struct {name}"));
+    quote! {
+        #cfg
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct ObjectVisitor;
+                impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+                    type Value = #name;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str(#expecting)
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<#name, A::Error> {
+                        #(let mut #locals = None;)*
+                        let mut #extra = crate::objects::UnknownMembers::new();
+                        while let Some(key) = map.next_key::<crate::objects::MemberKey<'de>>()? {
+                            match key.as_str() {
+                                #(#wires => #reads,)*
+                                _ => #extra.insert_raw(key.into_string(), map.next_value()?),
+                            }
+                        }
+                        Ok(#name {
+                            #(#inits,)*
+                            #extra,
+                        })
+                    }
+                }
+                deserializer.deserialize_map(ObjectVisitor)
+            }
         }
     }
 }
@@ -118,7 +227,7 @@ fn plain_default(ty: &TypeRef) -> bool {
     }
 }
 
-fn emit_union(api: &Api, name: &proc_macro2::Ident, head: TokenStream, cfg: &TokenStream, u: &UnionDef) -> TokenStream {
+fn emit_union(api: &Api, name: &Ident, head: TokenStream, cfg: &TokenStream, u: &UnionDef) -> TokenStream {
     let tag = lit(&u.tag_property);
     let fallback = ident(&u.fallback);
     let base = rust_type(api, &TypeRef::Named(u.base), false);
@@ -171,14 +280,10 @@ fn emit_union(api: &Api, name: &proc_macro2::Ident, head: TokenStream, cfg: &Tok
         #cfg
         impl<'de> Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = serde_json::Value::deserialize(deserializer)?;
-                let tag = value
-                    .get(#tag)
-                    .and_then(serde_json::Value::as_str)
-                    .map(|t| t.trim_start_matches('#').to_string());
-                let parsed = match tag.as_deref() {
-                    #(#patterns => serde_json::from_value(value).map(|v| Self::#variants(Box::new(v))),)*
-                    Some(_) => serde_json::from_value(value).map(|v| Self::#fallback(Box::new(v))),
+                let (value, tag) = crate::objects::read_tagged(deserializer, #tag)?;
+                let parsed = match tag.as_deref().map(|t| t.trim_start_matches('#')) {
+                    #(#patterns => serde_json::from_str(value.get()).map(|v| Self::#variants(Box::new(v))),)*
+                    Some(_) => serde_json::from_str(value.get()).map(|v| Self::#fallback(Box::new(v))),
                 };
                 parsed.map_err(serde::de::Error::custom)
             }
@@ -186,7 +291,7 @@ fn emit_union(api: &Api, name: &proc_macro2::Ident, head: TokenStream, cfg: &Tok
     }
 }
 
-fn emit_enum(name: &proc_macro2::Ident, head: TokenStream, cfg: &TokenStream, e: &EnumDef) -> TokenStream {
+fn emit_enum(name: &Ident, head: TokenStream, cfg: &TokenStream, e: &EnumDef) -> TokenStream {
     let fallback = ident(&e.fallback);
     let variants: Vec<_> = e.variants.iter().map(|v| ident(&v.rust_name)).collect();
     let docs = e.variants.iter().map(|v| doc(&format!("`{}`{}", v.wire, v.doc.as_deref().map(|d| format!(": {d}")).unwrap_or_default())));

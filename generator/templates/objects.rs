@@ -1,0 +1,224 @@
+//! Reading a model member by member, and keeping the members it does not declare.
+//!
+//! Models decode without `#[serde(flatten)]`: serde buffers a flattened object into its private
+//! `Content` before reading it, which costs time and memory. Here each known key is matched as
+//! it arrives (borrowed from the input where it can be) and read straight into its field; every
+//! other member is kept as its JSON text, so a member of any size costs about its own bytes.
+
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The members of an object that its model does not declare, each kept as sent (its JSON text),
+/// in key order. Graph adds properties over time; they survive a read and a write unchanged.
+#[derive(Debug, Clone, Default)]
+pub struct UnknownMembers(BTreeMap<String, Box<RawValue>>);
+
+impl UnknownMembers {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.0.contains_key(key)
+    }
+
+    /// The member's JSON text.
+    pub fn get(&self, key: &str) -> Option<&RawValue> {
+        self.0.get(key).map(|raw| &**raw)
+    }
+
+    /// The member parsed as any JSON value.
+    pub fn value(&self, key: &str) -> Option<serde_json::Value> {
+        self.get(key).and_then(|raw| serde_json::from_str(raw.get()).ok())
+    }
+
+    /// The member parsed as a `T`.
+    pub fn parse<T: de::DeserializeOwned>(&self, key: &str) -> Option<Result<T, serde_json::Error>> {
+        self.get(key).map(|raw| serde_json::from_str(raw.get()))
+    }
+
+    /// Sets a member to `value` written as JSON; the previous value, if any, is replaced.
+    pub fn insert<T: Serialize + ?Sized>(&mut self, key: impl Into<String>, value: &T) -> Result<(), serde_json::Error> {
+        self.0.insert(key.into(), serde_json::value::to_raw_value(value)?);
+        Ok(())
+    }
+
+    /// Sets a member to JSON text as it is.
+    pub fn insert_raw(&mut self, key: impl Into<String>, value: Box<RawValue>) {
+        self.0.insert(key.into(), value);
+    }
+
+    pub fn remove(&mut self, key: &str) -> Option<Box<RawValue>> {
+        self.0.remove(key)
+    }
+
+    /// The members in key order, each as its JSON text.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &RawValue)> {
+        self.0.iter().map(|(key, raw)| (key.as_str(), &**raw))
+    }
+}
+
+/// Members are equal when they hold the same JSON values, however the text was spaced.
+impl PartialEq for UnknownMembers {
+    fn eq(&self, other: &Self) -> bool {
+        let same = |a: &RawValue, b: &RawValue| {
+            a.get() == b.get()
+                || serde_json::from_str::<serde_json::Value>(a.get()).ok() == serde_json::from_str::<serde_json::Value>(b.get()).ok()
+        };
+        self.len() == other.len() && self.iter().zip(other.iter()).all(|((ka, a), (kb, b))| ka == kb && same(a, b))
+    }
+}
+
+impl Serialize for UnknownMembers {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for UnknownMembers {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        BTreeMap::deserialize(deserializer).map(Self)
+    }
+}
+
+/// A member's key: borrowed from the input when it has no escapes, so known keys cost no copy.
+pub struct MemberKey<'de>(Cow<'de, str>);
+
+impl MemberKey<'_> {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+impl<'de> Deserialize<'de> for MemberKey<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = MemberKey<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<Self::Value, E> {
+                Ok(MemberKey(Cow::Borrowed(key)))
+            }
+            fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
+                Ok(MemberKey(Cow::Owned(key.to_string())))
+            }
+            fn visit_string<E: de::Error>(self, key: String) -> Result<Self::Value, E> {
+                Ok(MemberKey(Cow::Owned(key)))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+/// A model every member of which may be absent, read member by member into its default value.
+pub trait Members: Default {
+    /// Reads the value of the member `key` into its field if the model declares it; false when
+    /// it does not (and the value is still unread).
+    fn read_member<'de, A: MapAccess<'de>>(&mut self, _key: &str, _map: &mut A) -> Result<bool, A::Error> {
+        Ok(false)
+    }
+
+    /// Where the members it does not declare go.
+    fn unknown_members(&mut self) -> &mut UnknownMembers;
+}
+
+/// The `Deserialize` of every [`Members`] model.
+pub fn deserialize_members<'de, D: Deserializer<'de>, T: Members>(deserializer: D) -> Result<T, D::Error> {
+    struct MembersVisitor<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Members> Visitor<'de> for MembersVisitor<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+            let mut value = T::default();
+            while let Some(key) = map.next_key::<MemberKey<'de>>()? {
+                if !value.read_member(key.as_str(), &mut map)? {
+                    let raw = map.next_value()?;
+                    value.unknown_members().insert_raw(key.into_string(), raw);
+                }
+            }
+            Ok(value)
+        }
+    }
+    deserializer.deserialize_map(MembersVisitor(std::marker::PhantomData))
+}
+
+/// A union's value as its JSON text, and the value of its `tag` member (such as `@odata.type`),
+/// so that the variant the tag names can then be read from the text. Holding text rather than a
+/// `serde_json::Value` keeps a large value at about its own size, and unknown members as sent.
+pub fn read_tagged<'de, D: Deserializer<'de>>(deserializer: D, tag: &str) -> Result<(Box<RawValue>, Option<String>), D::Error> {
+    let raw = Box::<RawValue>::deserialize(deserializer)?;
+    let found = de::DeserializeSeed::deserialize(TagSeed(tag), &mut serde_json::Deserializer::from_str(raw.get()))
+        .map_err(de::Error::custom)?;
+    Ok((raw, found))
+}
+
+/// Reads only the `tag` member of an object, skipping the rest; None for a value that is not an
+/// object or has no such string member.
+struct TagSeed<'t>(&'t str);
+
+impl<'de> de::DeserializeSeed<'de> for TagSeed<'_> {
+    type Value = Option<String>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TagSeed<'_> {
+    type Value = Option<String>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut found = None;
+        while let Some(key) = map.next_key::<MemberKey<'de>>()? {
+            if found.is_none() && key.as_str() == self.0 {
+                found = map.next_value::<serde_json::Value>()?.as_str().map(str::to_string);
+            } else {
+                map.next_value::<de::IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
