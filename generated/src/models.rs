@@ -41,11 +41,15 @@ impl<'de> Deserialize<'de> for ErrorDetails {
                         "message" => field_1 = Some(map.next_value()?),
                         "target" => field_2 = map.next_value()?,
                         _ => {
-                            additional_properties
-                                .insert_raw(key.into_string(), map.next_value()?)
+                            crate::objects::read_unknown(
+                                &mut additional_properties,
+                                key,
+                                &mut map,
+                            )?
                         }
                     }
                 }
+                additional_properties.finish_reading();
                 Ok(ErrorDetails {
                     code: field_0
                         .ok_or_else(|| <A::Error as serde::de::Error>::missing_field(
@@ -132,11 +136,15 @@ impl<'de> Deserialize<'de> for MainError {
                         "details" => field_3 = map.next_value()?,
                         "innererror" => field_4 = map.next_value()?,
                         _ => {
-                            additional_properties
-                                .insert_raw(key.into_string(), map.next_value()?)
+                            crate::objects::read_unknown(
+                                &mut additional_properties,
+                                key,
+                                &mut map,
+                            )?
                         }
                     }
                 }
+                additional_properties.finish_reading();
                 Ok(MainError {
                     code: field_0
                         .ok_or_else(|| <A::Error as serde::de::Error>::missing_field(
@@ -186,11 +194,15 @@ impl<'de> Deserialize<'de> for ODataError {
                     match key.as_str() {
                         "error" => field_0 = Some(map.next_value()?),
                         _ => {
-                            additional_properties
-                                .insert_raw(key.into_string(), map.next_value()?)
+                            crate::objects::read_unknown(
+                                &mut additional_properties,
+                                key,
+                                &mut map,
+                            )?
                         }
                     }
                 }
+                additional_properties.finish_reading();
                 Ok(ODataError {
                     error: field_0
                         .ok_or_else(|| <A::Error as serde::de::Error>::missing_field(

@@ -188,9 +188,10 @@ fn emit_strict_deserialize(name: &Ident, cfg: &TokenStream, s: &StructDef, extra
                         while let Some(key) = map.next_key::<crate::objects::MemberKey<'de>>()? {
                             match key.as_str() {
                                 #(#wires => #reads,)*
-                                _ => #extra.insert_raw(key.into_string(), map.next_value()?),
+                                _ => crate::objects::read_unknown(&mut #extra, key, &mut map)?,
                             }
                         }
+                        #extra.finish_reading();
                         Ok(#name {
                             #(#inits,)*
                             #extra,
