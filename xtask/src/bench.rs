@@ -30,13 +30,15 @@ const COPIES: usize = 10;
 /// On-CPU figures below this are not printed: see `sched_stat`.
 const MIN_CPU_FIGURE: Duration = Duration::from_millis(50);
 
-const USAGE: &str = "usage: cargo xtask bench [--runs N] [--dev] [--no-graph-sized] [--no-check] [--no-codegen] [--feature NAME] [FILE...]
+const USAGE: &str = "usage: cargo xtask bench [--runs N] [--dev] [--no-graph-sized] [--no-check] [--no-codegen] [--no-decode] [--release-build] [--feature NAME] [FILE...]
   FILE...          inputs to measure (default: every description in ../shared/graph)
   --dev            measure this binary's build (the dev profile) instead of a release build
   --runs N         best of N runs for each figure (default 5; the Graph-sized input uses at most 3)
   --no-graph-sized skip the module replicated 10x under renamed namespaces (~30 MB)
   --no-check       skip `cargo check` of the generated module crate
   --no-codegen     skip timing `cargo xtask codegen` as a user runs it
+  --no-decode      skip decoding 10,000 objects into the generated model and a derived struct
+  --release-build  also time `cargo build --release --all-features` of the module crate (minutes)
   --feature NAME   the feature to check alone (default: one picked from the crate's features)";
 
 struct Options {
@@ -45,12 +47,14 @@ struct Options {
     graph_sized: bool,
     check: bool,
     codegen: bool,
+    decode: bool,
+    release_build: bool,
     feature: Option<String>,
     files: Vec<PathBuf>,
 }
 
 pub fn run(args: &[String]) -> ExitCode {
-    let mut options = Options { runs: 5, dev: false, graph_sized: true, check: true, codegen: true, feature: None, files: Vec::new() };
+    let mut options = Options { runs: 5, dev: false, graph_sized: true, check: true, codegen: true, decode: true, release_build: false, feature: None, files: Vec::new() };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -66,6 +70,8 @@ pub fn run(args: &[String]) -> ExitCode {
             "--no-graph-sized" => options.graph_sized = false,
             "--no-check" => options.check = false,
             "--no-codegen" => options.codegen = false,
+            "--no-decode" => options.decode = false,
+            "--release-build" => options.release_build = true,
             "--feature" => match it.next() {
                 Some(name) => options.feature = Some(name.clone()),
                 None => return usage_error("--feature takes a name"),
@@ -116,9 +122,13 @@ pub fn run(args: &[String]) -> ExitCode {
         println!();
         codegen_as_users_run_it(&root, &shared.join(MODULE), &work, module_result.as_ref());
     }
+    if options.decode {
+        println!();
+        decode_comparison(&exe, options.runs);
+    }
     if options.check {
         println!();
-        check_generated_crate(&root, &shared.join(MODULE), &work, options.feature.as_deref());
+        check_generated_crate(&root, &shared.join(MODULE), &work, options.feature.as_deref(), options.release_build);
     }
     let _ = fs::remove_file(&exe);
     ExitCode::SUCCESS
@@ -175,14 +185,14 @@ fn measuring_binary(root: &Path, work: &Path, dev: bool) -> Result<PathBuf, Stri
         std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?
     } else {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        eprintln!("building xtask in release for the measurements (cargo build --release -p xtask)...");
+        eprintln!("building xtask in release for the measurements (cargo build --release -p xtask --features decode-bench)...");
         let status = Command::new(cargo)
             .current_dir(root)
-            .args(["build", "--quiet", "--release", "-p", "xtask"])
+            .args(["build", "--quiet", "--release", "-p", "xtask", "--features", "decode-bench"])
             .status()
             .map_err(|e| format!("cannot run cargo: {e}"))?;
         if !status.success() {
-            return Err("`cargo build --release -p xtask` failed".to_string());
+            return Err("`cargo build --release -p xtask --features decode-bench` failed".to_string());
         }
         let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
         target.join("release").join(format!("xtask{}", std::env::consts::EXE_SUFFIX))
@@ -280,6 +290,14 @@ fn print_row(name: &str, result: &Result<Figures, String>) {
                 stage_peaks.join("/"),
                 kib(f.floor_peak_kib)
             );
+            if f.types + f.operations > 0 {
+                println!(
+                    "{:<48}   {:.0} bytes of output per type, {:.0} per operation (the total over each)",
+                    "",
+                    f.bytes_out as f64 / f.types.max(1) as f64,
+                    f.bytes_out as f64 / f.operations.max(1) as f64
+                );
+            }
             // schedstat is updated at scheduler ticks, so it says nothing reliable about short runs.
             if f.generate_cpu >= MIN_CPU_FIGURE && f.floor_cpu >= MIN_CPU_FIGURE {
                 println!(
@@ -336,18 +354,17 @@ pub fn one(args: &[String]) -> ExitCode {
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--runs" => runs = it.next().and_then(|n| n.parse().ok()).unwrap_or(5).max(1),
-            "--floor" | "--generate" | "--peak" => mode = arg.as_str(),
+            "--floor" | "--generate" | "--peak" | "--decode" => mode = arg.as_str(),
             other => file = Some(PathBuf::from(other)),
         }
     }
-    let Some(file) = file else {
-        eprintln!("usage: xtask bench-one --generate|--floor|--peak [--runs N] FILE");
-        return ExitCode::from(2);
-    };
-    let measured = match mode {
-        "--floor" => measure_floor(&file, runs),
-        "--peak" => measure_peak(&file),
-        _ => measure(&file, runs),
+    let measured = match (mode, file) {
+        ("--decode", _) => measure_decode(runs),
+        (_, None) => {
+            eprintln!("usage: xtask bench-one --generate|--floor|--peak [--runs N] FILE, or --decode");
+            return ExitCode::from(2);
+        }
+        (mode, Some(file)) => measure_one(mode, &file, runs),
     };
     match measured {
         Ok(report) => {
@@ -355,10 +372,29 @@ pub fn one(args: &[String]) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("{}: {e}", file.display());
+            eprintln!("{e}");
             ExitCode::FAILURE
         }
     }
+}
+
+#[cfg(feature = "decode-bench")]
+fn measure_decode(runs: usize) -> Result<String, String> {
+    crate::decode::measure_decode(runs)
+}
+
+#[cfg(not(feature = "decode-bench"))]
+fn measure_decode(_runs: usize) -> Result<String, String> {
+    Err("this xtask was built without the `decode-bench` feature".to_string())
+}
+
+fn measure_one(mode: &str, file: &Path, runs: usize) -> Result<String, String> {
+    let measured = match mode {
+        "--floor" => measure_floor(file, runs),
+        "--peak" => measure_peak(file),
+        _ => measure(file, runs),
+    };
+    measured.map_err(|e| format!("{}: {e}", file.display()))
 }
 
 /// The input's text, and the settings a bench run generates it with.
@@ -706,10 +742,36 @@ fn codegen_as_users_run_it(root: &Path, module: &Path, work: &Path, module_resul
     println!("{line}");
 }
 
+/// Decoding a 10,000-object `userAppInstallStatus` array (made in the child) into the generated
+/// model and into a derived struct with the same fields, in the release child.
+fn decode_comparison(exe: &Path, runs: usize) {
+    println!("decode: 10,000 userAppInstallStatus objects (generated/ crate's model vs a #[derive(Deserialize)] struct, same fields):");
+    let output = Command::new(exe).args(["bench-one", "--decode", "--runs", &runs.to_string()]).output();
+    let text = match output {
+        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).into_owned(),
+        Ok(o) => return println!("  FAILED: {}", String::from_utf8_lossy(&o.stderr).trim()),
+        Err(e) => return println!("  FAILED: cannot start bench-one: {e}"),
+    };
+    let values: BTreeMap<&str, u64> = text.lines().filter_map(|l| l.split_once(' ')).filter_map(|(k, v)| Some((k, v.parse().ok()?))).collect();
+    let get = |k: &str| values.get(k).copied().unwrap_or(0);
+    let (generated, hand, paths) =
+        (Duration::from_nanos(get("decode_generated_ns")), Duration::from_nanos(get("decode_hand_ns")), Duration::from_nanos(get("decode_paths_ns")));
+    let rate = |d: Duration| if d.is_zero() { 0.0 } else { get("decode_bytes") as f64 / d.as_secs_f64() / f64::from(1u32 << 20) };
+    println!("  input {}", bytes(get("decode_bytes")));
+    println!("  generated model {} ({:.0} MiB/s); derived struct {} ({:.0} MiB/s); ratio {:.2}x", ms(generated), rate(generated), ms(hand), rate(hand), ratio(generated, hand));
+    let hand_paths = Duration::from_nanos(get("decode_hand_paths_ns"));
+    println!(
+        "  both through serde_path_to_error, as parse_response decodes: generated {}, derived {}; ratio {:.2}x",
+        ms(paths),
+        ms(hand_paths),
+        ratio(paths, hand_paths)
+    );
+}
+
 /// `cargo check` of the module's generated crate: all features, and one feature alone, each timed
 /// on the crate only (dependencies are built by an untimed run first).
-fn check_generated_crate(root: &Path, module: &Path, work: &Path, feature: Option<&str>) {
-    println!("`cargo check` of the module's generated crate (dependencies prebuilt; the crate itself only):");
+fn check_generated_crate(root: &Path, module: &Path, work: &Path, feature: Option<&str>, release_build: bool) {
+    println!("cargo on the module's generated crate (dependencies prebuilt; the crate itself only):");
     let out = work.join("module-crate");
     let mut settings = workspace_settings();
     settings.crate_name = "bench-module".to_string();
@@ -735,7 +797,7 @@ fn check_generated_crate(root: &Path, module: &Path, work: &Path, feature: Optio
 
     let manifest = fs::read_to_string(out.join("Cargo.toml")).unwrap_or_default();
     let features = area_features(&manifest);
-    let mut configs: Vec<(String, Vec<String>)> = vec![("all features".to_string(), vec!["--all-features".to_string()])];
+    let mut configs: Vec<(String, Vec<String>)> = vec![("check, all features".to_string(), vec!["check".to_string(), "--all-features".to_string()])];
     let chosen = feature.map(str::to_string).or_else(|| pick_feature(&features));
     match chosen {
         Some(area) => {
@@ -743,9 +805,12 @@ fn check_generated_crate(root: &Path, module: &Path, work: &Path, feature: Optio
             if manifest.lines().any(|l| l.starts_with("client =")) {
                 list.push_str(",client");
             }
-            configs.push((format!("one feature ({area})"), vec!["--no-default-features".to_string(), "--features".to_string(), list]));
+            configs.push((format!("check, one feature ({area})"), vec!["check".to_string(), "--no-default-features".to_string(), "--features".to_string(), list]));
         }
         None => println!("  the crate has no per-area features yet (only {:?}): its default build is all of it", feature_names(&manifest)),
+    }
+    if release_build {
+        configs.push(("build --release, all features".to_string(), vec!["build".to_string(), "--release".to_string(), "--all-features".to_string()]));
     }
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let target_dir = work.join("target");
@@ -753,7 +818,6 @@ fn check_generated_crate(root: &Path, module: &Path, work: &Path, feature: Optio
         let check = || -> Result<Duration, String> {
             let t = Instant::now();
             let output = Command::new(&cargo)
-                .arg("check")
                 .args(&args)
                 .arg("--manifest-path")
                 .arg(out.join("Cargo.toml"))
