@@ -6,15 +6,23 @@
 use serde::{Deserialize, Serialize};
 
 /// Schema `microsoft.graph.ODataErrors.ErrorDetails`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ErrorDetails {
     pub code: String,
     pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    #[serde(flatten)]
     pub additional_properties: crate::objects::UnknownMembers,
+}
+
+impl Serialize for ErrorDetails {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        map.required("code", &self.code)?;
+        map.required("message", &self.message)?;
+        map.optional("target", &self.target)?;
+        map.end(&self.additional_properties)
+    }
 }
 
 impl<'de> Deserialize<'de> for ErrorDetails {
@@ -71,11 +79,17 @@ impl<'de> Deserialize<'de> for ErrorDetails {
 /// The structure of this object is service-specific
 ///
 /// Schema `microsoft.graph.ODataErrors.InnerError`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct InnerError {
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    #[serde(flatten)]
     pub additional_properties: crate::objects::UnknownMembers,
+}
+
+impl Serialize for InnerError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let map = crate::objects::MemberWriter::new(serializer)?;
+        map.end(&self.additional_properties)
+    }
 }
 
 impl crate::objects::Members for InnerError {
@@ -93,19 +107,27 @@ impl<'de> Deserialize<'de> for InnerError {
 }
 
 /// Schema `microsoft.graph.ODataErrors.MainError`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MainError {
     pub code: String,
     pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<Vec<ErrorDetails>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub innererror: Option<InnerError>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    #[serde(flatten)]
     pub additional_properties: crate::objects::UnknownMembers,
+}
+
+impl Serialize for MainError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        map.required("code", &self.code)?;
+        map.required("message", &self.message)?;
+        map.optional("target", &self.target)?;
+        map.optional("details", &self.details)?;
+        map.optional("innererror", &self.innererror)?;
+        map.end(&self.additional_properties)
+    }
 }
 
 impl<'de> Deserialize<'de> for MainError {
@@ -166,12 +188,19 @@ impl<'de> Deserialize<'de> for MainError {
 }
 
 /// Schema `microsoft.graph.ODataErrors.ODataError`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ODataError {
     pub error: MainError,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    #[serde(flatten)]
     pub additional_properties: crate::objects::UnknownMembers,
+}
+
+impl Serialize for ODataError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        map.required("error", &self.error)?;
+        map.end(&self.additional_properties)
+    }
 }
 
 impl<'de> Deserialize<'de> for ODataError {
@@ -363,24 +392,30 @@ impl crate::values::WireEnum for DeviceAndAppManagementAssignmentSource {
 /// Base type for assignment targets.
 ///
 /// Schema `microsoft.graph.deviceAndAppManagementAssignmentTarget`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeviceAndAppManagementAssignmentTarget {
     /// The Id of the filter for the target assignment.
-    #[serde(
-        rename = "deviceAndAppManagementAssignmentFilterId",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub device_and_app_management_assignment_filter_id: Option<String>,
-    #[serde(
-        rename = "deviceAndAppManagementAssignmentFilterType",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub device_and_app_management_assignment_filter_type: Option<
         DeviceAndAppManagementAssignmentFilterType,
     >,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    #[serde(flatten)]
     pub additional_properties: crate::objects::UnknownMembers,
+}
+
+impl Serialize for DeviceAndAppManagementAssignmentTarget {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        map.optional(
+            "deviceAndAppManagementAssignmentFilterId",
+            &self.device_and_app_management_assignment_filter_id,
+        )?;
+        map.optional(
+            "deviceAndAppManagementAssignmentFilterType",
+            &self.device_and_app_management_assignment_filter_type,
+        )?;
+        map.end(&self.additional_properties)
+    }
 }
 
 impl crate::objects::Members for DeviceAndAppManagementAssignmentTarget {
@@ -414,14 +449,20 @@ impl<'de> Deserialize<'de> for DeviceAndAppManagementAssignmentTarget {
 }
 
 /// Schema `microsoft.graph.entity`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Entity {
     /// The unique identifier for an entity. Read-only.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    #[serde(flatten)]
     pub additional_properties: crate::objects::UnknownMembers,
+}
+
+impl Serialize for Entity {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        map.optional("id", &self.id)?;
+        map.end(&self.additional_properties)
+    }
 }
 
 impl crate::objects::Members for Entity {
@@ -530,17 +571,23 @@ impl crate::values::WireEnum for InstallIntent {
 /// Contains properties for a generic mime content.
 ///
 /// Schema `microsoft.graph.mimeContent`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MimeContent {
     /// Indicates the content mime type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// The byte array that contains the actual content.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<crate::values::Base64Bytes>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    #[serde(flatten)]
     pub additional_properties: crate::objects::UnknownMembers,
+}
+
+impl Serialize for MimeContent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        map.optional("type", &self.r#type)?;
+        map.optional("value", &self.value)?;
+        map.end(&self.additional_properties)
+    }
 }
 
 impl crate::objects::Members for MimeContent {
@@ -572,86 +619,92 @@ impl<'de> Deserialize<'de> for MimeContent {
 /// An abstract class containing the base properties for Intune mobile apps. Note: Listing mobile apps with `$expand=assignments` has been deprecated. Instead get the list of apps without the `$expand` query on `assignments`. Then, perform the expansion on individual applications.
 ///
 /// Schema `microsoft.graph.mobileApp`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MobileApp {
     /// The unique identifier for an entity. Read-only.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The date and time the app was created.
-    #[serde(rename = "createdDateTime", skip_serializing_if = "Option::is_none")]
     pub created_date_time: Option<jiff::Timestamp>,
     /// The total number of dependencies the child app has.
-    #[serde(rename = "dependentAppCount", skip_serializing_if = "Option::is_none")]
     pub dependent_app_count: Option<i32>,
     /// The description of the app.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The developer of the app.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub developer: Option<String>,
     /// The admin provided or imported title of the app.
-    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// The more information Url.
-    #[serde(rename = "informationUrl", skip_serializing_if = "Option::is_none")]
     pub information_url: Option<String>,
     /// The value indicating whether the app is assigned to at least one group.
-    #[serde(rename = "isAssigned", skip_serializing_if = "Option::is_none")]
     pub is_assigned: Option<bool>,
     /// The value indicating whether the app is marked as featured by the admin.
-    #[serde(rename = "isFeatured", skip_serializing_if = "Option::is_none")]
     pub is_featured: Option<bool>,
-    #[serde(rename = "largeIcon", skip_serializing_if = "Option::is_none")]
     pub large_icon: Option<MimeContent>,
     /// The date and time the app was last modified.
-    #[serde(rename = "lastModifiedDateTime", skip_serializing_if = "Option::is_none")]
     pub last_modified_date_time: Option<jiff::Timestamp>,
     /// Notes for the app.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// The owner of the app.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
     /// The privacy statement Url.
-    #[serde(rename = "privacyInformationUrl", skip_serializing_if = "Option::is_none")]
     pub privacy_information_url: Option<String>,
     /// The publisher of the app.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub publisher: Option<String>,
-    #[serde(rename = "publishingState", skip_serializing_if = "Option::is_none")]
     pub publishing_state: Option<MobileAppPublishingState>,
     /// List of scope tag ids for this mobile app.
-    #[serde(rename = "roleScopeTagIds", skip_serializing_if = "Option::is_none")]
     pub role_scope_tag_ids: Option<Vec<Option<String>>>,
     /// The total number of apps this app is directly or indirectly superseded by.
-    #[serde(rename = "supersededAppCount", skip_serializing_if = "Option::is_none")]
     pub superseded_app_count: Option<i32>,
     /// The total number of apps this app directly or indirectly supersedes.
-    #[serde(rename = "supersedingAppCount", skip_serializing_if = "Option::is_none")]
     pub superseding_app_count: Option<i32>,
     /// The upload state.
-    #[serde(rename = "uploadState", skip_serializing_if = "Option::is_none")]
     pub upload_state: Option<i32>,
     /// The list of group assignments for this mobile app.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub assignments: Option<Vec<MobileAppAssignment>>,
     /// The list of categories for this app.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<MobileAppCategory>>,
     /// The list of installation states for this mobile app.
-    #[serde(rename = "deviceStatuses", skip_serializing_if = "Option::is_none")]
     pub device_statuses: Option<Vec<MobileAppInstallStatus>>,
-    #[serde(rename = "installSummary", skip_serializing_if = "Option::is_none")]
     pub install_summary: Option<MobileAppInstallSummary>,
     /// List of relationships for this mobile app.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub relationships: Option<Vec<MobileAppRelationship>>,
     /// The list of installation states for this mobile app.
-    #[serde(rename = "userStatuses", skip_serializing_if = "Option::is_none")]
     pub user_statuses: Option<Vec<UserAppInstallStatus>>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    #[serde(flatten)]
     pub additional_properties: crate::objects::UnknownMembers,
+}
+
+impl Serialize for MobileApp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        map.optional("id", &self.id)?;
+        map.optional("createdDateTime", &self.created_date_time)?;
+        map.optional("dependentAppCount", &self.dependent_app_count)?;
+        map.optional("description", &self.description)?;
+        map.optional("developer", &self.developer)?;
+        map.optional("displayName", &self.display_name)?;
+        map.optional("informationUrl", &self.information_url)?;
+        map.optional("isAssigned", &self.is_assigned)?;
+        map.optional("isFeatured", &self.is_featured)?;
+        map.optional("largeIcon", &self.large_icon)?;
+        map.optional("lastModifiedDateTime", &self.last_modified_date_time)?;
+        map.optional("notes", &self.notes)?;
+        map.optional("owner", &self.owner)?;
+        map.optional("privacyInformationUrl", &self.privacy_information_url)?;
+        map.optional("publisher", &self.publisher)?;
+        map.optional("publishingState", &self.publishing_state)?;
+        map.optional("roleScopeTagIds", &self.role_scope_tag_ids)?;
+        map.optional("supersededAppCount", &self.superseded_app_count)?;
+        map.optional("supersedingAppCount", &self.superseding_app_count)?;
+        map.optional("uploadState", &self.upload_state)?;
+        map.optional("assignments", &self.assignments)?;
+        map.optional("categories", &self.categories)?;
+        map.optional("deviceStatuses", &self.device_statuses)?;
+        map.optional("installSummary", &self.install_summary)?;
+        map.optional("relationships", &self.relationships)?;
+        map.optional("userStatuses", &self.user_statuses)?;
+        map.end(&self.additional_properties)
+    }
 }
 
 impl crate::objects::Members for MobileApp {
@@ -707,25 +760,31 @@ impl<'de> Deserialize<'de> for MobileApp {
 /// A class containing the properties used for Group Assignment of a Mobile App.
 ///
 /// Schema `microsoft.graph.mobileAppAssignment`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MobileAppAssignment {
     /// The unique identifier for an entity. Read-only.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub intent: Option<InstallIntent>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<MobileAppAssignmentSettings>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<DeviceAndAppManagementAssignmentSource>,
     /// The identifier of the source of the assignment.
-    #[serde(rename = "sourceId", skip_serializing_if = "Option::is_none")]
     pub source_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<DeviceAndAppManagementAssignmentTarget>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    #[serde(flatten)]
     pub additional_properties: crate::objects::UnknownMembers,
+}
+
+impl Serialize for MobileAppAssignment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        map.optional("id", &self.id)?;
+        map.optional("intent", &self.intent)?;
+        map.optional("settings", &self.settings)?;
+        map.optional("source", &self.source)?;
+        map.optional("sourceId", &self.source_id)?;
+        map.optional("target", &self.target)?;
+        map.end(&self.additional_properties)
+    }
 }
 
 impl crate::objects::Members for MobileAppAssignment {
@@ -761,11 +820,17 @@ impl<'de> Deserialize<'de> for MobileAppAssignment {
 /// Abstract class to contain properties used to assign a mobile app to a group.
 ///
 /// Schema `microsoft.graph.mobileAppAssignmentSettings`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MobileAppAssignmentSettings {
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    #[serde(flatten)]
     pub additional_properties: crate::objects::UnknownMembers,
+}
+
+impl Serialize for MobileAppAssignmentSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let map = crate::objects::MemberWriter::new(serializer)?;
+        map.end(&self.additional_properties)
+    }
 }
 
 impl crate::objects::Members for MobileAppAssignmentSettings {
@@ -785,20 +850,26 @@ impl<'de> Deserialize<'de> for MobileAppAssignmentSettings {
 /// Contains properties for a single Intune app category.
 ///
 /// Schema `microsoft.graph.mobileAppCategory`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MobileAppCategory {
     /// The unique identifier for an entity. Read-only.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The name of the app category.
-    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// The date and time the mobileAppCategory was last modified.
-    #[serde(rename = "lastModifiedDateTime", skip_serializing_if = "Option::is_none")]
     pub last_modified_date_time: Option<jiff::Timestamp>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    #[serde(flatten)]
     pub additional_properties: crate::objects::UnknownMembers,
+}
+
+impl Serialize for MobileAppCategory {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        map.optional("id", &self.id)?;
+        map.optional("displayName", &self.display_name)?;
+        map.optional("lastModifiedDateTime", &self.last_modified_date_time)?;
+        map.end(&self.additional_properties)
+    }
 }
 
 impl crate::objects::Members for MobileAppCategory {
@@ -831,52 +902,58 @@ impl<'de> Deserialize<'de> for MobileAppCategory {
 /// Contains properties for the installation state of a mobile app for a device. This will be deprecated starting May, 2023 (Intune Release 2305).
 ///
 /// Schema `microsoft.graph.mobileAppInstallStatus`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MobileAppInstallStatus {
     /// The unique identifier for an entity. Read-only.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Device ID
-    #[serde(rename = "deviceId", skip_serializing_if = "Option::is_none")]
     pub device_id: Option<String>,
     /// Device name
-    #[serde(rename = "deviceName", skip_serializing_if = "Option::is_none")]
     pub device_name: Option<String>,
     /// Human readable version of the application
-    #[serde(rename = "displayVersion", skip_serializing_if = "Option::is_none")]
     pub display_version: Option<String>,
     /// The error code for install or uninstall failures.
-    #[serde(rename = "errorCode", skip_serializing_if = "Option::is_none")]
     pub error_code: Option<i32>,
-    #[serde(rename = "installState", skip_serializing_if = "Option::is_none")]
     pub install_state: Option<ResultantAppState>,
-    #[serde(rename = "installStateDetail", skip_serializing_if = "Option::is_none")]
     pub install_state_detail: Option<ResultantAppStateDetail>,
     /// Last sync date time
-    #[serde(rename = "lastSyncDateTime", skip_serializing_if = "Option::is_none")]
     pub last_sync_date_time: Option<jiff::Timestamp>,
-    #[serde(
-        rename = "mobileAppInstallStatusValue",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub mobile_app_install_status_value: Option<ResultantAppState>,
     /// OS Description
-    #[serde(rename = "osDescription", skip_serializing_if = "Option::is_none")]
     pub os_description: Option<String>,
     /// OS Version
-    #[serde(rename = "osVersion", skip_serializing_if = "Option::is_none")]
     pub os_version: Option<String>,
     /// Device User Name
-    #[serde(rename = "userName", skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
     /// User Principal Name
-    #[serde(rename = "userPrincipalName", skip_serializing_if = "Option::is_none")]
     pub user_principal_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub app: Option<MobileApp>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    #[serde(flatten)]
     pub additional_properties: crate::objects::UnknownMembers,
+}
+
+impl Serialize for MobileAppInstallStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        map.optional("id", &self.id)?;
+        map.optional("deviceId", &self.device_id)?;
+        map.optional("deviceName", &self.device_name)?;
+        map.optional("displayVersion", &self.display_version)?;
+        map.optional("errorCode", &self.error_code)?;
+        map.optional("installState", &self.install_state)?;
+        map.optional("installStateDetail", &self.install_state_detail)?;
+        map.optional("lastSyncDateTime", &self.last_sync_date_time)?;
+        map.optional(
+            "mobileAppInstallStatusValue",
+            &self.mobile_app_install_status_value,
+        )?;
+        map.optional("osDescription", &self.os_description)?;
+        map.optional("osVersion", &self.os_version)?;
+        map.optional("userName", &self.user_name)?;
+        map.optional("userPrincipalName", &self.user_principal_name)?;
+        map.optional("app", &self.app)?;
+        map.end(&self.additional_properties)
+    }
 }
 
 impl crate::objects::Members for MobileAppInstallStatus {
@@ -922,50 +999,50 @@ impl<'de> Deserialize<'de> for MobileAppInstallStatus {
 /// Contains properties for the installation summary of a mobile app. This will be deprecated starting May, 2023 (Intune Release 2305).
 ///
 /// Schema `microsoft.graph.mobileAppInstallSummary`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MobileAppInstallSummary {
     /// The unique identifier for an entity. Read-only.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Number of Devices that have failed to install this app.
-    #[serde(rename = "failedDeviceCount", skip_serializing_if = "Option::is_none")]
     pub failed_device_count: Option<i32>,
     /// Number of Users that have 1 or more device that failed to install this app.
-    #[serde(rename = "failedUserCount", skip_serializing_if = "Option::is_none")]
     pub failed_user_count: Option<i32>,
     /// Number of Devices that have successfully installed this app.
-    #[serde(rename = "installedDeviceCount", skip_serializing_if = "Option::is_none")]
     pub installed_device_count: Option<i32>,
     /// Number of Users whose devices have all succeeded to install this app.
-    #[serde(rename = "installedUserCount", skip_serializing_if = "Option::is_none")]
     pub installed_user_count: Option<i32>,
     /// Number of Devices that are not applicable for this app.
-    #[serde(
-        rename = "notApplicableDeviceCount",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub not_applicable_device_count: Option<i32>,
     /// Number of Users whose devices were all not applicable for this app.
-    #[serde(rename = "notApplicableUserCount", skip_serializing_if = "Option::is_none")]
     pub not_applicable_user_count: Option<i32>,
     /// Number of Devices that does not have this app installed.
-    #[serde(rename = "notInstalledDeviceCount", skip_serializing_if = "Option::is_none")]
     pub not_installed_device_count: Option<i32>,
     /// Number of Users that have 1 or more devices that did not install this app.
-    #[serde(rename = "notInstalledUserCount", skip_serializing_if = "Option::is_none")]
     pub not_installed_user_count: Option<i32>,
     /// Number of Devices that have been notified to install this app.
-    #[serde(
-        rename = "pendingInstallDeviceCount",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub pending_install_device_count: Option<i32>,
     /// Number of Users that have 1 or more device that have been notified to install this app and have 0 devices with failures.
-    #[serde(rename = "pendingInstallUserCount", skip_serializing_if = "Option::is_none")]
     pub pending_install_user_count: Option<i32>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    #[serde(flatten)]
     pub additional_properties: crate::objects::UnknownMembers,
+}
+
+impl Serialize for MobileAppInstallSummary {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        map.optional("id", &self.id)?;
+        map.optional("failedDeviceCount", &self.failed_device_count)?;
+        map.optional("failedUserCount", &self.failed_user_count)?;
+        map.optional("installedDeviceCount", &self.installed_device_count)?;
+        map.optional("installedUserCount", &self.installed_user_count)?;
+        map.optional("notApplicableDeviceCount", &self.not_applicable_device_count)?;
+        map.optional("notApplicableUserCount", &self.not_applicable_user_count)?;
+        map.optional("notInstalledDeviceCount", &self.not_installed_device_count)?;
+        map.optional("notInstalledUserCount", &self.not_installed_user_count)?;
+        map.optional("pendingInstallDeviceCount", &self.pending_install_device_count)?;
+        map.optional("pendingInstallUserCount", &self.pending_install_user_count)?;
+        map.end(&self.additional_properties)
+    }
 }
 
 impl crate::objects::Members for MobileAppInstallSummary {
@@ -1090,28 +1167,34 @@ impl crate::values::WireEnum for MobileAppPublishingState {
 /// Describes a relationship between two mobile apps.
 ///
 /// Schema `microsoft.graph.mobileAppRelationship`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MobileAppRelationship {
     /// The unique identifier for an entity. Read-only.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The target mobile app's display name.
-    #[serde(rename = "targetDisplayName", skip_serializing_if = "Option::is_none")]
     pub target_display_name: Option<String>,
     /// The target mobile app's display version.
-    #[serde(rename = "targetDisplayVersion", skip_serializing_if = "Option::is_none")]
     pub target_display_version: Option<String>,
     /// The target mobile app's app id.
-    #[serde(rename = "targetId", skip_serializing_if = "Option::is_none")]
     pub target_id: Option<String>,
     /// The target mobile app's publisher.
-    #[serde(rename = "targetPublisher", skip_serializing_if = "Option::is_none")]
     pub target_publisher: Option<String>,
-    #[serde(rename = "targetType", skip_serializing_if = "Option::is_none")]
     pub target_type: Option<MobileAppRelationshipType>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    #[serde(flatten)]
     pub additional_properties: crate::objects::UnknownMembers,
+}
+
+impl Serialize for MobileAppRelationship {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        map.optional("id", &self.id)?;
+        map.optional("targetDisplayName", &self.target_display_name)?;
+        map.optional("targetDisplayVersion", &self.target_display_version)?;
+        map.optional("targetId", &self.target_id)?;
+        map.optional("targetPublisher", &self.target_publisher)?;
+        map.optional("targetType", &self.target_type)?;
+        map.end(&self.additional_properties)
+    }
 }
 
 impl crate::objects::Members for MobileAppRelationship {
@@ -1537,34 +1620,40 @@ impl crate::values::WireEnum for ResultantAppStateDetail {
 /// Contains properties for the installation status for a user. This will be deprecated starting May, 2023 (Intune Release 2305).
 ///
 /// Schema `microsoft.graph.userAppInstallStatus`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UserAppInstallStatus {
     /// The unique identifier for an entity. Read-only.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Failed Device Count.
-    #[serde(rename = "failedDeviceCount", skip_serializing_if = "Option::is_none")]
     pub failed_device_count: Option<i32>,
     /// Installed Device Count.
-    #[serde(rename = "installedDeviceCount", skip_serializing_if = "Option::is_none")]
     pub installed_device_count: Option<i32>,
     /// Not installed device count.
-    #[serde(rename = "notInstalledDeviceCount", skip_serializing_if = "Option::is_none")]
     pub not_installed_device_count: Option<i32>,
     /// User name.
-    #[serde(rename = "userName", skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
     /// User Principal Name.
-    #[serde(rename = "userPrincipalName", skip_serializing_if = "Option::is_none")]
     pub user_principal_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub app: Option<MobileApp>,
     /// The install state of the app on devices.
-    #[serde(rename = "deviceStatuses", skip_serializing_if = "Option::is_none")]
     pub device_statuses: Option<Vec<MobileAppInstallStatus>>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    #[serde(flatten)]
     pub additional_properties: crate::objects::UnknownMembers,
+}
+
+impl Serialize for UserAppInstallStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        map.optional("id", &self.id)?;
+        map.optional("failedDeviceCount", &self.failed_device_count)?;
+        map.optional("installedDeviceCount", &self.installed_device_count)?;
+        map.optional("notInstalledDeviceCount", &self.not_installed_device_count)?;
+        map.optional("userName", &self.user_name)?;
+        map.optional("userPrincipalName", &self.user_principal_name)?;
+        map.optional("app", &self.app)?;
+        map.optional("deviceStatuses", &self.device_statuses)?;
+        map.end(&self.additional_properties)
+    }
 }
 
 impl crate::objects::Members for UserAppInstallStatus {

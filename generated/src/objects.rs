@@ -9,6 +9,7 @@
 //! other member is kept as its JSON text, so a member of any size costs about its own bytes.
 
 use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -141,6 +142,37 @@ pub fn read_unknown<'de, A: MapAccess<'de>>(into: &mut UnknownMembers, key: Memb
     let raw = map.next_value()?;
     into.push_read(key.into_string(), raw);
     Ok(())
+}
+
+/// Writes a model's members one by one, for a generated `Serialize`: declared members in order,
+/// then the unknown ones as they came.
+pub struct MemberWriter<S: Serializer>(S::SerializeMap);
+
+impl<S: Serializer> MemberWriter<S> {
+    pub fn new(serializer: S) -> Result<Self, S::Error> {
+        serializer.serialize_map(None).map(Self)
+    }
+
+    /// A member that is always written (`null` for a required nullable one that is `None`).
+    pub fn required<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), S::Error> {
+        self.0.serialize_entry(key, value)
+    }
+
+    /// A member left out when it is absent.
+    pub fn optional<T: Serialize>(&mut self, key: &'static str, value: &Option<T>) -> Result<(), S::Error> {
+        match value {
+            Some(value) => self.0.serialize_entry(key, value),
+            None => Ok(()),
+        }
+    }
+
+    /// Writes the unknown members and ends the object.
+    pub fn end(mut self, unknown: &UnknownMembers) -> Result<S::Ok, S::Error> {
+        for (key, value) in unknown.iter() {
+            self.0.serialize_entry(key, value)?;
+        }
+        self.0.end()
+    }
 }
 
 /// A member's key: borrowed from the input when it has no escapes, so known keys cost no copy.

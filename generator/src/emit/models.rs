@@ -49,10 +49,10 @@ fn emit_struct(api: &Api, name: &Ident, head: TokenStream, cfg: &TokenStream, s:
     if defaultable {
         derives.push(quote!(Default));
     }
-    derives.push(quote!(Serialize));
-    // A struct that keeps unknown members decodes member by member (see objects.rs); one that
-    // does not keeps serde's derive.
+    // A struct that keeps unknown members is read and written member by member (see
+    // objects.rs), by impls generated below; one that does not keeps serde's derives.
     if s.extra.is_none() {
+        derives.push(quote!(Serialize));
         derives.push(quote!(Deserialize));
     }
     let fields = s.fields.iter().map(|f| {
@@ -63,7 +63,7 @@ fn emit_struct(api: &Api, name: &Ident, head: TokenStream, cfg: &TokenStream, s:
             ty = quote!(Box<#ty>);
         }
         let mut serde_args = Vec::new();
-        if f.rust_name != f.json_name {
+        if f.rust_name != f.json_name && s.extra.is_none() {
             let wire = lit(&f.json_name);
             serde_args.push(quote!(rename = #wire));
         }
@@ -73,7 +73,7 @@ fn emit_struct(api: &Api, name: &Ident, head: TokenStream, cfg: &TokenStream, s:
                 serde_args.push(quote!(default));
             }
             // A required but nullable member is always written, as `null` when None.
-            if !f.required {
+            if !f.required && s.extra.is_none() {
                 serde_args.push(quote!(skip_serializing_if = "Option::is_none"));
             }
         }
@@ -90,16 +90,18 @@ fn emit_struct(api: &Api, name: &Ident, head: TokenStream, cfg: &TokenStream, s:
         let field = ident(&x.rust_name);
         quote! {
             /// Members the description does not declare, kept as sent (Graph adds properties over time).
-            #[serde(flatten)]
             pub #field: crate::objects::UnknownMembers,
         }
     });
-    let decode = s.extra.as_ref().map(|x| {
-        if s.fields.iter().all(optional) {
-            emit_members_impl(name, cfg, s, &ident(&x.rust_name))
+    let serde_impls = s.extra.as_ref().map(|x| {
+        let extra = ident(&x.rust_name);
+        let decode = if s.fields.iter().all(optional) {
+            emit_members_impl(name, cfg, s, &extra)
         } else {
-            emit_strict_deserialize(name, cfg, s, &ident(&x.rust_name))
-        }
+            emit_strict_deserialize(name, cfg, s, &extra)
+        };
+        let encode = emit_serialize(name, cfg, s, &extra);
+        quote!(#encode #decode)
     });
     quote! {
         #head
@@ -108,7 +110,33 @@ fn emit_struct(api: &Api, name: &Ident, head: TokenStream, cfg: &TokenStream, s:
             #(#fields)*
             #extra
         }
-        #decode
+        #serde_impls
+    }
+}
+
+/// The encoding of a struct that keeps unknown members: its members in declared order, an
+/// absent optional one left out (a required nullable one written as `null`), then the unknown
+/// ones as they came.
+fn emit_serialize(name: &Ident, cfg: &TokenStream, s: &StructDef, extra: &Ident) -> TokenStream {
+    let entries = s.fields.iter().map(|f| {
+        let (wire, field) = (lit(&f.json_name), ident(&f.rust_name));
+        if f.required {
+            quote!(map.required(#wire, &self.#field)?;)
+        } else {
+            quote!(map.optional(#wire, &self.#field)?;)
+        }
+    });
+    // With no declared members there is nothing to write before `end`.
+    let mutable = (!s.fields.is_empty()).then(|| quote!(mut));
+    quote! {
+        #cfg
+        impl Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let #mutable map = crate::objects::MemberWriter::new(serializer)?;
+                #(#entries)*
+                map.end(&self.#extra)
+            }
+        }
     }
 }
 

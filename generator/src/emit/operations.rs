@@ -269,22 +269,28 @@ fn emit_client_method(api: &Api, op: &Operation) -> TokenStream {
         op.type_name
     ));
     let deprecated = deprecated_attr(&op.deprecated);
+    // The request type borrows path strings and the body; the returned future borrows them and
+    // the client for `'a`. With nothing borrowed but the client, `'_` says the same.
+    let borrows = op.params.iter().any(|p| p.required && borrowed(p)) || op.body.as_ref().is_some_and(|b| b.required);
+    let lifetime = if borrows { quote!('a) } else { quote!('_) };
     let mut args = Vec::new();
     let mut values = Vec::new();
     for p in op.params.iter().filter(|p| p.required) {
         let field = ident(&p.rust_name);
-        let ty = if borrowed(p) { quote!(&str) } else { param_field_type(api, p) };
+        let ty = if borrowed(p) { quote!(&'a str) } else { param_field_type(api, p) };
         args.push(quote!(#field: #ty));
         values.push(field);
     }
     if let Some(b) = op.body.as_ref().filter(|b| b.required) {
         let ty = body_type(api, b);
-        args.push(quote!(body: &#ty));
+        args.push(quote!(body: &'a #ty));
         values.push(format_ident!("body"));
     }
     // `&self` counts as an argument for clippy.
     let too_many = (args.len() + 1 > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     let fn_name = ident(&op.fn_name);
+    let generics = borrows.then(|| quote!(<'a>));
+    let receiver = if borrows { quote!(&'a self) } else { quote!(&self) };
     let type_name = ident(&op.type_name);
     let output = output_type(api, op);
     let error = error_type(api, op);
@@ -294,8 +300,11 @@ fn emit_client_method(api: &Api, op: &Operation) -> TokenStream {
         #own
         #deprecated
         #too_many
-        pub async fn #fn_name(&self, #(#args),*) -> Result<#output, Error<#error>> {
-            self.send(&#type_name::new(#(#values),*)).await
+        pub fn #fn_name #generics(
+            #receiver,
+            #(#args),*
+        ) -> impl std::future::Future<Output = Result<#output, Error<#error>>> + #lifetime {
+            self.send_owned(#type_name::new(#(#values),*))
         }
     }
 }
