@@ -4,8 +4,8 @@
 //! document (nested schemas, valid and dangling `$ref`s, `allOf`/`anyOf`/`oneOf`, hostile names,
 //! paths with parameters that may or may not match), or the real spec's text mutated byte-wise.
 //! The property: `graph_codegen::generate` returns, without panicking, either files whose every
-//! `.rs` parses with `syn::parse_file` and is laid out exactly as prettyplease prints it, or
-//! diagnostics with at least one error, all located in the named spec file.
+//! `.rs` parses with `syn::parse_file`, or diagnostics with at least one error, all located in the
+//! named spec file.
 
 use arbitrary::{Result, Unstructured};
 use graph_codegen::Settings;
@@ -42,9 +42,6 @@ pub fn check(text: &str) -> std::result::Result<Verdict, String> {
                 if file.path.ends_with(".rs") {
                     if let Err(e) = syn::parse_file(&file.contents) {
                         return Err(format!("generated {} does not parse: {e}", file.path));
-                    }
-                    if let Some(difference) = graph_codegen::render::layout_difference(&file.contents) {
-                        return Err(format!("generated {} is not laid out as prettyplease prints it: {difference}", file.path));
                     }
                 }
             }

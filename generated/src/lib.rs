@@ -7,6 +7,7 @@
 //! - `operations`: one request type per operation; each builds an `http::Request` and parses the response with no I/O.
 //! - `client` (feature `client`, on by default): an async client that sends them.
 pub mod models;
+pub mod objects;
 pub mod operations;
 pub mod paging;
 pub mod runtime;
@@ -17,6 +18,7 @@ pub mod client;
 
 #[cfg(feature = "client")]
 pub use client::Client;
+pub use objects::UnknownMembers;
 pub use runtime::{
     ApiError, BaseUrl, BearerToken, DecodeError, Error, ErrorBody, Operation, Patch,
     RequestError, RetryPolicy,

@@ -6,50 +6,243 @@
 use serde::{Deserialize, Serialize};
 
 /// Schema `microsoft.graph.ODataErrors.ErrorDetails`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ErrorDetails {
     pub code: String,
     pub message: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    #[serde(flatten)]
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: crate::objects::UnknownMembers,
+}
+
+impl Serialize for ErrorDetails {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        map.required("code", &self.code)?;
+        map.required("message", &self.message)?;
+        map.optional("target", &self.target)?;
+        map.end(&self.additional_properties)
+    }
+}
+
+impl<'de> Deserialize<'de> for ErrorDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = ErrorDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ErrorDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ErrorDetails, A::Error> {
+                let mut field_0 = None;
+                let mut field_1 = None;
+                let mut field_2 = None;
+                let mut additional_properties = crate::objects::UnknownMembers::new();
+                while let Some(key) = map.next_key::<crate::objects::MemberKey<'de>>()? {
+                    match key.as_str() {
+                        "code" => field_0 = Some(map.next_value()?),
+                        "message" => field_1 = Some(map.next_value()?),
+                        "target" => field_2 = map.next_value()?,
+                        _ => {
+                            crate::objects::read_unknown(
+                                &mut additional_properties,
+                                key,
+                                &mut map,
+                            )?
+                        }
+                    }
+                }
+                additional_properties.finish_reading();
+                Ok(ErrorDetails {
+                    code: field_0
+                        .ok_or_else(|| <A::Error as serde::de::Error>::missing_field(
+                            "code",
+                        ))?,
+                    message: field_1
+                        .ok_or_else(|| <A::Error as serde::de::Error>::missing_field(
+                            "message",
+                        ))?,
+                    target: field_2,
+                    additional_properties,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
 }
 
 /// The structure of this object is service-specific
 ///
 /// Schema `microsoft.graph.ODataErrors.InnerError`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct InnerError {
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    #[serde(flatten)]
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: crate::objects::UnknownMembers,
+}
+
+impl Serialize for InnerError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let map = crate::objects::MemberWriter::new(serializer)?;
+        map.end(&self.additional_properties)
+    }
+}
+
+impl crate::objects::Members for InnerError {
+    fn unknown_members(&mut self) -> &mut crate::objects::UnknownMembers {
+        &mut self.additional_properties
+    }
+}
+
+impl<'de> Deserialize<'de> for InnerError {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::objects::deserialize_members(deserializer)
+    }
 }
 
 /// Schema `microsoft.graph.ODataErrors.MainError`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MainError {
     pub code: String,
     pub message: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<Vec<ErrorDetails>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub innererror: Option<InnerError>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    #[serde(flatten)]
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: crate::objects::UnknownMembers,
+}
+
+impl Serialize for MainError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        map.required("code", &self.code)?;
+        map.required("message", &self.message)?;
+        map.optional("target", &self.target)?;
+        map.optional("details", &self.details)?;
+        map.optional("innererror", &self.innererror)?;
+        map.end(&self.additional_properties)
+    }
+}
+
+impl<'de> Deserialize<'de> for MainError {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = MainError;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct MainError")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MainError, A::Error> {
+                let mut field_0 = None;
+                let mut field_1 = None;
+                let mut field_2 = None;
+                let mut field_3 = None;
+                let mut field_4 = None;
+                let mut additional_properties = crate::objects::UnknownMembers::new();
+                while let Some(key) = map.next_key::<crate::objects::MemberKey<'de>>()? {
+                    match key.as_str() {
+                        "code" => field_0 = Some(map.next_value()?),
+                        "message" => field_1 = Some(map.next_value()?),
+                        "target" => field_2 = map.next_value()?,
+                        "details" => field_3 = map.next_value()?,
+                        "innererror" => field_4 = map.next_value()?,
+                        _ => {
+                            crate::objects::read_unknown(
+                                &mut additional_properties,
+                                key,
+                                &mut map,
+                            )?
+                        }
+                    }
+                }
+                additional_properties.finish_reading();
+                Ok(MainError {
+                    code: field_0
+                        .ok_or_else(|| <A::Error as serde::de::Error>::missing_field(
+                            "code",
+                        ))?,
+                    message: field_1
+                        .ok_or_else(|| <A::Error as serde::de::Error>::missing_field(
+                            "message",
+                        ))?,
+                    target: field_2,
+                    details: field_3,
+                    innererror: field_4,
+                    additional_properties,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
 }
 
 /// Schema `microsoft.graph.ODataErrors.ODataError`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ODataError {
     pub error: MainError,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    #[serde(flatten)]
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: crate::objects::UnknownMembers,
+}
+
+impl Serialize for ODataError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        map.required("error", &self.error)?;
+        map.end(&self.additional_properties)
+    }
+}
+
+impl<'de> Deserialize<'de> for ODataError {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = ODataError;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ODataError")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ODataError, A::Error> {
+                let mut field_0 = None;
+                let mut additional_properties = crate::objects::UnknownMembers::new();
+                while let Some(key) = map.next_key::<crate::objects::MemberKey<'de>>()? {
+                    match key.as_str() {
+                        "error" => field_0 = Some(map.next_value()?),
+                        _ => {
+                            crate::objects::read_unknown(
+                                &mut additional_properties,
+                                key,
+                                &mut map,
+                            )?
+                        }
+                    }
+                }
+                additional_properties.finish_reading();
+                Ok(ODataError {
+                    error: field_0
+                        .ok_or_else(|| <A::Error as serde::de::Error>::missing_field(
+                            "error",
+                        ))?,
+                    additional_properties,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
 }
 
 /// Represents type of the assignment filter.
@@ -199,37 +392,102 @@ impl crate::values::WireEnum for DeviceAndAppManagementAssignmentSource {
 /// Base type for assignment targets.
 ///
 /// Schema `microsoft.graph.deviceAndAppManagementAssignmentTarget`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeviceAndAppManagementAssignmentTarget {
     /// The Id of the filter for the target assignment.
-    #[serde(
-        rename = "deviceAndAppManagementAssignmentFilterId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub device_and_app_management_assignment_filter_id: Option<String>,
-    #[serde(
-        rename = "deviceAndAppManagementAssignmentFilterType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub device_and_app_management_assignment_filter_type: Option<
         DeviceAndAppManagementAssignmentFilterType,
     >,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    #[serde(flatten)]
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: crate::objects::UnknownMembers,
+}
+
+impl Serialize for DeviceAndAppManagementAssignmentTarget {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        map.optional(
+            "deviceAndAppManagementAssignmentFilterId",
+            &self.device_and_app_management_assignment_filter_id,
+        )?;
+        map.optional(
+            "deviceAndAppManagementAssignmentFilterType",
+            &self.device_and_app_management_assignment_filter_type,
+        )?;
+        map.end(&self.additional_properties)
+    }
+}
+
+impl crate::objects::Members for DeviceAndAppManagementAssignmentTarget {
+    fn read_member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "deviceAndAppManagementAssignmentFilterId" => {
+                self.device_and_app_management_assignment_filter_id = map.next_value()?;
+            }
+            "deviceAndAppManagementAssignmentFilterType" => {
+                self.device_and_app_management_assignment_filter_type = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_members(&mut self) -> &mut crate::objects::UnknownMembers {
+        &mut self.additional_properties
+    }
+}
+
+impl<'de> Deserialize<'de> for DeviceAndAppManagementAssignmentTarget {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::objects::deserialize_members(deserializer)
+    }
 }
 
 /// Schema `microsoft.graph.entity`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Entity {
     /// The unique identifier for an entity. Read-only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    #[serde(flatten)]
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: crate::objects::UnknownMembers,
+}
+
+impl Serialize for Entity {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        map.optional("id", &self.id)?;
+        map.end(&self.additional_properties)
+    }
+}
+
+impl crate::objects::Members for Entity {
+    fn read_member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_members(&mut self) -> &mut crate::objects::UnknownMembers {
+        &mut self.additional_properties
+    }
+}
+
+impl<'de> Deserialize<'de> for Entity {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::objects::deserialize_members(deserializer)
+    }
 }
 
 /// Possible values for the install intent chosen by the admin.
@@ -313,338 +571,523 @@ impl crate::values::WireEnum for InstallIntent {
 /// Contains properties for a generic mime content.
 ///
 /// Schema `microsoft.graph.mimeContent`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MimeContent {
     /// Indicates the content mime type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// The byte array that contains the actual content.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<crate::values::Base64Bytes>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    #[serde(flatten)]
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: crate::objects::UnknownMembers,
+}
+
+impl Serialize for MimeContent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        map.optional("type", &self.r#type)?;
+        map.optional("value", &self.value)?;
+        map.end(&self.additional_properties)
+    }
+}
+
+impl crate::objects::Members for MimeContent {
+    fn read_member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.r#type = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_members(&mut self) -> &mut crate::objects::UnknownMembers {
+        &mut self.additional_properties
+    }
+}
+
+impl<'de> Deserialize<'de> for MimeContent {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::objects::deserialize_members(deserializer)
+    }
 }
 
 /// An abstract class containing the base properties for Intune mobile apps. Note: Listing mobile apps with `$expand=assignments` has been deprecated. Instead get the list of apps without the `$expand` query on `assignments`. Then, perform the expansion on individual applications.
 ///
 /// Schema `microsoft.graph.mobileApp`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MobileApp {
     /// The unique identifier for an entity. Read-only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The date and time the app was created.
-    #[serde(
-        rename = "createdDateTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub created_date_time: Option<jiff::Timestamp>,
     /// The total number of dependencies the child app has.
-    #[serde(
-        rename = "dependentAppCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub dependent_app_count: Option<i32>,
     /// The description of the app.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The developer of the app.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub developer: Option<String>,
     /// The admin provided or imported title of the app.
-    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// The more information Url.
-    #[serde(rename = "informationUrl", default, skip_serializing_if = "Option::is_none")]
     pub information_url: Option<String>,
     /// The value indicating whether the app is assigned to at least one group.
-    #[serde(rename = "isAssigned", default, skip_serializing_if = "Option::is_none")]
     pub is_assigned: Option<bool>,
     /// The value indicating whether the app is marked as featured by the admin.
-    #[serde(rename = "isFeatured", default, skip_serializing_if = "Option::is_none")]
     pub is_featured: Option<bool>,
-    #[serde(rename = "largeIcon", default, skip_serializing_if = "Option::is_none")]
     pub large_icon: Option<MimeContent>,
     /// The date and time the app was last modified.
-    #[serde(
-        rename = "lastModifiedDateTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub last_modified_date_time: Option<jiff::Timestamp>,
     /// Notes for the app.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// The owner of the app.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
     /// The privacy statement Url.
-    #[serde(
-        rename = "privacyInformationUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub privacy_information_url: Option<String>,
     /// The publisher of the app.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publisher: Option<String>,
-    #[serde(
-        rename = "publishingState",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub publishing_state: Option<MobileAppPublishingState>,
     /// List of scope tag ids for this mobile app.
-    #[serde(
-        rename = "roleScopeTagIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub role_scope_tag_ids: Option<Vec<Option<String>>>,
     /// The total number of apps this app is directly or indirectly superseded by.
-    #[serde(
-        rename = "supersededAppCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub superseded_app_count: Option<i32>,
     /// The total number of apps this app directly or indirectly supersedes.
-    #[serde(
-        rename = "supersedingAppCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub superseding_app_count: Option<i32>,
     /// The upload state.
-    #[serde(rename = "uploadState", default, skip_serializing_if = "Option::is_none")]
     pub upload_state: Option<i32>,
     /// The list of group assignments for this mobile app.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignments: Option<Vec<MobileAppAssignment>>,
     /// The list of categories for this app.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<MobileAppCategory>>,
     /// The list of installation states for this mobile app.
-    #[serde(rename = "deviceStatuses", default, skip_serializing_if = "Option::is_none")]
     pub device_statuses: Option<Vec<MobileAppInstallStatus>>,
-    #[serde(rename = "installSummary", default, skip_serializing_if = "Option::is_none")]
     pub install_summary: Option<MobileAppInstallSummary>,
     /// List of relationships for this mobile app.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relationships: Option<Vec<MobileAppRelationship>>,
     /// The list of installation states for this mobile app.
-    #[serde(rename = "userStatuses", default, skip_serializing_if = "Option::is_none")]
     pub user_statuses: Option<Vec<UserAppInstallStatus>>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    #[serde(flatten)]
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: crate::objects::UnknownMembers,
+}
+
+impl Serialize for MobileApp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        map.optional("id", &self.id)?;
+        map.optional("createdDateTime", &self.created_date_time)?;
+        map.optional("dependentAppCount", &self.dependent_app_count)?;
+        map.optional("description", &self.description)?;
+        map.optional("developer", &self.developer)?;
+        map.optional("displayName", &self.display_name)?;
+        map.optional("informationUrl", &self.information_url)?;
+        map.optional("isAssigned", &self.is_assigned)?;
+        map.optional("isFeatured", &self.is_featured)?;
+        map.optional("largeIcon", &self.large_icon)?;
+        map.optional("lastModifiedDateTime", &self.last_modified_date_time)?;
+        map.optional("notes", &self.notes)?;
+        map.optional("owner", &self.owner)?;
+        map.optional("privacyInformationUrl", &self.privacy_information_url)?;
+        map.optional("publisher", &self.publisher)?;
+        map.optional("publishingState", &self.publishing_state)?;
+        map.optional("roleScopeTagIds", &self.role_scope_tag_ids)?;
+        map.optional("supersededAppCount", &self.superseded_app_count)?;
+        map.optional("supersedingAppCount", &self.superseding_app_count)?;
+        map.optional("uploadState", &self.upload_state)?;
+        map.optional("assignments", &self.assignments)?;
+        map.optional("categories", &self.categories)?;
+        map.optional("deviceStatuses", &self.device_statuses)?;
+        map.optional("installSummary", &self.install_summary)?;
+        map.optional("relationships", &self.relationships)?;
+        map.optional("userStatuses", &self.user_statuses)?;
+        map.end(&self.additional_properties)
+    }
+}
+
+impl crate::objects::Members for MobileApp {
+    fn read_member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "createdDateTime" => self.created_date_time = map.next_value()?,
+            "dependentAppCount" => self.dependent_app_count = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "developer" => self.developer = map.next_value()?,
+            "displayName" => self.display_name = map.next_value()?,
+            "informationUrl" => self.information_url = map.next_value()?,
+            "isAssigned" => self.is_assigned = map.next_value()?,
+            "isFeatured" => self.is_featured = map.next_value()?,
+            "largeIcon" => self.large_icon = map.next_value()?,
+            "lastModifiedDateTime" => self.last_modified_date_time = map.next_value()?,
+            "notes" => self.notes = map.next_value()?,
+            "owner" => self.owner = map.next_value()?,
+            "privacyInformationUrl" => self.privacy_information_url = map.next_value()?,
+            "publisher" => self.publisher = map.next_value()?,
+            "publishingState" => self.publishing_state = map.next_value()?,
+            "roleScopeTagIds" => self.role_scope_tag_ids = map.next_value()?,
+            "supersededAppCount" => self.superseded_app_count = map.next_value()?,
+            "supersedingAppCount" => self.superseding_app_count = map.next_value()?,
+            "uploadState" => self.upload_state = map.next_value()?,
+            "assignments" => self.assignments = map.next_value()?,
+            "categories" => self.categories = map.next_value()?,
+            "deviceStatuses" => self.device_statuses = map.next_value()?,
+            "installSummary" => self.install_summary = map.next_value()?,
+            "relationships" => self.relationships = map.next_value()?,
+            "userStatuses" => self.user_statuses = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_members(&mut self) -> &mut crate::objects::UnknownMembers {
+        &mut self.additional_properties
+    }
+}
+
+impl<'de> Deserialize<'de> for MobileApp {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::objects::deserialize_members(deserializer)
+    }
 }
 
 /// A class containing the properties used for Group Assignment of a Mobile App.
 ///
 /// Schema `microsoft.graph.mobileAppAssignment`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MobileAppAssignment {
     /// The unique identifier for an entity. Read-only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intent: Option<InstallIntent>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<MobileAppAssignmentSettings>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<DeviceAndAppManagementAssignmentSource>,
     /// The identifier of the source of the assignment.
-    #[serde(rename = "sourceId", default, skip_serializing_if = "Option::is_none")]
     pub source_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<DeviceAndAppManagementAssignmentTarget>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    #[serde(flatten)]
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: crate::objects::UnknownMembers,
+}
+
+impl Serialize for MobileAppAssignment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        map.optional("id", &self.id)?;
+        map.optional("intent", &self.intent)?;
+        map.optional("settings", &self.settings)?;
+        map.optional("source", &self.source)?;
+        map.optional("sourceId", &self.source_id)?;
+        map.optional("target", &self.target)?;
+        map.end(&self.additional_properties)
+    }
+}
+
+impl crate::objects::Members for MobileAppAssignment {
+    fn read_member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "intent" => self.intent = map.next_value()?,
+            "settings" => self.settings = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "sourceId" => self.source_id = map.next_value()?,
+            "target" => self.target = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_members(&mut self) -> &mut crate::objects::UnknownMembers {
+        &mut self.additional_properties
+    }
+}
+
+impl<'de> Deserialize<'de> for MobileAppAssignment {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::objects::deserialize_members(deserializer)
+    }
 }
 
 /// Abstract class to contain properties used to assign a mobile app to a group.
 ///
 /// Schema `microsoft.graph.mobileAppAssignmentSettings`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MobileAppAssignmentSettings {
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    #[serde(flatten)]
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: crate::objects::UnknownMembers,
+}
+
+impl Serialize for MobileAppAssignmentSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let map = crate::objects::MemberWriter::new(serializer)?;
+        map.end(&self.additional_properties)
+    }
+}
+
+impl crate::objects::Members for MobileAppAssignmentSettings {
+    fn unknown_members(&mut self) -> &mut crate::objects::UnknownMembers {
+        &mut self.additional_properties
+    }
+}
+
+impl<'de> Deserialize<'de> for MobileAppAssignmentSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::objects::deserialize_members(deserializer)
+    }
 }
 
 /// Contains properties for a single Intune app category.
 ///
 /// Schema `microsoft.graph.mobileAppCategory`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MobileAppCategory {
     /// The unique identifier for an entity. Read-only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The name of the app category.
-    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// The date and time the mobileAppCategory was last modified.
-    #[serde(
-        rename = "lastModifiedDateTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub last_modified_date_time: Option<jiff::Timestamp>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    #[serde(flatten)]
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: crate::objects::UnknownMembers,
+}
+
+impl Serialize for MobileAppCategory {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        map.optional("id", &self.id)?;
+        map.optional("displayName", &self.display_name)?;
+        map.optional("lastModifiedDateTime", &self.last_modified_date_time)?;
+        map.end(&self.additional_properties)
+    }
+}
+
+impl crate::objects::Members for MobileAppCategory {
+    fn read_member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "displayName" => self.display_name = map.next_value()?,
+            "lastModifiedDateTime" => self.last_modified_date_time = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_members(&mut self) -> &mut crate::objects::UnknownMembers {
+        &mut self.additional_properties
+    }
+}
+
+impl<'de> Deserialize<'de> for MobileAppCategory {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::objects::deserialize_members(deserializer)
+    }
 }
 
 /// Contains properties for the installation state of a mobile app for a device. This will be deprecated starting May, 2023 (Intune Release 2305).
 ///
 /// Schema `microsoft.graph.mobileAppInstallStatus`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MobileAppInstallStatus {
     /// The unique identifier for an entity. Read-only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Device ID
-    #[serde(rename = "deviceId", default, skip_serializing_if = "Option::is_none")]
     pub device_id: Option<String>,
     /// Device name
-    #[serde(rename = "deviceName", default, skip_serializing_if = "Option::is_none")]
     pub device_name: Option<String>,
     /// Human readable version of the application
-    #[serde(rename = "displayVersion", default, skip_serializing_if = "Option::is_none")]
     pub display_version: Option<String>,
     /// The error code for install or uninstall failures.
-    #[serde(rename = "errorCode", default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<i32>,
-    #[serde(rename = "installState", default, skip_serializing_if = "Option::is_none")]
     pub install_state: Option<ResultantAppState>,
-    #[serde(
-        rename = "installStateDetail",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub install_state_detail: Option<ResultantAppStateDetail>,
     /// Last sync date time
-    #[serde(
-        rename = "lastSyncDateTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub last_sync_date_time: Option<jiff::Timestamp>,
-    #[serde(
-        rename = "mobileAppInstallStatusValue",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub mobile_app_install_status_value: Option<ResultantAppState>,
     /// OS Description
-    #[serde(rename = "osDescription", default, skip_serializing_if = "Option::is_none")]
     pub os_description: Option<String>,
     /// OS Version
-    #[serde(rename = "osVersion", default, skip_serializing_if = "Option::is_none")]
     pub os_version: Option<String>,
     /// Device User Name
-    #[serde(rename = "userName", default, skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
     /// User Principal Name
-    #[serde(
-        rename = "userPrincipalName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub user_principal_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app: Option<MobileApp>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    #[serde(flatten)]
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: crate::objects::UnknownMembers,
+}
+
+impl Serialize for MobileAppInstallStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        map.optional("id", &self.id)?;
+        map.optional("deviceId", &self.device_id)?;
+        map.optional("deviceName", &self.device_name)?;
+        map.optional("displayVersion", &self.display_version)?;
+        map.optional("errorCode", &self.error_code)?;
+        map.optional("installState", &self.install_state)?;
+        map.optional("installStateDetail", &self.install_state_detail)?;
+        map.optional("lastSyncDateTime", &self.last_sync_date_time)?;
+        map.optional(
+            "mobileAppInstallStatusValue",
+            &self.mobile_app_install_status_value,
+        )?;
+        map.optional("osDescription", &self.os_description)?;
+        map.optional("osVersion", &self.os_version)?;
+        map.optional("userName", &self.user_name)?;
+        map.optional("userPrincipalName", &self.user_principal_name)?;
+        map.optional("app", &self.app)?;
+        map.end(&self.additional_properties)
+    }
+}
+
+impl crate::objects::Members for MobileAppInstallStatus {
+    fn read_member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "deviceId" => self.device_id = map.next_value()?,
+            "deviceName" => self.device_name = map.next_value()?,
+            "displayVersion" => self.display_version = map.next_value()?,
+            "errorCode" => self.error_code = map.next_value()?,
+            "installState" => self.install_state = map.next_value()?,
+            "installStateDetail" => self.install_state_detail = map.next_value()?,
+            "lastSyncDateTime" => self.last_sync_date_time = map.next_value()?,
+            "mobileAppInstallStatusValue" => {
+                self.mobile_app_install_status_value = map.next_value()?;
+            }
+            "osDescription" => self.os_description = map.next_value()?,
+            "osVersion" => self.os_version = map.next_value()?,
+            "userName" => self.user_name = map.next_value()?,
+            "userPrincipalName" => self.user_principal_name = map.next_value()?,
+            "app" => self.app = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_members(&mut self) -> &mut crate::objects::UnknownMembers {
+        &mut self.additional_properties
+    }
+}
+
+impl<'de> Deserialize<'de> for MobileAppInstallStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::objects::deserialize_members(deserializer)
+    }
 }
 
 /// Contains properties for the installation summary of a mobile app. This will be deprecated starting May, 2023 (Intune Release 2305).
 ///
 /// Schema `microsoft.graph.mobileAppInstallSummary`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MobileAppInstallSummary {
     /// The unique identifier for an entity. Read-only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Number of Devices that have failed to install this app.
-    #[serde(
-        rename = "failedDeviceCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub failed_device_count: Option<i32>,
     /// Number of Users that have 1 or more device that failed to install this app.
-    #[serde(
-        rename = "failedUserCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub failed_user_count: Option<i32>,
     /// Number of Devices that have successfully installed this app.
-    #[serde(
-        rename = "installedDeviceCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub installed_device_count: Option<i32>,
     /// Number of Users whose devices have all succeeded to install this app.
-    #[serde(
-        rename = "installedUserCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub installed_user_count: Option<i32>,
     /// Number of Devices that are not applicable for this app.
-    #[serde(
-        rename = "notApplicableDeviceCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub not_applicable_device_count: Option<i32>,
     /// Number of Users whose devices were all not applicable for this app.
-    #[serde(
-        rename = "notApplicableUserCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub not_applicable_user_count: Option<i32>,
     /// Number of Devices that does not have this app installed.
-    #[serde(
-        rename = "notInstalledDeviceCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub not_installed_device_count: Option<i32>,
     /// Number of Users that have 1 or more devices that did not install this app.
-    #[serde(
-        rename = "notInstalledUserCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub not_installed_user_count: Option<i32>,
     /// Number of Devices that have been notified to install this app.
-    #[serde(
-        rename = "pendingInstallDeviceCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub pending_install_device_count: Option<i32>,
     /// Number of Users that have 1 or more device that have been notified to install this app and have 0 devices with failures.
-    #[serde(
-        rename = "pendingInstallUserCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub pending_install_user_count: Option<i32>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    #[serde(flatten)]
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: crate::objects::UnknownMembers,
+}
+
+impl Serialize for MobileAppInstallSummary {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        map.optional("id", &self.id)?;
+        map.optional("failedDeviceCount", &self.failed_device_count)?;
+        map.optional("failedUserCount", &self.failed_user_count)?;
+        map.optional("installedDeviceCount", &self.installed_device_count)?;
+        map.optional("installedUserCount", &self.installed_user_count)?;
+        map.optional("notApplicableDeviceCount", &self.not_applicable_device_count)?;
+        map.optional("notApplicableUserCount", &self.not_applicable_user_count)?;
+        map.optional("notInstalledDeviceCount", &self.not_installed_device_count)?;
+        map.optional("notInstalledUserCount", &self.not_installed_user_count)?;
+        map.optional("pendingInstallDeviceCount", &self.pending_install_device_count)?;
+        map.optional("pendingInstallUserCount", &self.pending_install_user_count)?;
+        map.end(&self.additional_properties)
+    }
+}
+
+impl crate::objects::Members for MobileAppInstallSummary {
+    fn read_member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "failedDeviceCount" => self.failed_device_count = map.next_value()?,
+            "failedUserCount" => self.failed_user_count = map.next_value()?,
+            "installedDeviceCount" => self.installed_device_count = map.next_value()?,
+            "installedUserCount" => self.installed_user_count = map.next_value()?,
+            "notApplicableDeviceCount" => {
+                self.not_applicable_device_count = map.next_value()?;
+            }
+            "notApplicableUserCount" => {
+                self.not_applicable_user_count = map.next_value()?;
+            }
+            "notInstalledDeviceCount" => {
+                self.not_installed_device_count = map.next_value()?;
+            }
+            "notInstalledUserCount" => self.not_installed_user_count = map.next_value()?,
+            "pendingInstallDeviceCount" => {
+                self.pending_install_device_count = map.next_value()?;
+            }
+            "pendingInstallUserCount" => {
+                self.pending_install_user_count = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_members(&mut self) -> &mut crate::objects::UnknownMembers {
+        &mut self.additional_properties
+    }
+}
+
+impl<'de> Deserialize<'de> for MobileAppInstallSummary {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::objects::deserialize_members(deserializer)
+    }
 }
 
 /// Indicates the publishing state of an app.
@@ -724,40 +1167,64 @@ impl crate::values::WireEnum for MobileAppPublishingState {
 /// Describes a relationship between two mobile apps.
 ///
 /// Schema `microsoft.graph.mobileAppRelationship`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MobileAppRelationship {
     /// The unique identifier for an entity. Read-only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The target mobile app's display name.
-    #[serde(
-        rename = "targetDisplayName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub target_display_name: Option<String>,
     /// The target mobile app's display version.
-    #[serde(
-        rename = "targetDisplayVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub target_display_version: Option<String>,
     /// The target mobile app's app id.
-    #[serde(rename = "targetId", default, skip_serializing_if = "Option::is_none")]
     pub target_id: Option<String>,
     /// The target mobile app's publisher.
-    #[serde(
-        rename = "targetPublisher",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub target_publisher: Option<String>,
-    #[serde(rename = "targetType", default, skip_serializing_if = "Option::is_none")]
     pub target_type: Option<MobileAppRelationshipType>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    #[serde(flatten)]
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: crate::objects::UnknownMembers,
+}
+
+impl Serialize for MobileAppRelationship {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        map.optional("id", &self.id)?;
+        map.optional("targetDisplayName", &self.target_display_name)?;
+        map.optional("targetDisplayVersion", &self.target_display_version)?;
+        map.optional("targetId", &self.target_id)?;
+        map.optional("targetPublisher", &self.target_publisher)?;
+        map.optional("targetType", &self.target_type)?;
+        map.end(&self.additional_properties)
+    }
+}
+
+impl crate::objects::Members for MobileAppRelationship {
+    fn read_member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "targetDisplayName" => self.target_display_name = map.next_value()?,
+            "targetDisplayVersion" => self.target_display_version = map.next_value()?,
+            "targetId" => self.target_id = map.next_value()?,
+            "targetPublisher" => self.target_publisher = map.next_value()?,
+            "targetType" => self.target_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_members(&mut self) -> &mut crate::objects::UnknownMembers {
+        &mut self.additional_properties
+    }
+}
+
+impl<'de> Deserialize<'de> for MobileAppRelationship {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::objects::deserialize_members(deserializer)
+    }
 }
 
 /// Indicates whether the target of a relationship is the parent or the child in the relationship.
@@ -1153,50 +1620,74 @@ impl crate::values::WireEnum for ResultantAppStateDetail {
 /// Contains properties for the installation status for a user. This will be deprecated starting May, 2023 (Intune Release 2305).
 ///
 /// Schema `microsoft.graph.userAppInstallStatus`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct UserAppInstallStatus {
     /// The unique identifier for an entity. Read-only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Failed Device Count.
-    #[serde(
-        rename = "failedDeviceCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub failed_device_count: Option<i32>,
     /// Installed Device Count.
-    #[serde(
-        rename = "installedDeviceCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub installed_device_count: Option<i32>,
     /// Not installed device count.
-    #[serde(
-        rename = "notInstalledDeviceCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub not_installed_device_count: Option<i32>,
     /// User name.
-    #[serde(rename = "userName", default, skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
     /// User Principal Name.
-    #[serde(
-        rename = "userPrincipalName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub user_principal_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app: Option<MobileApp>,
     /// The install state of the app on devices.
-    #[serde(rename = "deviceStatuses", default, skip_serializing_if = "Option::is_none")]
     pub device_statuses: Option<Vec<MobileAppInstallStatus>>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    #[serde(flatten)]
-    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+    pub additional_properties: crate::objects::UnknownMembers,
+}
+
+impl Serialize for UserAppInstallStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        map.optional("id", &self.id)?;
+        map.optional("failedDeviceCount", &self.failed_device_count)?;
+        map.optional("installedDeviceCount", &self.installed_device_count)?;
+        map.optional("notInstalledDeviceCount", &self.not_installed_device_count)?;
+        map.optional("userName", &self.user_name)?;
+        map.optional("userPrincipalName", &self.user_principal_name)?;
+        map.optional("app", &self.app)?;
+        map.optional("deviceStatuses", &self.device_statuses)?;
+        map.end(&self.additional_properties)
+    }
+}
+
+impl crate::objects::Members for UserAppInstallStatus {
+    fn read_member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "failedDeviceCount" => self.failed_device_count = map.next_value()?,
+            "installedDeviceCount" => self.installed_device_count = map.next_value()?,
+            "notInstalledDeviceCount" => {
+                self.not_installed_device_count = map.next_value()?;
+            }
+            "userName" => self.user_name = map.next_value()?,
+            "userPrincipalName" => self.user_principal_name = map.next_value()?,
+            "app" => self.app = map.next_value()?,
+            "deviceStatuses" => self.device_statuses = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn unknown_members(&mut self) -> &mut crate::objects::UnknownMembers {
+        &mut self.additional_properties
+    }
+}
+
+impl<'de> Deserialize<'de> for UserAppInstallStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::objects::deserialize_members(deserializer)
+    }
 }
 
 /// The PATCH body of [`UserAppInstallStatus`]: each field is left alone unless set. Fields that may be null are a [`Patch`](crate::runtime::Patch) (leave alone, clear, set); the others an `Option` (leave alone, set). The key, read-only and navigation properties are not here.

@@ -78,15 +78,16 @@ impl crate::client::Client {
     /// Update the navigation property userStatuses in deviceAppManagement
     ///
     /// Sends [`UpdateUserStatus`]; optional parameters are left out (build the request type and call [`Client::send`](crate::client::Client::send) to set them).
-    pub async fn update_user_status(
-        &self,
-        mobile_app_id: &str,
-        user_app_install_status_id: &str,
-        body: &models::UserAppInstallStatusPatch,
-    ) -> Result<Option<models::UserAppInstallStatus>, Error<models::ODataError>> {
-        self.send(
-                &UpdateUserStatus::new(mobile_app_id, user_app_install_status_id, body),
-            )
-            .await
+    pub fn update_user_status<'a>(
+        &'a self,
+        mobile_app_id: &'a str,
+        user_app_install_status_id: &'a str,
+        body: &'a models::UserAppInstallStatusPatch,
+    ) -> impl std::future::Future<
+        Output = Result<Option<models::UserAppInstallStatus>, Error<models::ODataError>>,
+    > + 'a {
+        self.send_owned(
+            UpdateUserStatus::new(mobile_app_id, user_app_install_status_id, body),
+        )
     }
 }

@@ -3,6 +3,7 @@
 
 //! Shared request and response plumbing for every operation: path encoding, the PATCH field type,
 //! request building and response parsing. No I/O happens here.
+
 use serde::de::DeserializeOwned;
 use std::fmt;
 
@@ -52,6 +53,7 @@ impl BearerToken {
     pub fn new(token: impl Into<String>) -> Self {
         BearerToken(token.into())
     }
+
     pub(crate) fn header_value(&self) -> Result<http::HeaderValue, RequestError> {
         let mut value = http::HeaderValue::try_from(format!("Bearer {}", self.0))
             .map_err(|_| RequestError::InvalidToken)?;
@@ -74,21 +76,19 @@ impl BaseUrl {
     /// Checks that `url` is an absolute http(s) URL without query or fragment.
     pub fn parse(url: &str) -> Result<Self, RequestError> {
         let trimmed = url.trim_end_matches('/');
-        let uri: http::Uri = trimmed
-            .parse()
-            .map_err(|_| RequestError::InvalidBaseUrl(url.to_string()))?;
+        let uri: http::Uri = trimmed.parse().map_err(|_| RequestError::InvalidBaseUrl(url.to_string()))?;
         let scheme_ok = matches!(uri.scheme_str(), Some("http") | Some("https"));
-        if !scheme_ok || uri.authority().is_none() || uri.query().is_some()
-            || trimmed.contains('#')
-        {
+        if !scheme_ok || uri.authority().is_none() || uri.query().is_some() || trimmed.contains('#') {
             return Err(RequestError::InvalidBaseUrl(url.to_string()));
         }
         Ok(BaseUrl(trimmed.to_string()))
     }
+
     /// For URLs the generator already checked, such as the description's server URL.
     pub(crate) fn trusted(url: &str) -> Self {
         BaseUrl(url.trim_end_matches('/').to_string())
     }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -117,46 +117,26 @@ impl fmt::Display for RequestError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RequestError::InvalidPathParameter { name, value } => {
-                write!(
-                    f,
-                    "path parameter `{name}` may not be {value:?}: it would address another resource"
-                )
+                write!(f, "path parameter `{name}` may not be {value:?}: it would address another resource")
             }
-            RequestError::InvalidBaseUrl(url) => {
-                write!(f, "base URL {url:?} is not an absolute http(s) URL")
-            }
-            RequestError::InvalidToken => {
-                f.write_str(
-                    "the bearer token contains characters not allowed in a header",
-                )
-            }
-            RequestError::InvalidHeader { name } => {
-                write!(f, "header `{name}` contains characters not allowed in a header")
-            }
-            RequestError::Body(e) => {
-                write!(f, "could not serialize the request body: {e}")
-            }
+            RequestError::InvalidBaseUrl(url) => write!(f, "base URL {url:?} is not an absolute http(s) URL"),
+            RequestError::InvalidToken => f.write_str("the bearer token contains characters not allowed in a header"),
+            RequestError::InvalidHeader { name } => write!(f, "header `{name}` contains characters not allowed in a header"),
+            RequestError::Body(e) => write!(f, "could not serialize the request body: {e}"),
             RequestError::Build(e) => write!(f, "could not build the request: {e}"),
-            RequestError::UntrustedNextLink(link) => {
-                write!(f, "next link {link:?} leaves the service; not followed")
-            }
+            RequestError::UntrustedNextLink(link) => write!(f, "next link {link:?} leaves the service; not followed"),
         }
     }
 }
 
 impl std::error::Error for RequestError {}
+
 /// Percent-encodes `value` as exactly one path segment: every byte outside RFC 3986's unreserved
 /// set (`A-Z a-z 0-9 - . _ ~`) is encoded, `%` and `/` included. Empty, `.` and `..` are refused,
 /// since they would change which resource the path names.
-pub fn encode_path_segment(
-    name: &'static str,
-    value: &str,
-) -> Result<String, RequestError> {
+pub fn encode_path_segment(name: &'static str, value: &str) -> Result<String, RequestError> {
     if value.is_empty() || value == "." || value == ".." {
-        return Err(RequestError::InvalidPathParameter {
-            name,
-            value: value.to_string(),
-        });
+        return Err(RequestError::InvalidPathParameter { name, value: value.to_string() });
     }
     Ok(percent_encode(value, b""))
 }
@@ -170,9 +150,7 @@ fn percent_encode(value: &str, keep: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(value.len());
     for &b in value.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
-            || keep.contains(&b)
-        {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') || keep.contains(&b) {
             out.push(char::from(b));
         } else {
             out.push('%');
@@ -251,25 +229,27 @@ pub trait Operation {
     /// The error body the service sends with a non-2xx status.
     type Error: DeserializeOwned;
     const METHOD: http::Method;
+
     /// The percent-encoded path below the base URL, starting with `/`.
     fn path(&self) -> Result<String, RequestError>;
+
     /// Query parameters, not yet encoded.
     fn query(&self) -> Vec<(&'static str, String)> {
         Vec::new()
     }
+
     /// Header parameters, not yet validated.
     fn headers(&self) -> Vec<(&'static str, String)> {
         Vec::new()
     }
+
     /// The JSON body, if the operation sends one.
     fn body(&self) -> Result<Option<Vec<u8>>, RequestError> {
         Ok(None)
     }
+
     /// Reads a 2xx response body.
-    fn parse_success(
-        status: http::StatusCode,
-        body: &[u8],
-    ) -> Result<Self::Output, DecodeError>;
+    fn parse_success(status: http::StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError>;
 }
 
 /// Builds the complete HTTP request for `op`, without sending it.
@@ -278,10 +258,11 @@ pub fn build_request<O: Operation>(
     base_url: &BaseUrl,
     token: &BearerToken,
 ) -> Result<http::Request<Vec<u8>>, RequestError> {
-    let mut url = format!("{}{}", base_url.as_str(), op.path() ?);
+    let mut url = format!("{}{}", base_url.as_str(), op.path()?);
     let query = op.query();
     for (i, (key, value)) in query.iter().enumerate() {
         url.push(if i == 0 { '?' } else { '&' });
+        // `$` stays literal in keys: OData's system query options are spelled `$select`, `$top`, ….
         url.push_str(&encode_query_component(key, b"$"));
         url.push('=');
         url.push_str(&encode_query_component(value, b","));
@@ -296,29 +277,20 @@ pub fn build_request<O: Operation>(
         builder = builder.header(http::header::CONTENT_TYPE, "application/json");
     }
     for (name, value) in op.headers() {
-        let value = http::HeaderValue::try_from(value)
-            .map_err(|_| RequestError::InvalidHeader {
-                name,
-            })?;
+        let value = http::HeaderValue::try_from(value).map_err(|_| RequestError::InvalidHeader { name })?;
         builder = builder.header(name, value);
     }
-    builder
-        .body(body.unwrap_or_default())
-        .map_err(|e| RequestError::Build(e.to_string()))
+    builder.body(body.unwrap_or_default()).map_err(|e| RequestError::Build(e.to_string()))
 }
 
 /// Reads the response to `O`: 2xx through [`Operation::parse_success`], anything else as an
 /// [`ApiError`] carrying the service's error body.
-pub fn parse_response<O: Operation>(
-    response: http::Response<Vec<u8>>,
-) -> Result<O::Output, Error<O::Error>> {
+pub fn parse_response<O: Operation>(response: http::Response<Vec<u8>>) -> Result<O::Output, Error<O::Error>> {
     let status = response.status();
     if status.is_success() {
         return O::parse_success(status, response.body()).map_err(Error::Decode);
     }
-    let header = |name: &str| {
-        response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
-    };
+    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
     let body = response.body();
     let parsed = if body.iter().all(u8::is_ascii_whitespace) {
         ErrorBody::Empty
@@ -328,48 +300,29 @@ pub fn parse_response<O: Operation>(
             Err(_) => ErrorBody::Raw(String::from_utf8_lossy(body).into_owned()),
         }
     };
-    Err(
-        Error::Api(
-            Box::new(ApiError {
-                status,
-                request_id: header("request-id"),
-                client_request_id: header("client-request-id"),
-                body: parsed,
-            }),
-        ),
-    )
+    Err(Error::Api(Box::new(ApiError {
+        status,
+        request_id: header("request-id"),
+        client_request_id: header("client-request-id"),
+        body: parsed,
+    })))
 }
 
 /// Decodes a JSON body; an empty body (or 204) is `None`.
-pub fn decode_optional<T: DeserializeOwned>(
-    status: http::StatusCode,
-    body: &[u8],
-) -> Result<Option<T>, DecodeError> {
-    if status == http::StatusCode::NO_CONTENT || body.iter().all(u8::is_ascii_whitespace)
-    {
+pub fn decode_optional<T: DeserializeOwned>(status: http::StatusCode, body: &[u8]) -> Result<Option<T>, DecodeError> {
+    if status == http::StatusCode::NO_CONTENT || body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de)
-        .map_err(|e| DecodeError {
-            status,
-            path: e.path().to_string(),
-            message: e.inner().to_string(),
-        })?;
-    de.end()
-        .map_err(|e| DecodeError {
-            status,
-            path: ".".to_string(),
-            message: e.to_string(),
-        })?;
+        .map_err(|e| DecodeError { status, path: e.path().to_string(), message: e.inner().to_string() })?;
+    // Trailing bytes after the JSON value mean the body is not what was described either.
+    de.end().map_err(|e| DecodeError { status, path: ".".to_string(), message: e.to_string() })?;
     Ok(Some(value))
 }
 
 /// Decodes a `text/plain` body, such as OData's `$count`; an empty body is `None`.
-pub fn decode_text<T>(
-    status: http::StatusCode,
-    body: &[u8],
-) -> Result<Option<T>, DecodeError>
+pub fn decode_text<T>(status: http::StatusCode, body: &[u8]) -> Result<Option<T>, DecodeError>
 where
     T: std::str::FromStr,
     T::Err: fmt::Display,
@@ -379,20 +332,11 @@ where
     if status == http::StatusCode::NO_CONTENT || text.is_empty() {
         return Ok(None);
     }
-    text.parse()
-        .map(Some)
-        .map_err(|e: T::Err| DecodeError {
-            status,
-            path: ".".to_string(),
-            message: e.to_string(),
-        })
+    text.parse().map(Some).map_err(|e: T::Err| DecodeError { status, path: ".".to_string(), message: e.to_string() })
 }
 
 /// For operations whose success carries no body: whatever was sent is ignored.
-pub fn decode_nothing(
-    _status: http::StatusCode,
-    _body: &[u8],
-) -> Result<(), DecodeError> {
+pub fn decode_nothing(_status: http::StatusCode, _body: &[u8]) -> Result<(), DecodeError> {
     Ok(())
 }
 
@@ -407,14 +351,12 @@ pub struct DecodeError {
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f, "response body ({}) did not match the description at `{}`: {}", self
-            .status, self.path, self.message
-        )
+        write!(f, "response body ({}) did not match the description at `{}`: {}", self.status, self.path, self.message)
     }
 }
 
 impl std::error::Error for DecodeError {}
+
 /// A non-2xx response.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError<E> {
@@ -473,6 +415,7 @@ impl<E: fmt::Debug> fmt::Display for Error<E> {
 }
 
 impl<E: fmt::Debug> std::error::Error for Error<E> {}
+
 /// When and how long the client waits before resending a throttled request, as Microsoft Graph asks
 /// (<https://learn.microsoft.com/graph/throttling>). The decision is [`retry_decision`]; the client
 /// only sleeps.
@@ -519,10 +462,7 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// Sends once and returns whatever comes back.
     pub fn never() -> Self {
-        RetryPolicy {
-            max_attempts: 1,
-            ..RetryPolicy::default()
-        }
+        RetryPolicy { max_attempts: 1, ..RetryPolicy::default() }
     }
 }
 
@@ -561,22 +501,11 @@ pub fn retry_decision(
     now: std::time::SystemTime,
 ) -> RetryDecision {
     use http::{Method, StatusCode};
-    let throttled = matches!(
-        status, StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE |
-        StatusCode::GATEWAY_TIMEOUT
-    );
+    let throttled = matches!(status, StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT);
     if !throttled {
         return RetryDecision::Stop(StopReason::NotThrottled);
     }
-    let idempotent = [
-        Method::GET,
-        Method::HEAD,
-        Method::OPTIONS,
-        Method::PUT,
-        Method::DELETE,
-        Method::TRACE,
-    ]
-        .contains(method);
+    let idempotent = [Method::GET, Method::HEAD, Method::OPTIONS, Method::PUT, Method::DELETE, Method::TRACE].contains(method);
     if !idempotent && !policy.retry_non_idempotent {
         return RetryDecision::Stop(StopReason::NotIdempotent);
     }
@@ -599,18 +528,11 @@ pub fn retry_decision(
 
 /// Reads a `Retry-After` value: delta-seconds, or an HTTP date (IMF-fixdate, RFC 850 or asctime)
 /// measured from `now` (a date already past is zero). `None` when it is neither.
-pub fn parse_retry_after(
-    value: &str,
-    now: std::time::SystemTime,
-) -> Option<std::time::Duration> {
+pub fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<std::time::Duration> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        return Some(
-            value
-                .parse::<u64>()
-                .map(std::time::Duration::from_secs)
-                .unwrap_or(std::time::Duration::MAX),
-        );
+        // Too many digits for a u64 is still "later than any budget".
+        return Some(value.parse::<u64>().map(std::time::Duration::from_secs).unwrap_or(std::time::Duration::MAX));
     }
     let at = parse_http_date(value)?;
     Some(at.duration_since(now).unwrap_or(std::time::Duration::ZERO))
@@ -620,9 +542,9 @@ pub fn parse_retry_after(
 pub fn parse_http_date(value: &str) -> Option<std::time::SystemTime> {
     let parts: Vec<&str> = value.split_whitespace().collect();
     let (day, month, year, time) = match parts.as_slice() {
-        [weekday, day, month, year, time, "GMT"] if weekday.ends_with(',') => {
-            (*day, *month, year.parse::<i64>().ok()?, *time)
-        }
+        // Sun, 06 Nov 1994 08:49:37 GMT
+        [weekday, day, month, year, time, "GMT"] if weekday.ends_with(',') => (*day, *month, year.parse::<i64>().ok()?, *time),
+        // Sunday, 06-Nov-94 08:49:37 GMT
         [weekday, date, time, "GMT"] if weekday.ends_with(',') => {
             let mut fields = date.split('-');
             let (day, month, year) = (fields.next()?, fields.next()?, fields.next()?);
@@ -632,28 +554,13 @@ pub fn parse_http_date(value: &str) -> Option<std::time::SystemTime> {
             let year = year.parse::<i64>().ok()?;
             (day, month, if year < 70 { 2000 + year } else { 1900 + year }, *time)
         }
-        [_weekday, month, day, time, year] => {
-            (*day, *month, year.parse::<i64>().ok()?, *time)
-        }
+        // Sun Nov  6 08:49:37 1994
+        [_weekday, month, day, time, year] => (*day, *month, year.parse::<i64>().ok()?, *time),
         _ => return None,
     };
-    let month = 1
-        + [
-            "Jan",
-            "Feb",
-            "Mar",
-            "Apr",
-            "May",
-            "Jun",
-            "Jul",
-            "Aug",
-            "Sep",
-            "Oct",
-            "Nov",
-            "Dec",
-        ]
-            .iter()
-            .position(|m| *m == month)?;
+    let month = 1 + ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        .iter()
+        .position(|m| *m == month)?;
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
     let month_days = match month {
         2 if leap => 29,
@@ -661,12 +568,11 @@ pub fn parse_http_date(value: &str) -> Option<std::time::SystemTime> {
         4 | 6 | 9 | 11 => 30,
         _ => 31,
     };
+    // A date that does not exist (31 Feb) is not read as the one it would roll over to.
     let day = day.parse::<i64>().ok().filter(|d| (1..=month_days).contains(d))?;
     let mut hms = time.split(':').map(|n| n.parse::<i64>().ok());
     let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);
-    if hms.next().is_some() || !(0..24).contains(&h) || !(0..60).contains(&m)
-        || !(0..=60).contains(&s)
-    {
+    if hms.next().is_some() || !(0..24).contains(&h) || !(0..60).contains(&m) || !(0..=60).contains(&s) {
         return None;
     }
     if !(1970..=9999).contains(&year) {

@@ -3,6 +3,7 @@
 
 //! Wire forms JSON has no type for: flag sets, numbers that may arrive as strings, base64 bytes,
 //! ISO 8601 durations. Each parses leniently and never panics.
+
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
@@ -39,16 +40,7 @@ impl<T: WireEnum> Serialize for Flags<T> {
 impl<'de, T: WireEnum> Deserialize<'de> for Flags<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-        Ok(
-            Flags(
-                text
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(T::from_wire)
-                    .collect(),
-            ),
-        )
+        Ok(Flags(text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(T::from_wire).collect()))
     }
 }
 
@@ -70,11 +62,16 @@ pub trait LenientNumber: Copy + Serialize + std::str::FromStr + fmt::Display {
 }
 
 macro_rules! lenient_integer {
-    ($($t:ty),*) => {
-        $(impl LenientNumber for $t { fn from_json(value : & serde_json::Number) ->
-        Option < Self > { value.as_i64().and_then(| v | <$t >::try_from(v).ok()) } fn
-        is_finite_number(& self) -> bool { true } })*
-    };
+    ($($t:ty),*) => {$(
+        impl LenientNumber for $t {
+            fn from_json(value: &serde_json::Number) -> Option<Self> {
+                value.as_i64().and_then(|v| <$t>::try_from(v).ok())
+            }
+            fn is_finite_number(&self) -> bool {
+                true
+            }
+        }
+    )*};
 }
 
 lenient_integer!(i16, i32, i64);
@@ -90,6 +87,7 @@ impl LenientNumber for f64 {
 
 impl LenientNumber for f32 {
     fn from_json(value: &serde_json::Number) -> Option<Self> {
+        // Narrowing is the point: the description says the value is a float.
         value.as_f64().map(|v| v as f32)
     }
     fn is_finite_number(&self) -> bool {
@@ -118,23 +116,12 @@ impl<'de, T: LenientNumber> Deserialize<'de> for Lenient<T> {
         use serde::de::Error;
         match serde_json::Value::deserialize(deserializer)? {
             serde_json::Value::Number(n) => {
-                T::from_json(&n)
-                    .map(Lenient)
-                    .ok_or_else(|| D::Error::custom(format!("{n} is out of range")))
+                T::from_json(&n).map(Lenient).ok_or_else(|| D::Error::custom(format!("{n} is out of range")))
             }
             serde_json::Value::String(s) => {
-                s.trim()
-                    .parse()
-                    .map(Lenient)
-                    .map_err(|_| D::Error::custom(format!("{s:?} is not a number")))
+                s.trim().parse().map(Lenient).map_err(|_| D::Error::custom(format!("{s:?} is not a number")))
             }
-            other => {
-                Err(
-                    D::Error::custom(
-                        format!("expected a number or a numeric string, found {other}"),
-                    ),
-                )
-            }
+            other => Err(D::Error::custom(format!("expected a number or a numeric string, found {other}"))),
         }
     }
 }
@@ -163,11 +150,7 @@ impl Base64Bytes {
     pub fn encode(&self) -> String {
         let mut out = String::with_capacity(self.0.len().div_ceil(3) * 4);
         for chunk in self.0.chunks(3) {
-            let b = [
-                chunk.first().copied().unwrap_or(0),
-                chunk.get(1).copied().unwrap_or(0),
-                chunk.get(2).copied().unwrap_or(0),
-            ];
+            let b = [chunk.first().copied().unwrap_or(0), chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
             let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
             for i in 0..4 {
                 if i <= chunk.len() {
@@ -179,6 +162,7 @@ impl Base64Bytes {
         }
         out
     }
+
     pub fn decode(text: &str) -> Option<Self> {
         let mut out = Vec::with_capacity(text.len() / 4 * 3);
         let mut acc = 0u32;
@@ -213,8 +197,7 @@ impl Serialize for Base64Bytes {
 impl<'de> Deserialize<'de> for Base64Bytes {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-        Base64Bytes::decode(&text)
-            .ok_or_else(|| serde::de::Error::custom("not base64 text"))
+        Base64Bytes::decode(&text).ok_or_else(|| serde::de::Error::custom("not base64 text"))
     }
 }
 
@@ -224,6 +207,7 @@ pub struct IsoDuration(pub jiff::Span);
 
 impl PartialEq for IsoDuration {
     fn eq(&self, other: &Self) -> bool {
+        // Unit by unit: `PT60M` and `PT1H` are different texts and compare unequal.
         self.0.fieldwise() == other.0.fieldwise()
     }
 }

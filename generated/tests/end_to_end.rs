@@ -160,7 +160,7 @@ async fn ok_200_with_body_returns_the_model() {
     assert_eq!(status.id.as_deref(), Some(STATUS_ID));
     assert_eq!(status.user_principal_name.as_deref(), Some("User Principal Name value"));
     assert_eq!((status.installed_device_count, status.failed_device_count, status.not_installed_device_count), (Some(4), Some(1), Some(7)));
-    assert_eq!(status.additional_properties["@odata.type"], json!("#microsoft.graph.userAppInstallStatus"));
+    assert_eq!(status.additional_properties.value("@odata.type"), Some(json!("#microsoft.graph.userAppInstallStatus")));
 }
 
 #[tokio::test]

@@ -4,9 +4,9 @@
 use graph_beta_intune::models::{ErrorDetails, MainError, ODataError, UserAppInstallStatus};
 use graph_beta_intune::operations::UpdateUserStatus;
 use graph_beta_intune::runtime::parse_response;
-use graph_beta_intune::{ApiError, DecodeError, Error, ErrorBody};
+use graph_beta_intune::{ApiError, DecodeError, Error, ErrorBody, UnknownMembers};
 use http::StatusCode;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::fs;
 use std::path::Path;
 
@@ -46,8 +46,8 @@ fn docs_example_response() -> String {
 }
 
 fn expected_docs_status() -> UserAppInstallStatus {
-    let mut additional_properties = Map::new();
-    additional_properties.insert("@odata.type".to_string(), json!("#microsoft.graph.userAppInstallStatus"));
+    let mut additional_properties = UnknownMembers::new();
+    additional_properties.insert("@odata.type", "#microsoft.graph.userAppInstallStatus").unwrap();
     UserAppInstallStatus {
         id: Some("14959a2a-9a2a-1495-2a9a-95142a9a9514".to_string()),
         user_name: Some("User Name value".to_string()),
@@ -81,7 +81,7 @@ fn any_2xx_with_a_body_is_the_model() {
         let devices = parsed.device_statuses.as_ref().unwrap();
         assert_eq!(devices[0].install_state.as_ref().map(|s| s.as_str()), Some("installed"));
         // Members the description does not declare are kept, not rejected.
-        assert_eq!(parsed.additional_properties["newProperty"], json!([1, 2]));
+        assert_eq!(parsed.additional_properties.value("newProperty"), Some(json!([1, 2])));
     }
     // Explicit nulls are as good as absent for nullable fields.
     let parsed = respond(200, &[], br#"{"userName":null,"userPrincipalName":null}"#).unwrap().unwrap();
@@ -134,14 +134,14 @@ fn error_status_carries_odata_error_and_request_ids() {
                 code: "InvalidValue".to_string(),
                 message: "Expected Int32.".to_string(),
                 target: Some("installedDeviceCount".to_string()),
-                additional_properties: Map::new(),
+                additional_properties: UnknownMembers::new(),
             }]),
             innererror: odata.error.innererror.clone(),
-            additional_properties: Map::new(),
+            additional_properties: UnknownMembers::new(),
         }
     );
     let inner = odata.error.innererror.as_ref().unwrap();
-    assert_eq!(inner.additional_properties["date"], json!("2024-08-01T10:00:00"));
+    assert_eq!(inner.additional_properties.value("date"), Some(json!("2024-08-01T10:00:00")));
     assert!(text.contains("400") && text.contains("7d1f5c2e-0000-4000-8000-000000000001") && text.contains("BadRequest"), "{text}");
 }
 

@@ -210,7 +210,7 @@ fn seeded_byte_mutations_never_panic_and_errors_carry_a_path() {
 }
 
 #[test]
-fn deep_nesting_is_an_error_not_a_stack_overflow() {
+fn deep_nesting_is_an_error_or_kept_as_text_never_a_stack_overflow() {
     // Known fields: app.userStatuses[0].app.userStatuses[0]… is a legal shape, 5,000 levels deep.
     let mut deep = String::new();
     for _ in 0..5_000 {
@@ -221,10 +221,14 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
     }
     let e = decode_error(deep.as_bytes());
     assert!(e.message.contains("recursion limit"), "{e:?}");
-    // Unknown fields, which go into `additional_properties` as JSON.
-    let unknown = format!(r#"{{"id":"s1","extra":{}{}}}"#, "[".repeat(100_000), "]".repeat(100_000));
-    let e = decode_error(unknown.as_bytes());
-    assert!(e.message.contains("recursion limit"), "{e:?}");
+    // Unknown fields are kept as their JSON text, skipped over without recursion: any depth
+    // decodes, and the limit applies when the member is parsed.
+    let extra = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let unknown = format!(r#"{{"id":"s1","extra":{extra}}}"#);
+    let parsed = respond(200, unknown.as_bytes()).unwrap().unwrap();
+    assert_eq!(parsed.additional_properties.get("extra").map(|raw| raw.get()), Some(extra.as_str()));
+    let e = parsed.additional_properties.parse::<Value>("extra").unwrap().unwrap_err();
+    assert!(e.to_string().contains("recursion limit"), "{e:?}");
 }
 
 #[test]
@@ -254,12 +258,12 @@ fn unknown_fields_are_kept_at_every_level() {
     body["deviceStatuses"][0]["newDeviceField"] = json!(7);
     body["@odata.etag"] = json!("W/\"1\"");
     let parsed = respond(200, body.to_string().as_bytes()).unwrap().unwrap();
-    assert_eq!(parsed.additional_properties["newTopLevel"], json!({"nested": [1, 2, 3]}));
-    assert_eq!(parsed.additional_properties["@odata.etag"], json!("W/\"1\""));
+    assert_eq!(parsed.additional_properties.value("newTopLevel"), Some(json!({"nested": [1, 2, 3]})));
+    assert_eq!(parsed.additional_properties.value("@odata.etag"), Some(json!("W/\"1\"")));
     let app = parsed.app.as_ref().unwrap();
-    assert_eq!(app.additional_properties["newAppField"], json!("x"));
-    assert_eq!(app.large_icon.as_ref().unwrap().additional_properties["newIconField"], json!(null));
-    assert_eq!(parsed.device_statuses.as_ref().unwrap()[0].additional_properties["newDeviceField"], json!(7));
+    assert_eq!(app.additional_properties.value("newAppField"), Some(json!("x")));
+    assert_eq!(app.large_icon.as_ref().unwrap().additional_properties.value("newIconField"), Some(json!(null)));
+    assert_eq!(parsed.device_statuses.as_ref().unwrap()[0].additional_properties.value("newDeviceField"), Some(json!(7)));
     assert_eq!(serde_json::to_value(&parsed).unwrap(), body);
 }
 
@@ -370,4 +374,16 @@ async fn odd_retry_after_values_neither_panic_nor_wait_long() {
         // of two Retry-After headers the first (0) is the one read.
         assert!(started.elapsed() < Duration::from_secs(3), "{:?}", String::from_utf8_lossy(raw));
     }
+}
+
+#[test]
+fn a_large_unknown_member_is_kept_as_its_text() {
+    // As a `serde_json::Value`, `[0,0,…]` costs ~34 bytes of memory per input byte (a 63 MiB
+    // body took over 2 GiB); as text it costs its own size.
+    let extra = format!("[{}0]", "0,".repeat(4 << 20));
+    let body = format!(r##"{{"id":"s1","app":{{"@odata.type":"#microsoft.graph.mobileApp","big":{extra}}},"big":{extra}}}"##);
+    let parsed = respond(200, body.as_bytes()).unwrap().unwrap();
+    assert_eq!(parsed.additional_properties.get("big").map(|raw| raw.get().len()), Some(extra.len()));
+    let app = parsed.app.as_ref().unwrap();
+    assert_eq!(app.additional_properties.get("big").map(|raw| raw.get().len()), Some(extra.len()), "nested too");
 }

@@ -1,8 +1,8 @@
 //! graph-codegen: OpenAPI descriptions (Microsoft Graph first) to a typed Rust client crate.
 //!
 //! The pipeline is `load` (text to `openapiv3`), `lower` (to the IR in `ir`), `emit` (IR to Rust
-//! text laid out as prettyplease prints it) and `render` (prettyplease for the rest, and the
-//! files). [`generate`] runs it all and returns the files of a crate; it never writes anything.
+//! tokens, built with `quote!`) and `render` (`syn` parses them, prettyplease prints them, and the
+//! files get their headers). [`generate`] runs it all and returns the files of a crate; it never writes anything.
 
 pub mod areas;
 pub mod diagnostics;
@@ -20,7 +20,9 @@ pub use diagnostics::{Diagnostic, Severity};
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
+use std::sync::OnceLock;
 
 /// What to generate and how to label it.
 #[derive(Debug, Clone)]
@@ -101,62 +103,28 @@ pub fn generate(text: &str, settings: &Settings) -> Result<Generated, Vec<Diagno
     let internal = |message: String| locate(vec![Diagnostic::error("", format!("internal generator error: {message}"))
         .help("please report this with the spec that caused it")]);
     let plan = emit::plan_crate(&api);
-    // Emitting and printing are most of the work; the parts go to a few threads, each emitting
-    // what it prints. Output is assembled in plan order.
-    let rendered = run_parallel(plan.parts.len(), |i| {
-        let part = plan.parts.get(i).ok_or_else(|| format!("no part {i}"))?;
-        match emit::emit_part(&api, &crate_settings, &plan, part)? {
-            emit::Emitted::Rust { source, .. } => render::render_rust_part(source).map(|text| (true, text)),
-            emit::Emitted::Text { text, .. } => Ok((false, text)),
-        }
-    });
+    // Emitting, parsing and printing are most of the work; each part is done whole on one of the
+    // pool's threads, and the results come back in plan order, so the output does not depend on
+    // scheduling.
+    let render_one = |part: &emit::Part| emit::emit_part(&api, &crate_settings, &plan, part).and_then(render::render_part);
+    let rendered: Vec<Result<render::RenderedPart, String>> = match render_pool() {
+        Some(pool) => pool.install(|| plan.parts.par_iter().map(render_one).collect()),
+        None => plan.parts.iter().map(render_one).collect(),
+    };
     let sha = sha256_hex(text.as_bytes());
     let header = render::Header { spec_path: &settings.spec_path, spec_sha256: &sha, command: &settings.command };
-    let mut parts = Vec::with_capacity(plan.parts.len());
-    for (part, result) in plan.parts.iter().zip(rendered) {
-        let (rust, text) = result.map_err(internal)?;
-        parts.push(render::RenderedPart { path: part.path.clone(), rust, text });
-    }
+    let parts = rendered.into_iter().collect::<Result<Vec<_>, String>>().map_err(internal)?;
     let files = render::assemble_files(parts, &header).into_iter().map(|(path, contents)| GeneratedFile { path, contents }).collect();
     Ok(Generated { files, warnings: locate(diags), types: api.types.len(), operations: api.operations.len() })
 }
 
-/// Runs `job(0..n)` on up to as many threads as there are cores, and returns the results in
-/// index order, so the output does not depend on scheduling.
-fn run_parallel<T: Send>(n: usize, job: impl Fn(usize) -> Result<T, String> + Sync) -> Vec<Result<T, String>> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8).min(n.max(1));
-    let next = AtomicUsize::new(0);
-    let mut results: Vec<Option<Result<T, String>>> = (0..n).map(|_| None).collect();
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                let (next, job) = (&next, &job);
-                // Printing a deeply nested item recurses; give workers the main thread's stack.
-                std::thread::Builder::new().stack_size(8 << 20).spawn_scoped(scope, move || {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        if i >= n {
-                            return done;
-                        }
-                        done.push((i, job(i)));
-                    }
-                })
-            })
-            .collect();
-        for worker in workers {
-            // A thread that could not start or that panicked leaves its parts unset; they are
-            // reported below as not rendered.
-            let Ok(Ok(done)) = worker.map(|w| w.join()) else { continue };
-            for (i, result) in done {
-                if let Some(slot) = results.get_mut(i) {
-                    *slot = Some(result);
-                }
-            }
-        }
-    });
-    results.into_iter().enumerate().map(|(i, r)| r.unwrap_or_else(|| Err(format!("part {i} was not rendered")))).collect()
+/// The pool that emits and prints parts, built once per process. Printing a deeply nested item
+/// recurses, so its threads get the main thread's stack size rather than rayon's 2 MiB. None when
+/// no thread could be started; the parts are then done on the calling thread.
+fn render_pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    POOL.get_or_init(|| rayon::ThreadPoolBuilder::new().stack_size(8 << 20).thread_name(|i| format!("graph-codegen-{i}")).build().ok())
+        .as_ref()
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

@@ -1,7 +1,8 @@
-//! Stage 4: emitted source to finished files: what `emit` could not lay out printed by
-//! prettyplease, each file under a `@generated` header.
+//! Stage 4: emitted tokens to finished files: parsed by `syn`, printed by prettyplease, each file
+//! under a `@generated` header.
 
-use crate::emit::Segment;
+use crate::emit::Emitted;
+use proc_macro2::TokenStream;
 
 /// The header every generated file starts with: who owns it, how to regenerate it, from what.
 pub struct Header<'a> {
@@ -20,61 +21,62 @@ impl Header<'_> {
     }
 }
 
-/// The text of one part of a file, without the header: the segments `emit` laid out as they are,
-/// the rest printed by prettyplease. A failure here means the emitter wrote something that is not
+/// The tokens of one part, parsed. A failure here means the emitter built something that is not
 /// Rust, which is a generator bug; it is reported, not panicked on.
-pub fn render_rust_part(source: Vec<Segment>) -> Result<String, String> {
-    let mut out = String::with_capacity(source.iter().map(|s| match s {
-        Segment::Laid(text) | Segment::Unlaid { text, .. } => text.len(),
-    }).sum());
-    for segment in source {
-        match segment {
-            Segment::Laid(text) => out.push_str(&text),
-            Segment::Unlaid { text, within: None } => out.push_str(&print_items(&text)?),
-            Segment::Unlaid { text, within: Some(open) } => {
-                // Members are printed inside their block, whose first and last lines are dropped.
-                let printed = print_items(&format!("{open}\n{text}}}\n"))?;
-                let body = printed.split_once('\n').map_or("", |(_, rest)| rest);
-                let body = body.strip_suffix("}\n").ok_or_else(|| format!("printed block does not end its block:\n{printed}"))?;
-                out.push_str(body);
-            }
-        }
-    }
-    Ok(out)
+pub fn parse_part(tokens: TokenStream) -> Result<syn::File, String> {
+    syn::parse2(tokens).map_err(|e| format!("emitted code does not parse: {e}"))
 }
 
-/// prettyplease's printing of Rust items given as text.
-fn print_items(text: &str) -> Result<String, String> {
-    let file = syn::parse_file(text).map_err(|e| {
-        let start: String = text.lines().take(3).collect::<Vec<_>>().join("\n");
-        format!("emitted code does not parse: {e}, in:\n{start}")
-    })?;
-    Ok(prettyplease::unparse(&file))
+/// prettyplease's printing of a parsed part.
+pub fn print_part(file: &syn::File) -> String {
+    prettyplease::unparse(file)
 }
 
-/// One rendered part: its file, whether that file is Rust, and its text.
+/// One emitted part, rendered: Rust tokens parsed and printed, the rest as it is.
+pub fn render_part(emitted: Emitted) -> Result<RenderedPart, String> {
+    Ok(match emitted {
+        Emitted::Rust { path, tokens } => RenderedPart { path, kind: PartKind::Rust, text: print_part(&parse_part(tokens)?) },
+        Emitted::Verbatim { path, text } => RenderedPart { path, kind: PartKind::Verbatim, text: text.to_string() },
+        Emitted::Text { path, text } => RenderedPart { path, kind: PartKind::Text, text },
+    })
+}
+
+/// One rendered part: its file, what kind of text it is, and the text.
 pub struct RenderedPart {
     pub path: String,
-    pub rust: bool,
+    pub kind: PartKind,
     pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartKind {
+    /// Printed by prettyplease: its items get a blank line between them.
+    Rust,
+    /// Hand-written Rust, kept as written.
+    Verbatim,
+    /// The manifest.
+    Text,
 }
 
 /// Whole files, as (path, contents), from rendered parts in plan order (a file's parts are
 /// consecutive). prettyplease prints item by item, so a file's parts joined are the file printed at
 /// once; the header and the blank lines between items are added to the whole.
 pub fn assemble_files(parts: impl IntoIterator<Item = RenderedPart>, header: &Header<'_>) -> Vec<(String, String)> {
-    let mut files: Vec<(String, bool, String)> = Vec::new();
+    let mut files: Vec<(String, PartKind, String)> = Vec::new();
     for part in parts {
         match files.last_mut() {
             Some((path, _, text)) if *path == part.path => text.push_str(&part.text),
-            _ => files.push((part.path, part.rust, part.text)),
+            _ => files.push((part.path, part.kind, part.text)),
         }
     }
     files
         .into_iter()
-        .map(|(path, rust, text)| {
-            let contents =
-                if rust { format!("{}\n{}", header.lines("//"), separate_items(&text)) } else { render_text(&text, header) };
+        .map(|(path, kind, text)| {
+            let contents = match kind {
+                PartKind::Rust => format!("{}\n{}", header.lines("//"), separate_items(&text)),
+                PartKind::Verbatim => format!("{}\n{}", header.lines("//"), text),
+                PartKind::Text => render_text(&text, header),
+            };
             (path, contents)
         })
         .collect()
@@ -111,23 +113,4 @@ fn declaration_kind(line: &str) -> Option<&'static str> {
 
 pub fn render_text(text: &str, header: &Header<'_>) -> String {
     format!("{}\n{}", header.lines("#"), text)
-}
-
-/// Where `text` (a generated Rust file) differs from prettyplease's printing of the same code, as
-/// a description of the first differing line; None when it is laid out exactly as prettyplease
-/// lays it out. Blank lines and plain `//` comments (the header) are not compared: prettyplease
-/// drops those, and the blank lines between items are added after printing. For tests and the
-/// fuzzer: it is what shows that what `emit` lays out itself matches prettyplease.
-pub fn layout_difference(text: &str) -> Option<String> {
-    let file = match syn::parse_file(text) {
-        Ok(file) => file,
-        Err(e) => return Some(format!("does not parse: {e}")),
-    };
-    let printed = prettyplease::unparse(&file);
-    let compared = |s: &str| s.lines().filter(|l| !l.is_empty() && !l.starts_with("// ")).map(str::to_string).collect::<Vec<_>>();
-    let (ours, theirs) = (compared(text), compared(&printed));
-    if let Some((n, (a, b))) = ours.iter().zip(&theirs).enumerate().find(|(_, (a, b))| a != b) {
-        return Some(format!("non-blank line {}:\n  written:      {a}\n  prettyplease: {b}", n + 1));
-    }
-    (ours.len() != theirs.len()).then(|| format!("{} non-blank lines written, prettyplease prints {}", ours.len(), theirs.len()))
 }

@@ -134,6 +134,13 @@ impl Client {
         parse_response::<O>(response)
     }
 
+    /// Sends an operation it is given to keep: what each generated per-operation method returns.
+    /// Those methods are plain functions, so a crate with a thousand of them type-checks one
+    /// async body (this one) instead of a thousand.
+    pub async fn send_owned<O: Operation>(&self, op: O) -> Result<O::Output, Error<O::Error>> {
+        self.send(&op).await
+    }
+
     /// Every page of a paged listing (`x-ms-pageable`), following `@odata.nextLink` on the same
     /// service; the stream ends after the last page or the first error.
     pub fn pages<'a, O, P>(&'a self, op: &'a O) -> impl Stream<Item = Result<Vec<P::Item>, Error<O::Error>>> + 'a

@@ -52,6 +52,9 @@ fn parse_and_list_models(generated: &Generated) -> Vec<String> {
             continue;
         }
         let parsed = syn::parse_file(&file.contents).unwrap_or_else(|e| panic!("{} does not parse: {e}", file.path));
+        // rustc denies bidi controls in literals and comments (`text_direction_codepoint_in_literal`).
+        let bidi = |c: char| matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        assert!(!file.contents.contains(bidi), "{} holds a raw bidi control character", file.path);
         if !file.path.contains("models") {
             continue;
         }

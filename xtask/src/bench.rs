@@ -30,13 +30,15 @@ const COPIES: usize = 10;
 /// On-CPU figures below this are not printed: see `sched_stat`.
 const MIN_CPU_FIGURE: Duration = Duration::from_millis(50);
 
-const USAGE: &str = "usage: cargo xtask bench [--runs N] [--dev] [--no-graph-sized] [--no-check] [--no-codegen] [--feature NAME] [FILE...]
+const USAGE: &str = "usage: cargo xtask bench [--runs N] [--dev] [--no-graph-sized] [--no-check] [--no-codegen] [--no-decode] [--release-build] [--feature NAME] [FILE...]
   FILE...          inputs to measure (default: every description in spec/graph)
   --dev            measure this binary's build (the dev profile) instead of a release build
   --runs N         best of N runs for each figure (default 5; the Graph-sized input uses at most 3)
   --no-graph-sized skip the module replicated 10x under renamed namespaces (~30 MB)
   --no-check       skip `cargo check` of the generated module crate
   --no-codegen     skip timing `cargo xtask codegen` as a user runs it
+  --no-decode      skip decoding 10,000 objects into the generated model and a derived struct
+  --release-build  also time `cargo build --release --all-features` of the module crate (minutes)
   --feature NAME   the feature to check alone (default: one picked from the crate's features)";
 
 struct Options {
@@ -45,12 +47,14 @@ struct Options {
     graph_sized: bool,
     check: bool,
     codegen: bool,
+    decode: bool,
+    release_build: bool,
     feature: Option<String>,
     files: Vec<PathBuf>,
 }
 
 pub fn run(args: &[String]) -> ExitCode {
-    let mut options = Options { runs: 5, dev: false, graph_sized: true, check: true, codegen: true, feature: None, files: Vec::new() };
+    let mut options = Options { runs: 5, dev: false, graph_sized: true, check: true, codegen: true, decode: true, release_build: false, feature: None, files: Vec::new() };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -66,6 +70,8 @@ pub fn run(args: &[String]) -> ExitCode {
             "--no-graph-sized" => options.graph_sized = false,
             "--no-check" => options.check = false,
             "--no-codegen" => options.codegen = false,
+            "--no-decode" => options.decode = false,
+            "--release-build" => options.release_build = true,
             "--feature" => match it.next() {
                 Some(name) => options.feature = Some(name.clone()),
                 None => return usage_error("--feature takes a name"),
@@ -94,7 +100,8 @@ pub fn run(args: &[String]) -> ExitCode {
 
     let profile = if options.dev { "the dev profile, as `cargo xtask codegen` runs" } else { "a release build" };
     println!("graph-codegen bench: best of {} runs, each input in a fresh process of {profile}", options.runs);
-    println!("  stages: load (YAML to openapiv3), lower (to IR), emit (to laid-out Rust), render (prettyplease for the rest, files);");
+    println!("  stages on one thread: load (YAML to openapiv3), lower (to IR), emit (quote! to tokens), parse (syn::parse2),");
+    println!("  print (prettyplease, dropping the syn trees, files with headers);");
     println!("  generate = graph_codegen::generate end to end; floor = serde_yaml::from_str::<openapiv3::OpenAPI> alone");
     println!();
     print_header();
@@ -115,9 +122,13 @@ pub fn run(args: &[String]) -> ExitCode {
         println!();
         codegen_as_users_run_it(&root, &corpus.join(MODULE), &work, module_result.as_ref());
     }
+    if options.decode {
+        println!();
+        decode_comparison(&exe, options.runs);
+    }
     if options.check {
         println!();
-        check_generated_crate(&root, &corpus.join(MODULE), &work, options.feature.as_deref());
+        check_generated_crate(&root, &corpus.join(MODULE), &work, options.feature.as_deref(), options.release_build);
     }
     let _ = fs::remove_file(&exe);
     ExitCode::SUCCESS
@@ -141,7 +152,8 @@ struct Figures {
     load: Duration,
     lower: Duration,
     emit: Duration,
-    render: Duration,
+    parse: Duration,
+    print: Duration,
     generate: Duration,
     floor: Duration,
     /// On-CPU time (0 where the kernel does not report it) and the share of time spent waiting for a CPU.
@@ -150,7 +162,7 @@ struct Figures {
     wait_share: f64,
     peak_kib: u64,
     floor_peak_kib: u64,
-    /// VmHWM after load, lower, emit and render.
+    /// VmHWM after load, lower, emit, parse and print.
     stage_peaks_kib: Vec<u64>,
     bytes_out: u64,
     files: u64,
@@ -161,7 +173,7 @@ struct Figures {
 
 impl Figures {
     fn stages(&self) -> Duration {
-        self.load + self.lower + self.emit + self.render
+        self.load + self.lower + self.emit + self.parse + self.print
     }
 }
 
@@ -173,14 +185,14 @@ fn measuring_binary(root: &Path, work: &Path, dev: bool) -> Result<PathBuf, Stri
         std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?
     } else {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        eprintln!("building xtask in release for the measurements (cargo build --release -p xtask)...");
+        eprintln!("building xtask in release for the measurements (cargo build --release -p xtask --features decode-bench)...");
         let status = Command::new(cargo)
             .current_dir(root)
-            .args(["build", "--quiet", "--release", "-p", "xtask"])
+            .args(["build", "--quiet", "--release", "-p", "xtask", "--features", "decode-bench"])
             .status()
             .map_err(|e| format!("cannot run cargo: {e}"))?;
         if !status.success() {
-            return Err("`cargo build --release -p xtask` failed".to_string());
+            return Err("`cargo build --release -p xtask --features decode-bench` failed".to_string());
         }
         let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
         target.join("release").join(format!("xtask{}", std::env::consts::EXE_SUFFIX))
@@ -210,7 +222,8 @@ fn measure_in_child(exe: &Path, file: &Path, runs: usize) -> Result<Figures, Str
         load: dur("load_ns")?,
         lower: dur("lower_ns")?,
         emit: dur("emit_ns")?,
-        render: dur("render_ns")?,
+        parse: dur("parse_ns")?,
+        print: dur("print_ns")?,
         generate: dur("generate_ns")?,
         floor: dur("floor_ns")?,
         generate_cpu: dur("generate_cpu_ns")?,
@@ -242,8 +255,8 @@ fn child_report(exe: &Path, file: &Path, runs: usize, mode: &str) -> Result<Stri
 
 fn print_header() {
     println!(
-        "{:<48} {:>9} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8} {:>7} {:>9} {:>9}",
-        "input", "in", "load", "lower", "emit", "render", "generate", "floor", "ratio", "peak", "out"
+        "{:<48} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8} {:>7} {:>9} {:>9}",
+        "input", "in", "load", "lower", "emit", "parse", "print", "generate", "floor", "ratio", "peak", "out"
     );
 }
 
@@ -251,13 +264,14 @@ fn print_row(name: &str, result: &Result<Figures, String>) {
     match result {
         Ok(f) => {
             println!(
-                "{:<48} {:>9} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8} {:>6.2}x {:>9} {:>9}",
+                "{:<48} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8} {:>6.2}x {:>9} {:>9}",
                 name,
                 bytes(f.bytes_in),
                 ms(f.load),
                 ms(f.lower),
                 ms(f.emit),
-                ms(f.render),
+                ms(f.parse),
+                ms(f.print),
                 ms(f.generate),
                 ms(f.floor),
                 ratio(f.generate, f.floor),
@@ -266,7 +280,7 @@ fn print_row(name: &str, result: &Result<Figures, String>) {
             );
             let stage_peaks: Vec<String> = f.stage_peaks_kib.iter().map(|k| format!("{:.0}", *k as f64 / 1024.0)).collect();
             println!(
-                "{:<48}   {} types, {} operations, {} warnings, {} files; stages sum {}; peak after load/lower/emit/render {} MiB; floor peak {}",
+                "{:<48}   {} types, {} operations, {} warnings, {} files; stages sum {}; peak after load/lower/emit/parse/print {} MiB; floor peak {}",
                 "",
                 f.types,
                 f.operations,
@@ -276,6 +290,14 @@ fn print_row(name: &str, result: &Result<Figures, String>) {
                 stage_peaks.join("/"),
                 kib(f.floor_peak_kib)
             );
+            if f.types + f.operations > 0 {
+                println!(
+                    "{:<48}   {:.0} bytes of output per type, {:.0} per operation (the total over each)",
+                    "",
+                    f.bytes_out as f64 / f.types.max(1) as f64,
+                    f.bytes_out as f64 / f.operations.max(1) as f64
+                );
+            }
             // schedstat is updated at scheduler ticks, so it says nothing reliable about short runs.
             if f.generate_cpu >= MIN_CPU_FIGURE && f.floor_cpu >= MIN_CPU_FIGURE {
                 println!(
@@ -332,18 +354,17 @@ pub fn one(args: &[String]) -> ExitCode {
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--runs" => runs = it.next().and_then(|n| n.parse().ok()).unwrap_or(5).max(1),
-            "--floor" | "--generate" | "--peak" => mode = arg.as_str(),
+            "--floor" | "--generate" | "--peak" | "--decode" => mode = arg.as_str(),
             other => file = Some(PathBuf::from(other)),
         }
     }
-    let Some(file) = file else {
-        eprintln!("usage: xtask bench-one --generate|--floor|--peak [--runs N] FILE");
-        return ExitCode::from(2);
-    };
-    let measured = match mode {
-        "--floor" => measure_floor(&file, runs),
-        "--peak" => measure_peak(&file),
-        _ => measure(&file, runs),
+    let measured = match (mode, file) {
+        ("--decode", _) => measure_decode(runs),
+        (_, None) => {
+            eprintln!("usage: xtask bench-one --generate|--floor|--peak [--runs N] FILE, or --decode");
+            return ExitCode::from(2);
+        }
+        (mode, Some(file)) => measure_one(mode, &file, runs),
     };
     match measured {
         Ok(report) => {
@@ -351,10 +372,29 @@ pub fn one(args: &[String]) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("{}: {e}", file.display());
+            eprintln!("{e}");
             ExitCode::FAILURE
         }
     }
+}
+
+#[cfg(feature = "decode-bench")]
+fn measure_decode(runs: usize) -> Result<String, String> {
+    crate::decode::measure_decode(runs)
+}
+
+#[cfg(not(feature = "decode-bench"))]
+fn measure_decode(_runs: usize) -> Result<String, String> {
+    Err("this xtask was built without the `decode-bench` feature".to_string())
+}
+
+fn measure_one(mode: &str, file: &Path, runs: usize) -> Result<String, String> {
+    let measured = match mode {
+        "--floor" => measure_floor(file, runs),
+        "--peak" => measure_peak(file),
+        _ => measure(file, runs),
+    };
+    measured.map_err(|e| format!("{}: {e}", file.display()))
 }
 
 /// The input's text, and the settings a bench run generates it with.
@@ -370,7 +410,8 @@ fn measure(file: &Path, runs: usize) -> Result<String, String> {
     let (text, settings) = read_input(file)?;
 
     // The stages one by one, chained as `graph_codegen::generate` chains them.
-    let (mut load_best, mut lower_best, mut emit_best, mut render_best) = (Duration::MAX, Duration::MAX, Duration::MAX, Duration::MAX);
+    let (mut load_best, mut lower_best, mut emit_best) = (Duration::MAX, Duration::MAX, Duration::MAX);
+    let (mut parse_best, mut print_best) = (Duration::MAX, Duration::MAX);
     let mut staged_bytes = 0u64;
     // VmHWM after each stage of the first run: which stage sets the peak.
     let mut stage_peaks: Vec<u64> = Vec::new();
@@ -399,24 +440,36 @@ fn measure(file: &Path, runs: usize) -> Result<String, String> {
             base_url: &base_url,
         };
         // Stage by stage on one thread, so each stage's cost shows; `generate` below spreads
-        // emit and render over the cores.
+        // emit, parse and print over the cores.
         let t = Instant::now();
         let emitted = emit::emit_crate(&api, &crate_settings)?;
         emit_best = emit_best.min(t.elapsed());
         mark();
 
+        let t = Instant::now();
+        let mut parsed = Vec::with_capacity(emitted.len());
+        for e in emitted {
+            parsed.push(match e {
+                emit::Emitted::Rust { path, tokens } => (path, Ok(render::parse_part(tokens)?)),
+                other => (String::new(), Err(other)),
+            });
+        }
+        parse_best = parse_best.min(t.elapsed());
+        mark();
+
         let sha = "0".repeat(64);
         let header = render::Header { spec_path: &settings.spec_path, spec_sha256: &sha, command: &settings.command };
+        // Printing, dropping the syn trees, and joining the files with their headers.
         let t = Instant::now();
-        let mut parts = Vec::new();
-        for e in emitted {
-            parts.push(match e {
-                emit::Emitted::Rust { path, source } => render::RenderedPart { path, rust: true, text: render::render_rust_part(source)? },
-                emit::Emitted::Text { path, text } => render::RenderedPart { path, rust: false, text },
+        let mut parts = Vec::with_capacity(parsed.len());
+        for (path, part) in parsed {
+            parts.push(match part {
+                Ok(file) => render::RenderedPart { path, kind: render::PartKind::Rust, text: render::print_part(&file) },
+                Err(other) => render::render_part(other)?,
             });
         }
         let out: u64 = render::assemble_files(parts, &header).iter().map(|(_, contents)| contents.len() as u64).sum();
-        render_best = render_best.min(t.elapsed());
+        print_best = print_best.min(t.elapsed());
         mark();
         staged_bytes = out;
     }
@@ -453,7 +506,8 @@ fn measure(file: &Path, runs: usize) -> Result<String, String> {
     let _ = writeln!(report, "load_ns {}", load_best.as_nanos());
     let _ = writeln!(report, "lower_ns {}", lower_best.as_nanos());
     let _ = writeln!(report, "emit_ns {}", emit_best.as_nanos());
-    let _ = writeln!(report, "render_ns {}", render_best.as_nanos());
+    let _ = writeln!(report, "parse_ns {}", parse_best.as_nanos());
+    let _ = writeln!(report, "print_ns {}", print_best.as_nanos());
     let _ = writeln!(report, "generate_ns {}", generate_best.as_nanos());
     let _ = writeln!(report, "generate_cpu_ns {}", cpu.best_ns);
     let _ = writeln!(report, "generate_wait_share {:.3}", cpu.wait_share());
@@ -688,10 +742,36 @@ fn codegen_as_users_run_it(root: &Path, module: &Path, work: &Path, module_resul
     println!("{line}");
 }
 
+/// Decoding a 10,000-object `userAppInstallStatus` array (made in the child) into the generated
+/// model and into a derived struct with the same fields, in the release child.
+fn decode_comparison(exe: &Path, runs: usize) {
+    println!("decode: 10,000 userAppInstallStatus objects (generated/ crate's model vs a #[derive(Deserialize)] struct, same fields):");
+    let output = Command::new(exe).args(["bench-one", "--decode", "--runs", &runs.to_string()]).output();
+    let text = match output {
+        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).into_owned(),
+        Ok(o) => return println!("  FAILED: {}", String::from_utf8_lossy(&o.stderr).trim()),
+        Err(e) => return println!("  FAILED: cannot start bench-one: {e}"),
+    };
+    let values: BTreeMap<&str, u64> = text.lines().filter_map(|l| l.split_once(' ')).filter_map(|(k, v)| Some((k, v.parse().ok()?))).collect();
+    let get = |k: &str| values.get(k).copied().unwrap_or(0);
+    let (generated, hand, paths) =
+        (Duration::from_nanos(get("decode_generated_ns")), Duration::from_nanos(get("decode_hand_ns")), Duration::from_nanos(get("decode_paths_ns")));
+    let rate = |d: Duration| if d.is_zero() { 0.0 } else { get("decode_bytes") as f64 / d.as_secs_f64() / f64::from(1u32 << 20) };
+    println!("  input {}", bytes(get("decode_bytes")));
+    println!("  generated model {} ({:.0} MiB/s); derived struct {} ({:.0} MiB/s); ratio {:.2}x", ms(generated), rate(generated), ms(hand), rate(hand), ratio(generated, hand));
+    let hand_paths = Duration::from_nanos(get("decode_hand_paths_ns"));
+    println!(
+        "  both through serde_path_to_error, as parse_response decodes: generated {}, derived {}; ratio {:.2}x",
+        ms(paths),
+        ms(hand_paths),
+        ratio(paths, hand_paths)
+    );
+}
+
 /// `cargo check` of the module's generated crate: all features, and one feature alone, each timed
 /// on the crate only (dependencies are built by an untimed run first).
-fn check_generated_crate(root: &Path, module: &Path, work: &Path, feature: Option<&str>) {
-    println!("`cargo check` of the module's generated crate (dependencies prebuilt; the crate itself only):");
+fn check_generated_crate(root: &Path, module: &Path, work: &Path, feature: Option<&str>, release_build: bool) {
+    println!("cargo on the module's generated crate (dependencies prebuilt; the crate itself only):");
     let out = work.join("module-crate");
     let mut settings = workspace_settings();
     settings.crate_name = "bench-module".to_string();
@@ -717,7 +797,7 @@ fn check_generated_crate(root: &Path, module: &Path, work: &Path, feature: Optio
 
     let manifest = fs::read_to_string(out.join("Cargo.toml")).unwrap_or_default();
     let features = area_features(&manifest);
-    let mut configs: Vec<(String, Vec<String>)> = vec![("all features".to_string(), vec!["--all-features".to_string()])];
+    let mut configs: Vec<(String, Vec<String>)> = vec![("check, all features".to_string(), vec!["check".to_string(), "--all-features".to_string()])];
     let chosen = feature.map(str::to_string).or_else(|| pick_feature(&features));
     match chosen {
         Some(area) => {
@@ -725,9 +805,12 @@ fn check_generated_crate(root: &Path, module: &Path, work: &Path, feature: Optio
             if manifest.lines().any(|l| l.starts_with("client =")) {
                 list.push_str(",client");
             }
-            configs.push((format!("one feature ({area})"), vec!["--no-default-features".to_string(), "--features".to_string(), list]));
+            configs.push((format!("check, one feature ({area})"), vec!["check".to_string(), "--no-default-features".to_string(), "--features".to_string(), list]));
         }
         None => println!("  the crate has no per-area features yet (only {:?}): its default build is all of it", feature_names(&manifest)),
+    }
+    if release_build {
+        configs.push(("build --release, all features".to_string(), vec!["build".to_string(), "--release".to_string(), "--all-features".to_string()]));
     }
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let target_dir = work.join("target");
@@ -735,7 +818,6 @@ fn check_generated_crate(root: &Path, module: &Path, work: &Path, feature: Optio
         let check = || -> Result<Duration, String> {
             let t = Instant::now();
             let output = Command::new(&cargo)
-                .arg("check")
                 .args(&args)
                 .arg("--manifest-path")
                 .arg(out.join("Cargo.toml"))

@@ -1,6 +1,8 @@
 //! `cargo xtask`: the project's developer commands (see README.md).
 
 mod bench;
+#[cfg(feature = "decode-bench")]
+mod decode;
 
 // The generator allocates many small strings and vectors, and glibc's allocator spent about a
 // third of a module run in malloc and free (perf); mimalloc cuts each stage by 10-20%. The

@@ -1,0 +1,69 @@
+//! The generated crate's `Cargo.toml`: TOML text, not Rust, so it is written as text.
+
+use super::CrateSettings;
+use crate::areas::Areas;
+use crate::ir::Api;
+
+pub fn emit_manifest(api: &Api, s: &CrateSettings<'_>, areas: &Areas) -> String {
+    let mut area_features = String::new();
+    let mut default = r#"["client"]"#.to_string();
+    if areas.split() {
+        let names: Vec<String> = areas.areas.iter().map(|a| toml_string(&a.feature)).collect();
+        default = r#"["client", "full"]"#.to_string();
+        area_features.push_str("# Every area, and the types no operation uses.\n");
+        area_features.push_str(&format!("full = [{}]\n", names.join(", ")));
+        area_features.push_str("# One feature per area (operation tag): each compiles its operations and the types they use.\n");
+        for area in &areas.areas {
+            area_features.push_str(&format!("{} = []\n", toml_string(&area.feature)));
+        }
+    }
+    let workspace = if s.standalone { "\n# Built on its own, not as part of an enclosing workspace.\n[workspace]\n" } else { "" };
+    let description = toml_string(&format!("Typed Rust client for {}, generated from its OpenAPI description", api.title));
+    format!(
+        r#"[package]
+name = {name}
+version = {version}
+edition = "2021"
+description = {description}
+publish = false
+
+[dependencies]
+http = "1"
+serde = {{ version = "1", features = ["derive"] }}
+# `raw_value`: unknown members are kept as their JSON text (see objects::UnknownMembers).
+serde_json = {{ version = "1", features = ["raw_value"] }}
+serde_path_to_error = "0.1"
+jiff = {{ version = "1", default-features = false, features = ["std", "serde"] }}
+uuid = {{ version = "1", default-features = false, features = ["std", "serde"] }}
+reqwest = {{ version = "0.12", default-features = false, features = ["rustls-tls"], optional = true }}
+# Only its timer, for the waits between retries (see runtime::RetryPolicy).
+tokio = {{ version = "1", default-features = false, features = ["time"], optional = true }}
+# Only for the paged-listing streams.
+futures-util = {{ version = "0.3", default-features = false, features = ["std"], optional = true }}
+
+[dev-dependencies]
+tokio = {{ version = "1", features = ["macros", "rt", "net", "io-util", "time"] }}
+
+[features]
+default = {default}
+# The async client over reqwest; without it the crate builds and parses requests with no I/O.
+client = ["dep:reqwest", "dep:tokio", "dep:futures-util"]
+{area_features}{workspace}"#,
+        name = toml_string(s.crate_name),
+        version = toml_string(s.crate_version),
+    )
+}
+
+fn toml_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}

@@ -1,0 +1,215 @@
+//! Stage 3: the IR to Rust tokens (and the crate manifest), one part of a file at a time.
+//!
+//! Reads only `ir`; every decision about what the spec means was made in `lower`. Every item is
+//! built with `quote!` as a `proc_macro2::TokenStream`; `render` parses it with `syn` and prints it
+//! with prettyplease, which alone decides the layout. The fixed runtime modules are hand-written
+//! Rust and are copied as they are.
+
+mod manifest;
+mod models;
+mod operations;
+pub mod tokens;
+
+use crate::areas::{plan_areas, Areas};
+use crate::ir::*;
+use proc_macro2::TokenStream;
+use quote::quote;
+use tokens::{cfg_for, escape_doc_line, ident, inner_doc, lit, own_doc};
+
+/// The fixed parts of the generated crate, kept as real Rust source so they read as code.
+const RUNTIME_TEMPLATE: &str = include_str!("../../templates/runtime.rs");
+const CLIENT_TEMPLATE: &str = include_str!("../../templates/client.rs");
+const VALUES_TEMPLATE: &str = include_str!("../../templates/values.rs");
+const PAGING_TEMPLATE: &str = include_str!("../../templates/paging.rs");
+const OBJECTS_TEMPLATE: &str = include_str!("../../templates/objects.rs");
+
+/// One emitted part of a file, before rendering.
+pub enum Emitted {
+    /// Items to parse and print.
+    Rust { path: String, tokens: TokenStream },
+    /// Hand-written Rust, copied as it is (with its comments).
+    Verbatim { path: String, text: &'static str },
+    /// Not Rust (the manifest).
+    Text { path: String, text: String },
+}
+
+pub struct CrateSettings<'a> {
+    pub crate_name: &'a str,
+    pub crate_version: &'a str,
+    pub standalone: bool,
+    pub base_url: &'a str,
+}
+
+/// How many types one slice of `models.rs` holds: small enough to spread over threads, large
+/// enough that slicing costs nothing noticeable.
+const TYPES_PER_PART: usize = 128;
+/// Likewise for operations, whose request types and client methods are larger.
+const OPERATIONS_PER_PART: usize = 64;
+
+/// One piece of the crate: a whole file, or one slice of a large one. Pieces are independent, so
+/// they can be emitted and rendered on separate threads.
+#[derive(Debug, Clone)]
+pub struct Part {
+    pub path: String,
+    job: Job,
+}
+
+#[derive(Debug, Clone)]
+enum Job {
+    Manifest,
+    Lib,
+    ModelsHead,
+    Types(std::ops::Range<usize>),
+    PatchesAndPages,
+    OperationsRoot,
+    /// A slice of the operations of one area (or of all, when there are no areas); the first
+    /// slice of a file also writes the module's header.
+    Operations { area: Option<usize>, range: std::ops::Range<usize> },
+    Template(&'static str),
+}
+
+/// The parts of the crate in file order; parts of one file are consecutive.
+pub struct Plan {
+    pub parts: Vec<Part>,
+    areas: Areas,
+}
+
+pub fn plan_crate(api: &Api) -> Plan {
+    let areas = plan_areas(api);
+    let part = |path: &str, job: Job| Part { path: path.to_string(), job };
+    let mut parts = vec![part("Cargo.toml", Job::Manifest), part("src/lib.rs", Job::Lib), part("src/models.rs", Job::ModelsHead)];
+    let mut start = 0;
+    while start < api.types.len() {
+        let end = (start + TYPES_PER_PART).min(api.types.len());
+        parts.push(part("src/models.rs", Job::Types(start..end)));
+        start = end;
+    }
+    parts.push(part("src/models.rs", Job::PatchesAndPages));
+    if areas.split() {
+        parts.push(part("src/operations.rs", Job::OperationsRoot));
+        for (i, area) in areas.areas.iter().enumerate() {
+            let path = format!("src/operations/{}.rs", area.module);
+            push_operation_parts(&mut parts, &path, Some(i), area.operations.len());
+        }
+    } else {
+        push_operation_parts(&mut parts, "src/operations.rs", None, api.operations.len());
+    }
+    for (path, text) in [
+        ("src/runtime.rs", RUNTIME_TEMPLATE),
+        ("src/objects.rs", OBJECTS_TEMPLATE),
+        ("src/values.rs", VALUES_TEMPLATE),
+        ("src/paging.rs", PAGING_TEMPLATE),
+        ("src/client.rs", CLIENT_TEMPLATE),
+    ] {
+        parts.push(part(path, Job::Template(text)));
+    }
+    Plan { parts, areas }
+}
+
+fn push_operation_parts(parts: &mut Vec<Part>, path: &str, area: Option<usize>, count: usize) {
+    let mut start = 0;
+    loop {
+        let end = (start + OPERATIONS_PER_PART).min(count);
+        parts.push(Part { path: path.to_string(), job: Job::Operations { area, range: start..end } });
+        if end >= count {
+            break;
+        }
+        start = end;
+    }
+}
+
+/// Emits one part.
+pub fn emit_part(api: &Api, settings: &CrateSettings<'_>, plan: &Plan, part: &Part) -> Result<Emitted, String> {
+    let areas = &plan.areas;
+    let path = part.path.clone();
+    let tokens = match &part.job {
+        Job::Manifest => return Ok(Emitted::Text { path, text: manifest::emit_manifest(api, settings, areas) }),
+        Job::Template(text) => return Ok(Emitted::Verbatim { path, text }),
+        Job::Lib => emit_lib(api, settings),
+        Job::ModelsHead => models::emit_models_head(),
+        Job::Types(range) => {
+            let types = api.types.get(range.clone()).unwrap_or_default();
+            types
+                .iter()
+                .zip(range.clone())
+                .map(|(t, i)| models::emit_type(api, t, &cfg_for(areas, areas.type_users.get(i))))
+                .collect()
+        }
+        Job::PatchesAndPages => models::emit_patches_and_pages(api, areas),
+        Job::OperationsRoot => emit_operations_root(areas),
+        Job::Operations { area: Some(a), range } => {
+            let Some(area) = areas.areas.get(*a) else { return Err(format!("no area {a}")) };
+            let ops: Vec<&Operation> =
+                area.operations.get(range.clone()).unwrap_or_default().iter().filter_map(|i| api.operations.get(*i)).collect();
+            let head = (range.start == 0).then(|| format!("Operations tagged `{}`.", escape_doc_line(&area.tag)));
+            operations::emit_operations(api, &ops, head.as_deref())
+        }
+        Job::Operations { area: None, range } => {
+            let ops: Vec<&Operation> = api.operations.get(range.clone()).unwrap_or_default().iter().collect();
+            let head = (range.start == 0).then_some("One request type per operation, and the client method that sends it.");
+            operations::emit_operations(api, &ops, head)
+        }
+    };
+    Ok(Emitted::Rust { path, tokens })
+}
+
+/// Every part, emitted in order on this thread.
+pub fn emit_crate(api: &Api, settings: &CrateSettings<'_>) -> Result<Vec<Emitted>, String> {
+    let plan = plan_crate(api);
+    plan.parts.iter().map(|part| emit_part(api, settings, &plan, part)).collect()
+}
+
+fn emit_operations_root(areas: &Areas) -> TokenStream {
+    let modules = areas.areas.iter().map(|a| {
+        let docs = own_doc(&format!("Operations tagged `{}` (feature `{}`).", escape_doc_line(&a.tag), a.feature));
+        let feature = lit(&a.feature);
+        // A tag such as `match` makes a module named by a keyword; `r#match` is still `match.rs`.
+        let module = ident(&a.module);
+        quote! {
+            #docs
+            #[cfg(feature = #feature)]
+            pub mod #module;
+            #[cfg(feature = #feature)]
+            pub use #module::*;
+        }
+    });
+    quote! {
+        //! One request type per operation, in one module per area (Cargo feature), all re-exported here.
+        #(#modules)*
+    }
+}
+
+fn emit_lib(api: &Api, s: &CrateSettings<'_>) -> TokenStream {
+    let docs = inner_doc(&format!(
+        "Typed client for {}, generated from its OpenAPI description.\n\n\
+         - `models`: the schemas, as Graph sends them; unknown members are kept.\n\
+         - `operations`: one request type per operation; each builds an `http::Request` and parses the \
+         response with no I/O.\n\
+         - `client` (feature `client`, on by default): an async client that sends them.",
+        escape_doc_line(&api.title)
+    ));
+    let base_url = lit(s.base_url);
+    quote! {
+        #docs
+        pub mod models;
+        pub mod objects;
+        pub mod operations;
+        pub mod paging;
+        pub mod runtime;
+        pub mod values;
+        #[cfg(feature = "client")]
+        pub mod client;
+        #[cfg(feature = "client")]
+        pub use client::Client;
+        pub use objects::UnknownMembers;
+        pub use runtime::{
+            ApiError, BaseUrl, BearerToken, DecodeError, Error, ErrorBody, Operation, Patch, RequestError, RetryPolicy,
+        };
+        /// The service root named by the description's first server.
+        pub const DEFAULT_BASE_URL: &str = #base_url;
+        /// [`DEFAULT_BASE_URL`] as a [`BaseUrl`].
+        pub fn default_base_url() -> BaseUrl {
+            BaseUrl::trusted(DEFAULT_BASE_URL)
+        }
+    }
+}

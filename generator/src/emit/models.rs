@@ -1,0 +1,502 @@
+//! Models: structs, enums, aliases and `@odata.type` unions, the PATCH bodies, and the `Page`
+//! impls of collection responses, each built with `quote!`.
+
+use super::tokens::{cfg_for, deprecated_attr, doc, ident, lit, own_doc, rust_type, type_name};
+use crate::areas::Areas;
+use crate::ir::*;
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+use std::collections::BTreeSet;
+
+pub fn emit_models_head() -> TokenStream {
+    let head = super::tokens::inner_doc("The description's schemas as Rust types, and the PATCH bodies derived from them.");
+    quote! {
+        #head
+        #![allow(deprecated)]
+        use serde::{Deserialize, Serialize};
+    }
+}
+
+pub fn emit_type(api: &Api, t: &TypeDef, cfg: &TokenStream) -> TokenStream {
+    let mut docs = t.doc.clone().unwrap_or_default();
+    if t.schema_name.contains('.') {
+        if !docs.is_empty() {
+            docs.push_str("\n\n");
+        }
+        docs.push_str(&format!("Schema `{}`.", t.schema_name));
+    }
+    let docs = doc(&docs);
+    let deprecated = deprecated_attr(&t.deprecated);
+    let head = quote!(#docs #deprecated #cfg);
+    let name = ident(&t.name);
+    match &t.kind {
+        TypeKind::Alias(ty) => {
+            let ty = rust_type(api, ty, false);
+            quote! {
+                #head
+                pub type #name = #ty;
+            }
+        }
+        TypeKind::Enum(e) => emit_enum(&name, head, cfg, e),
+        TypeKind::Struct(s) => emit_struct(api, &name, head, cfg, s),
+        TypeKind::Union(u) => emit_union(api, &name, head, cfg, u),
+    }
+}
+
+fn emit_struct(api: &Api, name: &Ident, head: TokenStream, cfg: &TokenStream, s: &StructDef) -> TokenStream {
+    let defaultable = s.fields.iter().all(|f| !f.required || f.nullable || type_has_default(api, &f.ty));
+    let mut derives = vec![quote!(Debug), quote!(Clone), quote!(PartialEq)];
+    if defaultable {
+        derives.push(quote!(Default));
+    }
+    // A struct that keeps unknown members is read and written member by member (see
+    // objects.rs), by impls generated below; one that does not keeps serde's derives.
+    if s.extra.is_none() {
+        derives.push(quote!(Serialize));
+        derives.push(quote!(Deserialize));
+    }
+    let fields = s.fields.iter().map(|f| {
+        let docs = doc(f.doc.as_deref().unwrap_or(""));
+        let deprecated = deprecated_attr(&f.deprecated);
+        let mut ty = rust_type(api, &f.ty, false);
+        if f.boxed {
+            ty = quote!(Box<#ty>);
+        }
+        let mut serde_args = Vec::new();
+        if f.rust_name != f.json_name && s.extra.is_none() {
+            let wire = lit(&f.json_name);
+            serde_args.push(quote!(rename = #wire));
+        }
+        if optional(f) {
+            ty = quote!(Option<#ty>);
+            if s.extra.is_none() {
+                serde_args.push(quote!(default));
+            }
+            // A required but nullable member is always written, as `null` when None.
+            if !f.required && s.extra.is_none() {
+                serde_args.push(quote!(skip_serializing_if = "Option::is_none"));
+            }
+        }
+        let serde = (!serde_args.is_empty()).then(|| quote!(#[serde(#(#serde_args),*)]));
+        let field = ident(&f.rust_name);
+        quote! {
+            #docs
+            #deprecated
+            #serde
+            pub #field: #ty,
+        }
+    });
+    let extra = s.extra.as_ref().map(|x| {
+        let field = ident(&x.rust_name);
+        quote! {
+            /// Members the description does not declare, kept as sent (Graph adds properties over time).
+            pub #field: crate::objects::UnknownMembers,
+        }
+    });
+    let serde_impls = s.extra.as_ref().map(|x| {
+        let extra = ident(&x.rust_name);
+        let decode = if s.fields.iter().all(optional) {
+            emit_members_impl(name, cfg, s, &extra)
+        } else {
+            emit_strict_deserialize(name, cfg, s, &extra)
+        };
+        let encode = emit_serialize(name, cfg, s, &extra);
+        quote!(#encode #decode)
+    });
+    quote! {
+        #head
+        #[derive(#(#derives),*)]
+        pub struct #name {
+            #(#fields)*
+            #extra
+        }
+        #serde_impls
+    }
+}
+
+/// The encoding of a struct that keeps unknown members: its members in declared order, an
+/// absent optional one left out (a required nullable one written as `null`), then the unknown
+/// ones as they came.
+fn emit_serialize(name: &Ident, cfg: &TokenStream, s: &StructDef, extra: &Ident) -> TokenStream {
+    let entries = s.fields.iter().map(|f| {
+        let (wire, field) = (lit(&f.json_name), ident(&f.rust_name));
+        if f.required {
+            quote!(map.required(#wire, &self.#field)?;)
+        } else {
+            quote!(map.optional(#wire, &self.#field)?;)
+        }
+    });
+    // With no declared members there is nothing to write before `end`.
+    let mutable = (!s.fields.is_empty()).then(|| quote!(mut));
+    quote! {
+        #cfg
+        impl Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let #mutable map = crate::objects::MemberWriter::new(serializer)?;
+                #(#entries)*
+                map.end(&self.#extra)
+            }
+        }
+    }
+}
+
+/// A field that may be absent on the wire (or is null): an `Option`.
+fn optional(f: &Field) -> bool {
+    !f.required || f.nullable
+}
+
+/// The decoding of a struct whose every member may be absent: each known member read into its
+/// field of a default value, by the shared `deserialize_members`.
+fn emit_members_impl(name: &Ident, cfg: &TokenStream, s: &StructDef, extra: &Ident) -> TokenStream {
+    let read_member = (!s.fields.is_empty()).then(|| {
+        let wires = s.fields.iter().map(|f| lit(&f.json_name));
+        let fields = s.fields.iter().map(|f| ident(&f.rust_name));
+        quote! {
+            fn read_member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+                match key {
+                    #(#wires => self.#fields = map.next_value()?,)*
+                    _ => return Ok(false),
+                }
+                Ok(true)
+            }
+        }
+    });
+    quote! {
+        #cfg
+        impl crate::objects::Members for #name {
+            #read_member
+            fn unknown_members(&mut self) -> &mut crate::objects::UnknownMembers {
+                &mut self.#extra
+            }
+        }
+
+        #cfg
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                crate::objects::deserialize_members(deserializer)
+            }
+        }
+    }
+}
+
+/// The decoding of a struct with members that must be present: each read into a local, and a
+/// missing one an error, as serde's derive reports it.
+fn emit_strict_deserialize(name: &Ident, cfg: &TokenStream, s: &StructDef, extra: &Ident) -> TokenStream {
+    let locals: Vec<_> = s.fields.iter().enumerate().map(|(i, _)| format_ident!("field_{i}")).collect();
+    let wires: Vec<_> = s.fields.iter().map(|f| lit(&f.json_name)).collect();
+    let reads = s.fields.iter().zip(&locals).map(|(f, local)| {
+        if optional(f) {
+            quote!(#local = map.next_value()?)
+        } else {
+            quote!(#local = Some(map.next_value()?))
+        }
+    });
+    let inits = s.fields.iter().zip(&locals).zip(&wires).map(|((f, local), wire)| {
+        let field = ident(&f.rust_name);
+        if optional(f) {
+            quote!(#field: #local)
+        } else {
+            quote!(#field: #local.ok_or_else(|| <A::Error as serde::de::Error>::missing_field(#wire))?)
+        }
+    });
+    let expecting = lit(&format!("struct {name}"));
+    quote! {
+        #cfg
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct ObjectVisitor;
+                impl<'de> serde::de::Visitor<'de> for ObjectVisitor {
+                    type Value = #name;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str(#expecting)
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<#name, A::Error> {
+                        #(let mut #locals = None;)*
+                        let mut #extra = crate::objects::UnknownMembers::new();
+                        while let Some(key) = map.next_key::<crate::objects::MemberKey<'de>>()? {
+                            match key.as_str() {
+                                #(#wires => #reads,)*
+                                _ => crate::objects::read_unknown(&mut #extra, key, &mut map)?,
+                            }
+                        }
+                        #extra.finish_reading();
+                        Ok(#name {
+                            #(#inits,)*
+                            #extra,
+                        })
+                    }
+                }
+                deserializer.deserialize_map(ObjectVisitor)
+            }
+        }
+    }
+}
+
+/// Whether `Default` can be derived for a required field of this type.
+fn type_has_default(api: &Api, ty: &TypeRef) -> bool {
+    match ty {
+        TypeRef::Named(id) => match api.types.get(id.0).map(|t| &t.kind) {
+            // Only one level deep: a struct whose required fields are all plain values.
+            Some(TypeKind::Struct(s)) => s.fields.iter().all(|f| !f.required || f.nullable || plain_default(&f.ty)),
+            Some(TypeKind::Alias(inner)) => plain_default(inner),
+            Some(TypeKind::Enum(e)) => e.flags,
+            _ => false,
+        },
+        other => plain_default(other),
+    }
+}
+
+/// Types whose `Default` exists without looking at any generated type.
+fn plain_default(ty: &TypeRef) -> bool {
+    match ty {
+        TypeRef::String | TypeRef::Bool | TypeRef::I16 | TypeRef::I32 | TypeRef::I64 | TypeRef::F32 | TypeRef::F64 => true,
+        TypeRef::Json | TypeRef::Array(_) | TypeRef::Map(_) | TypeRef::Nullable(_) | TypeRef::Bytes | TypeRef::Duration => true,
+        TypeRef::Lenient(inner) => plain_default(inner),
+        TypeRef::Named(_) | TypeRef::DateTime | TypeRef::Date | TypeRef::Time | TypeRef::Uuid => false,
+    }
+}
+
+fn emit_union(api: &Api, name: &Ident, head: TokenStream, cfg: &TokenStream, u: &UnionDef) -> TokenStream {
+    let tag = lit(&u.tag_property);
+    let fallback = ident(&u.fallback);
+    let base = rust_type(api, &TypeRef::Named(u.base), false);
+    let variants: Vec<_> = u.variants.iter().map(|v| ident(&v.rust_name)).collect();
+    let variant_docs = u.variants.iter().map(|v| own_doc(&format!("`{}` `{}`.", u.tag_property, v.wire)));
+    let variant_types = u.variants.iter().map(|v| rust_type(api, &TypeRef::Named(v.ty), false));
+    let fallback_doc = own_doc(&format!(
+        "A type derived from [`{}`] that this crate does not know; its own members, and its `{}`, are kept in \
+         `additional_properties`.",
+        type_name(api, u.base),
+        u.tag_property
+    ));
+    let wires = u.variants.iter().map(|v| lit(&v.wire));
+    // A value with no `@odata.type` is the base type.
+    let patterns = u.variants.iter().map(|v| {
+        let tag = lit(v.wire.trim_start_matches('#'));
+        if v.ty == u.base {
+            quote!(None | Some(#tag))
+        } else {
+            quote!(Some(#tag))
+        }
+    });
+    quote! {
+        #head
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum #name {
+            #(
+                #variant_docs
+                #variants(Box<#variant_types>),
+            )*
+            #fallback_doc
+            #fallback(Box<#base>),
+        }
+
+        #cfg
+        impl Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let (tag, value) = match self {
+                    #(Self::#variants(value) => (Some(#wires), serde_json::to_value(value)),)*
+                    Self::#fallback(value) => (None, serde_json::to_value(value)),
+                };
+                let mut value = value.map_err(serde::ser::Error::custom)?;
+                if let (Some(tag), serde_json::Value::Object(map)) = (tag, &mut value) {
+                    map.entry(#tag).or_insert_with(|| serde_json::Value::from(tag));
+                }
+                value.serialize(serializer)
+            }
+        }
+
+        #cfg
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let (value, tag) = crate::objects::read_tagged(deserializer, #tag)?;
+                let parsed = match tag.as_deref().map(|t| t.trim_start_matches('#')) {
+                    #(#patterns => serde_json::from_str(value.get()).map(|v| Self::#variants(Box::new(v))),)*
+                    Some(_) => serde_json::from_str(value.get()).map(|v| Self::#fallback(Box::new(v))),
+                };
+                parsed.map_err(serde::de::Error::custom)
+            }
+        }
+    }
+}
+
+fn emit_enum(name: &Ident, head: TokenStream, cfg: &TokenStream, e: &EnumDef) -> TokenStream {
+    let fallback = ident(&e.fallback);
+    let variants: Vec<_> = e.variants.iter().map(|v| ident(&v.rust_name)).collect();
+    let docs = e.variants.iter().map(|v| doc(&format!("`{}`{}", v.wire, v.doc.as_deref().map(|d| format!(": {d}")).unwrap_or_default())));
+    let wires: Vec<_> = e.variants.iter().map(|v| lit(&v.wire)).collect();
+    quote! {
+        #head
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name {
+            #(
+                #docs
+                #variants,
+            )*
+            /// A value this crate does not know yet, kept as sent.
+            #fallback(String),
+        }
+
+        #cfg
+        impl #name {
+            /// The value as it appears on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(Self::#variants => #wires,)*
+                    Self::#fallback(value) => value,
+                }
+            }
+        }
+
+        #cfg
+        impl From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#wires => Self::#variants,)*
+                    other => Self::#fallback(other.to_string()),
+                }
+            }
+        }
+
+        #cfg
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        #cfg
+        impl Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        #cfg
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+                Ok(Self::from(value.as_ref()))
+            }
+        }
+
+        #cfg
+        impl crate::runtime::ParamValue for #name {
+            fn to_param(&self) -> String {
+                self.as_str().to_string()
+            }
+        }
+
+        #cfg
+        impl crate::values::WireEnum for #name {
+            fn as_wire(&self) -> &str {
+                self.as_str()
+            }
+            fn from_wire(value: &str) -> Self {
+                Self::from(value)
+            }
+        }
+    }
+}
+
+pub fn emit_patches_and_pages(api: &Api, areas: &Areas) -> TokenStream {
+    let mut out = TokenStream::new();
+    for (i, p) in api.patches.iter().enumerate() {
+        out.extend(emit_patch(api, p, &cfg_for(areas, areas.patch_users.get(i))));
+    }
+    let mut seen_pages = BTreeSet::new();
+    for p in api.operations.iter().filter_map(|op| op.pager.as_ref()) {
+        if seen_pages.insert(p.page) {
+            out.extend(emit_page_impl(api, p, &cfg_for(areas, areas.type_users.get(p.page.0))));
+        }
+    }
+    out
+}
+
+fn emit_page_impl(api: &Api, p: &PagerDef, cfg: &TokenStream) -> TokenStream {
+    let page = rust_type(api, &TypeRef::Named(p.page), false);
+    let item = rust_type(api, &p.item, false);
+    let items = ident(&p.items_field);
+    let next = ident(&p.next_link_field);
+    let (items_optional, next_optional) = match api.types.get(p.page.0).map(|t| &t.kind) {
+        Some(TypeKind::Struct(s)) => (
+            s.fields.iter().any(|f| f.rust_name == p.items_field && (!f.required || f.nullable)),
+            s.fields.iter().any(|f| f.rust_name == p.next_link_field && (!f.required || f.nullable)),
+        ),
+        _ => (true, true),
+    };
+    let into_items = if items_optional { quote!(self.#items.unwrap_or_default()) } else { quote!(self.#items) };
+    let next_link = if next_optional { quote!(self.#next.as_deref()) } else { quote!(Some(self.#next.as_str())) };
+    quote! {
+        #cfg
+        impl crate::paging::Page for #page {
+            type Item = #item;
+            fn into_items(self) -> Vec<Self::Item> {
+                #into_items
+            }
+            fn next_link(&self) -> Option<&str> {
+                #next_link
+            }
+        }
+    }
+}
+
+fn emit_patch(api: &Api, p: &PatchDef, cfg: &TokenStream) -> TokenStream {
+    let name = ident(&p.name);
+    let docs = own_doc(&format!(
+        "The PATCH body of [`{}`]: each field is left alone unless set. Fields that may be null are a \
+         [`Patch`](crate::runtime::Patch) (leave alone, clear, set); the others an `Option` (leave alone, \
+         set). The key, read-only and navigation properties are not here.",
+        type_name(api, p.of)
+    ));
+    let fields = p.fields.iter().map(|f| {
+        let docs = doc(f.doc.as_deref().unwrap_or(""));
+        let field = ident(&f.rust_name);
+        let mut ty = rust_type(api, &f.ty, false);
+        if f.boxed {
+            ty = quote!(Box<#ty>);
+        }
+        let ty = if f.nullable { quote!(crate::runtime::Patch<#ty>) } else { quote!(Option<#ty>) };
+        quote! {
+            #docs
+            pub #field: #ty,
+        }
+    });
+    let entries = p.fields.iter().map(|f| {
+        let field = ident(&f.rust_name);
+        let wire = lit(&f.json_name);
+        if f.nullable {
+            quote! {
+                if !self.#field.is_unchanged() {
+                    map.serialize_entry(#wire, &self.#field)?;
+                }
+            }
+        } else {
+            quote! {
+                if let Some(value) = &self.#field {
+                    map.serialize_entry(#wire, value)?;
+                }
+            }
+        }
+    });
+    let (tag, odata_type) = (lit(&p.tag_property), lit(&p.odata_type));
+    quote! {
+        #docs
+        #cfg
+        #[derive(Debug, Clone, PartialEq, Default)]
+        pub struct #name {
+            #(#fields)*
+        }
+
+        #cfg
+        impl Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap;
+                let mut map = serializer.serialize_map(None)?;
+                map.serialize_entry(#tag, #odata_type)?;
+                #(#entries)*
+                map.end()
+            }
+        }
+    }
+}

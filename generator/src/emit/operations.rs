@@ -1,0 +1,310 @@
+//! Operations: one request type per operation (its fields, constructor and `Operation` impl) and
+//! the client method that sends it, each built with `quote!`.
+
+use super::tokens::{deprecated_attr, doc, ident, inner_doc, lit, own_doc, rust_type};
+use crate::ir::*;
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+/// Request types and client methods for `ops`; with `module_doc`, as the start of the module file
+/// (its documentation and imports), else as a later slice of it.
+pub fn emit_operations(api: &Api, ops: &[&Operation], module_doc: Option<&str>) -> TokenStream {
+    let head = module_doc.map(|module_doc| {
+        let docs = inner_doc(module_doc);
+        quote! {
+            #docs
+            //!
+            //! Each request type builds its `http::Request` and reads its response with no I/O (see
+            //! [`crate::runtime::build_request`] and [`crate::runtime::parse_response`]).
+            #![allow(deprecated)]
+            #[allow(unused_imports)]
+            use crate::models;
+            #[allow(unused_imports)]
+            use crate::runtime::{
+                decode_nothing, decode_optional, decode_text, encode_path_segment, DecodeError, Error, Operation,
+                ParamValue, RequestError,
+            };
+        }
+    });
+    if ops.is_empty() {
+        return head.unwrap_or_default();
+    }
+    let types = ops.iter().map(|op| emit_operation(api, op));
+    let methods = ops.iter().map(|op| emit_client_method(api, op));
+    quote! {
+        #head
+        #(#types)*
+        /// One method per operation, each sending its request type.
+        #[cfg(feature = "client")]
+        impl crate::client::Client {
+            #(#methods)*
+        }
+    }
+}
+
+/// How an operation's field is held: path strings are borrowed, bodies by reference.
+fn param_field_type(api: &Api, p: &Param) -> TokenStream {
+    let base = if borrowed(p) { quote!(&'a str) } else { rust_type(api, &p.ty, true) };
+    if p.required {
+        base
+    } else {
+        quote!(Option<#base>)
+    }
+}
+
+/// A string path parameter is taken by reference.
+fn borrowed(p: &Param) -> bool {
+    p.location == ParamLocation::Path && p.ty == TypeRef::String
+}
+
+fn op_borrows(op: &Operation) -> bool {
+    op.body.is_some() || op.params.iter().any(borrowed)
+}
+
+fn body_type(api: &Api, body: &RequestBody) -> TokenStream {
+    match &body.ty {
+        BodyType::Model(ty) => rust_type(api, ty, true),
+        BodyType::Patch(i) => {
+            let name = ident(api.patches.get(*i).map_or("PatchMissing", |p| p.name.as_str()));
+            quote!(models::#name)
+        }
+    }
+}
+
+fn output_type(api: &Api, op: &Operation) -> TokenStream {
+    match &op.success.body {
+        Some(ty) => {
+            let ty = rust_type(api, ty, true);
+            quote!(Option<#ty>)
+        }
+        None => quote!(()),
+    }
+}
+
+fn error_type(api: &Api, op: &Operation) -> TokenStream {
+    match &op.error {
+        Some(ty) => rust_type(api, ty, true),
+        None => quote!(serde_json::Value),
+    }
+}
+
+/// The operation's own documentation: the spec's text, then its method, path and operationId.
+fn operation_doc(op: &Operation) -> TokenStream {
+    let spec = doc(op.doc.as_deref().unwrap_or(""));
+    let separator = (!spec.is_empty()).then(|| quote!(#[doc = ""]));
+    let own = own_doc(&format!("`{} {}` (operationId `{}`)", op.method.as_str(), op.path_template, op.operation_id));
+    quote!(#spec #separator #own)
+}
+
+fn emit_operation(api: &Api, op: &Operation) -> TokenStream {
+    let name = ident(&op.type_name);
+    let lifetime = op_borrows(op).then(|| quote!(<'a>));
+    let impl_lifetime = op_borrows(op).then(|| quote!(<'_>));
+
+    // The constructor takes what is required; optional parameters start as None.
+    let mut args = Vec::new();
+    let mut inits = Vec::new();
+    let mut fields = Vec::new();
+    for p in &op.params {
+        let field = ident(&p.rust_name);
+        let ty = param_field_type(api, p);
+        let docs = doc(p.doc.as_deref().unwrap_or(""));
+        fields.push(quote!(#docs pub #field: #ty,));
+        if p.required {
+            args.push(quote!(#field: #ty));
+            inits.push(quote!(#field));
+        } else {
+            inits.push(quote!(#field: None));
+        }
+    }
+    if let Some(b) = &op.body {
+        let ty = body_type(api, b);
+        let docs = doc(b.doc.as_deref().unwrap_or(""));
+        if b.required {
+            fields.push(quote!(#docs pub body: &'a #ty,));
+            args.push(quote!(body: &'a #ty));
+            inits.push(quote!(body));
+        } else {
+            fields.push(quote!(#docs pub body: Option<&'a #ty>,));
+            inits.push(quote!(body: None));
+        }
+    }
+    // With nothing required, `new()` is what `Default` gives; clippy asks for both.
+    let default = args.is_empty().then(|| quote!(, Default));
+    let too_many = (args.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    let docs = operation_doc(op);
+    let deprecated = deprecated_attr(&op.deprecated);
+
+    let output = output_type(api, op);
+    let error = error_type(api, op);
+    let method = format_ident!("{}", op.method.as_str());
+    let path = emit_path_fn(op);
+    let query = emit_param_list(op, ParamLocation::Query, "query");
+    let headers = emit_param_list(op, ParamLocation::Header, "headers");
+    let body = op.body.as_ref().map(|b| {
+        let encode = if b.required {
+            quote!(serde_json::to_vec(self.body).map(Some))
+        } else {
+            quote!(self.body.map(serde_json::to_vec).transpose())
+        };
+        quote! {
+            fn body(&self) -> Result<Option<Vec<u8>>, RequestError> {
+                #encode.map_err(|e| RequestError::Body(e.to_string()))
+            }
+        }
+    });
+    let decode = match (&op.success.body, op.success.text) {
+        (Some(_), false) => quote!(decode_optional),
+        (Some(_), true) => quote!(decode_text),
+        (None, _) => quote!(decode_nothing),
+    };
+
+    quote! {
+        #docs
+        #deprecated
+        #[derive(Debug, Clone #default)]
+        pub struct #name #lifetime {
+            #(#fields)*
+        }
+
+        impl #lifetime #name #lifetime {
+            #too_many
+            pub fn new(#(#args),*) -> Self {
+                #name { #(#inits),* }
+            }
+        }
+
+        impl Operation for #name #impl_lifetime {
+            type Output = #output;
+            type Error = #error;
+            const METHOD: http::Method = http::Method::#method;
+            #path
+            #query
+            #headers
+            #body
+            fn parse_success(status: http::StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
+                #decode(status, body)
+            }
+        }
+    }
+}
+
+fn emit_path_fn(op: &Operation) -> TokenStream {
+    let pushes = op.path.iter().filter_map(|segment| match segment {
+        PathSegment::Literal(text) => Some(match single_char(text) {
+            Some(c) => {
+                let c = Literal::character(c);
+                quote!(path.push(#c);)
+            }
+            None => {
+                let text = lit(text);
+                quote!(path.push_str(#text);)
+            }
+        }),
+        PathSegment::Param(i) => {
+            let p = op.params.get(*i)?;
+            let field = ident(&p.rust_name);
+            let value = if p.ty == TypeRef::String { quote!(self.#field) } else { quote!(&self.#field.to_param()) };
+            let wire = lit(&p.wire_name);
+            Some(quote!(path.push_str(&encode_path_segment(#wire, #value)?);))
+        }
+    });
+    quote! {
+        fn path(&self) -> Result<String, RequestError> {
+            let mut path = String::new();
+            #(#pushes)*
+            Ok(path)
+        }
+    }
+}
+
+fn single_char(text: &str) -> Option<char> {
+    let mut chars = text.chars();
+    let c = chars.next()?;
+    chars.next().is_none().then_some(c)
+}
+
+/// `fn query` or `fn headers`, when the operation has such parameters.
+fn emit_param_list(op: &Operation, location: ParamLocation, fn_name: &str) -> Option<TokenStream> {
+    let params: Vec<&Param> = op.params.iter().filter(|p| p.location == location).collect();
+    if params.is_empty() {
+        return None;
+    }
+    let fn_name = format_ident!("{fn_name}");
+    let required = params.iter().filter(|p| p.required).map(|p| {
+        let (wire, field) = (lit(&p.wire_name), ident(&p.rust_name));
+        quote!((#wire, self.#field.to_param()))
+    });
+    let list = quote!(vec![#(#required),*]);
+    let body = if params.iter().all(|p| p.required) {
+        list
+    } else {
+        let optional = params.iter().filter(|p| !p.required).map(|p| {
+            let (wire, field) = (lit(&p.wire_name), ident(&p.rust_name));
+            quote! {
+                if let Some(value) = &self.#field {
+                    list.push((#wire, value.to_param()));
+                }
+            }
+        });
+        quote! {
+            let mut list = #list;
+            #(#optional)*
+            list
+        }
+    };
+    Some(quote! {
+        fn #fn_name(&self) -> Vec<(&'static str, String)> {
+            #body
+        }
+    })
+}
+
+fn emit_client_method(api: &Api, op: &Operation) -> TokenStream {
+    let spec = doc(op.doc.as_deref().unwrap_or(""));
+    let separator = op.doc.is_some().then(|| quote!(#[doc = ""]));
+    let own = own_doc(&format!(
+        "Sends [`{}`]; optional parameters are left out (build the request type and call \
+         [`Client::send`](crate::client::Client::send) to set them).",
+        op.type_name
+    ));
+    let deprecated = deprecated_attr(&op.deprecated);
+    // The request type borrows path strings and the body; the returned future borrows them and
+    // the client for `'a`. With nothing borrowed but the client, `'_` says the same.
+    let borrows = op.params.iter().any(|p| p.required && borrowed(p)) || op.body.as_ref().is_some_and(|b| b.required);
+    let lifetime = if borrows { quote!('a) } else { quote!('_) };
+    let mut args = Vec::new();
+    let mut values = Vec::new();
+    for p in op.params.iter().filter(|p| p.required) {
+        let field = ident(&p.rust_name);
+        let ty = if borrowed(p) { quote!(&'a str) } else { param_field_type(api, p) };
+        args.push(quote!(#field: #ty));
+        values.push(field);
+    }
+    if let Some(b) = op.body.as_ref().filter(|b| b.required) {
+        let ty = body_type(api, b);
+        args.push(quote!(body: &'a #ty));
+        values.push(format_ident!("body"));
+    }
+    // `&self` counts as an argument for clippy.
+    let too_many = (args.len() + 1 > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    let fn_name = ident(&op.fn_name);
+    let generics = borrows.then(|| quote!(<'a>));
+    let receiver = if borrows { quote!(&'a self) } else { quote!(&self) };
+    let type_name = ident(&op.type_name);
+    let output = output_type(api, op);
+    let error = error_type(api, op);
+    quote! {
+        #spec
+        #separator
+        #own
+        #deprecated
+        #too_many
+        pub fn #fn_name #generics(
+            #receiver,
+            #(#args),*
+        ) -> impl std::future::Future<Output = Result<#output, Error<#error>>> + #lifetime {
+            self.send_owned(#type_name::new(#(#values),*))
+        }
+    }
+}

@@ -1,0 +1,268 @@
+//! The small token builders every emitter shares: names, literals, type references, `cfg` and
+//! `deprecated` attributes, and documentation made safe for rustdoc and rustc.
+
+use crate::areas::Areas;
+use crate::ir::{Api, Deprecation, TypeKind, TypeRef};
+use crate::names::needs_raw;
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::quote;
+use std::collections::BTreeSet;
+
+/// An identifier for a name from the IR, raw (`r#type`) where it is a keyword.
+///
+/// `lower` only hands out valid identifiers; a name that is not one anyway is made one here
+/// (invalid characters become `_`) rather than letting proc-macro2 panic on it.
+pub fn ident(name: &str) -> Ident {
+    let valid = name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name != "_";
+    if !valid {
+        let mut fixed: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+        if !fixed.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            fixed.insert_str(0, "x_");
+        }
+        return Ident::new(&fixed, Span::call_site());
+    }
+    if needs_raw(name) {
+        Ident::new_raw(name, Span::call_site())
+    } else {
+        Ident::new(name, Span::call_site())
+    }
+}
+
+/// A string literal for `s`. Unicode bidi controls are escaped too: rustc rejects them raw in a
+/// literal (`text_direction_codepoint_in_literal`), and spec text may carry them.
+pub fn lit(s: &str) -> Literal {
+    if !s.contains(is_bidi_control) {
+        return Literal::string(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    out.push('"');
+    for c in s.chars() {
+        if is_bidi_control(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            // proc-macro2's own escaping, one character at a time.
+            let one = Literal::string(c.encode_utf8(&mut [0; 4])).to_string();
+            out.push_str(one.get(1..one.len().saturating_sub(1)).unwrap_or(""));
+        }
+    }
+    out.push('"');
+    out.parse().unwrap_or_else(|_| Literal::string(s))
+}
+
+/// The characters that reorder text on screen (embeddings, overrides, isolates, marks): code that
+/// shows them raw can read differently from what it is, so rustc denies them in literals and
+/// comments.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The Rust type of a type reference; `qualified` prefixes named types with `models::`.
+pub fn rust_type(api: &Api, ty: &TypeRef, qualified: bool) -> TokenStream {
+    match ty {
+        TypeRef::String => quote!(String),
+        TypeRef::Bool => quote!(bool),
+        TypeRef::I16 => quote!(i16),
+        TypeRef::I32 => quote!(i32),
+        TypeRef::I64 => quote!(i64),
+        TypeRef::F32 => quote!(f32),
+        TypeRef::F64 => quote!(f64),
+        TypeRef::DateTime => quote!(jiff::Timestamp),
+        TypeRef::Date => quote!(jiff::civil::Date),
+        TypeRef::Time => quote!(jiff::civil::Time),
+        TypeRef::Duration => quote!(crate::values::IsoDuration),
+        TypeRef::Uuid => quote!(uuid::Uuid),
+        TypeRef::Bytes => quote!(crate::values::Base64Bytes),
+        TypeRef::Json => quote!(serde_json::Value),
+        TypeRef::Lenient(inner) => {
+            let inner = rust_type(api, inner, qualified);
+            quote!(crate::values::Lenient<#inner>)
+        }
+        TypeRef::Named(id) => {
+            let def = api.types.get(id.0);
+            let name = ident(def.map_or("MissingType", |t| t.name.as_str()));
+            let path = if qualified { quote!(models::#name) } else { quote!(#name) };
+            match def.map(|t| &t.kind) {
+                Some(TypeKind::Enum(e)) if e.flags => quote!(crate::values::Flags<#path>),
+                _ => path,
+            }
+        }
+        TypeRef::Array(inner) => {
+            let inner = rust_type(api, inner, qualified);
+            quote!(Vec<#inner>)
+        }
+        TypeRef::Map(inner) => {
+            let inner = rust_type(api, inner, qualified);
+            quote!(std::collections::BTreeMap<String, #inner>)
+        }
+        TypeRef::Nullable(inner) => {
+            let inner = rust_type(api, inner, qualified);
+            quote!(Option<#inner>)
+        }
+    }
+}
+
+/// The name of a type, for links in documentation.
+pub fn type_name(api: &Api, id: crate::ir::TypeId) -> &str {
+    api.types.get(id.0).map_or("", |t| t.name.as_str())
+}
+
+/// `#[cfg(...)]` for a top-level item that the given areas need: nothing when every area (or the
+/// only one) needs it; `full` for what no operation needs.
+pub fn cfg_for(areas: &Areas, users: Option<&BTreeSet<usize>>) -> TokenStream {
+    if !areas.split() {
+        return TokenStream::new();
+    }
+    let empty = BTreeSet::new();
+    let users = users.unwrap_or(&empty);
+    if users.len() == areas.areas.len() {
+        return TokenStream::new();
+    }
+    let features: Vec<Literal> = users.iter().filter_map(|a| areas.areas.get(*a)).map(|a| lit(&a.feature)).collect();
+    match features.as_slice() {
+        [] => quote!(#[cfg(feature = "full")]),
+        [one] => quote!(#[cfg(feature = #one)]),
+        many => quote!(#[cfg(any(#(feature = #many),*))]),
+    }
+}
+
+pub fn deprecated_attr(d: &Option<Deprecation>) -> TokenStream {
+    match d {
+        None => TokenStream::new(),
+        Some(Deprecation { note: Some(note) }) => {
+            let note = lit(note);
+            quote!(#[deprecated(note = #note)])
+        }
+        Some(Deprecation { note: None }) => quote!(#[deprecated]),
+    }
+}
+
+/// Documentation from the spec, as `#[doc]` attributes (printed as `///` lines), made safe for
+/// rustdoc: brackets and angle brackets escaped (no broken intra-doc links or stray HTML), bare
+/// URLs wrapped, no accidental code blocks.
+pub fn doc(text: &str) -> TokenStream {
+    let text = text.trim();
+    let mut out = TokenStream::new();
+    // A lone CR is a line break to a reader but is rejected inside a doc comment, so it splits too.
+    for l in text.lines().flat_map(|l| l.split('\r')).filter(|_| !text.is_empty()) {
+        out.extend(doc_line(&escape_doc_line(l.trim())));
+    }
+    out
+}
+
+/// Documentation the generator writes itself (already Markdown, links meant).
+pub fn own_doc(text: &str) -> TokenStream {
+    // Spec strings spliced in (an operationId, a path) may hold a lone CR, which a doc comment rejects.
+    text.trim().lines().flat_map(|l| l.split('\r')).map(|l| doc_line(l.trim())).collect()
+}
+
+/// Like [`own_doc`], as inner attributes (printed as `//!` lines), for a module's documentation.
+pub fn inner_doc(text: &str) -> TokenStream {
+    text.trim()
+        .lines()
+        .flat_map(|l| l.split('\r'))
+        .map(|l| {
+            let line = doc_text(l.trim());
+            quote!(#![doc = #line])
+        })
+        .collect()
+}
+
+fn doc_line(text: &str) -> TokenStream {
+    let line = doc_text(text);
+    quote!(#[doc = #line])
+}
+
+/// One line's `doc` value: prettyplease prints it right after `///`, so it starts with a space.
+/// Bidi controls become HTML character references, which rustdoc renders and rustc accepts.
+fn doc_text(text: &str) -> Literal {
+    if text.trim().is_empty() {
+        return Literal::string("");
+    }
+    let mut line = String::with_capacity(text.len() + 1);
+    line.push(' ');
+    for c in text.chars() {
+        if is_bidi_control(c) {
+            line.push_str(&format!("&#x{:X};", u32::from(c)));
+        } else {
+            line.push(c);
+        }
+    }
+    Literal::string(&line)
+}
+
+pub fn escape_doc_line(line: &str) -> String {
+    let ticks = line.matches('`').count();
+    let mut out = String::with_capacity(line.len());
+    if line.starts_with('#') {
+        out.push('\\');
+    }
+    for (i, part) in line.split('`').enumerate() {
+        if i > 0 {
+            // Balanced backticks are code spans and stay; a lone one is escaped.
+            out.push_str(if ticks % 2 == 0 { "`" } else { "\\`" });
+        }
+        if ticks % 2 == 0 && i % 2 == 1 {
+            out.push_str(part);
+        } else {
+            escape_prose(part, &mut out);
+        }
+    }
+    out
+}
+
+fn escape_prose(text: &str, out: &mut String) {
+    let mut rest = text;
+    while !rest.is_empty() {
+        let url_start = ["https://", "http://"].iter().filter_map(|p| rest.find(p)).min();
+        let (before, url) = match url_start {
+            Some(i) => rest.split_at(i),
+            None => (rest, ""),
+        };
+        for c in before.chars() {
+            if matches!(c, '[' | ']' | '<' | '>' | '\\') {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        if url.is_empty() {
+            break;
+        }
+        let end = url.find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"')).unwrap_or(url.len());
+        // Sentence punctuation after a URL is not part of it.
+        let link = url.get(..end).unwrap_or(url).trim_end_matches(['.', ',', ')', ';', ':', '\'']);
+        let scheme_len = if url.starts_with("https://") { 8 } else { 7 };
+        if link.len() <= scheme_len {
+            // A scheme with no host is not a link; keep it as text and move past it.
+            out.push_str(url.get(..scheme_len).unwrap_or(url));
+            rest = url.get(scheme_len..).unwrap_or("");
+            continue;
+        }
+        out.push('<');
+        out.push_str(link);
+        out.push('>');
+        rest = url.get(link.len()..).unwrap_or("");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bidi_controls_are_escaped_in_literals_and_docs() {
+        let text = "a\u{202e}b\u{2066}c";
+        assert_eq!(lit(text).to_string(), "\"a\\u{202e}b\\u{2066}c\"");
+        assert_eq!(lit("plain \"q\"").to_string(), Literal::string("plain \"q\"").to_string());
+        assert_eq!(doc_text(text).to_string(), "\" a&#x202E;b&#x2066;c\"");
+    }
+
+    #[test]
+    fn invalid_names_become_identifiers_instead_of_panicking() {
+        assert_eq!(ident("type").to_string(), "r#type");
+        assert_eq!(ident("9lives").to_string(), "x_9lives");
+        assert_eq!(ident("").to_string(), "x_");
+        assert_eq!(ident("a-b").to_string(), "a_b");
+    }
+}
