@@ -1,0 +1,265 @@
+//! `cargo xtask codegen --spec --out` against hostile surroundings (issue 10, items 1, 2, 4, 5): a
+//! hand-written file where a generated one goes, links out of the output folder and into itself,
+//! FIFOs and devices where files are read, and folder names that are not package names or that
+//! hold line breaks. Only the binary and the file system are used, so each test also runs against
+//! an older build of the binary.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// A fresh folder under the test target's temp dir, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(tag: &str) -> Self {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("hostile-{tag}-{}-{nanos}", std::process::id()));
+        fs::create_dir_all(&dir).expect("scratch dir");
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn spec() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/openapi.yaml")
+}
+
+/// Runs the binary; a run still going after `HANG_GUARD_SECS` (default 300, far beyond the
+/// second a run takes) is killed and reported as hung, so a regression fails instead of
+/// blocking the suite. It is a guard against hangs, not a speed check.
+fn xtask(args: &[&std::ffi::OsStr]) -> Output {
+    let guard = std::env::var("HANG_GUARD_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(300);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("xtask starts");
+    let started = Instant::now();
+    while child.try_wait().expect("waitable").is_none() {
+        if started.elapsed() > Duration::from_secs(guard) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("xtask {args:?} hung (killed after {guard} s)");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+fn codegen(spec: &Path, out: &Path, check: bool) -> Output {
+    let mut args: Vec<&std::ffi::OsStr> = vec!["codegen".as_ref()];
+    if check {
+        args.push("--check".as_ref());
+    }
+    args.extend(["--spec".as_ref(), spec.as_os_str(), "--out".as_ref(), out.as_os_str()]);
+    xtask(&args)
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn assert_ok(output: &Output) {
+    assert!(output.status.success(), "{}", stderr(output));
+}
+
+/// Every file under `dir` without following links (relative path to bytes; a link records its
+/// target instead of contents).
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).expect("readable dir") {
+            let entry = entry.expect("entry");
+            let path = entry.path();
+            let kind = entry.file_type().expect("type");
+            let rel = path.strip_prefix(dir).expect("under dir").to_string_lossy().replace('\\', "/");
+            if kind.is_dir() {
+                stack.push(path);
+            } else if kind.is_file() {
+                out.insert(rel, fs::read(&path).expect("readable file"));
+            } else {
+                out.insert(rel, fs::read_link(&path).map(|t| t.to_string_lossy().into_owned().into_bytes()).unwrap_or_default());
+            }
+        }
+    }
+    out
+}
+
+/// A scratch folder with the spec's crate generated into its `out`.
+fn generated_crate(tag: &str) -> (Scratch, PathBuf) {
+    let scratch = Scratch::new(tag);
+    let out = scratch.0.join("out");
+    assert_ok(&codegen(&spec(), &out, false));
+    (scratch, out)
+}
+
+/// The first line of a generated file: a header a hand-written file can copy.
+fn header_line(out: &Path) -> String {
+    fs::read_to_string(out.join("src/lib.rs")).expect("generated lib.rs").lines().next().unwrap_or_default().to_string()
+}
+
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    let status = Command::new("mkfifo").arg(path).status().expect("mkfifo runs");
+    assert!(status.success(), "mkfifo {}", path.display());
+}
+
+/// Item 1: `src/lib.rs` written by hand, or carrying the marker text on its first line without
+/// being the header, is not replaced: the run fails naming it and writes nothing at all.
+#[test]
+fn a_hand_written_file_where_a_generated_one_goes_is_an_error_and_nothing_is_written() {
+    let hash = "0".repeat(64);
+    for (tag, first_line) in [
+        ("mine", "// mine".to_string()),
+        ("mentions", format!("// not @generated by graph-codegen from x (sha256 {hash}).")),
+    ] {
+        let scratch = Scratch::new(tag);
+        let out = scratch.0.join("out");
+        fs::create_dir_all(out.join("src")).expect("src");
+        fs::write(out.join("src/lib.rs"), format!("{first_line}\nfn main() {{}}\n")).expect("hand-written");
+        let before = snapshot(&out);
+        let run = codegen(&spec(), &out, false);
+        assert!(!run.status.success(), "{tag}: codegen overwrote a hand-written file");
+        let message = stderr(&run);
+        assert!(message.contains("src/lib.rs: its first line is not graph-codegen's `@generated` header"), "{tag}: {message}");
+        assert!(message.contains("nothing was written"), "{tag}: {message}");
+        assert_eq!(snapshot(&out), before, "{tag}: something was written");
+    }
+}
+
+/// Item 2: removal of files the generator no longer produces never follows a link out of the
+/// output folder, never takes a file whose first line merely mentions the marker, and never looks
+/// into `tests/`; a true leftover generated file is removed.
+#[cfg(unix)]
+#[test]
+fn removal_follows_no_link_and_spares_what_is_not_exactly_generated() {
+    let (scratch, out) = generated_crate("removal");
+    let header = header_line(&out);
+    let elsewhere = scratch.0.join("elsewhere");
+    fs::create_dir_all(&elsewhere).expect("elsewhere");
+    fs::write(elsewhere.join("victim.rs"), format!("{header}\n// outside the output folder\n")).expect("victim");
+    std::os::unix::fs::symlink(&elsewhere, out.join("linked")).expect("link");
+    fs::create_dir_all(out.join("tests")).expect("tests");
+    fs::write(out.join("tests/copied_header.rs"), format!("{header}\n// hand-written test\n")).expect("test");
+    fs::write(out.join("src/notes.rs"), "// notes on @generated by graph-codegen from spec/openapi.yaml\n").expect("notes");
+    fs::write(out.join("src/old_area.rs"), format!("{header}\n// no longer generated\n")).expect("old area");
+
+    assert_ok(&codegen(&spec(), &out, false));
+    assert!(elsewhere.join("victim.rs").exists(), "a file outside --out was deleted through a link");
+    assert!(out.join("tests/copied_header.rs").exists(), "a file under tests/ was deleted");
+    assert!(out.join("src/notes.rs").exists(), "a file that only mentions the marker was deleted");
+    assert!(!out.join("src/old_area.rs").exists(), "a leftover generated file was kept");
+    assert_ok(&codegen(&spec(), &out, true));
+}
+
+/// Item 3's loop: `out/loop -> .` is not followed, so nothing is lost and the run succeeds.
+#[cfg(unix)]
+#[test]
+fn a_link_loop_in_the_output_folder_loses_nothing() {
+    // Held to the end: dropping it removes the folder.
+    let (_scratch, out) = generated_crate("loop");
+    std::os::unix::fs::symlink(".", out.join("loop")).expect("loop");
+    let before = snapshot(&out);
+    assert_ok(&codegen(&spec(), &out, false));
+    assert!(out.join("Cargo.toml").is_file(), "Cargo.toml was lost");
+    assert_eq!(snapshot(&out), before);
+    assert_ok(&codegen(&spec(), &out, true));
+}
+
+/// Item 4: a FIFO or a device named as the spec is refused before it is opened for reading.
+#[cfg(unix)]
+#[test]
+fn a_spec_that_is_not_a_regular_file_is_refused() {
+    let scratch = Scratch::new("spec-kind");
+    let fifo = scratch.0.join("spec.fifo");
+    mkfifo(&fifo);
+    let zero_link = scratch.0.join("zero.yaml");
+    std::os::unix::fs::symlink("/dev/zero", &zero_link).expect("link");
+    for spec in [fifo.as_path(), Path::new("/dev/zero"), zero_link.as_path()] {
+        let out = scratch.0.join("out");
+        let run = codegen(spec, &out, false);
+        assert!(!run.status.success(), "{} was read as a spec", spec.display());
+        let message = stderr(&run);
+        assert!(message.contains("not a regular file") && message.contains("name the spec file itself"), "{}: {message}", spec.display());
+        assert!(!out.exists(), "{}: the output folder was created for a spec that was refused", spec.display());
+    }
+}
+
+/// Item 4, inside the output folder: a FIFO or a link to `/dev/zero` where a generated file goes
+/// is named as not the generator's (by `codegen` and `--check`); elsewhere in the folder they are
+/// passed over by the search for leftover generated files.
+#[cfg(unix)]
+#[test]
+fn fifos_and_device_links_in_the_output_folder_are_never_read() {
+    // Held to the end: dropping it removes the folder.
+    let (_scratch, out) = generated_crate("out-kind");
+    mkfifo(&out.join("src/pipe.rs"));
+    std::os::unix::fs::symlink("/dev/zero", out.join("src/zero.rs")).expect("link");
+    assert_ok(&codegen(&spec(), &out, false));
+    assert_ok(&codegen(&spec(), &out, true));
+
+    fs::remove_file(out.join("src/models.rs")).expect("models.rs");
+    mkfifo(&out.join("src/models.rs"));
+    fs::remove_file(out.join("src/client.rs")).expect("client.rs");
+    std::os::unix::fs::symlink("/dev/zero", out.join("src/client.rs")).expect("link");
+    let before = snapshot(&out);
+    for check in [false, true] {
+        let run = codegen(&spec(), &out, check);
+        assert!(!run.status.success(), "check={check}: passed over a FIFO and a device at target paths");
+        let message = stderr(&run);
+        assert!(message.contains("src/models.rs: it is not a regular file"), "check={check}: {message}");
+        assert!(message.contains("src/client.rs: it is a symbolic link"), "check={check}: {message}");
+    }
+    assert_eq!(snapshot(&out), before);
+}
+
+/// Item 5: the package name taken from a folder is one cargo accepts, and a line break in the
+/// output path stays inside the header comment of Cargo.toml (it once injected a table).
+#[test]
+fn folder_names_reach_cargo_toml_escaped() {
+    let scratch = Scratch::new("names");
+    let out = scratch.0.join("-dash folder");
+    assert_ok(&codegen(&spec(), &out, false));
+    let manifest = fs::read_to_string(out.join("Cargo.toml")).expect("Cargo.toml");
+    assert!(manifest.contains("\nname = \"dash-folder\"\n"), "{manifest}");
+
+    #[cfg(unix)]
+    {
+        let out = scratch.0.join("x\n[patch.crates-io]\nserde = { git = \"evil\" }\n#");
+        assert_ok(&codegen(&spec(), &out, false));
+        let manifest = fs::read_to_string(out.join("Cargo.toml")).expect("Cargo.toml");
+        let lines: Vec<&str> = manifest.lines().collect();
+        assert!(lines.len() > 3 && lines[0].starts_with("# @generated") && lines[1].starts_with("# Do not edit") && lines[2].is_empty(), "{manifest}");
+        assert!(!lines.iter().any(|l| l.starts_with("[patch")), "{manifest}");
+        assert!(manifest.contains("\nname = \"x-patch-crates-io-serde-git-evil\"\n"), "{manifest}");
+        assert_ok(&codegen(&spec(), &out, true));
+    }
+}
+
+/// Item 3, `--check`: a tree an interrupted run left (its work folder still there) is never called
+/// up to date, even when its files match; the next run removes the leftovers.
+#[test]
+fn check_never_calls_an_interrupted_tree_current() {
+    // Held to the end: dropping it removes the folder.
+    let (_scratch, out) = generated_crate("interrupted");
+    let work = out.join(".codegen-run-1-2-0");
+    fs::create_dir_all(work.join("new")).expect("work dir");
+    fs::write(work.join("new/0"), "staged").expect("staged");
+    let run = codegen(&spec(), &out, true);
+    assert!(!run.status.success(), "--check passed on a tree with an interrupted run's leftovers");
+    assert!(stderr(&run).contains("was interrupted"), "{}", stderr(&run));
+    assert_ok(&codegen(&spec(), &out, false));
+    assert!(!work.exists(), "the next run did not remove the leftovers");
+    assert_ok(&codegen(&spec(), &out, true));
+}
