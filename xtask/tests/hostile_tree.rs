@@ -4,56 +4,15 @@
 //! hold line breaks. Only the binary and the file system are used, so each test also runs against
 //! an older build of the binary.
 
-use std::collections::BTreeMap;
+mod support;
+
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
-
-/// A fresh folder under the test target's temp dir, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(tag: &str) -> Self {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("hostile-{tag}-{}-{nanos}", std::process::id()));
-        fs::create_dir_all(&dir).expect("scratch dir");
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
+use std::process::{Command, Output};
+use support::{snapshot, xtask, Scratch};
 
 fn spec() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/openapi.yaml")
-}
-
-/// Runs the binary; a run still going after `HANG_GUARD_SECS` (default 300, far beyond the
-/// second a run takes) is killed and reported as hung, so a regression fails instead of
-/// blocking the suite. It is a guard against hangs, not a speed check.
-fn xtask(args: &[&std::ffi::OsStr]) -> Output {
-    let guard = std::env::var("HANG_GUARD_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(300);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("xtask starts");
-    let started = Instant::now();
-    while child.try_wait().expect("waitable").is_none() {
-        if started.elapsed() > Duration::from_secs(guard) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("xtask {args:?} hung (killed after {guard} s)");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().expect("output")
 }
 
 fn codegen(spec: &Path, out: &Path, check: bool) -> Output {
@@ -71,29 +30,6 @@ fn stderr(output: &Output) -> String {
 
 fn assert_ok(output: &Output) {
     assert!(output.status.success(), "{}", stderr(output));
-}
-
-/// Every file under `dir` without following links (relative path to bytes; a link records its
-/// target instead of contents).
-fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in fs::read_dir(&d).expect("readable dir") {
-            let entry = entry.expect("entry");
-            let path = entry.path();
-            let kind = entry.file_type().expect("type");
-            let rel = path.strip_prefix(dir).expect("under dir").to_string_lossy().replace('\\', "/");
-            if kind.is_dir() {
-                stack.push(path);
-            } else if kind.is_file() {
-                out.insert(rel, fs::read(&path).expect("readable file"));
-            } else {
-                out.insert(rel, fs::read_link(&path).map(|t| t.to_string_lossy().into_owned().into_bytes()).unwrap_or_default());
-            }
-        }
-    }
-    out
 }
 
 /// A scratch folder with the spec's crate generated into its `out`.
