@@ -391,7 +391,11 @@ pub fn recover(lock: &OutLock) -> Result<Vec<PathBuf>, CodegenError> {
     let mut recovered = Vec::new();
     if fs::symlink_metadata(&journal_path).is_ok() {
         let bytes = crate::read::read_regular(&journal_path, crate::read::Links::Refuse).map_err(|e| CodegenError::Read(journal_path.clone(), e))?;
-        let Some(journal) = std::str::from_utf8(&bytes).ok().and_then(Journal::parse) else {
+        // The work folder it names must be a real folder in `out`: undoing moves files out of it,
+        // and through a link that would take them from elsewhere.
+        let parsed = std::str::from_utf8(&bytes).ok().and_then(Journal::parse);
+        let in_out = |j: &Journal| fs::symlink_metadata(out.join(&j.work)).is_ok_and(|m| m.is_dir());
+        let Some(journal) = parsed.filter(in_out) else {
             return Err(CodegenError::Recover(
                 journal_path,
                 io::Error::new(io::ErrorKind::InvalidData, "the journal of an interrupted run is damaged, so it cannot be undone safely; compare the folder with version control, then delete the journal and the .codegen-run-* folders"),

@@ -180,3 +180,24 @@ fn a_spec_error_leaves_the_tree_untouched() {
     assert!(stderr.contains("nothing was written"), "{stderr}");
     assert_eq!(snapshot(&out), before);
 }
+
+/// A journal this writer did not write whole, or one whose work folder is a link out of the
+/// folder, is not acted on: the run stops naming it and changes nothing.
+#[test]
+fn a_damaged_journal_is_refused_and_nothing_changes() {
+    let dir = TempDir::new("damaged");
+    let old = old_crate(&dir.0);
+    let elsewhere = TempDir::new("damaged-elsewhere");
+    fs::create_dir_all(elsewhere.0.join("old")).expect("elsewhere");
+    fs::write(elsewhere.0.join("old/0"), "outside").expect("outside file");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&elsewhere.0, dir.0.join(".codegen-run-9-9-9")).expect("link");
+    for journal in ["garbage\n", "graph-codegen journal 1\nwork .codegen-run-9-9-9\nput 0 1 src/lib.rs\nend\n", "graph-codegen journal 1\nwork .codegen-run-1\nput 0 1 ../../x\nend\n"] {
+        fs::write(dir.0.join(".codegen-journal"), journal).expect("journal");
+        let before = snapshot(&dir.0);
+        let message = write_tree(&dir.0, &new_crate(&old)).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains(".codegen-journal") && message.contains("damaged"), "{journal:?}: {message}");
+        assert_eq!(snapshot(&dir.0), before, "{journal:?}");
+        assert_eq!(fs::read_to_string(elsewhere.0.join("old/0")).ok().as_deref(), Some("outside"));
+    }
+}
