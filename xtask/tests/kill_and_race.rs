@@ -12,9 +12,10 @@
 
 mod support;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Child;
 use std::time::{Duration, Instant};
 use support::{snapshot, spawn_xtask, xtask, Scratch};
 
@@ -28,10 +29,10 @@ const MODULE: Option<&str> = None;
 /// The size of the spec built from spec/openapi.yaml when [`MODULE`] is `None`.
 const BUILT_SPEC_BYTES: usize = 3 << 20;
 
-/// On an eighth of the spec (about a dozen areas), so `cargo test` stays quick.
+/// 4 kills and 2 pairs on an eighth of the spec (about a dozen areas), so `cargo test` stays quick.
 #[test]
 fn short_kills_and_races_leave_complete_trees() {
-    kill_and_race(3, 2, BUILT_SPEC_BYTES / 8);
+    kill_and_race(4, 2, BUILT_SPEC_BYTES / 8);
 }
 
 #[test]
@@ -87,6 +88,23 @@ fn replicated(spec: &str, copies: std::ops::Range<usize>) -> String {
     doc
 }
 
+/// Returns once the run `child` begins writing into `out` (a name that is not the lock file appears
+/// in or goes from `out` or `out/src`), or once it has ended.
+fn wait_for_writing(child: &mut Child, out: &Path) {
+    let names = || -> BTreeSet<String> {
+        [out.to_path_buf(), out.join("src")]
+            .iter()
+            .filter_map(|dir| fs::read_dir(dir).ok())
+            .flat_map(|entries| entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()))
+            .filter(|name| name != ".codegen.lock")
+            .collect()
+    };
+    let before = names();
+    while matches!(child.try_wait(), Ok(None)) && names() == before {
+        std::thread::sleep(Duration::from_micros(200));
+    }
+}
+
 /// A small seeded generator (xorshift), so a failing run can be repeated with its seed.
 struct Random(u64);
 
@@ -106,6 +124,9 @@ struct Setup {
     specs: [(PathBuf, BTreeMap<String, Vec<u8>>); 2],
     /// How long one clean run took: the range the random kill moments are drawn from.
     run_time: Duration,
+    /// How long the same run took from its first change to `out` to its end: the range of the
+    /// kill moments aimed at writing.
+    write_time: Duration,
 }
 
 fn codegen_args<'a>(spec: &'a Path, out: &'a Path, check: bool) -> Vec<&'a std::ffi::OsStr> {
@@ -144,19 +165,22 @@ fn set_up(bytes: usize) -> Setup {
     fs::write(&path_a, a).expect("spec A");
     fs::write(&path_b, b).expect("spec B");
     let mut trees = Vec::new();
-    let mut run_time = Duration::ZERO;
+    let (mut run_time, mut write_time) = (Duration::ZERO, Duration::ZERO);
     for spec in [&path_a, &path_b] {
         let started = Instant::now();
-        let run = xtask(&codegen_args(spec, &out, false));
-        run_time = run_time.max(started.elapsed());
-        assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+        let mut child = spawn_xtask(&codegen_args(spec, &out, false));
+        wait_for_writing(&mut child, &out);
+        let writing = Instant::now();
+        let status = child.wait().expect("the run ends");
+        (run_time, write_time) = (run_time.max(started.elapsed()), write_time.max(writing.elapsed()));
+        assert!(status.success(), "the run on {} failed; run `cargo xtask codegen --spec {0} --out DIR` to see why", spec.display());
         trees.push(snapshot(&out));
     }
     let tree_b = trees.pop().unwrap_or_default();
     let tree_a = trees.pop().unwrap_or_default();
     assert!(tree_a.keys().any(|k| !tree_b.contains_key(k)) && tree_a.iter().all(|(k, v)| tree_b.get(k) != Some(v)), "A and B must differ in every file and in the set of files");
-    eprintln!("kill_and_race: {} files, one run ~{run_time:.1?}", tree_a.len());
-    Setup { _scratch: scratch, out, specs: [(path_a, tree_a), (path_b, tree_b)], run_time }
+    eprintln!("kill_and_race: {} files, one run ~{run_time:.1?}, of which writing ~{write_time:.1?}", tree_a.len());
+    Setup { _scratch: scratch, out, specs: [(path_a, tree_a), (path_b, tree_b)], run_time, write_time }
 }
 
 /// After a kill: `--check` against either spec passes only on exactly that spec's complete tree.
@@ -182,14 +206,25 @@ fn kill_and_race(kills: usize, pairs: usize, bytes: usize) {
     let setup = set_up(bytes);
     let mut now = 1; // set_up ended with spec B
     let window = setup.run_time.as_micros() as u64 + 1;
+    let write_window = setup.write_time.as_micros() as u64 + 1;
 
     for k in 0..kills {
-        let i = random.below(2) as usize;
-        // Half the moments anywhere in a run, half in its last third, where files are written.
-        let delay = if random.below(2) == 0 { random.below(window) } else { window - random.below(window / 3 + 1) };
-        let why = format!("kill {k} (spec {i} over spec {now}, after {delay} µs, KILL_SEED={seed})");
+        // The other spec than the tree was last made from, so the run has every file to write.
+        let i = 1 - now;
         let mut child = spawn_xtask(&codegen_args(&setup.specs[i].0, &setup.out, false));
-        std::thread::sleep(Duration::from_micros(delay));
+        // A third of the moments anywhere in a run; two thirds while it writes, which is a small
+        // part of a run that generation and comparison dominate.
+        let moment = if random.below(3) == 0 {
+            let delay = random.below(window);
+            std::thread::sleep(Duration::from_micros(delay));
+            format!("{delay} µs after the start")
+        } else {
+            let delay = random.below(write_window);
+            wait_for_writing(&mut child, &setup.out);
+            std::thread::sleep(Duration::from_micros(delay));
+            format!("{delay} µs after it began writing")
+        };
+        let why = format!("kill {k} (spec {i} over spec {now}, {moment}, KILL_SEED={seed})");
         let _ = child.kill();
         let _ = child.wait();
         assert_check_is_honest(&setup, &why);
