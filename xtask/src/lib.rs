@@ -86,6 +86,7 @@ impl std::fmt::Display for CodegenError {
 /// What differs between the tree and the freshly generated files.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Change {
+    /// A generated file whose bytes differ; `diff` is empty where no diff was asked for.
     Stale { path: String, diff: String },
     Missing { path: String },
     /// A generated file (by its marker) that the generator no longer produces.
@@ -164,6 +165,12 @@ fn existing(out: &Path, rel: &str) -> Existing {
 /// the generator does not own (see [`graph_codegen::is_header_first_line`]) is an error listing
 /// each such path, since writing there would destroy it.
 pub fn compare(out: &Path, files: &[GeneratedFile]) -> Result<Vec<Change>, CodegenError> {
+    compare_with(out, files, true)
+}
+
+/// [`compare`], with each stale file's diff computed only if `diffs` is set: a run that writes
+/// prints none, and diffing every file of a module costs seconds.
+fn compare_with(out: &Path, files: &[GeneratedFile], diffs: bool) -> Result<Vec<Change>, CodegenError> {
     let mut changes = Vec::new();
     let mut foreign = Vec::new();
     for file in files {
@@ -171,7 +178,10 @@ pub fn compare(out: &Path, files: &[GeneratedFile]) -> Result<Vec<Change>, Codeg
         match existing(out, &file.path) {
             Existing::Missing => changes.push(Change::Missing { path: file.path.clone() }),
             Existing::Ours(current) if current == file.contents => {}
-            Existing::Ours(current) => changes.push(Change::Stale { path: file.path.clone(), diff: unified_diff(&file.path, &current, &file.contents) }),
+            Existing::Ours(current) => {
+                let diff = if diffs { unified_diff(&file.path, &current, &file.contents) } else { String::new() };
+                changes.push(Change::Stale { path: file.path.clone(), diff });
+            }
             Existing::Foreign(at, why) => foreign.push((at, why)),
         }
     }
@@ -254,7 +264,7 @@ pub fn write_tree(out: &Path, files: &[GeneratedFile]) -> Result<(usize, usize, 
     fs::create_dir_all(out).map_err(|e| CodegenError::Write(out.to_path_buf(), e))?;
     let lock = lock_out(out)?;
     let recovered = recover(&lock)?;
-    let changes = compare(out, files)?;
+    let changes = compare_with(out, files, false)?;
     let (written, removed) = apply(&lock, files, &changes)?;
     Ok((written, removed, recovered))
 }
