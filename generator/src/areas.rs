@@ -2,6 +2,7 @@
 //! user of one area compiles only that area and what it references.
 
 use crate::ir::*;
+use crate::names::{bounded, portable_stem};
 use heck::{ToKebabCase, ToSnakeCase};
 use std::collections::BTreeSet;
 
@@ -34,14 +35,19 @@ impl Areas {
 /// Groups operations by their first tag (or, untagged, by the first segment of their path).
 pub fn plan_areas(api: &Api) -> Areas {
     let mut areas: Vec<Area> = Vec::new();
-    let mut features = BTreeSet::new();
+    // The crate's own features; an area feature of the same name would be a duplicate key.
+    let mut features: BTreeSet<String> = ["default", "client", "full"].iter().map(|f| f.to_string()).collect();
     let mut modules = BTreeSet::new();
     let mut tags: Vec<String> = api.operations.iter().map(area_tag).collect::<BTreeSet<_>>().into_iter().collect();
     tags.sort();
     for tag in tags {
         let words: String = tag.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' }).collect();
-        let feature = crate::names::dedupe(non_empty(words.to_kebab_case(), "area"), &mut features, "-");
-        let module = crate::names::dedupe(non_empty(crate::names::snake(&words.to_snake_case(), "area"), "area"), &mut modules, "_");
+        // The module is a file name (`operations/<module>.rs`): bounded in length and never a
+        // name a platform or Rust's module layout reserves. The feature is bounded alike.
+        let feature = bounded(non_empty(words.to_kebab_case(), "area"), "-", &tag);
+        let feature = crate::names::dedupe(feature, &mut features, "-");
+        let module = portable_stem(bounded(non_empty(crate::names::snake(&words.to_snake_case(), "area"), "area"), "_", &tag), "_");
+        let module = crate::names::dedupe(module, &mut modules, "_");
         areas.push(Area { feature, module, tag, operations: Vec::new() });
     }
     for (i, op) in api.operations.iter().enumerate() {

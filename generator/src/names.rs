@@ -137,6 +137,47 @@ pub fn dedupe(name: String, used: &mut BTreeSet<String>, sep: &str) -> String {
     }
 }
 
+/// File stems Windows refuses whatever the extension follows (`con.rs` is as reserved as `con`), and
+/// `mod`, whose `operations/mod.rs` would be a second file for `operations` itself (E0761).
+const RESERVED_STEMS: &[&str] = &[
+    "con", "prn", "aux", "nul", "com0", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8", "com9",
+    "lpt0", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9", "mod",
+];
+
+/// The longest name, in bytes, derived from a tag before de-duplication. A module name becomes a
+/// file name (`<module>.rs`) and file systems stop at 255 bytes; 64 also keeps the path of a crate
+/// checked out a few folders deep under Windows' 260-character limit.
+pub const MAX_DERIVED_NAME: usize = 64;
+
+/// `name` cut to [`MAX_DERIVED_NAME`] bytes: a longer one keeps its start and ends with `sep` and
+/// eight hex digits of the SHA-256 of `source` (the text it came from), so the cut name is the same
+/// on every run and two long names that share a start stay apart. `name` is ASCII (see
+/// [`ascii_words`]); a non-ASCII one is cut at a character boundary all the same.
+pub fn bounded(name: String, sep: &str, source: &str) -> String {
+    if name.len() <= MAX_DERIVED_NAME {
+        return name;
+    }
+    use sha2::{Digest, Sha256};
+    let hash: String = Sha256::digest(source.as_bytes()).iter().take(4).map(|b| format!("{b:02x}")).collect();
+    let mut keep = MAX_DERIVED_NAME - sep.len() - hash.len();
+    while !name.is_char_boundary(keep) {
+        keep -= 1;
+    }
+    let start = name[..keep].trim_end_matches(|c: char| sep.contains(c));
+    format!("{start}{sep}{hash}")
+}
+
+/// `stem` as a file stem every platform can hold and Rust's module layout cannot misread: a
+/// reserved one (see [`RESERVED_STEMS`], compared case-insensitively as Windows does) gets `sep`
+/// and `area` appended.
+pub fn portable_stem(stem: String, sep: &str) -> String {
+    if RESERVED_STEMS.iter().any(|r| r.eq_ignore_ascii_case(&stem)) {
+        format!("{stem}{sep}area")
+    } else {
+        stem
+    }
+}
+
 pub fn reserved_types() -> BTreeSet<String> {
     RESERVED_TYPES.iter().map(|s| s.to_string()).collect()
 }
@@ -158,6 +199,21 @@ mod tests {
         assert_eq!(snake("", "field"), "field");
         assert_eq!(snake("ü", "field"), "field");
         assert_eq!(upper_camel("3des", "V"), "V3des");
+    }
+
+    #[test]
+    fn derived_names_are_bounded_and_portable() {
+        let long = "a".repeat(300);
+        let cut = bounded(long.clone(), "_", &long);
+        assert_eq!(cut.len(), MAX_DERIVED_NAME);
+        assert_eq!(cut, bounded(long.clone(), "_", &long), "the same on every run");
+        assert_ne!(cut, bounded(long.clone(), "_", &format!("{long}b")), "different sources stay apart");
+        assert!(cut.starts_with("aaaa") && cut.rsplit('_').next().is_some_and(|h| h.len() == 8));
+        assert_eq!(bounded("short".to_string(), "_", "short"), "short");
+        assert_eq!(portable_stem("con".to_string(), "_"), "con_area");
+        assert_eq!(portable_stem("NUL".to_string(), "-"), "NUL-area");
+        assert_eq!(portable_stem("mod".to_string(), "_"), "mod_area");
+        assert_eq!(portable_stem("console".to_string(), "_"), "console");
     }
 
     #[test]

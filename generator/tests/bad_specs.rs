@@ -76,6 +76,16 @@ fn parse_and_list_models(generated: &Generated) -> Vec<String> {
     items
 }
 
+/// The files under `src/operations/` and the features named in Cargo.toml after `full`, the
+/// names a crate split into areas takes from its tags.
+fn area_files_and_features(generated: &Generated) -> Vec<String> {
+    let mut out: Vec<String> = generated.files.iter().filter(|f| f.path.starts_with("src/operations/")).map(|f| format!("file {}", f.path)).collect();
+    let manifest = generated.files.iter().find(|f| f.path == "Cargo.toml").map(|f| f.contents.as_str()).unwrap_or_default();
+    let features = manifest.lines().skip_while(|l| !l.starts_with("full = ")).skip(1);
+    out.extend(features.take_while(|l| !l.starts_with('[')).filter(|l| l.ends_with(" = []")).map(|l| format!("feature {}", l.trim_end_matches(" = []"))));
+    out
+}
+
 /// What a fixture gets, as the golden records it.
 fn report(file: &str) -> String {
     let mut out = String::new();
@@ -88,6 +98,14 @@ fn report(file: &str) -> String {
             let _ = writeln!(out, "models:");
             for item in parse_and_list_models(&generated) {
                 let _ = writeln!(out, "  {item}");
+            }
+            // Where tags became files and features: only crates split into areas have any.
+            let areas = area_files_and_features(&generated);
+            if !areas.is_empty() {
+                let _ = writeln!(out, "areas:");
+                for line in areas {
+                    let _ = writeln!(out, "  {line}");
+                }
             }
         }
         Err(diags) => {
@@ -154,6 +172,32 @@ fn hostile_names_generate() {
     // The four spellings of foo bar are four types, none dropped.
     let generated = run("colliding_rust_names.yaml").expect("generates");
     assert_eq!(generated.types, 4);
+}
+
+/// Tags reach file names: every name the generated crate's files take is short enough for any file
+/// system, none is one Windows reserves (`con.rs` is as reserved as `con`), no area module is
+/// `mod` (its `operations/mod.rs` would be a second file for `operations`, E0761), and no feature
+/// is declared twice.
+#[test]
+fn tags_make_portable_file_names_and_features() {
+    const RESERVED: &[&str] = &["con", "prn", "aux", "nul", "com1", "com9", "lpt1", "lpt9", "mod"];
+    for file in ["names_long_tag.yaml", "names_reserved_tags.yaml", "names_keyword_tags.yaml"] {
+        let generated = run(file).unwrap_or_else(|d| panic!("{file} was rejected: {d:#?}"));
+        assert!(generated.files.iter().any(|f| f.path.starts_with("src/operations/")), "{file}: not split into areas");
+        for f in &generated.files {
+            for part in f.path.split('/') {
+                let stem = part.split('.').next().unwrap_or(part);
+                assert!(part.len() <= 80, "{file}: {} has a name of {} bytes", f.path, part.len());
+                assert!(!RESERVED.iter().any(|r| r.eq_ignore_ascii_case(stem)), "{file}: {} uses a reserved name", f.path);
+            }
+        }
+        let manifest = generated.files.iter().find(|f| f.path == "Cargo.toml").map(|f| f.contents.clone()).unwrap_or_default();
+        let mut keys: Vec<&str> = manifest.lines().skip_while(|l| *l != "[features]").skip(1).take_while(|l| !l.starts_with('[')).filter_map(|l| l.split(" = ").next()).filter(|k| !k.starts_with('#') && !k.is_empty()).collect();
+        let count = keys.len();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), count, "{file}: a feature is declared twice:\n{manifest}");
+    }
 }
 
 /// The spec problems the issue lists are rejected (not generated around), each with its pointer.

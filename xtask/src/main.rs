@@ -10,10 +10,14 @@ mod decode;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use std::path::PathBuf;
+use graph_codegen::Generated;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
-use xtask::{apply, compare, generate_from, workspace_root, workspace_settings, Change, OUT, SPEC};
+use xtask::{
+    compare, generate_from, leftovers, lock_out_shared, package_name_from_folder, workspace_root, workspace_settings, write_tree, Change,
+    CodegenError, OUT, SPEC,
+};
 
 const USAGE: &str = "usage:
   cargo xtask codegen                         regenerate generated/ from spec/openapi.yaml
@@ -62,11 +66,14 @@ fn codegen(args: &[String]) -> ExitCode {
             settings.spec_path = spec.display().to_string();
             settings.command = format!("cargo xtask codegen --spec {} --out {}", spec.display(), out.display());
             settings.standalone = true;
-            settings.crate_name = name.unwrap_or_else(|| {
-                let folder = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                let cleaned: String = folder.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
-                if cleaned.is_empty() || cleaned.starts_with(|c: char| c.is_ascii_digit()) { format!("api-{cleaned}") } else { cleaned }
-            });
+            settings.crate_name = match name {
+                Some(name) if valid_package_name(&name) => name,
+                Some(name) => {
+                    eprintln!("error: --name {name:?} is not a cargo package name: use ASCII letters, digits, `-` and `_`, starting with a letter");
+                    return ExitCode::from(2);
+                }
+                None => package_name_from_folder(&out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()),
+            };
             (spec, out)
         }
         _ => {
@@ -86,27 +93,14 @@ fn codegen(args: &[String]) -> ExitCode {
     for w in &generated.warnings {
         eprintln!("{w}");
     }
-    let changes = compare(&out_dir, &generated.files);
     if check {
-        for change in &changes {
-            match change {
-                Change::Stale { path, diff } => eprintln!("stale: {}/{path}\n{diff}", out_dir.display()),
-                Change::Missing { path } => eprintln!("missing: {}/{path}", out_dir.display()),
-                Change::Extra { path } => eprintln!("extra: {}/{path} (generated, but no longer produced)", out_dir.display()),
-            }
-        }
-        if changes.is_empty() {
-            println!(
-                "codegen --check: {} is up to date ({} types, {} operations, {} files, {:.2?})",
-                out_dir.display(), generated.types, generated.operations, generated.files.len(), started.elapsed()
-            );
-            return ExitCode::SUCCESS;
-        }
-        eprintln!("error: {} file(s) differ from what `cargo xtask codegen` generates; run it and commit the result", changes.len());
-        return ExitCode::FAILURE;
+        return check_tree(&out_dir, &generated, started);
     }
-    match apply(&out_dir, &generated.files, &changes) {
-        Ok((written, removed)) => {
+    match write_tree(&out_dir, &generated.files) {
+        Ok((written, removed, recovered)) => {
+            for path in recovered {
+                eprintln!("codegen: undid what an interrupted run left: {}", path.display());
+            }
             println!(
                 "codegen: {} types, {} operations, {written} files written, {removed} removed, {} unchanged, {:.2?}",
                 generated.types,
@@ -121,4 +115,46 @@ fn codegen(args: &[String]) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `--check`: changes nothing, and fails on a stale tree, on one an interrupted run left (even if
+/// its files happen to match), and while another run is writing it.
+fn check_tree(out_dir: &Path, generated: &Generated, started: Instant) -> ExitCode {
+    let result = (|| {
+        // Held shared until the end, so no run starts writing while the tree is read.
+        let _lock = if out_dir.exists() { lock_out_shared(out_dir)? } else { None };
+        let interrupted = |left: Vec<PathBuf>| if left.is_empty() { Ok(()) } else { Err(CodegenError::Interrupted(left)) };
+        interrupted(leftovers(out_dir))?;
+        let changes = compare(out_dir, &generated.files)?;
+        interrupted(leftovers(out_dir))?;
+        Ok::<_, CodegenError>(changes)
+    })();
+    let changes = match result {
+        Ok(changes) => changes,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for change in &changes {
+        match change {
+            Change::Stale { path, diff } => eprintln!("stale: {}/{path}\n{diff}", out_dir.display()),
+            Change::Missing { path } => eprintln!("missing: {}/{path}", out_dir.display()),
+            Change::Extra { path } => eprintln!("extra: {}/{path} (generated, but no longer produced)", out_dir.display()),
+        }
+    }
+    if changes.is_empty() {
+        println!(
+            "codegen --check: {} is up to date ({} types, {} operations, {} files, {:.2?})",
+            out_dir.display(), generated.types, generated.operations, generated.files.len(), started.elapsed()
+        );
+        return ExitCode::SUCCESS;
+    }
+    eprintln!("error: {} file(s) differ from what `cargo xtask codegen` generates; run it and commit the result", changes.len());
+    ExitCode::FAILURE
+}
+
+/// Cargo's rule for a package name, as far as `--name` needs it.
+fn valid_package_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphabetic()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }

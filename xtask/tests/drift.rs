@@ -9,7 +9,10 @@ fn generated_crate_matches_spec() {
         Ok(g) => g,
         Err(e) => panic!("the spec no longer generates:\n{e}"),
     };
-    let changes = compare(&root.join(OUT), &generated.files);
+    let changes = match compare(&root.join(OUT), &generated.files) {
+        Ok(changes) => changes,
+        Err(e) => panic!("{OUT}/ cannot be compared:\n{e}"),
+    };
     if changes.is_empty() {
         return;
     }

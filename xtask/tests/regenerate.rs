@@ -60,7 +60,7 @@ fn added_property_appears_in_model_and_patch() {
 #[test]
 fn added_property_makes_checked_in_crate_stale() {
     let generated = graph_codegen::generate(&spec_with_new_property(), &workspace_settings()).unwrap();
-    let changes = compare(&workspace_root().join(OUT), &generated.files);
+    let changes = compare(&workspace_root().join(OUT), &generated.files).unwrap();
     let models_diff = changes.iter().find_map(|c| match c {
         Change::Stale { path, diff } if path == "src/models.rs" => Some(diff),
         _ => None,
@@ -73,7 +73,7 @@ fn added_property_makes_checked_in_crate_stale() {
 
     // The unchanged spec still matches, so the difference is the property alone.
     let original = graph_codegen::generate(&spec_text(), &workspace_settings()).unwrap();
-    assert_eq!(compare(&workspace_root().join(OUT), &original.files), Vec::new());
+    assert_eq!(compare(&workspace_root().join(OUT), &original.files).unwrap(), Vec::new());
 }
 
 /// The command line end to end, in a scratch folder: `--spec/--out` writes the crate, and

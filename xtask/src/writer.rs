@@ -1,0 +1,448 @@
+//! Writing the output folder all or nothing, one run at a time, across crashes.
+//!
+//! A run holds an advisory lock on `DIR/.codegen.lock` (see [`lock_out`]), so two runs never
+//! interleave. It stages every new file in a work folder of its own (`DIR/.codegen-run-…`, a
+//! unique name) and then commits a journal, `DIR/.codegen-journal`, that lists each step it is
+//! about to take. Only then are old files moved into the work folder and new ones renamed into
+//! place. Removing the journal is the commit point. A run that fails undoes its steps at once; a
+//! run that was killed leaves its journal, and the next run (under the lock) undoes those steps
+//! before anything else ([`recover`]), so the tree is always either all old or all new.
+
+use crate::{checked_relative, CodegenError};
+use std::fs;
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+
+const LOCK: &str = ".codegen.lock";
+const JOURNAL: &str = ".codegen-journal";
+const WORK_PREFIX: &str = ".codegen-run-";
+const JOURNAL_FIRST_LINE: &str = "graph-codegen journal 1";
+
+/// The exclusive lock of one output folder; the lock file is removed when this is dropped.
+pub struct OutLock {
+    out: PathBuf,
+    file: fs::File,
+}
+
+impl OutLock {
+    pub fn out(&self) -> &Path {
+        &self.out
+    }
+}
+
+impl Drop for OutLock {
+    fn drop(&mut self) {
+        // Removed while still locked: a run waiting on this file sees it gone or replaced and
+        // opens the new one (see `lock_out`), so two runs never both hold "the" lock.
+        let _ = fs::remove_file(self.out.join(LOCK));
+        let _ = fs4::FileExt::unlock(&self.file);
+    }
+}
+
+/// Locks `out` (which must exist) for one run, or fails at once if another run holds it.
+pub fn lock_out(out: &Path) -> Result<OutLock, CodegenError> {
+    let path = out.join(LOCK);
+    // A few tries: each one lost means another run removed the file between our open and lock.
+    for _ in 0..16 {
+        let mut options = fs::OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        no_follow(&mut options);
+        let file = options.open(&path).map_err(|e| CodegenError::Write(path.clone(), e))?;
+        match fs4::FileExt::try_lock(&file) {
+            Ok(()) => {}
+            Err(fs4::TryLockError::WouldBlock) => return Err(CodegenError::Busy(out.to_path_buf())),
+            Err(fs4::TryLockError::Error(e)) => return Err(CodegenError::Write(path, e)),
+        }
+        if same_file(&file, &path) {
+            return Ok(OutLock { out: out.to_path_buf(), file });
+        }
+    }
+    Err(CodegenError::Busy(out.to_path_buf()))
+}
+
+/// For `--check`, which writes nothing: fails if a run holds `out`'s lock, and otherwise returns
+/// the lock file (if there is one) held shared, so no run starts while the tree is read.
+pub fn lock_out_shared(out: &Path) -> Result<Option<fs::File>, CodegenError> {
+    let path = out.join(LOCK);
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    no_follow(&mut options);
+    let file = match options.open(&path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(CodegenError::Read(path, e)),
+    };
+    match fs4::FileExt::try_lock_shared(&file) {
+        Ok(()) => Ok(Some(file)),
+        Err(fs4::TryLockError::WouldBlock) => Err(CodegenError::Busy(out.to_path_buf())),
+        Err(fs4::TryLockError::Error(e)) => Err(CodegenError::Read(path, e)),
+    }
+}
+
+fn no_follow(options: &mut fs::OpenOptions) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    #[cfg(not(unix))]
+    let _ = options;
+}
+
+#[cfg(unix)]
+fn same_file(file: &fs::File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::symlink_metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &fs::File, _: &Path) -> bool {
+    // Elsewhere an open file cannot be removed, so the lock file is the one opened.
+    true
+}
+
+/// What an interrupted run left in `out`, if anything: its journal, or work folders.
+pub fn leftovers(out: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    if fs::symlink_metadata(out.join(JOURNAL)).is_ok() {
+        found.push(out.join(JOURNAL));
+    }
+    found.extend(work_dirs(out));
+    found
+}
+
+/// The work folders of earlier runs: real directories (never links) directly in `out`.
+fn work_dirs(out: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(out) else { return Vec::new() };
+    let mut dirs: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| e.file_name().to_str().is_some_and(|n| n.starts_with(WORK_PREFIX)))
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// One step the journal lists. Paths are relative to the output folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    /// A folder that did not exist, created for new files.
+    Dir(String),
+    /// The staged file `new/N` replaces `path`; `old` says whether there was a file to move to `old/N`.
+    Put { n: usize, old: bool, path: String },
+    /// The extra file `path` moved to `old/N`.
+    Remove { n: usize, path: String },
+}
+
+struct Journal {
+    /// The work folder's name, directly in `out`.
+    work: String,
+    steps: Vec<Step>,
+}
+
+impl Journal {
+    fn to_text(&self) -> String {
+        let mut text = format!("{JOURNAL_FIRST_LINE}\nwork {}\n", self.work);
+        for step in &self.steps {
+            text.push_str(&match step {
+                Step::Dir(path) => format!("dir {path}\n"),
+                Step::Put { n, old, path } => format!("put {n} {} {path}\n", u8::from(*old)),
+                Step::Remove { n, path } => format!("remove {n} {path}\n"),
+            });
+        }
+        text.push_str("end\n");
+        text
+    }
+
+    /// The journal in `text`, or `None` if it is not one this writer wrote whole. Every path is
+    /// checked again to stay inside the output folder, since the file could have been edited.
+    fn parse(text: &str) -> Option<Journal> {
+        let mut lines = text.lines();
+        (lines.next()? == JOURNAL_FIRST_LINE).then_some(())?;
+        let work = lines.next()?.strip_prefix("work ")?.to_string();
+        let work_ok = work.starts_with(WORK_PREFIX) && !work.contains(['/', '\\']) && work != WORK_PREFIX;
+        work_ok.then_some(())?;
+        let mut steps = Vec::new();
+        for line in lines {
+            if line == "end" {
+                return Some(Journal { work, steps });
+            }
+            let (kind, rest) = line.split_once(' ')?;
+            let step = match kind {
+                "dir" => Step::Dir(rest.to_string()),
+                "put" => {
+                    let (n, rest) = rest.split_once(' ')?;
+                    let (old, path) = rest.split_once(' ')?;
+                    Step::Put { n: n.parse().ok()?, old: old == "1", path: path.to_string() }
+                }
+                "remove" => {
+                    let (n, path) = rest.split_once(' ')?;
+                    Step::Remove { n: n.parse().ok()?, path: path.to_string() }
+                }
+                _ => return None,
+            };
+            let path = match &step {
+                Step::Dir(p) | Step::Put { path: p, .. } | Step::Remove { path: p, .. } => p,
+            };
+            checked_relative(path).ok()?;
+            steps.push(step);
+        }
+        None
+    }
+}
+
+/// For tests: a failure injected before the N-th step that changes the disk (counted from 0),
+/// either reported as an I/O error (and undone, as any failure is) or left as a crash leaves it.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    None,
+    FailAt(usize),
+    StopAt(usize),
+}
+
+/// Counts the steps of one run against a [`Fault`].
+struct Steps {
+    fault: Fault,
+    done: usize,
+}
+
+/// How a run ended early on purpose: a failure to undo, or a simulated crash to leave as it is.
+enum Early {
+    Fail(PathBuf, io::Error),
+    Crash,
+}
+
+impl Steps {
+    /// Called before each step that changes the disk, with the path it is about.
+    fn next(&mut self, path: &Path) -> Result<(), Early> {
+        let at = self.done;
+        self.done += 1;
+        match self.fault {
+            Fault::FailAt(n) if n == at => Err(Early::Fail(path.to_path_buf(), io::Error::other("failure injected by a test"))),
+            Fault::StopAt(n) if n == at => Err(Early::Crash),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A new file to stage: its relative path and contents, and whether an old file is replaced.
+pub struct Put<'a> {
+    pub path: &'a str,
+    pub contents: &'a str,
+    pub old: bool,
+}
+
+/// Applies the puts and removals under `lock` all or nothing (see the module's comment). Nothing
+/// here follows a link: `compare` has checked that no link or foreign file is in the way.
+pub fn commit(lock: &OutLock, puts: &[Put<'_>], removals: &[&str], fault: Fault) -> Result<(), CodegenError> {
+    let out = lock.out();
+    let mut steps = Steps { fault, done: 0 };
+    let work = create_work_dir(out)?;
+    let work_name = work.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let journal = Journal { work: work_name, steps: plan_steps(out, puts, removals) };
+    let staged = stage(out, &work, &journal, puts, &mut steps);
+    let committed = staged.and_then(|()| swap(out, &work, &journal, &mut steps));
+    match committed {
+        Ok(()) => {
+            // The commit point: from here on the new tree stands even if the cleanup is cut short.
+            remove_journal(out)?;
+            let _ = fs::remove_dir_all(&work);
+            Ok(())
+        }
+        Err(Early::Crash) => Err(CodegenError::Write(out.join(JOURNAL), io::Error::other("stopped as a crash would (test)"))),
+        Err(Early::Fail(path, e)) => {
+            undo(out, &journal).map_err(|(p, e)| CodegenError::Recover(p, e))?;
+            remove_journal(out)?;
+            let _ = fs::remove_dir_all(&work);
+            Err(CodegenError::Write(path, e))
+        }
+    }
+}
+
+/// A fresh work folder directly in `out`, named for this process and moment so no two runs (or a
+/// run and the leftovers of a killed one) share one.
+fn create_work_dir(out: &Path) -> Result<PathBuf, CodegenError> {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let mut last = io::Error::other("no name tried");
+    for attempt in 0..100u32 {
+        let dir = out.join(format!("{WORK_PREFIX}{}-{nanos}-{attempt}", std::process::id()));
+        match fs::create_dir(&dir) {
+            Ok(()) => {
+                fs::create_dir(dir.join("new")).and_then(|()| fs::create_dir(dir.join("old"))).map_err(|e| CodegenError::Write(dir.clone(), e))?;
+                return Ok(dir);
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = e,
+            Err(e) => return Err(CodegenError::Write(dir, e)),
+        }
+    }
+    Err(CodegenError::Write(out.to_path_buf(), last))
+}
+
+/// The steps in the order they are taken: missing folders (outermost first), then the files, then
+/// the removals.
+fn plan_steps(out: &Path, puts: &[Put<'_>], removals: &[&str]) -> Vec<Step> {
+    let mut dirs: Vec<String> = Vec::new();
+    for put in puts {
+        let mut prefix = String::new();
+        let parts: Vec<&str> = put.path.split('/').collect();
+        for part in parts.iter().take(parts.len().saturating_sub(1)) {
+            prefix = if prefix.is_empty() { (*part).to_string() } else { format!("{prefix}/{part}") };
+            if fs::symlink_metadata(out.join(&prefix)).is_err() && !dirs.contains(&prefix) {
+                dirs.push(prefix.clone());
+            }
+        }
+    }
+    let mut steps: Vec<Step> = dirs.into_iter().map(Step::Dir).collect();
+    steps.extend(puts.iter().enumerate().map(|(n, p)| Step::Put { n, old: p.old, path: p.path.to_string() }));
+    steps.extend(removals.iter().enumerate().map(|(i, path)| Step::Remove { n: puts.len() + i, path: (*path).to_string() }));
+    steps
+}
+
+/// Writes each new file into the work folder, flushed to disk, then the journal beside them, and
+/// renames the journal into `out`: until then nothing outside the work folder has changed.
+fn stage(out: &Path, work: &Path, journal: &Journal, puts: &[Put<'_>], steps: &mut Steps) -> Result<(), Early> {
+    for (n, put) in puts.iter().enumerate() {
+        let staged = work.join("new").join(n.to_string());
+        steps.next(&out.join(put.path))?;
+        write_synced(&staged, put.contents.as_bytes()).map_err(|e| Early::Fail(out.join(put.path), e))?;
+    }
+    let draft = work.join("journal");
+    steps.next(&out.join(JOURNAL))?;
+    write_synced(&draft, journal.to_text().as_bytes()).map_err(|e| Early::Fail(draft.clone(), e))?;
+    fs::rename(&draft, out.join(JOURNAL)).map_err(|e| Early::Fail(out.join(JOURNAL), e))?;
+    sync_dir(out);
+    Ok(())
+}
+
+/// Takes the journal's steps: folders created, old files moved into the work folder, new ones
+/// renamed into place, extra ones moved away.
+fn swap(out: &Path, work: &Path, journal: &Journal, steps: &mut Steps) -> Result<(), Early> {
+    for step in &journal.steps {
+        match step {
+            Step::Dir(path) => {
+                let dir = out.join(path);
+                steps.next(&dir)?;
+                fs::create_dir(&dir).map_err(|e| Early::Fail(dir, e))?;
+            }
+            Step::Put { n, old, path } => {
+                let target = out.join(path);
+                if *old {
+                    steps.next(&target)?;
+                    fs::rename(&target, work.join("old").join(n.to_string())).map_err(|e| Early::Fail(target.clone(), e))?;
+                }
+                steps.next(&target)?;
+                fs::rename(work.join("new").join(n.to_string()), &target).map_err(|e| Early::Fail(target, e))?;
+            }
+            Step::Remove { n, path } => {
+                let target = out.join(path);
+                steps.next(&target)?;
+                fs::rename(&target, work.join("old").join(n.to_string())).map_err(|e| Early::Fail(target, e))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Undoes whatever of `journal`'s steps were taken, last first. Each undo looks at the disk
+/// rather than trusting a count, so it is right wherever the run stopped, and running it twice
+/// (a crash during recovery) does no harm. Returns the path it could not restore, if any.
+fn undo(out: &Path, journal: &Journal) -> Result<(), (PathBuf, io::Error)> {
+    let work = out.join(&journal.work);
+    for step in journal.steps.iter().rev() {
+        match step {
+            Step::Put { n, old, path } => {
+                let target = out.join(path);
+                let backup = work.join("old").join(n.to_string());
+                if exists(&backup) {
+                    // The old file was moved aside: put it back over whatever stands there now.
+                    fs::rename(&backup, &target).map_err(|e| (target, e))?;
+                } else if !old && !exists(&work.join("new").join(n.to_string())) && is_ours(&target) {
+                    // A new file was renamed into place (its staged copy is gone): remove it,
+                    // but only if it is still the generator's.
+                    fs::remove_file(&target).map_err(|e| (target, e))?;
+                }
+            }
+            Step::Remove { n, path } => {
+                let backup = work.join("old").join(n.to_string());
+                if exists(&backup) {
+                    let target = out.join(path);
+                    fs::rename(&backup, &target).map_err(|e| (target, e))?;
+                }
+            }
+            // Only if empty: a folder someone else has put files in since stays.
+            Step::Dir(path) => {
+                let _ = fs::remove_dir(out.join(path));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Before anything else in a run (under the lock): undoes an interrupted run recorded in the
+/// journal, then removes the work folders runs left behind. Returns what was recovered.
+pub fn recover(lock: &OutLock) -> Result<Vec<PathBuf>, CodegenError> {
+    let out = lock.out();
+    let journal_path = out.join(JOURNAL);
+    let mut recovered = Vec::new();
+    if fs::symlink_metadata(&journal_path).is_ok() {
+        let bytes = crate::read::read_regular(&journal_path, crate::read::Links::Refuse).map_err(|e| CodegenError::Read(journal_path.clone(), e))?;
+        // The work folder it names must be a real folder in `out`: undoing moves files out of it,
+        // and through a link that would take them from elsewhere.
+        let parsed = std::str::from_utf8(&bytes).ok().and_then(Journal::parse);
+        let in_out = |j: &Journal| fs::symlink_metadata(out.join(&j.work)).is_ok_and(|m| m.is_dir());
+        let Some(journal) = parsed.filter(in_out) else {
+            return Err(CodegenError::Recover(
+                journal_path,
+                io::Error::new(io::ErrorKind::InvalidData, "the journal of an interrupted run is damaged, so it cannot be undone safely; compare the folder with version control, then delete the journal and the .codegen-run-* folders"),
+            ));
+        };
+        undo(out, &journal).map_err(|(p, e)| CodegenError::Recover(p, e))?;
+        remove_journal(out)?;
+        recovered.push(journal_path);
+    }
+    for dir in work_dirs(out) {
+        fs::remove_dir_all(&dir).map_err(|e| CodegenError::Recover(dir.clone(), e))?;
+        recovered.push(dir);
+    }
+    Ok(recovered)
+}
+
+fn remove_journal(out: &Path) -> Result<(), CodegenError> {
+    let path = out.join(JOURNAL);
+    match fs::remove_file(&path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(CodegenError::Recover(path, e)),
+    }
+    sync_dir(out);
+    Ok(())
+}
+
+fn is_ours(path: &Path) -> bool {
+    crate::read::first_line(path).is_some_and(|l| graph_codegen::is_header_first_line(&l))
+}
+
+fn exists(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok()
+}
+
+/// Writes a new file (never an existing one) and flushes it, so a journal that names it is never
+/// on disk before its contents.
+fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut file = fs::OpenOptions::new().write(true).create_new(true).open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// Flushes a folder's entries (the journal's creation or removal). Best effort: not every
+/// platform can open a folder, and a missed flush matters only on power loss.
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
