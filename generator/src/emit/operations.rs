@@ -21,8 +21,8 @@ pub fn emit_operations(api: &Api, ops: &[&Operation], module_doc: Option<&str>) 
             use crate::models;
             #[allow(unused_imports)]
             use crate::runtime::{
-                decode_nothing, decode_optional, decode_text, encode_path_segment, DecodeError, Error, Operation,
-                ParamValue, RequestError,
+                decode_nothing, decode_optional, decode_text, encode_path_segment, optional_param, param_pairs,
+                DecodeError, Error, Operation, ParamValue, RequestError,
             };
         }
     });
@@ -231,28 +231,16 @@ fn emit_param_list(op: &Operation, location: ParamLocation, fn_name: &str) -> Op
         return None;
     }
     let fn_name = format_ident!("{fn_name}");
+    // Required ones first, as the request has always listed them.
     let required = params.iter().filter(|p| p.required).map(|p| {
         let (wire, field) = (lit(&p.wire_name), ident(&p.rust_name));
-        quote!((#wire, self.#field.to_param()))
+        quote!((#wire, Some(self.#field.to_param())))
     });
-    let list = quote!(vec![#(#required),*]);
-    let body = if params.iter().all(|p| p.required) {
-        list
-    } else {
-        let optional = params.iter().filter(|p| !p.required).map(|p| {
-            let (wire, field) = (lit(&p.wire_name), ident(&p.rust_name));
-            quote! {
-                if let Some(value) = &self.#field {
-                    list.push((#wire, value.to_param()));
-                }
-            }
-        });
-        quote! {
-            let mut list = #list;
-            #(#optional)*
-            list
-        }
-    };
+    let optional = params.iter().filter(|p| !p.required).map(|p| {
+        let (wire, field) = (lit(&p.wire_name), ident(&p.rust_name));
+        quote!((#wire, optional_param(&self.#field)))
+    });
+    let body = quote!(param_pairs([#(#required,)* #(#optional,)*]));
     Some(quote! {
         fn #fn_name(&self) -> Vec<(&'static str, String)> {
             #body
