@@ -221,6 +221,18 @@ impl<T: ParamValue + ?Sized> ParamValue for &T {
     }
 }
 
+/// An operation's query or header pairs from its parameters: an optional one that is not set
+/// (`None`) is left out. Each request type lists its parameters as data for this one function
+/// instead of a branch per parameter.
+pub fn param_pairs<const N: usize>(params: [(&'static str, Option<String>); N]) -> Vec<(&'static str, String)> {
+    params.into_iter().filter_map(|(name, value)| Some((name, value?))).collect()
+}
+
+/// The wire text of an optional parameter, if it is set.
+pub fn optional_param<T: ParamValue>(value: &Option<T>) -> Option<String> {
+    value.as_ref().map(ParamValue::to_param)
+}
+
 /// One API operation: how to build its request and read its response. Implemented by every
 /// request type in [`crate::operations`].
 pub trait Operation {

@@ -67,7 +67,7 @@ fn emit_struct(api: &Api, name: &Ident, head: TokenStream, cfg: &TokenStream, s:
             let wire = lit(&f.json_name);
             serde_args.push(quote!(rename = #wire));
         }
-        if optional(f) {
+        if is_optional(f) {
             ty = quote!(Option<#ty>);
             if s.extra.is_none() {
                 serde_args.push(quote!(default));
@@ -95,7 +95,7 @@ fn emit_struct(api: &Api, name: &Ident, head: TokenStream, cfg: &TokenStream, s:
     });
     let serde_impls = s.extra.as_ref().map(|x| {
         let extra = ident(&x.rust_name);
-        let decode = if s.fields.iter().all(optional) {
+        let decode = if s.fields.iter().all(is_optional) {
             emit_members_impl(name, cfg, s, &extra)
         } else {
             emit_strict_deserialize(name, cfg, s, &extra)
@@ -141,7 +141,7 @@ fn emit_serialize(name: &Ident, cfg: &TokenStream, s: &StructDef, extra: &Ident)
 }
 
 /// A field that may be absent on the wire (or is null): an `Option`.
-fn optional(f: &Field) -> bool {
+fn is_optional(f: &Field) -> bool {
     !f.required || f.nullable
 }
 
@@ -185,7 +185,7 @@ fn emit_strict_deserialize(name: &Ident, cfg: &TokenStream, s: &StructDef, extra
     let locals: Vec<_> = s.fields.iter().enumerate().map(|(i, _)| format_ident!("field_{i}")).collect();
     let wires: Vec<_> = s.fields.iter().map(|f| lit(&f.json_name)).collect();
     let reads = s.fields.iter().zip(&locals).map(|(f, local)| {
-        if optional(f) {
+        if is_optional(f) {
             quote!(#local = map.next_value()?)
         } else {
             quote!(#local = Some(map.next_value()?))
@@ -193,7 +193,7 @@ fn emit_strict_deserialize(name: &Ident, cfg: &TokenStream, s: &StructDef, extra
     });
     let inits = s.fields.iter().zip(&locals).zip(&wires).map(|((f, local), wire)| {
         let field = ident(&f.rust_name);
-        if optional(f) {
+        if is_optional(f) {
             quote!(#field: #local)
         } else {
             quote!(#field: #local.ok_or_else(|| <A::Error as serde::de::Error>::missing_field(#wire))?)

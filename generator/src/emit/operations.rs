@@ -21,8 +21,8 @@ pub fn emit_operations(api: &Api, ops: &[&Operation], module_doc: Option<&str>) 
             use crate::models;
             #[allow(unused_imports)]
             use crate::runtime::{
-                decode_nothing, decode_optional, decode_text, encode_path_segment, DecodeError, Error, Operation,
-                ParamValue, RequestError,
+                decode_nothing, decode_optional, decode_text, encode_path_segment, optional_param, param_pairs,
+                DecodeError, Error, Operation, ParamValue, RequestError,
             };
         }
     });
@@ -44,7 +44,7 @@ pub fn emit_operations(api: &Api, ops: &[&Operation], module_doc: Option<&str>) 
 
 /// How an operation's field is held: path strings are borrowed, bodies by reference.
 fn param_field_type(api: &Api, p: &Param) -> TokenStream {
-    let base = if borrowed(p) { quote!(&'a str) } else { rust_type(api, &p.ty, true) };
+    let base = if is_borrowed(p) { quote!(&'a str) } else { rust_type(api, &p.ty, true) };
     if p.required {
         base
     } else {
@@ -53,12 +53,12 @@ fn param_field_type(api: &Api, p: &Param) -> TokenStream {
 }
 
 /// A string path parameter is taken by reference.
-fn borrowed(p: &Param) -> bool {
+fn is_borrowed(p: &Param) -> bool {
     p.location == ParamLocation::Path && p.ty == TypeRef::String
 }
 
 fn op_borrows(op: &Operation) -> bool {
-    op.body.is_some() || op.params.iter().any(borrowed)
+    op.body.is_some() || op.params.iter().any(is_borrowed)
 }
 
 fn body_type(api: &Api, body: &RequestBody) -> TokenStream {
@@ -231,28 +231,16 @@ fn emit_param_list(op: &Operation, location: ParamLocation, fn_name: &str) -> Op
         return None;
     }
     let fn_name = format_ident!("{fn_name}");
+    // Required ones first, as the request has always listed them.
     let required = params.iter().filter(|p| p.required).map(|p| {
         let (wire, field) = (lit(&p.wire_name), ident(&p.rust_name));
-        quote!((#wire, self.#field.to_param()))
+        quote!((#wire, Some(self.#field.to_param())))
     });
-    let list = quote!(vec![#(#required),*]);
-    let body = if params.iter().all(|p| p.required) {
-        list
-    } else {
-        let optional = params.iter().filter(|p| !p.required).map(|p| {
-            let (wire, field) = (lit(&p.wire_name), ident(&p.rust_name));
-            quote! {
-                if let Some(value) = &self.#field {
-                    list.push((#wire, value.to_param()));
-                }
-            }
-        });
-        quote! {
-            let mut list = #list;
-            #(#optional)*
-            list
-        }
-    };
+    let optional = params.iter().filter(|p| !p.required).map(|p| {
+        let (wire, field) = (lit(&p.wire_name), ident(&p.rust_name));
+        quote!((#wire, optional_param(&self.#field)))
+    });
+    let body = quote!(param_pairs([#(#required,)* #(#optional,)*]));
     Some(quote! {
         fn #fn_name(&self) -> Vec<(&'static str, String)> {
             #body
@@ -271,13 +259,13 @@ fn emit_client_method(api: &Api, op: &Operation) -> TokenStream {
     let deprecated = deprecated_attr(&op.deprecated);
     // The request type borrows path strings and the body; the returned future borrows them and
     // the client for `'a`. With nothing borrowed but the client, `'_` says the same.
-    let borrows = op.params.iter().any(|p| p.required && borrowed(p)) || op.body.as_ref().is_some_and(|b| b.required);
+    let borrows = op.params.iter().any(|p| p.required && is_borrowed(p)) || op.body.as_ref().is_some_and(|b| b.required);
     let lifetime = if borrows { quote!('a) } else { quote!('_) };
     let mut args = Vec::new();
     let mut values = Vec::new();
     for p in op.params.iter().filter(|p| p.required) {
         let field = ident(&p.rust_name);
-        let ty = if borrowed(p) { quote!(&'a str) } else { param_field_type(api, p) };
+        let ty = if is_borrowed(p) { quote!(&'a str) } else { param_field_type(api, p) };
         args.push(quote!(#field: #ty));
         values.push(field);
     }
