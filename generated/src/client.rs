@@ -2,8 +2,8 @@
 // Do not edit: regenerate with `cargo xtask codegen`.
 
 //! The async client: sends the requests that `operations` builds, over `reqwest` with rustls,
-//! retrying throttled ones under a [`RetryPolicy`]. It needs a Tokio runtime with timers enabled,
-//! as `reqwest` does.
+//! retrying throttled ones under a [`RetryPolicy`] and following redirects only where that is
+//! safe. It needs a Tokio runtime with timers enabled, as `reqwest` does.
 use crate::paging::{Page, Pager};
 use crate::runtime::{
     build_request, parse_response, retry_decision, BaseUrl, BearerToken, Error,
@@ -21,6 +21,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(100);
 /// The largest response body the client reads unless [`Client::with_max_response_bytes`] says
 /// otherwise: far above any JSON page Graph sends, far below what would exhaust memory.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 << 20;
+
+/// The most redirects one send follows (reqwest's and browsers' figure).
+pub const MAX_REDIRECTS: usize = 10;
 
 /// A Microsoft Graph client holding a base URL, a bearer token, a retry policy, a timeout and a
 /// limit on response size.
@@ -67,21 +70,30 @@ impl Client {
     /// A client for the default service root, with its own connection pool, the default
     /// [`RetryPolicy`] and [`DEFAULT_TIMEOUT`].
     pub fn new(token: BearerToken) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder().build()?;
-        Ok(Self::with_http_client(http, token).with_timeout(DEFAULT_TIMEOUT))
+        Ok(
+            Self::with_http_builder(reqwest::Client::builder(), token)?
+                .with_timeout(DEFAULT_TIMEOUT),
+        )
     }
-    /// A client on a `reqwest::Client` you configured (timeouts, proxies, pool), with the default
-    /// [`RetryPolicy`]. It keeps that client's timeout until [`Client::with_timeout`] sets one
-    /// per send, which then takes precedence.
-    pub fn with_http_client(http: reqwest::Client, token: BearerToken) -> Self {
-        Client {
-            http,
+    /// A client on a `reqwest::ClientBuilder` you configured (timeouts, proxies, pool), with the
+    /// default [`RetryPolicy`]. It keeps that builder's timeout until [`Client::with_timeout`]
+    /// sets one per send, which then takes precedence.
+    ///
+    /// A builder rather than a built `reqwest::Client`, so that its redirect policy can be turned
+    /// off: this client follows redirects itself, by rules reqwest's policies cannot express
+    /// (see [`Client::send`]).
+    pub fn with_http_builder(
+        builder: reqwest::ClientBuilder,
+        token: BearerToken,
+    ) -> Result<Self, reqwest::Error> {
+        Ok(Client {
+            http: builder.redirect(reqwest::redirect::Policy::none()).build()?,
             base_url: crate::default_base_url(),
             token,
             retry: RetryPolicy::default(),
             timeout: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-        }
+        })
     }
     /// Sends requests to another service root, such as a national cloud or a test server.
     pub fn with_base_url(mut self, base_url: &str) -> Result<Self, RequestError> {
@@ -123,6 +135,13 @@ impl Client {
         self.max_response_bytes
     }
     /// Sends any operation and reads its response, resending it while [`retry_decision`] says so.
+    ///
+    /// Redirects (301, 302, 303, 307, 308) are followed only for a GET without a body, at most
+    /// [`MAX_REDIRECTS`] times, and the `Authorization` header is dropped for good at the first
+    /// hop to another origin (scheme, host and port): Graph answers `GET …/content` with a 302 to
+    /// a pre-authenticated download URL, which needs no token and must not see it. Any other
+    /// method, or a request with a body, gets the 3xx back as [`Error::Api`]: re-sending a PATCH or
+    /// its body to wherever a response points could change or leak another resource.
     pub async fn send<O: Operation>(
         &self,
         op: &O,
@@ -203,11 +222,7 @@ impl Client {
             if let Some(timeout) = self.timeout {
                 *request.timeout_mut() = Some(timeout);
             }
-            let response = self
-                .http
-                .execute(request)
-                .await
-                .map_err(|e| Error::Transport(Box::new(e)))?;
+            let response = self.send_following_redirects(request).await?;
             let status = response.status();
             let headers = response.headers().clone();
             let body = self.read_body(response).await?;
@@ -231,6 +246,44 @@ impl Client {
             *parts.headers_mut() = headers;
             return Ok(parts);
         }
+    }
+    /// Sends `request`, then each redirect [`redirect_target`] allows (see [`Client::send`]),
+    /// and returns the first response that is not followed.
+    async fn send_following_redirects<E>(
+        &self,
+        request: reqwest::Request,
+    ) -> Result<reqwest::Response, Error<E>> {
+        let origin = request.url().origin();
+        let empty = request
+            .body()
+            .is_none_or(|b| b.as_bytes().is_some_and(<[u8]>::is_empty));
+        let mut again = if request.method() == reqwest::Method::GET && empty {
+            request.try_clone()
+        } else {
+            None
+        };
+        let mut response = self
+            .http
+            .execute(request)
+            .await
+            .map_err(|e| Error::Transport(Box::new(e)))?;
+        for _ in 0..MAX_REDIRECTS {
+            let (Some(mut next), Some(target)) = (
+                again.take(),
+                redirect_target(&response),
+            ) else { break };
+            if target.origin() != origin {
+                next.headers_mut().remove(reqwest::header::AUTHORIZATION);
+            }
+            *next.url_mut() = target;
+            again = next.try_clone();
+            response = self
+                .http
+                .execute(next)
+                .await
+                .map_err(|e| Error::Transport(Box::new(e)))?;
+        }
+        Ok(response)
     }
     /// The body, chunk by chunk, stopping as soon as it is longer than the limit (a declared
     /// `Content-Length` over it stops it before any is read).
@@ -257,4 +310,13 @@ impl Client {
         }
         Ok(body)
     }
+}
+
+/// Where a redirect response points, resolved against the URL it came from; `None` when it is not
+/// a redirect, has no usable `Location`, or points at anything but http(s).
+fn redirect_target(response: &reqwest::Response) -> Option<reqwest::Url> {
+    let redirect = [301, 302, 303, 307, 308].contains(&response.status().as_u16());
+    let location = response.headers().get(reqwest::header::LOCATION)?.to_str().ok()?;
+    let target = response.url().join(location).ok()?;
+    (redirect && matches!(target.scheme(), "http" | "https")).then_some(target)
 }

@@ -3,16 +3,17 @@
 
 use graph_beta_intune::models::{ODataError, UserAppInstallStatus, UserAppInstallStatusPatch};
 use graph_beta_intune::operations::UpdateUserStatus;
-use graph_beta_intune::runtime::{
-    decode_optional, encode_path_segment, parse_http_date, parse_retry_after, retry_decision, DecodeError, Operation,
-    RetryDecision, RetryPolicy, StopReason,
-};
-use graph_beta_intune::{BearerToken, Client, Error, RequestError};
+use graph_beta_intune::runtime::{parse_http_date, parse_retry_after, retry_decision, RetryDecision, RetryPolicy, StopReason};
+use graph_beta_intune::{BearerToken, Client, Error};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use support::get_status::GetStatus;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use support::scripted::{reply, scripted};
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpListener;
+
+mod support;
 
 // ---------------------------------------------------------------------------------------------
 // The decision, without I/O.
@@ -156,129 +157,6 @@ fn an_http_date_retry_after_is_measured_from_now() {
 
 // ---------------------------------------------------------------------------------------------
 // The client, against loopback servers.
-
-/// One canned response.
-#[derive(Clone)]
-struct Reply {
-    status: u16,
-    headers: Vec<(&'static str, String)>,
-    body: String,
-}
-
-fn reply(status: u16, headers: &[(&'static str, &str)], body: &str) -> Reply {
-    Reply { status, headers: headers.iter().map(|(k, v)| (*k, v.to_string())).collect(), body: body.to_string() }
-}
-
-/// What the server received.
-#[derive(Debug, Clone)]
-struct Seen {
-    method: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-    at: Instant,
-}
-
-impl Seen {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-}
-
-/// A server on 127.0.0.1 that answers the n-th request with `script[n]` (the last one once the
-/// script runs out), over keep-alive connections.
-async fn scripted(script: Vec<Reply>) -> (String, Arc<Mutex<Vec<Seen>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/beta", listener.local_addr().unwrap());
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = seen.clone();
-    tokio::spawn(async move {
-        // Bounded: no test here makes more than a handful of connections.
-        for _ in 0..64 {
-            let Ok((stream, _)) = listener.accept().await else { return };
-            tokio::spawn(serve_connection(stream, script.clone(), log.clone()));
-        }
-    });
-    (url, seen)
-}
-
-async fn serve_connection(mut stream: TcpStream, script: Vec<Reply>, log: Arc<Mutex<Vec<Seen>>>) {
-    let mut buf = Vec::new();
-    for _ in 0..64 {
-        let Some(seen) = read_request(&mut stream, &mut buf).await else { return };
-        let n = {
-            let mut log = log.lock().unwrap();
-            log.push(seen);
-            log.len()
-        };
-        let r = script.get(n - 1).or(script.last()).unwrap();
-        let mut out = format!("HTTP/1.1 {} Whatever\r\ncontent-length: {}\r\n", r.status, r.body.len());
-        for (k, v) in &r.headers {
-            out.push_str(&format!("{k}: {v}\r\n"));
-        }
-        out.push_str("\r\n");
-        out.push_str(&r.body);
-        if stream.write_all(out.as_bytes()).await.is_err() {
-            return;
-        }
-    }
-}
-
-/// Reads one HTTP/1.1 request (headers, then a Content-Length body); `None` at end of stream.
-async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Seen> {
-    let end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i;
-        }
-        let mut chunk = [0u8; 4096];
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 || buf.len() > 1 << 20 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let method = lines.next()?.split(' ').next()?.to_string();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect();
-    let len: usize = headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    buf.drain(..end + 4);
-    while buf.len() < len {
-        let mut chunk = [0u8; 4096];
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    let body = buf.drain(..len).collect();
-    Some(Seen { method, headers, body, at: Instant::now() })
-}
-
-/// A GET defined here, since the description has only the PATCH: idempotent, so retried by default.
-struct GetStatus<'a> {
-    id: &'a str,
-}
-
-impl Operation for GetStatus<'_> {
-    type Output = Option<UserAppInstallStatus>;
-    type Error = ODataError;
-    const METHOD: Method = Method::GET;
-
-    fn path(&self) -> Result<String, RequestError> {
-        Ok(format!("/deviceAppManagement/mobileApps/app/userStatuses/{}", encode_path_segment("id", self.id)?))
-    }
-
-    fn parse_success(status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
-        decode_optional(status, body)
-    }
-}
 
 /// Millisecond delays, so that the tests take little time.
 fn fast() -> RetryPolicy {
@@ -458,8 +336,8 @@ fn the_client_starts_with_the_default_policy_and_timeout() {
     assert_eq!(client.retry_policy(), &RetryPolicy::default());
     assert_eq!(client.timeout(), Some(graph_beta_intune::client::DEFAULT_TIMEOUT));
     assert_eq!(client.without_timeout().timeout(), None);
-    // A reqwest::Client brought by the user keeps its own timeout.
-    let client = Client::with_http_client(reqwest::Client::new(), BearerToken::new("t"));
+    // A reqwest::ClientBuilder brought by the user keeps its own timeout.
+    let client = Client::with_http_builder(reqwest::Client::builder(), BearerToken::new("t")).unwrap();
     assert_eq!(client.retry_policy(), &RetryPolicy::default());
     assert_eq!(client.timeout(), None);
 }
@@ -496,8 +374,8 @@ fn assert_timed_out<T: std::fmt::Debug>(result: Result<T, Error<ODataError>>) {
 #[tokio::test]
 async fn the_user_s_reqwest_timeout_applies_until_with_timeout_replaces_it() {
     let (url, connections) = silent_server().await;
-    let http = reqwest::Client::builder().timeout(Duration::from_millis(200)).build().unwrap();
-    let client = Client::with_http_client(http, BearerToken::new("t")).with_base_url(&url).unwrap().with_retry_policy(fast());
+    let http = reqwest::Client::builder().timeout(Duration::from_millis(200));
+    let client = Client::with_http_builder(http, BearerToken::new("t")).unwrap().with_base_url(&url).unwrap().with_retry_policy(fast());
     let started = Instant::now();
     assert_timed_out(client.send(&GetStatus { id: "s1" }).await);
     assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
