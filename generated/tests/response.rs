@@ -204,3 +204,27 @@ fn malformed_2xx_body_is_a_decode_error_with_a_json_path() {
     let text = Error::<ODataError>::Decode(decode_error(200, br#"{"installedDeviceCount":"four"}"#)).to_string();
     assert!(text.contains("installedDeviceCount") && text.contains("200"), "{text}");
 }
+
+/// A body that would drive a terminal or forge log lines (ESC sequences, CR/LF, a bidi override)
+/// is escaped in `Display` and cut when long; the value keeps every character.
+#[test]
+fn error_text_is_escaped_and_cut_in_display_but_kept_whole_in_the_value() {
+    let hostile = "oops\u{1b}[2J\r\nINFO forged log line\u{202e}\u{0}";
+    let err = respond(500, &[], hostile.as_bytes()).unwrap_err();
+    let text = err.to_string();
+    assert!(!text.chars().any(|c| c.is_control() || c == '\u{202e}'), "{text:?}");
+    assert!(text.contains(r"oops\u{1b}[2J\u{d}\u{a}INFO forged log line\u{202e}\u{0}"), "{text}");
+    assert_eq!(api_error(err).body, ErrorBody::Raw(hostile.to_string()));
+
+    let long = "x".repeat(100_000);
+    let err = respond(502, &[], long.as_bytes()).unwrap_err();
+    let text = err.to_string();
+    assert!(text.len() < 2_000 && text.ends_with("… (98976 more bytes)"), "{}", &text[text.len() - 40..]);
+    assert_eq!(api_error(err).body, ErrorBody::Raw(long));
+
+    // A parsed body's text is escaped too, and so is a decode error quoting a member name.
+    let err = respond(400, &[], br#"{"error":{"code":"x","message":"line\r\nbreak\u001b"}}"#).unwrap_err();
+    assert!(!err.to_string().chars().any(|c| c.is_control()), "{err}");
+    let err = respond(200, &[], b"{\"installedDeviceCount\":\"\x1b[31mred\"}").unwrap_err();
+    assert!(!err.to_string().chars().any(|c| c.is_control()), "{err}");
+}

@@ -348,8 +348,34 @@ pub struct DecodeError {
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "response body ({}) did not match the description at `{}`: {}", self.status, self.path, self.message)
+        // The path and message can quote the response (a member name, a value).
+        let path = escape_for_display(&self.path, DISPLAY_TEXT_LIMIT);
+        let message = escape_for_display(&self.message, DISPLAY_TEXT_LIMIT);
+        write!(f, "response body ({}) did not match the description at `{path}`: {message}", self.status)
     }
+}
+
+/// How many characters of text from a response an error's `Display` shows; the error value keeps
+/// all of it.
+pub const DISPLAY_TEXT_LIMIT: usize = 1024;
+
+/// `text` made safe to print: control characters (ESC, CR, LF, NUL, …) and bidirectional
+/// overrides are written as `\u{…}`, so a response cannot drive a terminal or forge log lines, and
+/// whatever follows the first `limit` characters is replaced by a count of its bytes.
+pub fn escape_for_display(text: &str, limit: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(limit));
+    for (shown, (at, c)) in text.char_indices().enumerate() {
+        if shown == limit {
+            out.push_str(&format!("… ({} more bytes)", text.len() - at));
+            break;
+        }
+        if c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 impl std::error::Error for DecodeError {}
@@ -370,7 +396,8 @@ pub struct ApiError<E> {
 pub enum ErrorBody<E> {
     /// It parsed as the described error type.
     Parsed(E),
-    /// It did not; here it is as text.
+    /// It did not; here it is as text, as received (bytes that are not UTF-8 replaced by U+FFFD;
+    /// nothing escaped or cut: `Display` does that).
     Raw(String),
     /// There was none.
     Empty,
@@ -400,9 +427,10 @@ impl<E: fmt::Debug> fmt::Display for Error<E> {
                 if let Some(id) = &e.request_id {
                     write!(f, " (request-id {id})")?;
                 }
+                // Both come from the response: escaped and cut, since `Display` ends up in logs.
                 match &e.body {
-                    ErrorBody::Parsed(body) => write!(f, ": {body:?}"),
-                    ErrorBody::Raw(text) => write!(f, ": {text}"),
+                    ErrorBody::Parsed(body) => write!(f, ": {}", escape_for_display(&format!("{body:?}"), DISPLAY_TEXT_LIMIT)),
+                    ErrorBody::Raw(text) => write!(f, ": {}", escape_for_display(text, DISPLAY_TEXT_LIMIT)),
                     ErrorBody::Empty => Ok(()),
                 }
             }
