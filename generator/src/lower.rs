@@ -56,6 +56,28 @@ pub fn lower_api(doc: &OpenAPI) -> (Api, Vec<Diagnostic>) {
     (api, lw.diags)
 }
 
+/// Why a header parameter named `name` may not be generated, if it may not. The client or the
+/// HTTP layer owns these headers; one set from an argument would duplicate or contradict theirs
+/// (a second `Authorization`, a `Host` naming another server, a `Content-Length` that hangs a GET).
+fn refused_header(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    let valid_token = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    if !valid_token {
+        return Some("not a valid HTTP header name, so no request could carry it");
+    }
+    match lower.as_str() {
+        // OpenAPI 3.0.3, Parameter Object: "If in is header and the name field is Accept,
+        // Content-Type or Authorization, the parameter definition SHALL be ignored."
+        "accept" | "content-type" | "authorization" => Some("OpenAPI says to ignore it; the client sets it"),
+        "host" | "content-length" | "transfer-encoding" | "connection" | "keep-alive" | "te" | "trailer" | "upgrade"
+        | "expect" => Some("the HTTP layer sets this protocol header"),
+        _ if lower.starts_with("proxy-") => Some("proxy headers belong to the HTTP layer and may carry credentials"),
+        "cookie" => Some("it carries credentials; cookie parameters (`in: cookie`) are not supported"),
+        "retry-attempt" => Some("the client sets it on each retry"),
+        _ => None,
+    }
+}
+
 /// A schema reached through either of openapiv3's two reference shapes.
 #[derive(Clone, Copy)]
 enum Node<'a> {
@@ -897,7 +919,14 @@ impl<'a> Lowerer<'a> {
             let location = match param {
                 Parameter::Path { .. } => ParamLocation::Path,
                 Parameter::Query { .. } => ParamLocation::Query,
-                Parameter::Header { .. } => ParamLocation::Header,
+                Parameter::Header { .. } => {
+                    if let Some(why) = refused_header(&data.name) {
+                        self.diags.push(Diagnostic::warning(pointer_push(&p_pointer, "name"), format!("header parameter `{}` left out: {why}", data.name))
+                            .help("the operation is generated without it; remove the parameter from the description"));
+                        continue;
+                    }
+                    ParamLocation::Header
+                }
                 Parameter::Cookie { .. } => {
                     self.diags.push(Diagnostic::warning(p_pointer, format!("cookie parameter `{}` is not supported; left out", data.name)));
                     continue;

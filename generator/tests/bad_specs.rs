@@ -404,3 +404,17 @@ fn huge_spec_memory_is_bounded() {
     assert!(peak < bound_kib, "peak RSS {peak} KiB over {bound_kib} KiB");
 }
 
+
+/// Header parameters that would clobber what the client or the HTTP layer sends (`Host`,
+/// `Authorization`, `Content-Length`, …) are left out of the operation with a warning apiece;
+/// an ordinary one beside them is kept.
+#[test]
+fn protocol_header_parameters_are_left_out() {
+    let generated = run("protocol_header_parameters.yaml").expect("generates");
+    let operations: String = generated.files.iter().filter(|f| f.path.contains("operations")).map(|f| f.contents.as_str()).collect();
+    assert!(operations.contains("(\"ConsistencyLevel\","), "{operations}");
+    for name in ["Host", "Authorization", "Content-Length", "transfer-encoding", "Proxy-Authorization", "Cookie", "Bad Name"] {
+        assert!(!operations.contains(&format!("(\"{name}\",")), "{name} is still sent");
+        assert!(generated.warnings.iter().any(|w| w.message.contains(&format!("`{name}` left out"))), "no warning for {name}");
+    }
+}
