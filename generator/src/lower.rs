@@ -18,6 +18,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 /// about 55 nested generics, hence 20.
 const MAX_DEPTH: usize = 20;
 
+/// The service root used when the description names no usable absolute server URL.
+pub const FALLBACK_BASE_URL: &str = "https://graph.microsoft.com/v1.0";
+
 const SCHEMA_PREFIX: &str = "#/components/schemas/";
 
 /// The member that names an OData value's type, where no `discriminator` says otherwise.
@@ -46,14 +49,60 @@ pub fn lower_api(doc: &OpenAPI) -> (Api, Vec<Diagnostic>) {
             })
         })
         .collect();
+    let default_base_url = lower_server_url(doc, &mut lw.diags);
     let api = Api {
         title: doc.info.title.clone(),
-        default_base_url: doc.servers.first().map(|s| s.url.trim_end_matches('/').to_string()),
+        default_base_url,
         types,
         patches: lw.patches,
         operations,
     };
     (api, lw.diags)
+}
+
+/// The first server's URL, if it is one the client may default to; otherwise a warning and `None`
+/// (the client then defaults to [`FALLBACK_BASE_URL`]).
+fn lower_server_url(doc: &OpenAPI, diags: &mut Vec<Diagnostic>) -> Option<String> {
+    let fallback = format!("the client defaults to {FALLBACK_BASE_URL}");
+    let Some(server) = doc.servers.first() else {
+        diags.push(Diagnostic::warning("/servers", format!("no absolute server URL; {fallback}"))
+            .help("add `servers: [{url: https://…}]`, or call `with_base_url` on the client"));
+        return None;
+    };
+    let url = server.url.trim_end_matches('/');
+    match server_url_problem(url) {
+        None => Some(url.to_string()),
+        Some(why) => {
+            // Quoted with `{:?}`: the URL may hold control characters.
+            diags.push(Diagnostic::warning("/servers/0/url", format!("server URL {:?} {why}; {fallback}", server.url))
+                .help("give an absolute http(s) URL with no user information, query or fragment, or call `with_base_url` on the client"));
+            None
+        }
+    }
+}
+
+/// Why `url` cannot be the generated client's default service root, if it cannot: the rules of
+/// the runtime's `BaseUrl::parse`, since the default never passes through it. A URL with user
+/// information (`https://graph.microsoft.com@attacker.example/beta`) names the host after the `@`.
+fn server_url_problem(url: &str) -> Option<&'static str> {
+    let Some(rest) = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")) else {
+        return Some("is not an absolute http(s) URL");
+    };
+    if url.chars().any(|c| !c.is_ascii_graphic() || "{}<>\"\\^|`".contains(c)) {
+        return Some("holds characters a URL cannot (server variables `{…}` are not supported)");
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.is_empty() {
+        Some("has no host")
+    } else if authority.contains('@') {
+        Some("has user information (`user@`): the request would go to the host after the `@`")
+    } else if url.contains('?') {
+        Some("has a query")
+    } else if url.contains('#') {
+        Some("has a fragment")
+    } else {
+        None
+    }
 }
 
 /// Why a header parameter named `name` may not be generated, if it may not. The client or the

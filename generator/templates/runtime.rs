@@ -70,12 +70,15 @@ impl fmt::Debug for BearerToken {
 pub struct BaseUrl(String);
 
 impl BaseUrl {
-    /// Checks that `url` is an absolute http(s) URL without query or fragment.
+    /// Checks that `url` is an absolute http(s) URL without user information, query or fragment
+    /// (the generator holds the description's server URL to the same rules).
     pub fn parse(url: &str) -> Result<Self, RequestError> {
         let trimmed = url.trim_end_matches('/');
         let uri: http::Uri = trimmed.parse().map_err(|_| RequestError::InvalidBaseUrl(url.to_string()))?;
         let scheme_ok = matches!(uri.scheme_str(), Some("http") | Some("https"));
-        if !scheme_ok || uri.authority().is_none() || uri.query().is_some() || trimmed.contains('#') {
+        // `https://graph.microsoft.com@attacker.example` is a request to attacker.example.
+        let host_only = uri.authority().is_some_and(|a| !a.as_str().contains('@'));
+        if !scheme_ok || !host_only || uri.query().is_some() || trimmed.contains('#') {
             return Err(RequestError::InvalidBaseUrl(url.to_string()));
         }
         Ok(BaseUrl(trimmed.to_string()))
