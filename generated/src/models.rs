@@ -36,7 +36,7 @@ pub struct MainError {
     pub target: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<Vec<ErrorDetails>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "innerError", default, skip_serializing_if = "Option::is_none")]
     pub innererror: Option<InnerError>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
     #[serde(flatten)]

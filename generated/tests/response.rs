@@ -228,3 +228,17 @@ fn error_text_is_escaped_and_cut_in_display_but_kept_whole_in_the_value() {
     let err = respond(200, &[], b"{\"installedDeviceCount\":\"\x1b[31mred\"}").unwrap_err();
     assert!(!err.to_string().chars().any(|c| c.is_control()), "{err}");
 }
+
+/// Graph's error body as the service sends it: `innerError` (camel case, where the description
+/// says `innererror`) with `date`, `request-id` and `client-request-id` inside.
+#[test]
+fn graph_s_inner_error_spelling_is_read() {
+    let body = br#"{"error":{"code":"Request_ResourceNotFound","message":"Resource 'x' does not exist or one of its queried reference-property objects are not present.","innerError":{"date":"2026-11-30T06:40:12","request-id":"9b0f2c1e-4d3a-4b5c-8d6e-7f8091a2b3c4","client-request-id":"1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d"}}}"#;
+    let api = api_error(respond(404, &[("content-type", "application/json")], body).unwrap_err());
+    let ErrorBody::Parsed(odata) = &api.body else { panic!("expected a parsed ODataError, got {:?}", api.body) };
+    assert!(odata.error.additional_properties.is_empty(), "{:?}", odata.error.additional_properties);
+    let inner = odata.error.innererror.as_ref().expect("innerError is read");
+    assert_eq!(inner.additional_properties["date"], json!("2026-11-30T06:40:12"));
+    assert_eq!(inner.additional_properties["request-id"], json!("9b0f2c1e-4d3a-4b5c-8d6e-7f8091a2b3c4"));
+    assert_eq!(inner.additional_properties["client-request-id"], json!("1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d"));
+}

@@ -611,6 +611,9 @@ fn emit_struct(out: &mut String, api: &Api, name: &str, s: &StructDef) {
         if f.rust_name != f.json_name {
             serde_args.push(format!("rename = {}", lit(&f.json_name)));
         }
+        for alias in &f.aliases {
+            serde_args.push(format!("alias = {}", lit(alias)));
+        }
         if optional {
             ty = format!("Option<{ty}>");
             serde_args.push("default".to_string());

@@ -87,6 +87,9 @@ pub struct ExtraFields {
 pub struct Field {
     pub rust_name: String,
     pub json_name: String,
+    /// Other member names read as this field (never written): spellings the service sends where
+    /// the description has another.
+    pub aliases: Vec<String>,
     pub doc: Option<String>,
     pub ty: TypeRef,
     /// Listed in `required`: may not be absent.

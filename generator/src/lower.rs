@@ -105,6 +105,23 @@ fn server_url_problem(url: &str) -> Option<&'static str> {
     }
 }
 
+/// Member names the service is known to send where descriptions spell them otherwise, as
+/// (description's name, name on the wire). Graph's error bodies carry `innerError`, while its
+/// converter wrote `innererror` into the schema (OpenAPI.NET.OData #393, after msgraph-sdk-dotnet
+/// #1916); the spec is kept verbatim and the model reads both.
+const WIRE_SPELLINGS: &[(&str, &str)] = &[("innererror", "innerError")];
+
+/// The other names a property called `name` is read under: the wire spellings of
+/// [`WIRE_SPELLINGS`], unless a sibling property already has that name.
+fn wire_aliases<'n>(name: &str, mut siblings: impl Iterator<Item = &'n str>) -> Vec<String> {
+    let aliases: Vec<String> =
+        WIRE_SPELLINGS.iter().filter(|(spec, _)| *spec == name).map(|(_, wire)| (*wire).to_string()).collect();
+    if aliases.is_empty() || siblings.any(|s| aliases.iter().any(|a| a == s)) {
+        return Vec::new();
+    }
+    aliases
+}
+
 /// Why a header parameter named `name` may not be generated, if it may not. The client or the
 /// HTTP layer owns these headers; one set from an argument would duplicate or contradict theirs
 /// (a second `Authorization`, a `Host` naming another server, a `Content-Length` that hangs a GET).
@@ -514,6 +531,7 @@ impl<'a> Lowerer<'a> {
             fields.push(Field {
                 rust_name: names::dedupe(names::snake(&prop.name, "field"), &mut used, "_"),
                 json_name: prop.name.clone(),
+                aliases: wire_aliases(&prop.name, flat.props.iter().map(|p| p.name.as_str())),
                 doc,
                 ty,
                 required: prop.required && !has_default,
