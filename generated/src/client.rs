@@ -25,8 +25,19 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 << 20;
 /// The most redirects one send follows (reqwest's and browsers' figure).
 pub const MAX_REDIRECTS: usize = 10;
 
-/// A Microsoft Graph client holding a base URL, a bearer token, a retry policy, a timeout and a
-/// limit on response size.
+/// The `User-Agent` sent unless [`Client::with_user_agent`] says otherwise: this crate's name and
+/// version, which is what Graph's support and logs can tell clients apart by.
+pub const DEFAULT_USER_AGENT: &str = concat!(
+    env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")
+);
+
+/// A Microsoft Graph client holding a base URL, a bearer token, a retry policy, a timeout, a
+/// limit on response size and the `User-Agent` it sends.
+///
+/// Every request also carries a fresh `client-request-id` (a random UUID, kept across the
+/// retries of one request), which errors return ([`crate::ApiError::client_request_id`]) and
+/// Graph's support asks for. A `client-request-id` or `User-Agent` given per request
+/// ([`crate::runtime::WithHeaders`]) is sent instead.
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
@@ -35,6 +46,7 @@ pub struct Client {
     retry: RetryPolicy,
     timeout: Option<Duration>,
     max_response_bytes: usize,
+    user_agent: http::HeaderValue,
 }
 
 /// A response body longer than the client's limit ([`Client::with_max_response_bytes`]); the
@@ -62,6 +74,7 @@ impl fmt::Debug for Client {
             .field("retry", &self.retry)
             .field("timeout", &self.timeout)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("user_agent", &self.user_agent)
             .finish()
     }
 }
@@ -93,6 +106,7 @@ impl Client {
             retry: RetryPolicy::default(),
             timeout: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            user_agent: http::HeaderValue::from_static(DEFAULT_USER_AGENT),
         })
     }
     /// Sends requests to another service root, such as a national cloud or a test server.
@@ -121,6 +135,18 @@ impl Client {
     pub fn with_max_response_bytes(mut self, limit: usize) -> Self {
         self.max_response_bytes = limit;
         self
+    }
+    /// Sends `user_agent` as the `User-Agent` of every request, instead of [`DEFAULT_USER_AGENT`]
+    /// (Graph asks applications to name themselves there).
+    pub fn with_user_agent(mut self, user_agent: &str) -> Result<Self, RequestError> {
+        self.user_agent = http::HeaderValue::try_from(user_agent)
+            .map_err(|_| RequestError::InvalidHeader {
+                name: "user-agent",
+            })?;
+        Ok(self)
+    }
+    pub fn user_agent(&self) -> &http::HeaderValue {
+        &self.user_agent
     }
     pub fn base_url(&self) -> &BaseUrl {
         &self.base_url
@@ -209,9 +235,18 @@ impl Client {
     ) -> Result<http::Response<Vec<u8>>, Error<E>> {
         let started = Instant::now();
         let mut attempts: u32 = 0;
+        let fresh_id = http::HeaderValue::try_from(uuid::Uuid::new_v4().to_string());
         loop {
             attempts = attempts.saturating_add(1);
             let mut request = build().map_err(Error::Request)?;
+            let headers = request.headers_mut();
+            headers
+                .entry(http::header::USER_AGENT)
+                .or_insert_with(|| self.user_agent.clone());
+            if let Ok(id) = &fresh_id {
+                headers.entry("client-request-id").or_insert_with(|| id.clone());
+            }
+            let sent_id = headers.get("client-request-id").cloned();
             if attempts > 1 {
                 request
                     .headers_mut()
@@ -224,7 +259,10 @@ impl Client {
             }
             let response = self.send_following_redirects(request).await?;
             let status = response.status();
-            let headers = response.headers().clone();
+            let mut headers = response.headers().clone();
+            if let Some(id) = sent_id {
+                headers.entry("client-request-id").or_insert(id);
+            }
             let body = self.read_body(response).await?;
             if !status.is_success() {
                 let decision = retry_decision(

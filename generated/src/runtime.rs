@@ -272,6 +272,55 @@ pub trait Operation {
     ) -> Result<Self::Output, DecodeError>;
 }
 
+/// An operation sent with extra headers, such as `ConsistencyLevel: eventual` (which `$count` and
+/// `$search` on directory objects require): `client.send(&WithHeaders::new(&op).header(…))`.
+/// The values are checked, like every header, when the request is built; the client's own headers
+/// (`Authorization`, `Accept`, `Content-Type`, `User-Agent`, `client-request-id`) are not replaced.
+pub struct WithHeaders<'o, O> {
+    op: &'o O,
+    headers: Vec<(&'static str, String)>,
+}
+
+impl<'o, O: Operation> WithHeaders<'o, O> {
+    pub fn new(op: &'o O) -> Self {
+        WithHeaders {
+            op,
+            headers: Vec::new(),
+        }
+    }
+    /// Adds one header, sent after the operation's own.
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+}
+
+impl<O: Operation> Operation for WithHeaders<'_, O> {
+    type Output = O::Output;
+    type Error = O::Error;
+    const METHOD: http::Method = O::METHOD;
+    fn path(&self) -> Result<String, RequestError> {
+        self.op.path()
+    }
+    fn query(&self) -> Vec<(&'static str, String)> {
+        self.op.query()
+    }
+    fn headers(&self) -> Vec<(&'static str, String)> {
+        let mut headers = self.op.headers();
+        headers.extend(self.headers.iter().cloned());
+        headers
+    }
+    fn body(&self) -> Result<Option<Vec<u8>>, RequestError> {
+        self.op.body()
+    }
+    fn parse_success(
+        status: http::StatusCode,
+        body: &[u8],
+    ) -> Result<Self::Output, DecodeError> {
+        O::parse_success(status, body)
+    }
+}
+
 /// Builds the complete HTTP request for `op`, without sending it.
 pub fn build_request<O: Operation>(
     op: &O,
@@ -448,7 +497,8 @@ pub struct ApiError<E> {
     pub status: http::StatusCode,
     /// The `request-id` response header, which Microsoft support asks for.
     pub request_id: Option<String>,
-    /// The `client-request-id` response header.
+    /// The `client-request-id` the request was sent with, as the service echoes it (the client
+    /// sends a fresh one with each request; the service's echo wins if they differ).
     pub client_request_id: Option<String>,
     pub body: ErrorBody<E>,
 }
@@ -479,35 +529,69 @@ pub enum Error<E> {
     Decode(DecodeError),
 }
 
-impl<E: fmt::Debug> fmt::Display for Error<E> {
+impl<E: fmt::Debug + serde::Serialize> fmt::Display for Error<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Request(e) => write!(f, "{e}"),
             Error::Transport(e) => write!(f, "transport error: {e}"),
-            Error::Api(e) => {
-                write!(f, "the service answered {}", e.status)?;
-                if let Some(id) = &e.request_id {
-                    write!(f, " (request-id {id})")?;
-                }
-                match &e.body {
-                    ErrorBody::Parsed(body) => {
-                        write!(
-                            f, ": {}", escape_for_display(& format!("{body:?}"),
-                            DISPLAY_TEXT_LIMIT)
-                        )
-                    }
-                    ErrorBody::Raw(text) => {
-                        write!(f, ": {}", escape_for_display(text, DISPLAY_TEXT_LIMIT))
-                    }
-                    ErrorBody::Empty => Ok(()),
-                }
-            }
+            Error::Api(e) => write!(f, "{e}"),
             Error::Decode(e) => write!(f, "{e}"),
         }
     }
 }
 
-impl<E: fmt::Debug> std::error::Error for Error<E> {}
+/// For a person or a log line: the status, the service's `code` and `message` where the body
+/// has them (OData's `{"error": {"code", "message"}}` or the two at the top), then the ids
+/// support asks for. Text from the response is escaped and cut (see [`escape_for_display`]).
+impl<E: fmt::Debug + serde::Serialize> fmt::Display for ApiError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let show = |text: &str| escape_for_display(text, DISPLAY_TEXT_LIMIT);
+        write!(f, "the service answered {}", self.status)?;
+        match &self.body {
+            ErrorBody::Parsed(body) => {
+                let value = serde_json::to_value(body).unwrap_or_default();
+                let detail = value
+                    .get("error")
+                    .filter(|e| e.is_object())
+                    .unwrap_or(&value);
+                let text = |key: &str| {
+                    detail
+                        .get(key)
+                        .and_then(serde_json::Value::as_str)
+                        .filter(|t| !t.is_empty())
+                };
+                match (text("code"), text("message")) {
+                    (Some(code), Some(message)) => {
+                        write!(f, ": {}: {}", show(code), show(message))?
+                    }
+                    (Some(one), None) | (None, Some(one)) => {
+                        write!(f, ": {}", show(one))?
+                    }
+                    (None, None) => write!(f, ": {}", show(& value.to_string()))?,
+                }
+            }
+            ErrorBody::Raw(text) => write!(f, ": {}", show(text))?,
+            ErrorBody::Empty => {}
+        }
+        let ids = [
+            ("request-id", &self.request_id),
+            ("client-request-id", &self.client_request_id),
+        ];
+        for (i, (name, id)) in ids
+            .iter()
+            .filter_map(|(name, id)| Some((name, id.as_deref()?)))
+            .enumerate()
+        {
+            write!(f, "{}{name} {}", if i == 0 { " (" } else { ", " }, show(id))?;
+        }
+        if ids.iter().any(|(_, id)| id.is_some()) {
+            f.write_str(")")?;
+        }
+        Ok(())
+    }
+}
+
+impl<E: fmt::Debug + serde::Serialize> std::error::Error for Error<E> {}
 /// When and how long the client waits before resending a throttled request, as Microsoft Graph asks
 /// (<https://learn.microsoft.com/graph/throttling>). The decision is [`retry_decision`]; the client
 /// only sleeps.

@@ -1468,7 +1468,8 @@ tokio = {{ version = "1", features = ["macros", "rt", "net", "io-util", "time"] 
 [features]
 default = {default}
 # The async client over reqwest; without it the crate builds and parses requests with no I/O.
-client = ["dep:reqwest", "dep:tokio", "dep:futures-util"]
+# uuid's v4: the random client-request-id each request carries.
+client = ["dep:reqwest", "dep:tokio", "dep:futures-util", "uuid/v4"]
 {area_features}{workspace}"#,
         name = toml_string(s.crate_name),
         version = toml_string(s.crate_version),
