@@ -603,8 +603,9 @@ impl<E: fmt::Debug + serde::Serialize> std::error::Error for Error<E> {}
 ///    with `retry_non_idempotent`, since the service may have applied the first one.
 /// 3. At most `max_attempts` sends in all, the first included (0 counts as 1).
 /// 4. The wait is the response's `Retry-After` (delta-seconds or an HTTP date), taken as it is;
-///    without one (or with one that does not parse) it is `base_delay * 2^(retry - 1)`, capped at
-///    `max_delay`.
+///    without one (or with one that does not parse) it is a backoff of `base_delay * 2^(retry - 1)`,
+///    capped at `max_delay`, of which a random part is taken: between half of it and all of it
+///    ("equal jitter"), so that clients throttled together do not all come back together.
 /// 5. A wait that would end more than `max_total` after the first send began is not started: the
 ///    response is returned as the error at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -668,8 +669,11 @@ pub enum StopReason {
 }
 
 /// Decides whether to resend after the `attempts`-th send (counting from 1) came back with `status`
-/// and `headers`, `elapsed` after the first send began; `now` dates an HTTP-date `Retry-After`.
-/// Pure, so the policy is tested without a server or a clock.
+/// and `headers`, `elapsed` after the first send began; `now` dates an HTTP-date `Retry-After`, and
+/// `roll`, a uniform random number in `[0, 1]`, places a backoff in its jitter range (0 gives
+/// half the backoff, 1 all of it; anything else, NaN included, is clamped). Pure, so the policy
+/// is tested without a server, a clock or a random source.
+#[allow(clippy::too_many_arguments)]
 pub fn retry_decision(
     policy: &RetryPolicy,
     method: &http::Method,
@@ -678,6 +682,7 @@ pub fn retry_decision(
     attempts: u32,
     elapsed: std::time::Duration,
     now: std::time::SystemTime,
+    roll: f64,
 ) -> RetryDecision {
     use http::{Method, StatusCode};
     let throttled = matches!(
@@ -708,7 +713,9 @@ pub fn retry_decision(
         .and_then(|v| parse_retry_after(v, now))
         .unwrap_or_else(|| {
             let factor = 2u32.saturating_pow(attempts.saturating_sub(1));
-            policy.base_delay.saturating_mul(factor).min(policy.max_delay)
+            let backoff = policy.base_delay.saturating_mul(factor).min(policy.max_delay);
+            let roll = if roll.is_nan() { 1.0 } else { roll.clamp(0.0, 1.0) };
+            backoff / 2 + (backoff / 2).mul_f64(roll)
         });
     if elapsed.saturating_add(delay) > policy.max_total {
         return RetryDecision::Stop(StopReason::OverBudget);

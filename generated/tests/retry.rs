@@ -26,7 +26,12 @@ fn headers(retry_after: Option<&str>) -> HeaderMap {
     h
 }
 
+/// The decision with the jitter roll at 1: the whole backoff, as the rules state it.
 fn decide(policy: &RetryPolicy, method: Method, status: u16, retry_after: Option<&str>, attempts: u32, elapsed_ms: u64) -> RetryDecision {
+    decide_rolled(policy, method, status, retry_after, attempts, elapsed_ms, 1.0)
+}
+
+fn decide_rolled(policy: &RetryPolicy, method: Method, status: u16, retry_after: Option<&str>, attempts: u32, elapsed_ms: u64, roll: f64) -> RetryDecision {
     retry_decision(
         policy,
         &method,
@@ -35,6 +40,7 @@ fn decide(policy: &RetryPolicy, method: Method, status: u16, retry_after: Option
         attempts,
         Duration::from_millis(elapsed_ms),
         SystemTime::now(),
+        roll,
     )
 }
 
@@ -100,6 +106,27 @@ fn backoff_doubles_from_base_and_is_capped_when_there_is_no_retry_after() {
     assert_eq!(decide(&p, Method::GET, 503, Some("-5"), 1, 0), secs(3));
 }
 
+/// Without `Retry-After` the backoff is jittered between half and all of it; the service's own
+/// `Retry-After` is kept exactly whatever the roll.
+#[test]
+fn backoff_is_jittered_between_half_and_all_of_it_and_retry_after_is_not() {
+    let p = RetryPolicy::default();
+    let ms = |m| RetryDecision::Retry(Duration::from_millis(m));
+    assert_eq!(decide_rolled(&p, Method::GET, 503, None, 2, 0, 0.0), ms(3_000));
+    assert_eq!(decide_rolled(&p, Method::GET, 503, None, 2, 0, 0.5), ms(4_500));
+    assert_eq!(decide_rolled(&p, Method::GET, 503, None, 2, 0, 1.0), ms(6_000));
+    // Out of range and NaN are clamped, never a panic or a wait past the backoff.
+    assert_eq!(decide_rolled(&p, Method::GET, 503, None, 2, 0, -3.0), ms(3_000));
+    assert_eq!(decide_rolled(&p, Method::GET, 503, None, 2, 0, 7.0), ms(6_000));
+    assert_eq!(decide_rolled(&p, Method::GET, 503, None, 2, 0, f64::NAN), ms(6_000));
+    // The cap applies before the jitter: half of 30 s at the least.
+    let many = RetryPolicy { max_attempts: 100, ..RetryPolicy::default() };
+    assert_eq!(decide_rolled(&many, Method::GET, 503, None, 5, 0, 0.0), ms(15_000));
+    for roll in [0.0, 0.3, 1.0] {
+        assert_eq!(decide_rolled(&p, Method::GET, 429, Some("7"), 1, 0, roll), ms(7_000));
+    }
+}
+
 #[test]
 fn retry_after_is_kept_even_above_max_delay_but_never_past_the_budget() {
     let p = RetryPolicy::default();
@@ -151,6 +178,7 @@ fn an_http_date_retry_after_is_measured_from_now() {
         1,
         Duration::ZERO,
         now,
+        0.0,
     );
     assert_eq!(decision, RetryDecision::Retry(Duration::from_secs(10)));
 }
@@ -234,7 +262,8 @@ async fn a_504_without_retry_after_backs_off_exponentially() {
     let seen = seen.lock().unwrap();
     assert_eq!(seen.len(), 4);
     let gaps: Vec<Duration> = seen.windows(2).map(|w| w[1].at - w[0].at).collect();
-    for (gap, at_least) in gaps.iter().zip([40, 80, 100]) {
+    // Jittered: at least half of each backoff (40, 80, then the 100 cap).
+    for (gap, at_least) in gaps.iter().zip([20, 40, 50]) {
         assert!(*gap >= Duration::from_millis(at_least), "gaps {gaps:?}");
     }
 }

@@ -242,8 +242,8 @@ impl Client {
             }
             let body = self.read_body(response).await?;
             if !status.is_success() {
-                let decision =
-                    retry_decision(&self.retry, method, status, &headers, attempts, started.elapsed(), SystemTime::now());
+                let (elapsed, now) = (started.elapsed(), SystemTime::now());
+                let decision = retry_decision(&self.retry, method, status, &headers, attempts, elapsed, now, draw_roll());
                 if let RetryDecision::Retry(delay) = decision {
                     tokio::time::sleep(delay).await;
                     continue;
@@ -294,6 +294,15 @@ impl Client {
         }
         Ok(body)
     }
+}
+
+/// A uniform random number in `[0, 1)` for the retry jitter, from the operating system's random
+/// source by way of a v4 UUID (already a dependency, for `client-request-id`): 53 of the 56
+/// random bits of its last seven bytes (the version and variant bits lie before them), as many
+/// as an `f64` holds exactly.
+fn draw_roll() -> f64 {
+    let bits = (uuid::Uuid::new_v4().as_u128() as u64 & ((1 << 56) - 1)) >> 3;
+    bits as f64 / (1u64 << 53) as f64
 }
 
 /// Where a redirect response points, resolved against the URL it came from; `None` when it is not
