@@ -4,11 +4,14 @@
 
 use crate::paging::{Page, Pager};
 use crate::runtime::{
-    build_request, parse_response, retry_decision, BaseUrl, BearerToken, Error, Operation, RequestError, RetryDecision,
-    RetryPolicy,
+    build_request, parse_response, retry_decision, token_scopes, BaseUrl, BearerToken, Error, Operation, RequestError,
+    RetryDecision, RetryPolicy,
 };
 use futures_util::{Stream, TryStreamExt};
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 /// How long one send may take, from connecting to the end of the response body, unless
@@ -37,11 +40,83 @@ pub const DEFAULT_USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("
 pub struct Client {
     http: reqwest::Client,
     base_url: BaseUrl,
-    token: BearerToken,
+    credential: Arc<TokenCache>,
     retry: RetryPolicy,
     timeout: Option<Duration>,
     max_response_bytes: usize,
     user_agent: http::HeaderValue,
+}
+
+/// A bearer token and when it stops being valid (`None`: not known to expire).
+#[derive(Debug, Clone)]
+pub struct AccessToken {
+    pub token: BearerToken,
+    pub expires_at: Option<SystemTime>,
+}
+
+/// Why a [`TokenProvider`] gave no token; the send fails with it as [`Error::Credential`].
+pub type CredentialError = Box<dyn std::error::Error + Send + Sync>;
+
+/// What [`TokenProvider::token`] returns: a boxed future, so that the trait can be used as
+/// `dyn TokenProvider`.
+pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<AccessToken, CredentialError>> + Send + 'a>>;
+
+/// Where the client gets its tokens: scopes in (see [`crate::runtime::token_scopes`]), a token and
+/// its expiry out. The client caches the token and asks again [`REFRESH_BEFORE_EXPIRY`] before it
+/// expires, one request at a time. [`BearerToken`] is the provider of a fixed token.
+pub trait TokenProvider: Send + Sync {
+    fn token<'a>(&'a self, scopes: &'a [String]) -> TokenFuture<'a>;
+}
+
+/// A provider shared with the caller (who can then look at it, or hand it to several clients).
+impl<T: TokenProvider + ?Sized> TokenProvider for Arc<T> {
+    fn token<'a>(&'a self, scopes: &'a [String]) -> TokenFuture<'a> {
+        (**self).token(scopes)
+    }
+}
+
+impl TokenProvider for BearerToken {
+    fn token<'a>(&'a self, _scopes: &'a [String]) -> TokenFuture<'a> {
+        let token = AccessToken { token: self.clone(), expires_at: None };
+        Box::pin(async move { Ok(token) })
+    }
+}
+
+/// How long before its expiry a cached token is replaced, so that no request leaves with a token
+/// that expires on the way (the margin Azure's SDKs use).
+pub const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(300);
+
+/// The client's tokens: one provider, the scopes it is asked for, and the last token it gave.
+struct TokenCache {
+    provider: Arc<dyn TokenProvider>,
+    scopes: Vec<String>,
+    /// An async lock held across the provider's call: requests that find the token stale wait
+    /// for the one refresh under way instead of each starting their own.
+    cached: futures_util::lock::Mutex<Option<AccessToken>>,
+}
+
+impl TokenCache {
+    fn new(provider: Arc<dyn TokenProvider>, scopes: Vec<String>) -> Self {
+        TokenCache { provider, scopes, cached: futures_util::lock::Mutex::new(None) }
+    }
+
+    /// The cached token while it is fresh, else a new one from the provider.
+    async fn current(&self) -> Result<BearerToken, CredentialError> {
+        let mut cached = self.cached.lock().await;
+        if let Some(token) = cached.as_ref().filter(|t| is_fresh(t, SystemTime::now())) {
+            return Ok(token.token.clone());
+        }
+        let fresh = self.provider.token(&self.scopes).await?;
+        let token = fresh.token.clone();
+        *cached = Some(fresh);
+        Ok(token)
+    }
+}
+
+/// Whether `token` is still good for a request at `now`: it does not expire within
+/// [`REFRESH_BEFORE_EXPIRY`].
+fn is_fresh(token: &AccessToken, now: SystemTime) -> bool {
+    token.expires_at.is_none_or(|at| at.duration_since(now).is_ok_and(|left| left > REFRESH_BEFORE_EXPIRY))
 }
 
 /// A response body longer than the client's limit ([`Client::with_max_response_bytes`]); the
@@ -63,7 +138,7 @@ impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("base_url", &self.base_url)
-            .field("token", &self.token)
+            .field("token_scopes", &self.credential.scopes)
             .field("retry", &self.retry)
             .field("timeout", &self.timeout)
             .field("max_response_bytes", &self.max_response_bytes)
@@ -74,9 +149,10 @@ impl fmt::Debug for Client {
 
 impl Client {
     /// A client for the default service root, with its own connection pool, the default
-    /// [`RetryPolicy`] and [`DEFAULT_TIMEOUT`].
-    pub fn new(token: BearerToken) -> Result<Self, reqwest::Error> {
-        Ok(Self::with_http_builder(reqwest::Client::builder(), token)?.with_timeout(DEFAULT_TIMEOUT))
+    /// [`RetryPolicy`] and [`DEFAULT_TIMEOUT`], taking its tokens from `credential` (a fixed
+    /// [`BearerToken`], or any [`TokenProvider`]).
+    pub fn new(credential: impl TokenProvider + 'static) -> Result<Self, reqwest::Error> {
+        Ok(Self::with_http_builder(reqwest::Client::builder(), credential)?.with_timeout(DEFAULT_TIMEOUT))
     }
 
     /// A client on a `reqwest::ClientBuilder` you configured (timeouts, proxies, pool), with the
@@ -86,11 +162,15 @@ impl Client {
     /// A builder rather than a built `reqwest::Client`, so that its redirect policy can be turned
     /// off: this client follows redirects itself, by rules reqwest's policies cannot express
     /// (see [`Client::send`]).
-    pub fn with_http_builder(builder: reqwest::ClientBuilder, token: BearerToken) -> Result<Self, reqwest::Error> {
+    pub fn with_http_builder(
+        builder: reqwest::ClientBuilder,
+        credential: impl TokenProvider + 'static,
+    ) -> Result<Self, reqwest::Error> {
+        let base_url = crate::default_base_url();
         Ok(Client {
             http: builder.redirect(reqwest::redirect::Policy::none()).build()?,
-            base_url: crate::default_base_url(),
-            token,
+            credential: Arc::new(TokenCache::new(Arc::new(credential), token_scopes(&base_url))),
+            base_url,
             retry: RetryPolicy::default(),
             timeout: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
@@ -99,8 +179,12 @@ impl Client {
     }
 
     /// Sends requests to another service root, such as a national cloud or a test server.
+    /// Tokens are then asked for that root's scope ([`crate::runtime::token_scopes`]).
     pub fn with_base_url(mut self, base_url: &str) -> Result<Self, RequestError> {
         self.base_url = BaseUrl::parse(base_url)?;
+        // A token for the old root is no good here.
+        let provider = Arc::clone(&self.credential.provider);
+        self.credential = Arc::new(TokenCache::new(provider, token_scopes(&self.base_url)));
         Ok(self)
     }
 
@@ -167,7 +251,7 @@ impl Client {
     /// method, or a request with a body, gets the 3xx back as [`Error::Api`]: re-sending a PATCH or
     /// its body to wherever a response points could change or leak another resource.
     pub async fn send<O: Operation>(&self, op: &O) -> Result<O::Output, Error<O::Error>> {
-        let response = self.execute(&O::METHOD, || build_request(op, &self.base_url, &self.token)).await?;
+        let response = self.execute(&O::METHOD, |token| build_request(op, &self.base_url, token)).await?;
         parse_response::<O>(response)
     }
 
@@ -182,9 +266,9 @@ impl Client {
             let mut pager = state?;
             // The state is only kept while the pager has a next page; the closure rebuilds that
             // page's request for each retry.
-            let next = || {
+            let next = |token: &BearerToken| {
                 pager
-                    .next_request(&self.base_url, &self.token)
+                    .next_request(&self.base_url, token)
                     .unwrap_or_else(|| Err(RequestError::Build("the listing has no further page".to_string())))
             };
             let result = match self.execute(&http::Method::GET, next).await {
@@ -205,12 +289,12 @@ impl Client {
         self.pages(op).map_ok(|items| futures_util::stream::iter(items.into_iter().map(Ok))).try_flatten()
     }
 
-    /// Sends the request `build` makes, building it again for each retry, and returns the last
-    /// response whatever its status.
+    /// Sends the request `build` makes with the current token, building it again (with the token
+    /// then current) for each retry, and returns the last response whatever its status.
     async fn execute<E>(
         &self,
         method: &http::Method,
-        build: impl Fn() -> Result<http::Request<Vec<u8>>, RequestError>,
+        build: impl Fn(&BearerToken) -> Result<http::Request<Vec<u8>>, RequestError>,
     ) -> Result<http::Response<Vec<u8>>, Error<E>> {
         let started = Instant::now();
         let mut attempts: u32 = 0;
@@ -218,7 +302,8 @@ impl Client {
         let fresh_id = http::HeaderValue::try_from(uuid::Uuid::new_v4().to_string());
         loop {
             attempts = attempts.saturating_add(1);
-            let mut request = build().map_err(Error::Request)?;
+            let token = self.credential.current().await.map_err(Error::Credential)?;
+            let mut request = build(&token).map_err(Error::Request)?;
             let headers = request.headers_mut();
             headers.entry(http::header::USER_AGENT).or_insert_with(|| self.user_agent.clone());
             if let Ok(id) = &fresh_id {

@@ -94,6 +94,20 @@ impl BaseUrl {
     }
 }
 
+/// The OAuth scope a token for `base_url` is asked with: its origin and `/.default`, which is
+/// `https://graph.microsoft.com/.default` for Graph and the same rule for the national clouds
+/// (`https://graph.microsoft.us/.default`, `https://microsoftgraph.chinacloudapi.cn/.default`, …).
+pub fn token_scopes(base_url: &BaseUrl) -> Vec<String> {
+    let origin = match base_url.as_str().parse::<http::Uri>() {
+        Ok(uri) => match (uri.scheme_str(), uri.authority()) {
+            (Some(scheme), Some(authority)) => format!("{scheme}://{authority}"),
+            _ => base_url.as_str().to_string(),
+        },
+        Err(_) => base_url.as_str().to_string(),
+    };
+    vec![format!("{origin}/.default")]
+}
+
 /// Why a request could not be built. Nothing was sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RequestError {
@@ -468,6 +482,8 @@ pub enum Error<E> {
     Api(Box<ApiError<E>>),
     /// The service answered 2xx with a body that did not match the description.
     Decode(DecodeError),
+    /// No token could be had from the client's token provider; nothing was sent.
+    Credential(Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl<E: fmt::Debug + serde::Serialize> fmt::Display for Error<E> {
@@ -477,6 +493,7 @@ impl<E: fmt::Debug + serde::Serialize> fmt::Display for Error<E> {
             Error::Transport(e) => write!(f, "transport error: {e}"),
             Error::Api(e) => write!(f, "{e}"),
             Error::Decode(e) => write!(f, "{e}"),
+            Error::Credential(e) => write!(f, "could not get a token: {e}"),
         }
     }
 }
