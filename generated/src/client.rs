@@ -7,7 +7,7 @@
 use crate::paging::{Page, Pager};
 use crate::runtime::{
     build_request, parse_response, retry_decision, token_scopes, BaseUrl, BearerToken,
-    Error, Operation, RequestError, RetryDecision, RetryPolicy,
+    Error, Operation, RequestError, RetryDecision, RetryPolicy, StopReason,
 };
 
 use futures_util::{Stream, TryStreamExt};
@@ -16,6 +16,15 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
+
+/// A `tracing` event under the `tracing` feature; without it, nothing, and its arguments are not
+/// evaluated. Fields carry methods, paths, statuses, counts, delays and ids, never a token or a
+/// URL query (a pre-authenticated download URL holds its signature there).
+macro_rules! event {
+    ($($arg:tt)*) => {
+        { #[cfg(feature = "tracing")] tracing::event!($($arg)*); }
+    };
+}
 
 /// How long one send may take, from connecting to the end of the response body, unless
 /// [`Client::with_timeout`] says otherwise (the figure .NET's `HttpClient`, under Graph's SDK, uses).
@@ -120,6 +129,11 @@ impl TokenCache {
             return Ok(token.token.clone());
         }
         let fresh = self.provider.token(&self.scopes).await?;
+        event!(
+            tracing::Level::DEBUG, expires_in_s = fresh.expires_at.and_then(| at | at
+            .duration_since(SystemTime::now()).ok()).map(| d | d.as_secs()),
+            "graph: new token"
+        );
         let token = fresh.token.clone();
         *cached = Some(fresh);
         Ok(token)
@@ -302,6 +316,12 @@ impl Client {
                     Ok(response) => pager.read_page(response),
                     Err(e) => Err(e),
                 };
+                if result.is_ok() {
+                    event!(
+                        tracing::Level::DEBUG, items = result.as_ref().map_or(0,
+                        Vec::len), last = pager.is_done(), "graph: page"
+                    );
+                }
                 let state = if result.is_err() || pager.is_done() {
                     None
                 } else {
@@ -331,6 +351,20 @@ impl Client {
         method: &http::Method,
         build: impl Fn(&BearerToken) -> Result<http::Request<Vec<u8>>, RequestError>,
     ) -> Result<http::Response<Vec<u8>>, Error<E>> {
+        let sending = self.send_with_retries(method, build);
+        #[cfg(feature = "tracing")]
+        let sending = tracing::Instrument::instrument(
+            sending,
+            tracing::debug_span!("graph.request", method = % method),
+        );
+        sending.await
+    }
+    /// [`Client::execute`] without its span.
+    async fn send_with_retries<E>(
+        &self,
+        method: &http::Method,
+        build: impl Fn(&BearerToken) -> Result<http::Request<Vec<u8>>, RequestError>,
+    ) -> Result<http::Response<Vec<u8>>, Error<E>> {
         let started = Instant::now();
         let mut attempts: u32 = 0;
         let fresh_id = http::HeaderValue::try_from(uuid::Uuid::new_v4().to_string());
@@ -346,6 +380,15 @@ impl Client {
                 headers.entry("client-request-id").or_insert_with(|| id.clone());
             }
             let sent_id = headers.get("client-request-id").cloned();
+            #[cfg(feature = "tracing")]
+            let (path, client_request_id) = (
+                request.uri().path().to_string(),
+                sent_id
+                    .as_ref()
+                    .and_then(|id| id.to_str().ok())
+                    .unwrap_or_default()
+                    .to_string(),
+            );
             if attempts > 1 {
                 request
                     .headers_mut()
@@ -363,8 +406,14 @@ impl Client {
                 headers.entry("client-request-id").or_insert(id);
             }
             let body = self.read_body(response).await?;
+            let elapsed = started.elapsed();
+            event!(
+                tracing::Level::DEBUG, path = % path, client_request_id = %
+                client_request_id, attempt = attempts, status = status.as_u16(), bytes =
+                body.len(), elapsed_ms = elapsed.as_millis() as u64, "graph: response"
+            );
             if !status.is_success() {
-                let (elapsed, now) = (started.elapsed(), SystemTime::now());
+                let now = SystemTime::now();
                 let decision = retry_decision(
                     &self.retry,
                     method,
@@ -375,9 +424,26 @@ impl Client {
                     now,
                     draw_roll(),
                 );
-                if let RetryDecision::Retry(delay) = decision {
-                    tokio::time::sleep(delay).await;
-                    continue;
+                match decision {
+                    RetryDecision::Retry(delay) => {
+                        event!(
+                            tracing::Level::INFO, path = % path, client_request_id = %
+                            client_request_id, attempt = attempts, status = status
+                            .as_u16(), delay_ms = delay.as_millis() as u64,
+                            "graph: throttled, retrying"
+                        );
+                        tokio::time::sleep(delay).await;
+                        continue;
+                    }
+                    RetryDecision::Stop(StopReason::NotThrottled) => {}
+                    RetryDecision::Stop(_) => {
+                        event!(
+                            tracing::Level::WARN, path = % path, client_request_id = %
+                            client_request_id, attempt = attempts, status = status
+                            .as_u16(), decision = ? decision,
+                            "graph: throttled, not retried"
+                        );
+                    }
                 }
             }
             let mut parts = http::Response::new(body);
@@ -411,9 +477,14 @@ impl Client {
                 again.take(),
                 redirect_target(&response),
             ) else { break };
-            if target.origin() != origin {
+            let cross_origin = target.origin() != origin;
+            if cross_origin {
                 next.headers_mut().remove(reqwest::header::AUTHORIZATION);
             }
+            event!(
+                tracing::Level::DEBUG, status = response.status().as_u16(), cross_origin,
+                "graph: following a redirect"
+            );
             *next.url_mut() = target;
             again = next.try_clone();
             response = self

@@ -1,16 +1,14 @@
 //! Tokens from a provider: cached, refreshed before they expire (mid-paging too), one refresh at a
 //! time under concurrency, asked with the base URL's scope; over loopback.
 
-use graph_beta_intune::client::{AccessToken, CredentialError, TokenFuture, TokenProvider, REFRESH_BEFORE_EXPIRY};
-use graph_beta_intune::models::{ODataError, UserAppInstallStatus};
-use graph_beta_intune::paging::Page;
-use graph_beta_intune::runtime::{decode_optional, token_scopes, DecodeError, Operation, RetryPolicy};
 use futures_util::StreamExt;
-use graph_beta_intune::{BaseUrl, BearerToken, Client, Error, RequestError};
-use http::{Method, StatusCode};
+use graph_beta_intune::client::{AccessToken, CredentialError, TokenFuture, TokenProvider, REFRESH_BEFORE_EXPIRY};
+use graph_beta_intune::runtime::{token_scopes, RetryPolicy};
+use graph_beta_intune::{BaseUrl, BearerToken, Client, Error};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 use support::get_status::GetStatus;
+use support::list_statuses::ListStatuses;
 use support::scripted::{reply, scripted, serve_script};
 use tokio::net::TcpListener;
 
@@ -57,41 +55,6 @@ struct Failing;
 impl TokenProvider for Failing {
     fn token<'a>(&'a self, _scopes: &'a [String]) -> TokenFuture<'a> {
         Box::pin(async { Err(CredentialError::from("the identity service said no")) })
-    }
-}
-
-/// One page of statuses, with its next link.
-#[derive(serde::Deserialize)]
-struct StatusPage {
-    value: Vec<UserAppInstallStatus>,
-    #[serde(rename = "@odata.nextLink")]
-    next_link: Option<String>,
-}
-
-impl Page for StatusPage {
-    type Item = UserAppInstallStatus;
-    fn into_items(self) -> Vec<UserAppInstallStatus> {
-        self.value
-    }
-    fn next_link(&self) -> Option<&str> {
-        self.next_link.as_deref()
-    }
-}
-
-/// A paged listing written by hand: the description has none.
-struct ListStatuses;
-
-impl Operation for ListStatuses {
-    type Output = Option<StatusPage>;
-    type Error = ODataError;
-    const METHOD: Method = Method::GET;
-
-    fn path(&self) -> Result<String, RequestError> {
-        Ok("/deviceAppManagement/mobileApps/app/userStatuses".to_string())
-    }
-
-    fn parse_success(status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
-        decode_optional(status, body)
     }
 }
 

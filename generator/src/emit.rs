@@ -1461,6 +1461,8 @@ reqwest = {{ version = "0.12", default-features = false, features = ["rustls-tls
 tokio = {{ version = "1", default-features = false, features = ["time"], optional = true }}
 # Only for the paged-listing streams.
 futures-util = {{ version = "0.3", default-features = false, features = ["std"], optional = true }}
+# Only with the `tracing` feature: spans and events for sends, retries, redirects and pages.
+tracing = {{ version = "0.1", default-features = false, features = ["std"], optional = true }}
 
 [dev-dependencies]
 tokio = {{ version = "1", features = ["macros", "rt", "net", "io-util", "time"] }}
@@ -1470,6 +1472,8 @@ default = {default}
 # The async client over reqwest; without it the crate builds and parses requests with no I/O.
 # uuid's v4: the random client-request-id each request carries.
 client = ["dep:reqwest", "dep:tokio", "dep:futures-util", "uuid/v4"]
+# `tracing` spans and events from the client (no token in any field).
+tracing = ["client", "dep:tracing"]
 {area_features}{workspace}"#,
         name = toml_string(s.crate_name),
         version = toml_string(s.crate_version),

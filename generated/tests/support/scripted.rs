@@ -1,9 +1,6 @@
 //! A scripted HTTP/1.1 server on 127.0.0.1 for the client tests: it answers the n-th request with
 //! the n-th canned reply and records what arrived (method, target, headers, body, time).
 
-// Each test file uses its own part of this helper.
-#![allow(dead_code)]
-
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
