@@ -479,7 +479,15 @@ impl Client {
             ) else { break };
             let cross_origin = target.origin() != origin;
             if cross_origin {
-                next.headers_mut().remove(reqwest::header::AUTHORIZATION);
+                let headers = next.headers_mut();
+                for name in [
+                    reqwest::header::AUTHORIZATION,
+                    reqwest::header::COOKIE,
+                    reqwest::header::PROXY_AUTHORIZATION,
+                    reqwest::header::WWW_AUTHENTICATE,
+                ] {
+                    headers.remove(name);
+                }
             }
             event!(
                 tracing::Level::DEBUG, status = response.status().as_u16(), cross_origin,

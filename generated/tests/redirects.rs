@@ -4,7 +4,7 @@
 
 use graph_beta_intune::models::{ODataError, UserAppInstallStatusPatch};
 use graph_beta_intune::operations::UpdateUserStatus;
-use graph_beta_intune::runtime::RetryPolicy;
+use graph_beta_intune::runtime::{RetryPolicy, WithHeaders};
 use graph_beta_intune::{BearerToken, Client, Error, Patch};
 use support::get_status::GetStatus;
 use support::scripted::{reply, scripted, serve_script};
@@ -55,7 +55,9 @@ async fn a_get_redirected_to_another_origin_is_followed_without_the_token() {
     let (download, seen_download) = scripted(vec![reply(200, &[], OK_BODY)]).await;
     let location = format!("{download}/pre-authenticated?sig=abc");
     let (url, seen) = scripted(vec![reply(302, &[("location", &location)], "")]).await;
-    let status = client(&url).send(&GetStatus { id: "s1" }).await.unwrap().unwrap();
+    let op = GetStatus { id: "s1" };
+    let op = WithHeaders::new(&op).header("cookie", "session=1");
+    let status = client(&url).send(&op).await.unwrap().unwrap();
     assert_eq!(status.installed_device_count, Some(3));
     let first = &seen.lock().unwrap()[0];
     assert_eq!(first.header("authorization"), Some(format!("Bearer {TOKEN}").as_str()));
@@ -64,6 +66,7 @@ async fn a_get_redirected_to_another_origin_is_followed_without_the_token() {
     assert_eq!(seen_download[0].target, "/beta/pre-authenticated?sig=abc");
     assert_eq!(seen_download[0].method, "GET");
     assert_eq!(seen_download[0].header("authorization"), None);
+    assert_eq!(seen_download[0].header("cookie"), None);
 }
 
 #[tokio::test]

@@ -425,7 +425,16 @@ impl Client {
             let (Some(mut next), Some(target)) = (again.take(), redirect_target(&response)) else { break };
             let cross_origin = target.origin() != origin;
             if cross_origin {
-                next.headers_mut().remove(reqwest::header::AUTHORIZATION);
+                // The credentials reqwest's own policy strips too, a per-request one included.
+                let headers = next.headers_mut();
+                for name in [
+                    reqwest::header::AUTHORIZATION,
+                    reqwest::header::COOKIE,
+                    reqwest::header::PROXY_AUTHORIZATION,
+                    reqwest::header::WWW_AUTHENTICATE,
+                ] {
+                    headers.remove(name);
+                }
             }
             event!(tracing::Level::DEBUG, status = response.status().as_u16(), cross_origin, "graph: following a redirect");
             *next.url_mut() = target;
