@@ -101,6 +101,35 @@ impl TokenProvider for BearerToken {
     }
 }
 
+/// Tokens from any of `azure_identity`'s credentials, or anything else implementing
+/// `azure_core`'s `TokenCredential`:
+/// `Client::new(AzureCredential::new(azure_identity::DeveloperToolsCredential::new(None)?))`.
+/// The client asks it with the base URL's scope and caches what it gives like any provider's.
+#[cfg(feature = "azure-identity")]
+#[derive(Clone, Debug)]
+pub struct AzureCredential(Arc<dyn azure_core::credentials::TokenCredential>);
+
+#[cfg(feature = "azure-identity")]
+impl AzureCredential {
+    pub fn new(credential: Arc<dyn azure_core::credentials::TokenCredential>) -> Self {
+        AzureCredential(credential)
+    }
+}
+
+#[cfg(feature = "azure-identity")]
+impl TokenProvider for AzureCredential {
+    fn token<'a>(&'a self, scopes: &'a [String]) -> TokenFuture<'a> {
+        Box::pin(async move {
+            let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+            let token = self.0.get_token(&scopes, None).await?;
+            Ok(AccessToken {
+                token: BearerToken::new(token.token.secret()),
+                expires_at: Some(SystemTime::from(token.expires_on)),
+            })
+        })
+    }
+}
+
 /// How long before its expiry a cached token is replaced, so that no request leaves with a token
 /// that expires on the way (the margin Azure's SDKs use).
 pub const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(300);
