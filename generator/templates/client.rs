@@ -39,8 +39,8 @@ pub const MAX_REDIRECTS: usize = 10;
 /// version, which is what Graph's support and logs can tell clients apart by.
 pub const DEFAULT_USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
 
-/// A Microsoft Graph client holding a base URL, a bearer token, a retry policy, a timeout, a
-/// limit on response size and the `User-Agent` it sends.
+/// A Microsoft Graph client holding a base URL, a token provider (and its cached token), a retry
+/// policy, a timeout, a limit on response size and the `User-Agent` it sends.
 ///
 /// Every request also carries a fresh `client-request-id` (a random UUID, kept across the
 /// retries of one request), which errors return ([`crate::ApiError::client_request_id`]) and
@@ -122,7 +122,8 @@ impl TokenProvider for AzureCredential {
 }
 
 /// How long before its expiry a cached token is replaced, so that no request leaves with a token
-/// that expires on the way (the margin Azure's SDKs use).
+/// that expires on the way (the margin Azure's SDKs use). A token that lives less than this is
+/// asked for again before each request.
 pub const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(300);
 
 /// The client's tokens: one provider, the scopes it is asked for, and the last token it gave.
