@@ -152,13 +152,28 @@ impl TokenCache {
             cached: futures_util::lock::Mutex::new(None),
         }
     }
-    /// The cached token while it is fresh, else a new one from the provider.
-    async fn current(&self) -> Result<BearerToken, CredentialError> {
+    /// The cached token while it is fresh, else a new one from the provider, which gets `timeout`
+    /// (the client's per-send timeout) to give it: every request waits on a refresh, so a provider
+    /// that hangs must not hang them all.
+    async fn current(
+        &self,
+        timeout: Option<Duration>,
+    ) -> Result<BearerToken, CredentialError> {
         let mut cached = self.cached.lock().await;
         if let Some(token) = cached.as_ref().filter(|t| is_fresh(t, SystemTime::now())) {
             return Ok(token.token.clone());
         }
-        let fresh = self.provider.token(&self.scopes).await?;
+        let asking = self.provider.token(&self.scopes);
+        let fresh = match timeout {
+            Some(limit) => {
+                tokio::time::timeout(limit, asking)
+                    .await
+                    .map_err(|_| {
+                        format!("the token provider gave no token within {limit:?}")
+                    })??
+            }
+            None => asking.await?,
+        };
         event!(
             tracing::Level::DEBUG, expires_in_s = fresh.expires_at.and_then(| at | at
             .duration_since(SystemTime::now()).ok()).map(| d | d.as_secs()),
@@ -400,7 +415,11 @@ impl Client {
         let fresh_id = http::HeaderValue::try_from(uuid::Uuid::new_v4().to_string());
         loop {
             attempts = attempts.saturating_add(1);
-            let token = self.credential.current().await.map_err(Error::Credential)?;
+            let token = self
+                .credential
+                .current(self.timeout)
+                .await
+                .map_err(Error::Credential)?;
             let mut request = build(&token).map_err(Error::Request)?;
             let headers = request.headers_mut();
             headers

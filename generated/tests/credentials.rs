@@ -52,6 +52,15 @@ impl TokenProvider for FakeCredential {
 
 struct Failing;
 
+/// Never answers.
+struct Hanging;
+
+impl TokenProvider for Hanging {
+    fn token<'a>(&'a self, _scopes: &'a [String]) -> TokenFuture<'a> {
+        Box::pin(std::future::pending())
+    }
+}
+
 impl TokenProvider for Failing {
     fn token<'a>(&'a self, _scopes: &'a [String]) -> TokenFuture<'a> {
         Box::pin(async { Err(CredentialError::from("the identity service said no")) })
@@ -136,4 +145,14 @@ fn scopes_are_the_base_url_s_origin_with_default() {
     ] {
         assert_eq!(token_scopes(&BaseUrl::parse(base).unwrap()), vec![scope.to_string()], "{base}");
     }
+}
+
+#[tokio::test]
+async fn a_provider_that_never_answers_fails_the_send_at_the_client_s_timeout() {
+    let (url, seen) = scripted(vec![reply(200, &[], OK_BODY)]).await;
+    let client = Client::new(Hanging).unwrap().with_base_url(&url).unwrap().with_timeout(Duration::from_millis(100));
+    let err = client.send(&GetStatus { id: "s1" }).await.unwrap_err();
+    assert!(matches!(err, Error::Credential(_)), "{err:?}");
+    assert_eq!(err.to_string(), "could not get a token: the token provider gave no token within 100ms");
+    assert!(seen.lock().unwrap().is_empty());
 }
