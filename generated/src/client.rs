@@ -429,37 +429,46 @@ impl Client {
                 headers.entry("client-request-id").or_insert_with(|| id.clone());
             }
             let sent_id = headers.get("client-request-id").cloned();
+            let client_request_id = sent_id
+                .as_ref()
+                .and_then(|id| id.to_str().ok())
+                .map(str::to_string);
+            let with_id = |e: Error<E>| match e {
+                Error::Transport { source, client_request_id: None } => {
+                    Error::Transport {
+                        source,
+                        client_request_id: client_request_id.clone(),
+                    }
+                }
+                other => other,
+            };
             #[cfg(feature = "tracing")]
-            let (path, client_request_id) = (
-                request.uri().path().to_string(),
-                sent_id
-                    .as_ref()
-                    .and_then(|id| id.to_str().ok())
-                    .unwrap_or_default()
-                    .to_string(),
-            );
+            let path = request.uri().path().to_string();
             if attempts > 1 {
                 request
                     .headers_mut()
                     .insert("retry-attempt", http::HeaderValue::from(attempts - 1));
             }
-            let mut request = reqwest::Request::try_from(request)
-                .map_err(|e| Error::Transport(Box::new(e)))?;
+            let mut request = reqwest::Request::try_from(request).map_err(transport)?;
             if let Some(timeout) = self.timeout {
                 *request.timeout_mut() = Some(timeout);
             }
-            let response = self.send_following_redirects(request).await?;
+            let response = self
+                .send_following_redirects(request)
+                .await
+                .map_err(with_id)?;
             let status = response.status();
             let mut headers = response.headers().clone();
             if let Some(id) = sent_id {
                 headers.entry("client-request-id").or_insert(id);
             }
-            let body = self.read_body(response).await?;
+            let body = self.read_body(response).await.map_err(with_id)?;
             let elapsed = started.elapsed();
             event!(
-                tracing::Level::DEBUG, path = % path, client_request_id = %
-                client_request_id, attempt = attempts, status = status.as_u16(), bytes =
-                body.len(), elapsed_ms = elapsed.as_millis() as u64, "graph: response"
+                tracing::Level::DEBUG, path = % path, client_request_id =
+                client_request_id.as_deref().unwrap_or_default(), attempt = attempts,
+                status = status.as_u16(), bytes = body.len(), elapsed_ms = elapsed
+                .as_millis() as u64, "graph: response"
             );
             if !status.is_success() {
                 let now = SystemTime::now();
@@ -476,10 +485,10 @@ impl Client {
                 match decision {
                     RetryDecision::Retry(delay) => {
                         event!(
-                            tracing::Level::INFO, path = % path, client_request_id = %
-                            client_request_id, attempt = attempts, status = status
-                            .as_u16(), delay_ms = delay.as_millis() as u64,
-                            "graph: throttled, retrying"
+                            tracing::Level::INFO, path = % path, client_request_id =
+                            client_request_id.as_deref().unwrap_or_default(), attempt =
+                            attempts, status = status.as_u16(), delay_ms = delay
+                            .as_millis() as u64, "graph: throttled, retrying"
                         );
                         tokio::time::sleep(delay).await;
                         continue;
@@ -487,9 +496,9 @@ impl Client {
                     RetryDecision::Stop(StopReason::NotThrottled) => {}
                     RetryDecision::Stop(_) => {
                         event!(
-                            tracing::Level::WARN, path = % path, client_request_id = %
-                            client_request_id, attempt = attempts, status = status
-                            .as_u16(), decision = ? decision,
+                            tracing::Level::WARN, path = % path, client_request_id =
+                            client_request_id.as_deref().unwrap_or_default(), attempt =
+                            attempts, status = status.as_u16(), decision = ? decision,
                             "graph: throttled, not retried"
                         );
                     }
@@ -516,11 +525,7 @@ impl Client {
         } else {
             None
         };
-        let mut response = self
-            .http
-            .execute(request)
-            .await
-            .map_err(|e| Error::Transport(Box::new(e)))?;
+        let mut response = self.http.execute(request).await.map_err(transport)?;
         for _ in 0..MAX_REDIRECTS {
             let (Some(mut next), Some(target)) = (
                 again.take(),
@@ -544,11 +549,7 @@ impl Client {
             );
             *next.url_mut() = target;
             again = next.try_clone();
-            response = self
-                .http
-                .execute(next)
-                .await
-                .map_err(|e| Error::Transport(Box::new(e)))?;
+            response = self.http.execute(next).await.map_err(transport)?;
         }
         Ok(response)
     }
@@ -559,17 +560,13 @@ impl Client {
         mut response: reqwest::Response,
     ) -> Result<Vec<u8>, Error<E>> {
         let limit = self.max_response_bytes;
-        let too_large = || Error::Transport(Box::new(ResponseTooLarge { limit }));
+        let too_large = || transport(ResponseTooLarge { limit });
         let declared = response.content_length().and_then(|n| usize::try_from(n).ok());
         if declared.is_some_and(|n| n > limit) {
             return Err(too_large());
         }
         let mut body = Vec::with_capacity(declared.unwrap_or(0));
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| Error::Transport(Box::new(e)))?
-        {
+        while let Some(chunk) = response.chunk().await.map_err(transport)? {
             if chunk.len() > limit.saturating_sub(body.len()) {
                 return Err(too_large());
             }
@@ -586,6 +583,14 @@ impl Client {
 fn draw_roll() -> f64 {
     let bits = (uuid::Uuid::new_v4().as_u128() as u64 & ((1 << 56) - 1)) >> 3;
     bits as f64 / (1u64 << 53) as f64
+}
+
+/// A transport failure, before any request id is attached to it.
+fn transport<E>(source: impl std::error::Error + Send + Sync + 'static) -> Error<E> {
+    Error::Transport {
+        source: Box::new(source),
+        client_request_id: None,
+    }
 }
 
 /// Where a redirect response points, resolved against the URL it came from; `None` when it is not

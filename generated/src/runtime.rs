@@ -536,8 +536,12 @@ pub enum ErrorBody<E> {
 pub enum Error<E> {
     /// The request could not be built; nothing was sent.
     Request(RequestError),
-    /// Connecting, sending or receiving failed.
-    Transport(Box<dyn std::error::Error + Send + Sync>),
+    /// Connecting, sending or receiving failed. The request may have reached the service:
+    /// `client_request_id` is the id it was sent with, for support to find it.
+    Transport {
+        source: Box<dyn std::error::Error + Send + Sync>,
+        client_request_id: Option<String>,
+    },
     /// The service answered with a non-2xx status. Boxed: it carries the whole error body, and
     /// a large `Err` would make every `Result` of the crate large.
     Api(Box<ApiError<E>>),
@@ -551,7 +555,18 @@ impl<E: fmt::Debug + serde::Serialize> fmt::Display for Error<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Request(e) => write!(f, "{e}"),
-            Error::Transport(e) => write!(f, "transport error: {e}"),
+            Error::Transport { source, client_request_id } => {
+                write!(f, "transport error: {source}")?;
+                match client_request_id {
+                    Some(id) => {
+                        write!(
+                            f, " (client-request-id {})", escape_for_display(id,
+                            DISPLAY_TEXT_LIMIT)
+                        )
+                    }
+                    None => Ok(()),
+                }
+            }
             Error::Api(e) => write!(f, "{e}"),
             Error::Decode(e) => write!(f, "{e}"),
             Error::Credential(e) => write!(f, "could not get a token: {e}"),

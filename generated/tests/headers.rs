@@ -73,3 +73,30 @@ async fn an_error_reads_as_a_sentence_with_both_ids_even_when_the_service_does_n
         )
     );
 }
+
+/// A connection that closes before any answer: the request may have reached the service, so the
+/// transport error names the `client-request-id` it was sent with.
+#[tokio::test]
+async fn a_transport_error_names_the_client_request_id_it_was_sent_with() {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/beta", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut head = Vec::new();
+        let mut chunk = [0u8; 4096];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = stream.read(&mut chunk).await.unwrap();
+            assert!(n > 0, "closed before the request head ended");
+            head.extend_from_slice(&chunk[..n]);
+        }
+        // Dropped here: the connection closes with no response.
+        let head = String::from_utf8(head).unwrap();
+        head.lines().find_map(|l| l.strip_prefix("client-request-id: ")).map(str::to_string).unwrap()
+    });
+    let err = client(&url).with_retry_policy(RetryPolicy::never()).send(&GetStatus { id: "s1" }).await.unwrap_err();
+    let sent = server.await.unwrap();
+    let Error::Transport { client_request_id, .. } = &err else { panic!("{err:?}") };
+    assert_eq!(client_request_id.as_deref(), Some(sent.as_str()));
+    assert!(err.to_string().ends_with(&format!("(client-request-id {sent})")), "{err}");
+}

@@ -392,7 +392,7 @@ async fn silent_server() -> (String, Arc<Mutex<u32>>) {
 
 fn assert_timed_out<T: std::fmt::Debug>(result: Result<T, Error<ODataError>>) {
     match result {
-        Err(Error::Transport(e)) => {
+        Err(Error::Transport { source: e, .. }) => {
             let e = e.downcast_ref::<reqwest::Error>().expect("a reqwest error");
             assert!(e.is_timeout(), "{e:?}");
         }
