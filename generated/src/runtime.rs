@@ -390,7 +390,7 @@ pub fn parse_response<O: Operation>(
     } else {
         match serde_json::from_slice::<O::Error>(body) {
             Ok(e) => ErrorBody::Parsed(e),
-            Err(_) => ErrorBody::Raw(String::from_utf8_lossy(body).into_owned()),
+            Err(_) => ErrorBody::Raw(body.to_vec()),
         }
     };
     Err(
@@ -524,11 +524,22 @@ pub struct ApiError<E> {
 pub enum ErrorBody<E> {
     /// It parsed as the described error type.
     Parsed(E),
-    /// It did not; here it is as text, as received (bytes that are not UTF-8 replaced by U+FFFD;
-    /// nothing escaped or cut: `Display` does that).
-    Raw(String),
+    /// It did not; here it is byte for byte as received (nothing decoded, escaped or cut:
+    /// [`ErrorBody::text`] decodes, `Display` escapes and cuts).
+    Raw(Vec<u8>),
     /// There was none.
     Empty,
+}
+
+impl<E> ErrorBody<E> {
+    /// A raw body as text, bytes that are not UTF-8 replaced by U+FFFD; `None` unless
+    /// [`ErrorBody::Raw`].
+    pub fn text(&self) -> Option<std::borrow::Cow<'_, str>> {
+        match self {
+            ErrorBody::Raw(bytes) => Some(String::from_utf8_lossy(bytes)),
+            ErrorBody::Parsed(_) | ErrorBody::Empty => None,
+        }
+    }
 }
 
 /// Everything an operation can fail with.
@@ -604,7 +615,9 @@ impl<E: fmt::Debug + serde::Serialize> fmt::Display for ApiError<E> {
                     (None, None) => write!(f, ": {}", show(& value.to_string()))?,
                 }
             }
-            ErrorBody::Raw(text) => write!(f, ": {}", show(text))?,
+            ErrorBody::Raw(bytes) => {
+                write!(f, ": {}", show(& String::from_utf8_lossy(bytes)))?
+            }
             ErrorBody::Empty => {}
         }
         let ids = [

@@ -154,7 +154,7 @@ fn error_status_without_ids_or_with_a_non_error_json_body() {
     assert_eq!((status.as_u16(), e.error.code.as_str()), (404, "ResourceNotFound"));
     // JSON that is not an ODataError is kept as text rather than lost.
     let err = respond(409, &[], br#"{"message":"conflict"}"#).unwrap_err();
-    assert_eq!(api_error(err).body, ErrorBody::Raw(r#"{"message":"conflict"}"#.to_string()));
+    assert_eq!(api_error(err).body, ErrorBody::Raw(br#"{"message":"conflict"}"#.to_vec()));
 }
 
 #[test]
@@ -164,13 +164,16 @@ fn non_json_error_body_is_kept_raw_and_empty_is_empty() {
     let api = api_error(err);
     assert_eq!(api.status, StatusCode::BAD_GATEWAY);
     assert_eq!(api.request_id.as_deref(), Some("r-1"));
-    assert_eq!(api.body, ErrorBody::Raw(html.to_string()));
+    assert_eq!(api.body, ErrorBody::Raw(html.as_bytes().to_vec()));
+    assert_eq!(api.body.text().as_deref(), Some(html));
 
     let err = respond(401, &[], b"").unwrap_err();
     assert_eq!(api_error(err).body, ErrorBody::Empty);
-    // Bytes that are not UTF-8 do not make parsing fail.
+    // Bytes that are not UTF-8 do not make parsing fail, and are kept as they came.
     let err = respond(500, &[], &[0xff, 0xfe, b'x']).unwrap_err();
-    assert!(matches!(&api_error(err).body, ErrorBody::Raw(t) if t.ends_with('x')));
+    let body = api_error(err).body;
+    assert_eq!(body, ErrorBody::Raw(vec![0xff, 0xfe, b'x']));
+    assert_eq!(body.text().as_deref(), Some("\u{fffd}\u{fffd}x"));
 }
 
 fn decode_error(status: u16, body: &[u8]) -> DecodeError {
@@ -214,13 +217,13 @@ fn error_text_is_escaped_and_cut_in_display_but_kept_whole_in_the_value() {
     let text = err.to_string();
     assert!(!text.chars().any(|c| c.is_control() || c == '\u{202e}'), "{text:?}");
     assert!(text.contains(r"oops\u{1b}[2J\u{d}\u{a}INFO forged log line\u{202e}\u{0}"), "{text}");
-    assert_eq!(api_error(err).body, ErrorBody::Raw(hostile.to_string()));
+    assert_eq!(api_error(err).body, ErrorBody::Raw(hostile.as_bytes().to_vec()));
 
     let long = "x".repeat(100_000);
     let err = respond(502, &[], long.as_bytes()).unwrap_err();
     let text = err.to_string();
     assert!(text.len() < 2_000 && text.ends_with("… (98976 more bytes)"), "{}", &text[text.len() - 40..]);
-    assert_eq!(api_error(err).body, ErrorBody::Raw(long));
+    assert_eq!(api_error(err).body, ErrorBody::Raw(long.into_bytes()));
 
     // A parsed body's text is escaped too, and so is a decode error quoting a member name.
     let err = respond(400, &[], br#"{"error":{"code":"x","message":"line\r\nbreak\u001b"}}"#).unwrap_err();
