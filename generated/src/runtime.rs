@@ -127,6 +127,9 @@ pub enum RequestError {
     Build(String),
     /// A next link pointed away from the base URL's scheme and host; it was not followed.
     UntrustedNextLink(String),
+    /// An operation cannot go into a [`Batch`] as asked (a `dependsOn` it cannot keep, a header
+    /// JSON cannot carry); the message says which item and why.
+    Batch(String),
 }
 
 impl fmt::Display for RequestError {
@@ -156,6 +159,7 @@ impl fmt::Display for RequestError {
             RequestError::UntrustedNextLink(link) => {
                 write!(f, "next link {link:?} leaves the service; not followed")
             }
+            RequestError::Batch(why) => write!(f, "cannot batch: {why}"),
         }
     }
 }
@@ -343,7 +347,18 @@ pub fn build_request<O: Operation>(
     base_url: &BaseUrl,
     token: &BearerToken,
 ) -> Result<http::Request<Vec<u8>>, RequestError> {
-    let mut url = format!("{}{}", base_url.as_str(), op.path() ?);
+    build_request_at(op, base_url.as_str(), Some(token))
+}
+
+/// The request for `op` at `root` (the base URL, or `""` for a `$batch` item, whose URL is
+/// relative to the version root), with the token when there is one: the one place a request is
+/// assembled, so a batch item is exactly what a single send would be.
+fn build_request_at<O: Operation>(
+    op: &O,
+    root: &str,
+    token: Option<&BearerToken>,
+) -> Result<http::Request<Vec<u8>>, RequestError> {
+    let mut url = format!("{root}{}", op.path() ?);
     let query = op.query();
     for (i, (key, value)) in query.iter().enumerate() {
         url.push(if i == 0 { '?' } else { '&' });
@@ -352,11 +367,11 @@ pub fn build_request<O: Operation>(
         url.push_str(&encode_query_component(value, b","));
     }
     let body = op.body()?;
-    let mut builder = http::Request::builder()
-        .method(O::METHOD)
-        .uri(url)
-        .header(http::header::AUTHORIZATION, token.header_value()?)
-        .header(http::header::ACCEPT, "application/json");
+    let mut builder = http::Request::builder().method(O::METHOD).uri(url);
+    if let Some(token) = token {
+        builder = builder.header(http::header::AUTHORIZATION, token.header_value()?);
+    }
+    builder = builder.header(http::header::ACCEPT, "application/json");
     if body.is_some() {
         builder = builder.header(http::header::CONTENT_TYPE, "application/json");
     }
@@ -399,6 +414,8 @@ pub fn parse_response<O: Operation>(
                 status,
                 request_id: header("request-id"),
                 client_request_id: header("client-request-id"),
+                retry_after: header("retry-after")
+                    .and_then(|v| parse_retry_after(&v, std::time::SystemTime::now())),
                 body: parsed,
             }),
         ),
@@ -516,6 +533,10 @@ pub struct ApiError<E> {
     /// The `client-request-id` the request was sent with, as the service echoes it (the client
     /// sends a fresh one with each request; the service's echo wins if they differ).
     pub client_request_id: Option<String>,
+    /// The response's `Retry-After` (a 429 or 503 the client did not retry, or a throttled item
+    /// of a [`Batch`], which the client never retries on its own): how long to wait before
+    /// sending it again.
+    pub retry_after: Option<std::time::Duration>,
     pub body: ErrorBody<E>,
 }
 
@@ -859,4 +880,293 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let doy = (153 * mp + 2) / 5 + day - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     era * 146_097 + doe - 719_468
+}
+
+/// The most requests Graph accepts in one `$batch`.
+pub const BATCH_LIMIT: usize = 20;
+
+/// Operations sent together as JSON batches (`POST {base}/$batch`), each read back as if it had
+/// been sent alone (<https://learn.microsoft.com/graph/json-batching>).
+///
+/// [`Batch::add`] builds an operation's request with the code a single send uses and returns a
+/// typed [`BatchKey`]; [`BatchResponses::get`] reads that item's answer with the code a single
+/// send uses, so an item's 404 is that item's [`Error::Api`] with its `ODataError`, and an
+/// item's 429 is its error with [`ApiError::retry_after`]. Items go out in the order added,
+/// [`BATCH_LIMIT`] to a POST ([`Batch::posts`]); a `dependsOn` must stay within one POST, since
+/// Graph resolves it only there, and is refused when it would not.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    items: Vec<BatchItem>,
+}
+
+/// One request of a batch, as Graph's `$batch` body writes it; its `url` is relative to the
+/// version root (`/users/x?$select=id`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct BatchItem {
+    pub id: String,
+    pub method: String,
+    pub url: String,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub headers: std::collections::BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<serde_json::Value>,
+    #[serde(rename = "dependsOn", skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+}
+
+/// Which item of a [`Batch`] holds an `O`, and so how its response is read.
+pub struct BatchKey<O> {
+    id: String,
+    op: std::marker::PhantomData<fn() -> O>,
+}
+
+impl<O> BatchKey<O> {
+    /// The item's `id` in the batch, for [`Batch::add_after`] and [`BatchResponses::response`].
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl<O> Clone for BatchKey<O> {
+    fn clone(&self) -> Self {
+        BatchKey {
+            id: self.id.clone(),
+            op: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<O> fmt::Debug for BatchKey<O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("BatchKey").field(&self.id).finish()
+    }
+}
+
+impl Batch {
+    pub fn new() -> Self {
+        Batch::default()
+    }
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+    /// The items as they will be sent.
+    pub fn items(&self) -> &[BatchItem] {
+        &self.items
+    }
+    /// Adds `op`, built now exactly as [`build_request`] builds it (the token aside: the batch
+    /// POST carries it).
+    pub fn add<O: Operation>(&mut self, op: &O) -> Result<BatchKey<O>, RequestError> {
+        self.add_after(op, &[])
+    }
+    /// Adds `op`, to run after the items `depends_on` names ([`BatchKey::id`]) have run; Graph
+    /// answers it `424 Failed Dependency` if one of them failed. Each must be an earlier item
+    /// that goes in the same POST of [`BATCH_LIMIT`].
+    pub fn add_after<O: Operation>(
+        &mut self,
+        op: &O,
+        depends_on: &[&str],
+    ) -> Result<BatchKey<O>, RequestError> {
+        let index = self.items.len();
+        let id = (index + 1).to_string();
+        for dependency in depends_on {
+            let Some(at) = self.items.iter().position(|item| item.id == *dependency)
+            else {
+                return Err(
+                    RequestError::Batch(
+                        format!(
+                            "item {id} depends on {dependency:?}, which is not an earlier item of this batch"
+                        ),
+                    ),
+                );
+            };
+            if at / BATCH_LIMIT != index / BATCH_LIMIT {
+                let first = index / BATCH_LIMIT * BATCH_LIMIT + 1;
+                return Err(
+                    RequestError::Batch(
+                        format!(
+                            "item {id} depends on item {dependency}, which goes in an earlier POST (items {first} to {} go together); Graph resolves dependsOn only within one batch",
+                            first + BATCH_LIMIT - 1
+                        ),
+                    ),
+                );
+            }
+        }
+        let (parts, body) = build_request_at(op, "", None)?.into_parts();
+        let mut headers = std::collections::BTreeMap::new();
+        for (name, value) in &parts.headers {
+            let Ok(text) = value.to_str() else {
+                return Err(
+                    RequestError::Batch(
+                        format!(
+                            "item {id}: header `{name}` is not text a JSON batch can carry"
+                        ),
+                    ),
+                );
+            };
+            headers.insert(name.as_str().to_string(), text.to_string());
+        }
+        let body = if body.is_empty() {
+            None
+        } else {
+            Some(
+                serde_json::from_slice(&body)
+                    .map_err(|e| RequestError::Body(e.to_string()))?,
+            )
+        };
+        self.items
+            .push(BatchItem {
+                id: id.clone(),
+                method: parts.method.as_str().to_string(),
+                url: parts.uri.to_string(),
+                headers,
+                body,
+                depends_on: depends_on.iter().map(|d| d.to_string()).collect(),
+            });
+        Ok(BatchKey {
+            id,
+            op: std::marker::PhantomData,
+        })
+    }
+    /// The POSTs the batch is sent as, in order, [`BATCH_LIMIT`] items to each.
+    pub fn posts(&self) -> impl Iterator<Item = BatchPost<'_>> {
+        self.items.chunks(BATCH_LIMIT).map(|items| BatchPost { items })
+    }
+}
+
+/// One `POST /$batch` of at most [`BATCH_LIMIT`] items: an [`Operation`] like any other, so it is
+/// built, sent and read (a whole-batch error included) by the same code as every operation.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchPost<'b> {
+    items: &'b [BatchItem],
+}
+
+impl BatchPost<'_> {
+    pub fn items(&self) -> &[BatchItem] {
+        self.items
+    }
+}
+
+impl Operation for BatchPost<'_> {
+    type Output = BatchResponses;
+    /// The batch as a whole failed: the body as it came (Graph's `ODataError` shape).
+    type Error = serde_json::Value;
+    const METHOD: http::Method = http::Method::POST;
+    fn path(&self) -> Result<String, RequestError> {
+        Ok("/$batch".to_string())
+    }
+    fn body(&self) -> Result<Option<Vec<u8>>, RequestError> {
+        #[derive(serde::Serialize)]
+        struct Body<'a> {
+            requests: &'a [BatchItem],
+        }
+        serde_json::to_vec(&Body { requests: self.items })
+            .map(Some)
+            .map_err(|e| RequestError::Body(e.to_string()))
+    }
+    fn parse_success(
+        status: http::StatusCode,
+        body: &[u8],
+    ) -> Result<Self::Output, DecodeError> {
+        #[derive(serde::Deserialize)]
+        struct Body {
+            responses: Vec<Answer>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Answer {
+            id: String,
+            status: u16,
+            #[serde(default)]
+            headers: std::collections::BTreeMap<String, String>,
+            #[serde(default)]
+            body: Option<serde_json::Value>,
+        }
+        let Some(Body { responses }) = decode_optional::<Body>(status, body)? else {
+            return Err(DecodeError {
+                status,
+                path: ".".to_string(),
+                message: "the batch response has no body".to_string(),
+            });
+        };
+        let mut read = BatchResponses::default();
+        for (i, answer) in responses.into_iter().enumerate() {
+            let item_status = http::StatusCode::from_u16(answer.status)
+                .map_err(|_| DecodeError {
+                    status,
+                    path: format!("responses[{i}].status"),
+                    message: format!("{} is not an HTTP status", answer.status),
+                })?;
+            let mut response = http::Response::new(Vec::new());
+            *response.status_mut() = item_status;
+            for (name, value) in &answer.headers {
+                if let (Ok(name), Ok(value)) = (
+                    http::HeaderName::try_from(name.as_str()),
+                    http::HeaderValue::try_from(value.as_str()),
+                ) {
+                    response.headers_mut().append(name, value);
+                }
+            }
+            let is_json = answer
+                .headers
+                .iter()
+                .any(|(name, value)| {
+                    name.eq_ignore_ascii_case("content-type")
+                        && value.to_ascii_lowercase().contains("json")
+                });
+            *response.body_mut() = match answer.body {
+                None => Vec::new(),
+                Some(serde_json::Value::String(text)) if !is_json => text.into_bytes(),
+                Some(value) => serde_json::to_vec(&value).unwrap_or_default(),
+            };
+            read.responses.insert(answer.id, response);
+        }
+        Ok(read)
+    }
+}
+
+/// The answers to a [`Batch`], by item id.
+#[derive(Debug, Default)]
+pub struct BatchResponses {
+    responses: std::collections::BTreeMap<String, http::Response<Vec<u8>>>,
+}
+
+impl BatchResponses {
+    /// `key`'s answer, read by [`parse_response`] as if its operation had been sent alone. An item
+    /// the service did not answer is an [`Error::Decode`] naming it.
+    pub fn get<O: Operation>(
+        &self,
+        key: &BatchKey<O>,
+    ) -> Result<O::Output, Error<O::Error>> {
+        let Some(answer) = self.responses.get(&key.id) else {
+            return Err(
+                Error::Decode(DecodeError {
+                    status: http::StatusCode::OK,
+                    path: "responses".to_string(),
+                    message: format!(
+                        "the batch response has no answer for item {}", key.id
+                    ),
+                }),
+            );
+        };
+        let mut response = http::Response::new(answer.body().clone());
+        *response.status_mut() = answer.status();
+        *response.headers_mut() = answer.headers().clone();
+        parse_response::<O>(response)
+    }
+    /// An item's answer as it came: status, headers and body.
+    pub fn response(&self, id: &str) -> Option<&http::Response<Vec<u8>>> {
+        self.responses.get(id)
+    }
+    pub fn len(&self) -> usize {
+        self.responses.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.responses.is_empty()
+    }
+    /// Adds the answers of another POST of the same batch.
+    pub fn extend(&mut self, other: BatchResponses) {
+        self.responses.extend(other.responses);
+    }
 }

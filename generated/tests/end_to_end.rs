@@ -213,7 +213,7 @@ async fn bad_request_400_returns_the_odata_error() {
     let Error::Api(api) = err else { panic!("expected an API error, got {err:?}") };
     // `Borrow` reads the error the same whether the crate holds it inline or boxed.
     let api: &ApiError<ODataError> = std::borrow::Borrow::borrow(&api);
-    let ApiError { status, request_id, client_request_id, body: ErrorBody::Parsed(ODataError { error, .. }) } = api.clone() else {
+    let ApiError { status, request_id, client_request_id, retry_after: None, body: ErrorBody::Parsed(ODataError { error, .. }) } = api.clone() else {
         panic!("expected a parsed ODataError, got {:?}", api.body)
     };
     assert_eq!(status, http::StatusCode::BAD_REQUEST);

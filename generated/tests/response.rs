@@ -148,7 +148,7 @@ fn error_status_carries_odata_error_and_request_ids() {
 #[test]
 fn error_status_without_ids_or_with_a_non_error_json_body() {
     let err = respond(404, &[], br#"{"error":{"code":"ResourceNotFound","message":"Not found"}}"#).unwrap_err();
-    let ApiError { status, request_id: None, client_request_id: None, body: ErrorBody::Parsed(e) } = api_error(err) else {
+    let ApiError { status, request_id: None, client_request_id: None, retry_after: None, body: ErrorBody::Parsed(e) } = api_error(err) else {
         panic!("expected a parsed body and no ids")
     };
     assert_eq!((status.as_u16(), e.error.code.as_str()), (404, "ResourceNotFound"));

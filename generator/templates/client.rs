@@ -4,9 +4,11 @@
 
 use crate::paging::{Page, Pager};
 use crate::runtime::{
-    build_request, parse_response, retry_decision, token_scopes, BaseUrl, BearerToken, Error, Operation, RequestError,
-    RetryDecision, RetryPolicy, StopReason,
+    build_request, parse_response, retry_decision, token_scopes, BaseUrl, Batch, BatchResponses, BearerToken, Error,
+    Operation, RequestError, RetryDecision, RetryPolicy, StopReason,
 };
+#[cfg(doc)]
+use crate::runtime::BATCH_LIMIT;
 use futures_util::{Stream, TryStreamExt};
 use std::fmt;
 use std::future::Future;
@@ -306,6 +308,20 @@ impl Client {
     pub async fn send<O: Operation>(&self, op: &O) -> Result<O::Output, Error<O::Error>> {
         let response = self.execute(&O::METHOD, |token| build_request(op, &self.base_url, token)).await?;
         parse_response::<O>(response)
+    }
+
+    /// Sends a [`Batch`]: one `POST {base}/$batch` per [`BATCH_LIMIT`] items, in order, each
+    /// through [`Client::send`] (so with the token, retries and headers of any send: a throttled
+    /// POST is retried only under [`RetryPolicy::retry_non_idempotent`], since its items may have
+    /// run). Read each item with [`BatchResponses::get`]; a throttled item is that item's error,
+    /// with its `Retry-After`, and is not resent. If a POST fails as a whole, its error is
+    /// returned and later POSTs are not sent (the items of earlier ones did run).
+    pub async fn send_batch(&self, batch: &Batch) -> Result<BatchResponses, Error<serde_json::Value>> {
+        let mut answers = BatchResponses::default();
+        for post in batch.posts() {
+            answers.extend(self.send(&post).await?);
+        }
+        Ok(answers)
     }
 
     /// Every page of a paged listing (`x-ms-pageable`), following `@odata.nextLink` on the same

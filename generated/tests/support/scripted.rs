@@ -1,5 +1,6 @@
 //! A scripted HTTP/1.1 server on 127.0.0.1 for the client tests: it answers the n-th request with
-//! the n-th canned reply and records what arrived (method, target, headers, body, time).
+//! the n-th canned reply (or what a handler makes of it) and records what arrived (method,
+//! target, headers, body, time).
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -44,6 +45,22 @@ pub async fn scripted(script: Vec<Reply>) -> (String, Arc<Mutex<Vec<Seen>>>) {
 
 /// [`scripted`] on a listener the test bound, for scripts that must name its port.
 pub fn serve_script(listener: TcpListener, script: Vec<Reply>) -> (String, Arc<Mutex<Vec<Seen>>>) {
+    serve_with(listener, move |_, n| script.get(n - 1).or(script.last()).unwrap().clone())
+}
+
+/// A server on 127.0.0.1 that answers each request with what `answer` makes of it, for mocks
+/// that must read the request (a `$batch` body); returns its URL (ending in `/beta`).
+pub async fn answering(answer: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> (String, Arc<Mutex<Vec<Seen>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    serve_with(listener, move |seen, _| answer(seen))
+}
+
+/// Makes the reply to the n-th request (counting from 1).
+type Answer = Arc<dyn Fn(&Seen, usize) -> Reply + Send + Sync>;
+
+/// Serves `listener`, answering the n-th request (counting from 1) with `answer(request, n)`.
+fn serve_with(listener: TcpListener, answer: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static) -> (String, Arc<Mutex<Vec<Seen>>>) {
+    let answer: Answer = Arc::new(answer);
     let url = format!("http://{}/beta", listener.local_addr().unwrap());
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
@@ -51,22 +68,22 @@ pub fn serve_script(listener: TcpListener, script: Vec<Reply>) -> (String, Arc<M
         // Bounded: no test here makes more than a handful of connections.
         for _ in 0..64 {
             let Ok((stream, _)) = listener.accept().await else { return };
-            tokio::spawn(serve_connection(stream, script.clone(), log.clone()));
+            tokio::spawn(serve_connection(stream, answer.clone(), log.clone()));
         }
     });
     (url, seen)
 }
 
-async fn serve_connection(mut stream: TcpStream, script: Vec<Reply>, log: Arc<Mutex<Vec<Seen>>>) {
+async fn serve_connection(mut stream: TcpStream, answer: Answer, log: Arc<Mutex<Vec<Seen>>>) {
     let mut buf = Vec::new();
     for _ in 0..64 {
         let Some(seen) = read_request(&mut stream, &mut buf).await else { return };
         let n = {
             let mut log = log.lock().unwrap();
-            log.push(seen);
+            log.push(seen.clone());
             log.len()
         };
-        let r = script.get(n - 1).or(script.last()).unwrap();
+        let r = &answer(&seen, n);
         let mut out = format!("HTTP/1.1 {} Whatever\r\ncontent-length: {}\r\n", r.status, r.body.len());
         for (k, v) in &r.headers {
             out.push_str(&format!("{k}: {v}\r\n"));
