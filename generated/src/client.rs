@@ -4,7 +4,7 @@
 //! The async client: sends the requests that `operations` builds, over `reqwest` with rustls,
 //! retrying throttled ones under a [`RetryPolicy`] and following redirects only where that is
 //! safe. It needs a Tokio runtime with timers enabled, as `reqwest` does.
-use crate::paging::{Page, Pager};
+use crate::paging::{DeltaLink, Page, PageOf, Pager};
 use crate::runtime::{
     build_request, parse_response, retry_decision, token_scopes, BaseUrl, Batch,
     BatchResponses, BearerToken, Error, Operation, RequestError, RetryDecision,
@@ -13,7 +13,16 @@ use crate::runtime::{
 
 #[cfg(doc)]
 use crate::runtime::BATCH_LIMIT;
-use futures_util::{Stream, TryStreamExt};
+
+/// What a listing's streams need, re-exported so that one `use` (`use <crate>::client::StreamExt;`)
+/// gives `while let Some(item) = items.next().await`: [`Client::pages`] and [`Client::items`]
+/// return a [`BoxStream`], which is `Unpin` and `Send`.
+pub use futures_util::stream::BoxStream;
+pub use futures_util::{Stream, StreamExt, TryStreamExt};
+
+/// The pages of a listing ([`Client::pages`]), for an item type `T` and error body `E`.
+pub type Pages<'a, T, E> = BoxStream<'a, Result<PageOf<T>, Error<E>>>;
+
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -354,59 +363,90 @@ impl Client {
         Ok(answers)
     }
     /// Every page of a paged listing (`x-ms-pageable`), following `@odata.nextLink` on the same
-    /// service; the stream ends after the last page or the first error.
-    pub fn pages<'a, O, P>(
+    /// service; the stream ends after the last page or the first error. Each page has its items
+    /// and `@odata.count` if sent; the last page of a delta query has the [`DeltaLink`] to resume
+    /// from ([`Client::resume_pages`]).
+    pub fn pages<'a, O, P>(&'a self, op: &'a O) -> Pages<'a, P::Item, O::Error>
+    where
+        O: Operation<Output = Option<P>> + Sync,
+        P: Page + 'a,
+        P::Item: Send,
+    {
+        self.follow_pages(Pager::new(op))
+    }
+    /// The changes since an earlier delta query of `op` ended with `from`: its pages, the last
+    /// with the next [`DeltaLink`]. `from` is followed only on the base URL's scheme and host,
+    /// like a next link ([`RequestError::UntrustedNextLink`] otherwise, and nothing is sent).
+    pub fn resume_pages<'a, O, P>(
         &'a self,
         op: &'a O,
-    ) -> impl Stream<Item = Result<Vec<P::Item>, Error<O::Error>>> + 'a
+        from: &DeltaLink,
+    ) -> Pages<'a, P::Item, O::Error>
     where
-        O: Operation<Output = Option<P>>,
+        O: Operation<Output = Option<P>> + Sync,
         P: Page + 'a,
+        P::Item: Send,
     {
-        futures_util::stream::unfold(
-            Some(Pager::new(op)),
-            move |state| async move {
-                let mut pager = state?;
-                let next = |token: &BearerToken| {
-                    pager
-                        .next_request(&self.base_url, token)
-                        .unwrap_or_else(|| Err(
-                            RequestError::Build(
-                                "the listing has no further page".to_string(),
-                            ),
-                        ))
-                };
-                let result = match self.execute(&http::Method::GET, next).await {
-                    Ok(response) => pager.read_page(response),
-                    Err(e) => Err(e),
-                };
-                if result.is_ok() {
-                    event!(
-                        tracing::Level::DEBUG, items = result.as_ref().map_or(0,
-                        Vec::len), last = pager.is_done(), "graph: page"
-                    );
-                }
-                let state = if result.is_err() || pager.is_done() {
-                    None
-                } else {
-                    Some(pager)
-                };
-                Some((result, state))
-            },
-        )
+        self.follow_pages(Pager::resume(op, from))
     }
     /// Every item of a paged listing, page after page.
     pub fn items<'a, O, P>(
         &'a self,
         op: &'a O,
-    ) -> impl Stream<Item = Result<P::Item, Error<O::Error>>> + 'a
+    ) -> BoxStream<'a, Result<P::Item, Error<O::Error>>>
     where
-        O: Operation<Output = Option<P>>,
+        O: Operation<Output = Option<P>> + Sync,
         P: Page + 'a,
+        P::Item: Send,
     {
         self.pages(op)
-            .map_ok(|items| futures_util::stream::iter(items.into_iter().map(Ok)))
+            .map_ok(|page| futures_util::stream::iter(page.items.into_iter().map(Ok)))
             .try_flatten()
+            .boxed()
+    }
+    /// Drives `pager` as a stream: one page per request, ending after the last page or the
+    /// first error.
+    fn follow_pages<'a, O, P>(
+        &'a self,
+        pager: Pager<'a, O>,
+    ) -> Pages<'a, P::Item, O::Error>
+    where
+        O: Operation<Output = Option<P>> + Sync,
+        P: Page + 'a,
+        P::Item: Send,
+    {
+        futures_util::stream::unfold(
+                Some(pager),
+                move |state| async move {
+                    let mut pager = state?;
+                    let next = |token: &BearerToken| {
+                        pager
+                            .next_request(&self.base_url, token)
+                            .unwrap_or_else(|| Err(
+                                RequestError::Build(
+                                    "the listing has no further page".to_string(),
+                                ),
+                            ))
+                    };
+                    let result = match self.execute(&http::Method::GET, next).await {
+                        Ok(response) => pager.read_page(response),
+                        Err(e) => Err(e),
+                    };
+                    if result.is_ok() {
+                        event!(
+                            tracing::Level::DEBUG, items = result.as_ref().map_or(0, | p
+                            | p.len()), last = pager.is_done(), "graph: page"
+                        );
+                    }
+                    let state = if result.is_err() || pager.is_done() {
+                        None
+                    } else {
+                        Some(pager)
+                    };
+                    Some((result, state))
+                },
+            )
+            .boxed()
     }
     /// Sends the request `build` makes with the current token, building it again (with the token
     /// then current) for each retry, and returns the last response whatever its status.

@@ -541,9 +541,38 @@ fn emit_page_impl(w: &mut Writer, api: &Api, p: &PagerDef, cfg: &str) {
         line(out, 4, "fn next_link(&self) -> Option<&str> {");
         line(out, 8, &next_link);
         line(out, 4, "}");
+        emit_page_extras(out, p);
         line(out, 0, "}");
         true
     });
+}
+
+/// Hook: the `Page` methods lower found a source for (`delta_link`, `count`); the trait's
+/// defaults (`None`) cover the rest.
+fn emit_page_extras(out: &mut String, p: &PagerDef) {
+    if let Some(field) = &p.delta_link_field {
+        line(out, 4, "fn delta_link(&self) -> Option<&str> {");
+        line(out, 8, &format!("self.{}.as_deref()", field_ident(field)));
+        line(out, 4, "}");
+    }
+    let count = match &p.count {
+        None => return,
+        Some(PageCount::Field { rust_name, wide, optional }) => {
+            let field = format!("self.{}", field_ident(rust_name));
+            match (wide, optional) {
+                (true, true) => field,
+                (true, false) => format!("Some({field})"),
+                (false, true) => format!("{field}.map(i64::from)"),
+                (false, false) => format!("Some(i64::from({field}))"),
+            }
+        }
+        Some(PageCount::Extra(map)) => {
+            format!("crate::paging::odata_count(&self.{})", field_ident(map))
+        }
+    };
+    line(out, 4, "fn count(&self) -> Option<i64> {");
+    line(out, 8, &count);
+    line(out, 4, "}");
 }
 
 fn deprecated_attr(out: &mut String, indent: usize, d: &Option<Deprecation>) {

@@ -208,6 +208,27 @@ pub struct PagerDef {
     pub item: TypeRef,
     /// Its next-link field (`@odata.nextLink`).
     pub next_link_field: String,
+    /// Its `@odata.deltaLink` field, declared by delta functions: the last page carries the link
+    /// a later call resumes from.
+    pub delta_link_field: Option<String>,
+    /// Where the page's `@odata.count` (sent with `$count=true`) is read, if anywhere.
+    pub count: Option<PageCount>,
+}
+
+/// Where a page's `@odata.count` is read from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PageCount {
+    /// A declared integer field.
+    Field {
+        rust_name: String,
+        /// `i64` (else `i32`).
+        wide: bool,
+        /// An `Option` (not required, or nullable).
+        optional: bool,
+    },
+    /// Not declared (Graph's collection responses mostly leave it out), so it lands in the
+    /// struct's map of undeclared members, named here.
+    Extra(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]

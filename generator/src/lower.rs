@@ -1072,6 +1072,8 @@ impl<'a> Lowerer<'a> {
                                 items_field: items.rust_name.clone(),
                                 item: (**item).clone(),
                                 next_link_field: next.rust_name.clone(),
+                                delta_link_field: find_delta_link(s),
+                                count: find_page_count(s),
                             }),
                             _ => None,
                         },
@@ -1465,3 +1467,23 @@ fn parent_pointer(pointer: &str) -> String {
     pointer.rsplit_once('/').map(|(p, _)| p.to_string()).unwrap_or_default()
 }
 
+
+/// A delta function's response declares `@odata.deltaLink` (a string) beside its next link: that
+/// is what makes its pager one that ends with a link to resume from.
+fn find_delta_link(page: &StructDef) -> Option<String> {
+    page.fields.iter().find(|f| f.json_name == "@odata.deltaLink" && f.ty == TypeRef::String).map(|f| f.rust_name.clone())
+}
+
+/// `@odata.count` as declared (an integer), else from the map of undeclared members, where
+/// Graph's count lands when the description leaves it out (most collection responses do).
+fn find_page_count(page: &StructDef) -> Option<PageCount> {
+    match page.fields.iter().find(|f| f.json_name == "@odata.count") {
+        Some(f) if matches!(f.ty, TypeRef::I32 | TypeRef::I64) => Some(PageCount::Field {
+            rust_name: f.rust_name.clone(),
+            wide: f.ty == TypeRef::I64,
+            optional: !f.required || f.nullable,
+        }),
+        Some(_) => None,
+        None => page.extra.as_ref().filter(|e| e.value == TypeRef::Json).map(|e| PageCount::Extra(e.rust_name.clone())),
+    }
+}

@@ -2,14 +2,21 @@
 //! retrying throttled ones under a [`RetryPolicy`] and following redirects only where that is
 //! safe. It needs a Tokio runtime with timers enabled, as `reqwest` does.
 
-use crate::paging::{Page, Pager};
+use crate::paging::{DeltaLink, Page, PageOf, Pager};
 use crate::runtime::{
     build_request, parse_response, retry_decision, token_scopes, BaseUrl, Batch, BatchResponses, BearerToken, Error,
     Operation, RequestError, RetryDecision, RetryPolicy, StopReason,
 };
 #[cfg(doc)]
 use crate::runtime::BATCH_LIMIT;
-use futures_util::{Stream, TryStreamExt};
+/// What a listing's streams need, re-exported so that one `use` (`use <crate>::client::StreamExt;`)
+/// gives `while let Some(item) = items.next().await`: [`Client::pages`] and [`Client::items`]
+/// return a [`BoxStream`], which is `Unpin` and `Send`.
+pub use futures_util::stream::BoxStream;
+pub use futures_util::{Stream, StreamExt, TryStreamExt};
+
+/// The pages of a listing ([`Client::pages`]), for an item type `T` and error body `E`.
+pub type Pages<'a, T, E> = BoxStream<'a, Result<PageOf<T>, Error<E>>>;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -325,13 +332,53 @@ impl Client {
     }
 
     /// Every page of a paged listing (`x-ms-pageable`), following `@odata.nextLink` on the same
-    /// service; the stream ends after the last page or the first error.
-    pub fn pages<'a, O, P>(&'a self, op: &'a O) -> impl Stream<Item = Result<Vec<P::Item>, Error<O::Error>>> + 'a
+    /// service; the stream ends after the last page or the first error. Each page has its items
+    /// and `@odata.count` if sent; the last page of a delta query has the [`DeltaLink`] to resume
+    /// from ([`Client::resume_pages`]).
+    pub fn pages<'a, O, P>(&'a self, op: &'a O) -> Pages<'a, P::Item, O::Error>
     where
-        O: Operation<Output = Option<P>>,
+        O: Operation<Output = Option<P>> + Sync,
         P: Page + 'a,
+        P::Item: Send,
     {
-        futures_util::stream::unfold(Some(Pager::new(op)), move |state| async move {
+        self.follow_pages(Pager::new(op))
+    }
+
+    /// The changes since an earlier delta query of `op` ended with `from`: its pages, the last
+    /// with the next [`DeltaLink`]. `from` is followed only on the base URL's scheme and host,
+    /// like a next link ([`RequestError::UntrustedNextLink`] otherwise, and nothing is sent).
+    pub fn resume_pages<'a, O, P>(
+        &'a self,
+        op: &'a O,
+        from: &DeltaLink,
+    ) -> Pages<'a, P::Item, O::Error>
+    where
+        O: Operation<Output = Option<P>> + Sync,
+        P: Page + 'a,
+        P::Item: Send,
+    {
+        self.follow_pages(Pager::resume(op, from))
+    }
+
+    /// Every item of a paged listing, page after page.
+    pub fn items<'a, O, P>(&'a self, op: &'a O) -> BoxStream<'a, Result<P::Item, Error<O::Error>>>
+    where
+        O: Operation<Output = Option<P>> + Sync,
+        P: Page + 'a,
+        P::Item: Send,
+    {
+        self.pages(op).map_ok(|page| futures_util::stream::iter(page.items.into_iter().map(Ok))).try_flatten().boxed()
+    }
+
+    /// Drives `pager` as a stream: one page per request, ending after the last page or the
+    /// first error.
+    fn follow_pages<'a, O, P>(&'a self, pager: Pager<'a, O>) -> Pages<'a, P::Item, O::Error>
+    where
+        O: Operation<Output = Option<P>> + Sync,
+        P: Page + 'a,
+        P::Item: Send,
+    {
+        futures_util::stream::unfold(Some(pager), move |state| async move {
             let mut pager = state?;
             // The state is only kept while the pager has a next page; the closure rebuilds that
             // page's request for each retry.
@@ -345,20 +392,12 @@ impl Client {
                 Err(e) => Err(e),
             };
             if result.is_ok() {
-                event!(tracing::Level::DEBUG, items = result.as_ref().map_or(0, Vec::len), last = pager.is_done(), "graph: page");
+                event!(tracing::Level::DEBUG, items = result.as_ref().map_or(0, |p| p.len()), last = pager.is_done(), "graph: page");
             }
             let state = if result.is_err() || pager.is_done() { None } else { Some(pager) };
             Some((result, state))
         })
-    }
-
-    /// Every item of a paged listing, page after page.
-    pub fn items<'a, O, P>(&'a self, op: &'a O) -> impl Stream<Item = Result<P::Item, Error<O::Error>>> + 'a
-    where
-        O: Operation<Output = Option<P>>,
-        P: Page + 'a,
-    {
-        self.pages(op).map_ok(|items| futures_util::stream::iter(items.into_iter().map(Ok))).try_flatten()
+        .boxed()
     }
 
     /// Sends the request `build` makes with the current token, building it again (with the token
