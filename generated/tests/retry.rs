@@ -213,15 +213,14 @@ fn status_of<E: std::fmt::Debug>(result: Result<Option<UserAppInstallStatus>, Er
 #[tokio::test]
 async fn a_429_with_retry_after_1_is_waited_out_then_retried_and_succeeds() {
     let (url, seen) = scripted(vec![reply(429, &[("retry-after", "1")], ""), reply(200, &[], OK_BODY)]).await;
-    let client = client(&url, RetryPolicy::default());
-    let started = Instant::now();
+    let client = client(&url, backoff_over_budget());
     let got = client.send(&GetStatus { id: "s1" }).await.unwrap().unwrap();
     assert_eq!(got.installed_device_count, Some(3));
     let seen = seen.lock().unwrap();
+    // Retried at all: the wait was Retry-After's, since any backoff is over the budget.
     assert_eq!(seen.len(), 2);
     let waited = seen[1].at - seen[0].at;
     assert!(waited >= Duration::from_secs(1), "waited only {waited:?}");
-    assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(seen[0].header("retry-attempt"), None);
     assert_eq!(seen[1].header("retry-attempt"), Some("1"));
 }
@@ -229,11 +228,16 @@ async fn a_429_with_retry_after_1_is_waited_out_then_retried_and_succeeds() {
 #[tokio::test]
 async fn retry_after_0_retries_at_once() {
     let (url, seen) = scripted(vec![reply(429, &[("retry-after", "0")], ""), reply(200, &[], OK_BODY)]).await;
-    let started = Instant::now();
-    client(&url, RetryPolicy::default()).send(&GetStatus { id: "s1" }).await.unwrap();
+    client(&url, backoff_over_budget()).send(&GetStatus { id: "s1" }).await.unwrap();
+    // Any backoff is over the budget, so a retry at all shows Retry-After won.
     assert_eq!(seen.lock().unwrap().len(), 2);
-    // The default backoff is 3 s: that it took less shows Retry-After won.
-    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+/// A policy whose own backoff (at least 5 minutes) never fits its 60 s budget: a retry under it
+/// can only have waited what `Retry-After` said. This proves which wait was taken by a count,
+/// not by a clock.
+fn backoff_over_budget() -> RetryPolicy {
+    RetryPolicy { base_delay: Duration::from_secs(600), max_delay: Duration::from_secs(600), ..RetryPolicy::default() }
 }
 
 #[tokio::test]
@@ -295,11 +299,14 @@ async fn a_retry_after_beyond_the_budget_returns_the_error_at_once() {
     let in_two_minutes = httpdate_in(Duration::from_secs(120));
     for value in ["120", in_two_minutes.as_str()] {
         let (url, seen) = scripted(vec![reply(429, &[("retry-after", value)], ""), reply(200, &[], OK_BODY)]).await;
-        let started = Instant::now();
         let result = client(&url, RetryPolicy::default()).send(&GetStatus { id: "s1" }).await;
-        assert_eq!(status_of(result), 429, "{value}");
+        let Err(Error::Api(e)) = result else { panic!("expected the 429, got {result:?}") };
+        assert_eq!(e.status, 429, "{value}");
         assert_eq!(seen.lock().unwrap().len(), 1, "{value}");
-        assert!(started.elapsed() < Duration::from_secs(2), "{value}");
+        // Handed back with the wait it asked for, which the client did not take (the pure
+        // decision's OverBudget, tested above, is why).
+        let asked = e.retry_after.expect("the 429's Retry-After");
+        assert!(asked > Duration::from_secs(100), "{value}: {asked:?}");
     }
 }
 
@@ -355,8 +362,9 @@ async fn a_timeout_fires_against_a_server_that_never_answers_and_is_not_retried(
     let started = Instant::now();
     assert_timed_out(client.send(&GetStatus { id: "s1" }).await);
     let took = started.elapsed();
-    assert!(took >= Duration::from_millis(300) && took < Duration::from_secs(3), "took {took:?}");
-    assert_eq!(*connections.lock().unwrap(), 1);
+    // A timeout error at all shows the timeout fired: the server never answers.
+    assert!(took >= Duration::from_millis(300), "took {took:?}");
+    assert_eq!(*connections.lock().unwrap(), 1, "not retried");
 }
 
 #[test]
@@ -405,9 +413,10 @@ async fn the_user_s_reqwest_timeout_applies_until_with_timeout_replaces_it() {
     let (url, connections) = silent_server().await;
     let http = reqwest::Client::builder().timeout(Duration::from_millis(200));
     let client = Client::with_http_builder(http, BearerToken::new("t")).unwrap().with_base_url(&url).unwrap().with_retry_policy(fast());
-    let started = Instant::now();
+    // A timeout error at all shows the builder's timeout applied: the client has none of its
+    // own here, and the server never answers.
+    assert_eq!(client.timeout(), None);
     assert_timed_out(client.send(&GetStatus { id: "s1" }).await);
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
 
     let client = client.with_timeout(Duration::from_millis(600));
     let started = Instant::now();
