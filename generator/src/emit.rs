@@ -686,6 +686,7 @@ fn plain_default(ty: &TypeRef) -> bool {
         TypeRef::Json | TypeRef::Array(_) | TypeRef::Map(_) | TypeRef::Nullable(_) | TypeRef::Bytes | TypeRef::Duration => true,
         TypeRef::Lenient(inner) => plain_default(inner),
         TypeRef::Named(_) | TypeRef::DateTime | TypeRef::Date | TypeRef::Time | TypeRef::Uuid => false,
+        TypeRef::ConsistencyLevel => true,
     }
 }
 
@@ -1412,6 +1413,8 @@ fn rust_type(api: &Api, ty: &TypeRef, qualified: bool) -> String {
         TypeRef::Array(inner) => format!("Vec<{}>", rust_type(api, inner, qualified)),
         TypeRef::Map(inner) => format!("std::collections::BTreeMap<String, {}>", rust_type(api, inner, qualified)),
         TypeRef::Nullable(inner) => format!("Option<{}>", rust_type(api, inner, qualified)),
+        // Hook: a runtime type lower chose for a header parameter.
+        TypeRef::ConsistencyLevel => "crate::runtime::ConsistencyLevel".to_string(),
     }
 }
 

@@ -150,6 +150,9 @@ pub enum TypeRef {
     Map(Box<TypeRef>),
     /// `null` is allowed where this appears inside an array or map.
     Nullable(Box<TypeRef>),
+    /// The `ConsistencyLevel` header's value, typed by the runtime (`runtime::ConsistencyLevel`);
+    /// only ever a header parameter's type.
+    ConsistencyLevel,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

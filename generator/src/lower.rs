@@ -1009,6 +1009,7 @@ impl<'a> Lowerer<'a> {
                     TypeRef::String
                 }
             };
+            let ty = typed_header(location, &data.name, ty);
             if location == ParamLocation::Path && !matches!(ty, TypeRef::String | TypeRef::I32 | TypeRef::I64 | TypeRef::Bool) {
                 self.diags.push(Diagnostic::error(&p_pointer, format!("path parameter `{}` must be a string, integer or boolean", data.name))
                     .help("path segments carry single values"));
@@ -1486,4 +1487,14 @@ fn find_page_count(page: &StructDef) -> Option<PageCount> {
         Some(_) => None,
         None => page.extra.as_ref().filter(|e| e.value == TypeRef::Json).map(|e| PageCount::Extra(e.rust_name.clone())),
     }
+}
+
+/// The runtime's typed header for a header parameter Graph gives a fixed meaning, where the
+/// description types it as a plain string: `ConsistencyLevel` (`eventual`, which `$count` and
+/// `$search` on directory objects require). Anything else keeps its type.
+fn typed_header(location: ParamLocation, name: &str, ty: TypeRef) -> TypeRef {
+    if location == ParamLocation::Header && name.eq_ignore_ascii_case("ConsistencyLevel") && ty == TypeRef::String {
+        return TypeRef::ConsistencyLevel;
+    }
+    ty
 }
