@@ -200,3 +200,40 @@ async fn a_throttled_batch_post_is_returned_not_resent_by_default() {
     assert_eq!(seen.lock().unwrap().len(), 1, "its items may have run: a POST is not resent by default");
     assert_eq!(client.retry_policy(), &RetryPolicy::default());
 }
+
+/// A `$batch` endpoint that answers its first POST as Graph does and 503s every later one.
+async fn first_post_only() -> String {
+    let posts = std::sync::atomic::AtomicUsize::new(0);
+    let (url, _) = answering(move |seen| match posts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+        0 => graph_batch(seen),
+        _ => reply(503, &[], r#"{"error":{"code":"serviceNotAvailable","message":"busy"}}"#),
+    })
+    .await;
+    url
+}
+
+#[tokio::test]
+async fn posts_sent_one_by_one_keep_the_answers_of_those_that_succeeded() {
+    let client = |url: &str| Client::new(BearerToken::new("t")).unwrap().with_base_url(url).unwrap().with_retry_policy(RetryPolicy::never());
+    let ids: Vec<String> = (0..25).map(|i| format!("u{i}")).collect();
+    let mut batch = Batch::new();
+    let keys: Vec<_> = ids.iter().map(|id| batch.add(&GetStatus { id }).unwrap()).collect();
+
+    // send_batch: the second POST's failure is the result.
+    let Err(Error::Api(e)) = client(&first_post_only().await).send_batch(&batch).await else { panic!("the second POST's 503") };
+    assert_eq!(e.status, 503);
+
+    // One by one: the first POST's answers are kept.
+    let one_by_one = client(&first_post_only().await);
+    let mut answers = graph_beta_intune::runtime::BatchResponses::default();
+    let mut failed = 0;
+    for post in batch.posts() {
+        match one_by_one.send(&post).await {
+            Ok(more) => answers.extend(more),
+            Err(_) => failed += 1,
+        }
+    }
+    assert_eq!((answers.len(), failed), (BATCH_LIMIT, 1));
+    assert_eq!(answers.get(&keys[0]).unwrap().unwrap().id.as_deref(), Some("u0"));
+    assert!(matches!(answers.get(&keys[24]), Err(Error::Decode(_))), "never answered: named as such");
+}

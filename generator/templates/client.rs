@@ -322,7 +322,9 @@ impl Client {
     /// POST is retried only under [`RetryPolicy::retry_non_idempotent`], since its items may have
     /// run). Read each item with [`BatchResponses::get`]; a throttled item is that item's error,
     /// with its `Retry-After`, and is not resent. If a POST fails as a whole, its error is
-    /// returned and later POSTs are not sent (the items of earlier ones did run).
+    /// returned and later POSTs are not sent (the items of earlier ones did run); to keep the
+    /// answers of the POSTs that did succeed, send [`Batch::posts`] one by one with
+    /// [`Client::send`] (each is an operation) and [`BatchResponses::extend`] them.
     pub async fn send_batch(&self, batch: &Batch) -> Result<BatchResponses, Error<serde_json::Value>> {
         let mut answers = BatchResponses::default();
         for post in batch.posts() {
