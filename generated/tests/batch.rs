@@ -37,7 +37,8 @@ fn answer_item(item: &Value) -> Value {
     if url.ends_with("/missing") {
         error(404, "Request_ResourceNotFound", json!({}))
     } else if url.ends_with("/busy") {
-        error(429, "TooManyRequests", json!({"Retry-After": "7"}))
+        // A number where Graph writes a string: still read.
+        error(429, "TooManyRequests", json!({"Retry-After": 7}))
     } else if item["method"] == "PATCH" {
         json!({"id": id, "status": 204, "headers": {}})
     } else if url.starts_with("/deviceAppManagement/mobileApps/app/userStatuses/") {

@@ -952,8 +952,10 @@ impl Operation for BatchPost<'_> {
         struct Answer {
             id: String,
             status: u16,
+            /// Values are strings in Graph's answers; anything else is kept as its JSON text
+            /// rather than failing every other item.
             #[serde(default)]
-            headers: std::collections::BTreeMap<String, String>,
+            headers: std::collections::BTreeMap<String, serde_json::Value>,
             #[serde(default)]
             body: Option<serde_json::Value>,
         }
@@ -969,15 +971,20 @@ impl Operation for BatchPost<'_> {
             })?;
             let mut response = http::Response::new(Vec::new());
             *response.status_mut() = item_status;
+            let mut is_json = false;
             for (name, value) in &answer.headers {
+                let value = match value {
+                    serde_json::Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                };
+                if name.eq_ignore_ascii_case("content-type") {
+                    is_json = value.to_ascii_lowercase().contains("json");
+                }
                 // A header HTTP could not carry is left out rather than failing the other items.
-                if let (Ok(name), Ok(value)) = (http::HeaderName::try_from(name.as_str()), http::HeaderValue::try_from(value.as_str())) {
+                if let (Ok(name), Ok(value)) = (http::HeaderName::try_from(name.as_str()), http::HeaderValue::try_from(value)) {
                     response.headers_mut().append(name, value);
                 }
             }
-            let is_json = answer.headers.iter().any(|(name, value)| {
-                name.eq_ignore_ascii_case("content-type") && value.to_ascii_lowercase().contains("json")
-            });
             *response.body_mut() = match answer.body {
                 None => Vec::new(),
                 // Graph carries a body that is not JSON (a `$count`'s text) as a JSON string.
