@@ -156,7 +156,7 @@ impl<'de> Deserialize<'de> for MainError {
                         "message" => field_1 = Some(map.next_value()?),
                         "target" => field_2 = map.next_value()?,
                         "details" => field_3 = map.next_value()?,
-                        "innererror" => field_4 = map.next_value()?,
+                        "innererror" | "innerError" => field_4 = map.next_value()?,
                         _ => {
                             crate::objects::read_unknown(
                                 &mut additional_properties,

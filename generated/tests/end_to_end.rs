@@ -213,7 +213,7 @@ async fn bad_request_400_returns_the_odata_error() {
     let Error::Api(api) = err else { panic!("expected an API error, got {err:?}") };
     // `Borrow` reads the error the same whether the crate holds it inline or boxed.
     let api: &ApiError<ODataError> = std::borrow::Borrow::borrow(&api);
-    let ApiError { status, request_id, client_request_id, body: ErrorBody::Parsed(ODataError { error, .. }) } = api.clone() else {
+    let ApiError { status, request_id, client_request_id, retry_after: None, body: ErrorBody::Parsed(ODataError { error, .. }) } = api.clone() else {
         panic!("expected a parsed ODataError, got {:?}", api.body)
     };
     assert_eq!(status, http::StatusCode::BAD_REQUEST);
@@ -250,7 +250,7 @@ async fn transport_errors_do_not_show_the_token() {
     let client = client_for(addr);
     let err = tokio::time::timeout(LIMIT, client.update_user_status(APP_ID, STATUS_ID, &example_patch())).await.unwrap().unwrap_err();
     server.await.unwrap();
-    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     let text = format!("{err} {err:?}");
     assert!(!text.contains(TOKEN) && !text.contains("5b1d0f"), "{text}");
 }
@@ -264,7 +264,7 @@ fn body_of_length(len: usize) -> String {
 
 fn too_large_limit(err: &Error<ODataError>) -> Option<usize> {
     match err {
-        Error::Transport(e) => e.downcast_ref::<graph_beta_intune::client::ResponseTooLarge>().map(|t| t.limit),
+        Error::Transport { source: e, .. } => e.downcast_ref::<graph_beta_intune::client::ResponseTooLarge>().map(|t| t.limit),
         _ => None,
     }
 }

@@ -238,7 +238,9 @@ fn base_url_is_joined_without_doubling_slashes() {
         let request = build_request(&op, &BaseUrl::parse(base).unwrap(), &token).unwrap();
         assert_eq!(request.uri(), "http://127.0.0.1:8080/beta/deviceAppManagement/mobileApps/a/userStatuses/b");
     }
-    for bad in ["graph.microsoft.com/beta", "ftp://host/beta", "https://host/beta?x=1", "https://host/beta#f", ""] {
+    // User information names another host: the request would go to the one after the `@`.
+    let userinfo = ["https://graph.microsoft.com@attacker.example/beta", "https://user:pw@host/beta"];
+    for bad in ["graph.microsoft.com/beta", "ftp://host/beta", "https://host/beta?x=1", "https://host/beta#f", ""].into_iter().chain(userinfo) {
         assert!(matches!(BaseUrl::parse(bad), Err(RequestError::InvalidBaseUrl(_))), "{bad}");
     }
 }

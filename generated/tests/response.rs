@@ -148,13 +148,13 @@ fn error_status_carries_odata_error_and_request_ids() {
 #[test]
 fn error_status_without_ids_or_with_a_non_error_json_body() {
     let err = respond(404, &[], br#"{"error":{"code":"ResourceNotFound","message":"Not found"}}"#).unwrap_err();
-    let ApiError { status, request_id: None, client_request_id: None, body: ErrorBody::Parsed(e) } = api_error(err) else {
+    let ApiError { status, request_id: None, client_request_id: None, retry_after: None, body: ErrorBody::Parsed(e) } = api_error(err) else {
         panic!("expected a parsed body and no ids")
     };
     assert_eq!((status.as_u16(), e.error.code.as_str()), (404, "ResourceNotFound"));
     // JSON that is not an ODataError is kept as text rather than lost.
     let err = respond(409, &[], br#"{"message":"conflict"}"#).unwrap_err();
-    assert_eq!(api_error(err).body, ErrorBody::Raw(r#"{"message":"conflict"}"#.to_string()));
+    assert_eq!(api_error(err).body, ErrorBody::Raw(br#"{"message":"conflict"}"#.to_vec()));
 }
 
 #[test]
@@ -164,13 +164,16 @@ fn non_json_error_body_is_kept_raw_and_empty_is_empty() {
     let api = api_error(err);
     assert_eq!(api.status, StatusCode::BAD_GATEWAY);
     assert_eq!(api.request_id.as_deref(), Some("r-1"));
-    assert_eq!(api.body, ErrorBody::Raw(html.to_string()));
+    assert_eq!(api.body, ErrorBody::Raw(html.as_bytes().to_vec()));
+    assert_eq!(api.body.text().as_deref(), Some(html));
 
     let err = respond(401, &[], b"").unwrap_err();
     assert_eq!(api_error(err).body, ErrorBody::Empty);
-    // Bytes that are not UTF-8 do not make parsing fail.
+    // Bytes that are not UTF-8 do not make parsing fail, and are kept as they came.
     let err = respond(500, &[], &[0xff, 0xfe, b'x']).unwrap_err();
-    assert!(matches!(&api_error(err).body, ErrorBody::Raw(t) if t.ends_with('x')));
+    let body = api_error(err).body;
+    assert_eq!(body, ErrorBody::Raw(vec![0xff, 0xfe, b'x']));
+    assert_eq!(body.text().as_deref(), Some("\u{fffd}\u{fffd}x"));
 }
 
 fn decode_error(status: u16, body: &[u8]) -> DecodeError {
@@ -203,4 +206,42 @@ fn malformed_2xx_body_is_a_decode_error_with_a_json_path() {
 
     let text = Error::<ODataError>::Decode(decode_error(200, br#"{"installedDeviceCount":"four"}"#)).to_string();
     assert!(text.contains("installedDeviceCount") && text.contains("200"), "{text}");
+}
+
+/// A body that would drive a terminal or forge log lines (ESC sequences, CR/LF, a bidi override)
+/// is escaped in `Display` and cut when long; the value keeps every character.
+#[test]
+fn error_text_is_escaped_and_cut_in_display_but_kept_whole_in_the_value() {
+    let hostile = "oops\u{1b}[2J\r\nINFO forged log line\u{202e}\u{0}";
+    let err = respond(500, &[], hostile.as_bytes()).unwrap_err();
+    let text = err.to_string();
+    assert!(!text.chars().any(|c| c.is_control() || c == '\u{202e}'), "{text:?}");
+    assert!(text.contains(r"oops\u{1b}[2J\u{d}\u{a}INFO forged log line\u{202e}\u{0}"), "{text}");
+    assert_eq!(api_error(err).body, ErrorBody::Raw(hostile.as_bytes().to_vec()));
+
+    let long = "x".repeat(100_000);
+    let err = respond(502, &[], long.as_bytes()).unwrap_err();
+    let text = err.to_string();
+    assert!(text.len() < 2_000 && text.ends_with("… (98976 more bytes)"), "{}", &text[text.len() - 40..]);
+    assert_eq!(api_error(err).body, ErrorBody::Raw(long.into_bytes()));
+
+    // A parsed body's text is escaped too, and so is a decode error quoting a member name.
+    let err = respond(400, &[], br#"{"error":{"code":"x","message":"line\r\nbreak\u001b"}}"#).unwrap_err();
+    assert!(!err.to_string().chars().any(|c| c.is_control()), "{err}");
+    let err = respond(200, &[], b"{\"installedDeviceCount\":\"\x1b[31mred\"}").unwrap_err();
+    assert!(!err.to_string().chars().any(|c| c.is_control()), "{err}");
+}
+
+/// Graph's error body as the service sends it: `innerError` (camel case, where the description
+/// says `innererror`) with `date`, `request-id` and `client-request-id` inside.
+#[test]
+fn graph_s_inner_error_spelling_is_read() {
+    let body = br#"{"error":{"code":"Request_ResourceNotFound","message":"Resource 'x' does not exist or one of its queried reference-property objects are not present.","innerError":{"date":"2026-11-30T06:40:12","request-id":"9b0f2c1e-4d3a-4b5c-8d6e-7f8091a2b3c4","client-request-id":"1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d"}}}"#;
+    let api = api_error(respond(404, &[("content-type", "application/json")], body).unwrap_err());
+    let ErrorBody::Parsed(odata) = &api.body else { panic!("expected a parsed ODataError, got {:?}", api.body) };
+    assert!(odata.error.additional_properties.is_empty(), "{:?}", odata.error.additional_properties);
+    let inner = odata.error.innererror.as_ref().expect("innerError is read");
+    assert_eq!(inner.additional_properties.value("date").unwrap_or_default(), json!("2026-11-30T06:40:12"));
+    assert_eq!(inner.additional_properties.value("request-id").unwrap_or_default(), json!("9b0f2c1e-4d3a-4b5c-8d6e-7f8091a2b3c4"));
+    assert_eq!(inner.additional_properties.value("client-request-id").unwrap_or_default(), json!("1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d"));
 }

@@ -341,7 +341,7 @@ async fn broken_http_responses_are_errors() {
             ("empty body promised as JSON", Ok(None)) => {}
             // Any three digits are a status to HTTP; outside 2xx it is an API error.
             ("status out of range", Err(Error::Api(e))) if e.status.as_u16() == 999 => {}
-            (_, Err(Error::Transport(_))) => {}
+            (_, Err(Error::Transport { .. })) => {}
             _ => panic!("{what}: {result:?}"),
         }
     }

@@ -87,6 +87,9 @@ pub struct ExtraFields {
 pub struct Field {
     pub rust_name: String,
     pub json_name: String,
+    /// Other member names read as this field (never written): spellings the service sends where
+    /// the description has another.
+    pub aliases: Vec<String>,
     pub doc: Option<String>,
     pub ty: TypeRef,
     /// Listed in `required`: may not be absent.
@@ -147,6 +150,9 @@ pub enum TypeRef {
     Map(Box<TypeRef>),
     /// `null` is allowed where this appears inside an array or map.
     Nullable(Box<TypeRef>),
+    /// The `ConsistencyLevel` header's value, typed by the runtime (`runtime::ConsistencyLevel`);
+    /// only ever a header parameter's type.
+    ConsistencyLevel,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,6 +211,27 @@ pub struct PagerDef {
     pub item: TypeRef,
     /// Its next-link field (`@odata.nextLink`).
     pub next_link_field: String,
+    /// Its `@odata.deltaLink` field, declared by delta functions: the last page carries the link
+    /// a later call resumes from.
+    pub delta_link_field: Option<String>,
+    /// Where the page's `@odata.count` (sent with `$count=true`) is read, if anywhere.
+    pub count: Option<PageCount>,
+}
+
+/// Where a page's `@odata.count` is read from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PageCount {
+    /// A declared integer field.
+    Field {
+        rust_name: String,
+        /// `i64` (else `i32`).
+        wide: bool,
+        /// An `Option` (not required, or nullable).
+        optional: bool,
+    },
+    /// Not declared (Graph's collection responses mostly leave it out), so it lands in the
+    /// struct's map of undeclared members, named here.
+    Extra(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]

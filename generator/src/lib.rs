@@ -54,9 +54,6 @@ pub struct Generated {
     pub operations: usize,
 }
 
-/// The service root used when the description names no usable absolute server URL.
-const FALLBACK_BASE_URL: &str = "https://graph.microsoft.com/v1.0";
-
 /// Generates the crate for the spec `text`. On failure, returns every diagnostic (errors and
 /// warnings), each located in the spec where that can be recovered.
 pub fn generate(text: &str, settings: &Settings) -> Result<Generated, Vec<Diagnostic>> {
@@ -79,18 +76,10 @@ pub fn generate(text: &str, settings: &Settings) -> Result<Generated, Vec<Diagno
         diags
     };
     let doc = load::load_spec(text).map_err(locate)?;
-    let (api, mut diags) = lower::lower_api(&doc);
+    let (api, diags) = lower::lower_api(&doc);
     drop(doc);
-    let base_url = match api.default_base_url.as_deref() {
-        Some(url) if url.starts_with("https://") || url.starts_with("http://") => url.to_string(),
-        _ => {
-            diags.push(
-                Diagnostic::warning("/servers", format!("no absolute server URL; the client defaults to {FALLBACK_BASE_URL}"))
-                    .help("add `servers: [{url: https://…}]`, or call `with_base_url` on the client"),
-            );
-            FALLBACK_BASE_URL.to_string()
-        }
-    };
+    // `lower` checked the server URL and warned where it falls back.
+    let base_url = api.default_base_url.clone().unwrap_or_else(|| lower::FALLBACK_BASE_URL.to_string());
     if diags.iter().any(Diagnostic::is_error) {
         return Err(locate(diags));
     }

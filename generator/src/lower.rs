@@ -18,6 +18,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 /// about 55 nested generics, hence 20.
 const MAX_DEPTH: usize = 20;
 
+/// The service root used when the description names no usable absolute server URL.
+pub const FALLBACK_BASE_URL: &str = "https://graph.microsoft.com/v1.0";
+
 const SCHEMA_PREFIX: &str = "#/components/schemas/";
 
 /// The member that names an OData value's type, where no `discriminator` says otherwise.
@@ -46,14 +49,99 @@ pub fn lower_api(doc: &OpenAPI) -> (Api, Vec<Diagnostic>) {
             })
         })
         .collect();
+    let default_base_url = lower_server_url(doc, &mut lw.diags);
     let api = Api {
         title: doc.info.title.clone(),
-        default_base_url: doc.servers.first().map(|s| s.url.trim_end_matches('/').to_string()),
+        default_base_url,
         types,
         patches: lw.patches,
         operations,
     };
     (api, lw.diags)
+}
+
+/// The first server's URL, if it is one the client may default to; otherwise a warning and `None`
+/// (the client then defaults to [`FALLBACK_BASE_URL`]).
+fn lower_server_url(doc: &OpenAPI, diags: &mut Vec<Diagnostic>) -> Option<String> {
+    let fallback = format!("the client defaults to {FALLBACK_BASE_URL}");
+    let Some(server) = doc.servers.first() else {
+        diags.push(Diagnostic::warning("/servers", format!("no absolute server URL; {fallback}"))
+            .help("add `servers: [{url: https://…}]`, or call `with_base_url` on the client"));
+        return None;
+    };
+    let url = server.url.trim_end_matches('/');
+    match server_url_problem(url) {
+        None => Some(url.to_string()),
+        Some(why) => {
+            // Quoted with `{:?}`: the URL may hold control characters.
+            diags.push(Diagnostic::warning("/servers/0/url", format!("server URL {:?} {why}; {fallback}", server.url))
+                .help("give an absolute http(s) URL with no user information, query or fragment, or call `with_base_url` on the client"));
+            None
+        }
+    }
+}
+
+/// Why `url` cannot be the generated client's default service root, if it cannot: the rules of
+/// the runtime's `BaseUrl::parse`, since the default never passes through it. A URL with user
+/// information (`https://graph.microsoft.com@attacker.example/beta`) names the host after the `@`.
+fn server_url_problem(url: &str) -> Option<&'static str> {
+    let Some(rest) = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")) else {
+        return Some("is not an absolute http(s) URL");
+    };
+    if url.chars().any(|c| !c.is_ascii_graphic() || "{}<>\"\\^|`".contains(c)) {
+        return Some("holds characters a URL cannot (server variables `{…}` are not supported)");
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.is_empty() {
+        Some("has no host")
+    } else if authority.contains('@') {
+        Some("has user information (`user@`): the request would go to the host after the `@`")
+    } else if url.contains('?') {
+        Some("has a query")
+    } else if url.contains('#') {
+        Some("has a fragment")
+    } else {
+        None
+    }
+}
+
+/// Member names the service is known to send where descriptions spell them otherwise, as
+/// (description's name, name on the wire). Graph's error bodies carry `innerError`, while its
+/// converter wrote `innererror` into the schema (OpenAPI.NET.OData #393, after msgraph-sdk-dotnet
+/// #1916); the spec is kept verbatim and the model reads both.
+const WIRE_SPELLINGS: &[(&str, &str)] = &[("innererror", "innerError")];
+
+/// The other names a property called `name` is read under: the wire spellings of
+/// [`WIRE_SPELLINGS`], unless a sibling property already has that name.
+fn wire_aliases<'n>(name: &str, mut siblings: impl Iterator<Item = &'n str>) -> Vec<String> {
+    let aliases: Vec<String> =
+        WIRE_SPELLINGS.iter().filter(|(spec, _)| *spec == name).map(|(_, wire)| (*wire).to_string()).collect();
+    if aliases.is_empty() || siblings.any(|s| aliases.iter().any(|a| a == s)) {
+        return Vec::new();
+    }
+    aliases
+}
+
+/// Why a header parameter named `name` may not be generated, if it may not. The client or the
+/// HTTP layer owns these headers; one set from an argument would duplicate or contradict theirs
+/// (a second `Authorization`, a `Host` naming another server, a `Content-Length` that hangs a GET).
+fn refused_header(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    let valid_token = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    if !valid_token {
+        return Some("not a valid HTTP header name, so no request could carry it");
+    }
+    match lower.as_str() {
+        // OpenAPI 3.0.3, Parameter Object: "If in is header and the name field is Accept,
+        // Content-Type or Authorization, the parameter definition SHALL be ignored."
+        "accept" | "content-type" | "authorization" => Some("OpenAPI says to ignore it; the client sets it"),
+        "host" | "content-length" | "transfer-encoding" | "connection" | "keep-alive" | "te" | "trailer" | "upgrade"
+        | "expect" => Some("the HTTP layer sets this protocol header"),
+        _ if lower.starts_with("proxy-") => Some("proxy headers belong to the HTTP layer and may carry credentials"),
+        "cookie" => Some("it carries credentials; cookie parameters (`in: cookie`) are not supported"),
+        "retry-attempt" => Some("the client sets it on each retry"),
+        _ => None,
+    }
 }
 
 /// A schema reached through either of openapiv3's two reference shapes.
@@ -443,6 +531,7 @@ impl<'a> Lowerer<'a> {
             fields.push(Field {
                 rust_name: names::dedupe(names::snake(&prop.name, "field"), &mut used, "_"),
                 json_name: prop.name.clone(),
+                aliases: wire_aliases(&prop.name, flat.props.iter().map(|p| p.name.as_str())),
                 doc,
                 ty,
                 required: prop.required && !has_default,
@@ -897,7 +986,14 @@ impl<'a> Lowerer<'a> {
             let location = match param {
                 Parameter::Path { .. } => ParamLocation::Path,
                 Parameter::Query { .. } => ParamLocation::Query,
-                Parameter::Header { .. } => ParamLocation::Header,
+                Parameter::Header { .. } => {
+                    if let Some(why) = refused_header(&data.name) {
+                        self.diags.push(Diagnostic::warning(pointer_push(&p_pointer, "name"), format!("header parameter `{}` left out: {why}", data.name))
+                            .help("the operation is generated without it; remove the parameter from the description"));
+                        continue;
+                    }
+                    ParamLocation::Header
+                }
                 Parameter::Cookie { .. } => {
                     self.diags.push(Diagnostic::warning(p_pointer, format!("cookie parameter `{}` is not supported; left out", data.name)));
                     continue;
@@ -913,6 +1009,7 @@ impl<'a> Lowerer<'a> {
                     TypeRef::String
                 }
             };
+            let ty = typed_header(location, &data.name, ty);
             if location == ParamLocation::Path && !matches!(ty, TypeRef::String | TypeRef::I32 | TypeRef::I64 | TypeRef::Bool) {
                 self.diags.push(Diagnostic::error(&p_pointer, format!("path parameter `{}` must be a string, integer or boolean", data.name))
                     .help("path segments carry single values"));
@@ -976,6 +1073,8 @@ impl<'a> Lowerer<'a> {
                                 items_field: items.rust_name.clone(),
                                 item: (**item).clone(),
                                 next_link_field: next.rust_name.clone(),
+                                delta_link_field: find_delta_link(s),
+                                count: find_page_count(s),
                             }),
                             _ => None,
                         },
@@ -1369,3 +1468,33 @@ fn parent_pointer(pointer: &str) -> String {
     pointer.rsplit_once('/').map(|(p, _)| p.to_string()).unwrap_or_default()
 }
 
+
+/// A delta function's response declares `@odata.deltaLink` (a string) beside its next link: that
+/// is what makes its pager one that ends with a link to resume from.
+fn find_delta_link(page: &StructDef) -> Option<String> {
+    page.fields.iter().find(|f| f.json_name == "@odata.deltaLink" && f.ty == TypeRef::String).map(|f| f.rust_name.clone())
+}
+
+/// `@odata.count` as declared (an integer), else from the map of undeclared members, where
+/// Graph's count lands when the description leaves it out (most collection responses do).
+fn find_page_count(page: &StructDef) -> Option<PageCount> {
+    match page.fields.iter().find(|f| f.json_name == "@odata.count") {
+        Some(f) if matches!(f.ty, TypeRef::I32 | TypeRef::I64) => Some(PageCount::Field {
+            rust_name: f.rust_name.clone(),
+            wide: f.ty == TypeRef::I64,
+            optional: !f.required || f.nullable,
+        }),
+        Some(_) => None,
+        None => page.extra.as_ref().filter(|e| e.value == TypeRef::Json).map(|e| PageCount::Extra(e.rust_name.clone())),
+    }
+}
+
+/// The runtime's typed header for a header parameter Graph gives a fixed meaning, where the
+/// description types it as a plain string: `ConsistencyLevel` (`eventual`, which `$count` and
+/// `$search` on directory objects require). Anything else keeps its type.
+fn typed_header(location: ParamLocation, name: &str, ty: TypeRef) -> TypeRef {
+    if location == ParamLocation::Header && name.eq_ignore_ascii_case("ConsistencyLevel") && ty == TypeRef::String {
+        return TypeRef::ConsistencyLevel;
+    }
+    ty
+}

@@ -1,5 +1,6 @@
-//! Following `@odata.nextLink`: the state of a paged listing, with no I/O. The async client drives
-//! it as a `Stream`; anything else (a blocking client, a test) can drive it by hand.
+//! Following `@odata.nextLink` (and a delta query's `@odata.deltaLink`): the state of a paged
+//! listing, with no I/O. The async client drives it as a `Stream`; anything else (a blocking
+//! client, a test) can drive it by hand.
 
 use crate::runtime::{build_request, parse_response, BaseUrl, BearerToken, Error, Operation, RequestError};
 
@@ -8,6 +9,77 @@ pub trait Page {
     type Item;
     fn into_items(self) -> Vec<Self::Item>;
     fn next_link(&self) -> Option<&str>;
+    /// `@odata.deltaLink`, which the last page of a delta query carries; `None` for responses
+    /// whose description does not declare it.
+    fn delta_link(&self) -> Option<&str> {
+        None
+    }
+    /// `@odata.count`, which the service sends when asked (`$count=true`; on directory objects
+    /// with `ConsistencyLevel: eventual`).
+    fn count(&self) -> Option<i64> {
+        None
+    }
+}
+
+/// `@odata.count` from a page's map of undeclared members, where it lands when the description
+/// does not declare it.
+pub fn odata_count(members: &crate::objects::UnknownMembers) -> Option<i64> {
+    members.get("@odata.count").and_then(|raw| serde_json::from_str(raw.get()).ok())
+}
+
+/// One page of a listing: its items, and what it says about the listing. It derefs to its
+/// items, so `page.len()` and `for x in &*page` work as on a `Vec`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageOf<T> {
+    pub items: Vec<T>,
+    /// `@odata.count`, when the service sent it (usually on the first page only).
+    pub count: Option<i64>,
+    /// On the last page of a delta query: where the next delta query resumes.
+    pub delta_link: Option<DeltaLink>,
+}
+
+impl<T> std::ops::Deref for PageOf<T> {
+    type Target = Vec<T>;
+    fn deref(&self) -> &Vec<T> {
+        &self.items
+    }
+}
+
+impl<T> IntoIterator for PageOf<T> {
+    type Item = T;
+    type IntoIter = std::vec::IntoIter<T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter()
+    }
+}
+
+/// Where a delta query resumes: the `@odata.deltaLink` its last page gave. Store
+/// [`DeltaLink::as_str`], and later [`DeltaLink::new`] it and start the same operation's listing
+/// from it ([`Pager::resume`], or the client's `resume_pages`) to get only what changed since. It
+/// is followed, like a next link, only on the base URL's scheme and host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeltaLink(String);
+
+impl DeltaLink {
+    pub fn new(link: impl Into<String>) -> Self {
+        DeltaLink(link.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The `$deltatoken` the link carries, as it is written in the link (still percent-encoded).
+    pub fn token(&self) -> Option<&str> {
+        let (_, query) = self.0.split_once('?')?;
+        // `$` may come percent-encoded.
+        for key in ["$deltatoken=", "%24deltatoken="] {
+            if let Some(token) = query.split('&').find_map(|pair| pair.strip_prefix(key)) {
+                return Some(token);
+            }
+        }
+        None
+    }
 }
 
 enum State {
@@ -31,6 +103,12 @@ where
         Pager { op, state: State::First }
     }
 
+    /// A delta query of `op` resumed from the link an earlier one ended with: its first request
+    /// is that link (same scheme and host as the base URL, or it is refused).
+    pub fn resume(op: &'o O, from: &DeltaLink) -> Self {
+        Pager { op, state: State::Next(from.as_str().to_string()) }
+    }
+
     /// True once the last page was read (or a page failed).
     pub fn is_done(&self) -> bool {
         matches!(self.state, State::Done)
@@ -46,18 +124,23 @@ where
     }
 
     /// Reads the response to the request [`Pager::next_request`] gave, and remembers its next link.
-    pub fn read_page(&mut self, response: http::Response<Vec<u8>>) -> Result<Vec<P::Item>, Error<O::Error>> {
+    /// A page with a next link is followed even if it also has a delta link; the delta link is
+    /// given only with the last page.
+    pub fn read_page(&mut self, response: http::Response<Vec<u8>>) -> Result<PageOf<P::Item>, Error<O::Error>> {
         match parse_response::<O>(response) {
             Ok(Some(page)) => {
-                self.state = match page.next_link() {
-                    Some(link) if !link.is_empty() => State::Next(link.to_string()),
-                    _ => State::Done,
+                let count = page.count();
+                let (state, delta_link) = match (page.next_link(), page.delta_link()) {
+                    (Some(link), _) if !link.is_empty() => (State::Next(link.to_string()), None),
+                    (_, Some(delta)) if !delta.is_empty() => (State::Done, Some(DeltaLink::new(delta))),
+                    _ => (State::Done, None),
                 };
-                Ok(page.into_items())
+                self.state = state;
+                Ok(PageOf { items: page.into_items(), count, delta_link })
             }
             Ok(None) => {
                 self.state = State::Done;
-                Ok(Vec::new())
+                Ok(PageOf { items: Vec::new(), count: None, delta_link: None })
             }
             Err(e) => {
                 self.state = State::Done;

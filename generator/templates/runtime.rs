@@ -70,12 +70,15 @@ impl fmt::Debug for BearerToken {
 pub struct BaseUrl(String);
 
 impl BaseUrl {
-    /// Checks that `url` is an absolute http(s) URL without query or fragment.
+    /// Checks that `url` is an absolute http(s) URL without user information, query or fragment
+    /// (the generator holds the description's server URL to the same rules).
     pub fn parse(url: &str) -> Result<Self, RequestError> {
         let trimmed = url.trim_end_matches('/');
         let uri: http::Uri = trimmed.parse().map_err(|_| RequestError::InvalidBaseUrl(url.to_string()))?;
         let scheme_ok = matches!(uri.scheme_str(), Some("http") | Some("https"));
-        if !scheme_ok || uri.authority().is_none() || uri.query().is_some() || trimmed.contains('#') {
+        // `https://graph.microsoft.com@attacker.example` is a request to attacker.example.
+        let host_only = uri.authority().is_some_and(|a| !a.as_str().contains('@'));
+        if !scheme_ok || !host_only || uri.query().is_some() || trimmed.contains('#') {
             return Err(RequestError::InvalidBaseUrl(url.to_string()));
         }
         Ok(BaseUrl(trimmed.to_string()))
@@ -89,6 +92,20 @@ impl BaseUrl {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// The OAuth scope a token for `base_url` is asked with: its origin and `/.default`, which is
+/// `https://graph.microsoft.com/.default` for Graph and the same rule for the national clouds
+/// (`https://graph.microsoft.us/.default`, `https://microsoftgraph.chinacloudapi.cn/.default`, …).
+pub fn token_scopes(base_url: &BaseUrl) -> Vec<String> {
+    let origin = match base_url.as_str().parse::<http::Uri>() {
+        Ok(uri) => match (uri.scheme_str(), uri.authority()) {
+            (Some(scheme), Some(authority)) => format!("{scheme}://{authority}"),
+            _ => base_url.as_str().to_string(),
+        },
+        Err(_) => base_url.as_str().to_string(),
+    };
+    vec![format!("{origin}/.default")]
 }
 
 /// Why a request could not be built. Nothing was sent.
@@ -108,6 +125,9 @@ pub enum RequestError {
     Build(String),
     /// A next link pointed away from the base URL's scheme and host; it was not followed.
     UntrustedNextLink(String),
+    /// An operation cannot go into a [`Batch`] as asked (a `dependsOn` it cannot keep, a header
+    /// JSON cannot carry); the message says which item and why.
+    Batch(String),
 }
 
 impl fmt::Display for RequestError {
@@ -122,6 +142,7 @@ impl fmt::Display for RequestError {
             RequestError::Body(e) => write!(f, "could not serialize the request body: {e}"),
             RequestError::Build(e) => write!(f, "could not build the request: {e}"),
             RequestError::UntrustedNextLink(link) => write!(f, "next link {link:?} leaves the service; not followed"),
+            RequestError::Batch(why) => write!(f, "cannot batch: {why}"),
         }
     }
 }
@@ -205,6 +226,28 @@ impl ParamValue for f64 {
     }
 }
 
+/// The `ConsistencyLevel` header, typed where the description declares it. Graph defines one
+/// value, `eventual`, which advanced queries on directory objects require (`$count`, `$search`,
+/// and some `$filter` and `$orderby` forms: <https://learn.microsoft.com/graph/aad-advanced-queries>).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ConsistencyLevel {
+    /// `eventual`; the default, being the only value Graph defines.
+    #[default]
+    Eventual,
+    /// A value this crate does not know, sent as written (checked like any header when the
+    /// request is built).
+    Other(String),
+}
+
+impl ParamValue for ConsistencyLevel {
+    fn to_param(&self) -> String {
+        match self {
+            ConsistencyLevel::Eventual => "eventual".to_string(),
+            ConsistencyLevel::Other(value) => value.clone(),
+        }
+    }
+}
+
 /// Arrays go comma-separated (OpenAPI `style: form, explode: false`, as Graph's OData options are).
 impl<T: ParamValue> ParamValue for Vec<T> {
     fn to_param(&self) -> String {
@@ -261,13 +304,73 @@ pub trait Operation {
     fn parse_success(status: http::StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError>;
 }
 
+/// An operation sent with extra headers, such as `ConsistencyLevel: eventual` (which `$count` and
+/// `$search` on directory objects require): `client.send(&WithHeaders::new(&op).header(…))`.
+/// The values are checked, like every header, when the request is built; the client's own headers
+/// (`Authorization`, `Accept`, `Content-Type`, `User-Agent`, `client-request-id`) are not replaced.
+pub struct WithHeaders<'o, O> {
+    op: &'o O,
+    headers: Vec<(&'static str, String)>,
+}
+
+impl<'o, O: Operation> WithHeaders<'o, O> {
+    pub fn new(op: &'o O) -> Self {
+        WithHeaders { op, headers: Vec::new() }
+    }
+
+    /// Adds one header, sent after the operation's own.
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+}
+
+impl<O: Operation> Operation for WithHeaders<'_, O> {
+    type Output = O::Output;
+    type Error = O::Error;
+    const METHOD: http::Method = O::METHOD;
+
+    fn path(&self) -> Result<String, RequestError> {
+        self.op.path()
+    }
+
+    fn query(&self) -> Vec<(&'static str, String)> {
+        self.op.query()
+    }
+
+    fn headers(&self) -> Vec<(&'static str, String)> {
+        let mut headers = self.op.headers();
+        headers.extend(self.headers.iter().cloned());
+        headers
+    }
+
+    fn body(&self) -> Result<Option<Vec<u8>>, RequestError> {
+        self.op.body()
+    }
+
+    fn parse_success(status: http::StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
+        O::parse_success(status, body)
+    }
+}
+
 /// Builds the complete HTTP request for `op`, without sending it.
 pub fn build_request<O: Operation>(
     op: &O,
     base_url: &BaseUrl,
     token: &BearerToken,
 ) -> Result<http::Request<Vec<u8>>, RequestError> {
-    let mut url = format!("{}{}", base_url.as_str(), op.path()?);
+    build_request_at(op, base_url.as_str(), Some(token))
+}
+
+/// The request for `op` at `root` (the base URL, or `""` for a `$batch` item, whose URL is
+/// relative to the version root), with the token when there is one: the one place a request is
+/// assembled, so a batch item is exactly what a single send would be.
+fn build_request_at<O: Operation>(
+    op: &O,
+    root: &str,
+    token: Option<&BearerToken>,
+) -> Result<http::Request<Vec<u8>>, RequestError> {
+    let mut url = format!("{root}{}", op.path()?);
     let query = op.query();
     for (i, (key, value)) in query.iter().enumerate() {
         url.push(if i == 0 { '?' } else { '&' });
@@ -277,11 +380,11 @@ pub fn build_request<O: Operation>(
         url.push_str(&encode_query_component(value, b","));
     }
     let body = op.body()?;
-    let mut builder = http::Request::builder()
-        .method(O::METHOD)
-        .uri(url)
-        .header(http::header::AUTHORIZATION, token.header_value()?)
-        .header(http::header::ACCEPT, "application/json");
+    let mut builder = http::Request::builder().method(O::METHOD).uri(url);
+    if let Some(token) = token {
+        builder = builder.header(http::header::AUTHORIZATION, token.header_value()?);
+    }
+    builder = builder.header(http::header::ACCEPT, "application/json");
     if body.is_some() {
         builder = builder.header(http::header::CONTENT_TYPE, "application/json");
     }
@@ -306,13 +409,16 @@ pub fn parse_response<O: Operation>(response: http::Response<Vec<u8>>) -> Result
     } else {
         match serde_json::from_slice::<O::Error>(body) {
             Ok(e) => ErrorBody::Parsed(e),
-            Err(_) => ErrorBody::Raw(String::from_utf8_lossy(body).into_owned()),
+            Err(_) => ErrorBody::Raw(body.to_vec()),
         }
     };
     Err(Error::Api(Box::new(ApiError {
         status,
         request_id: header("request-id"),
         client_request_id: header("client-request-id"),
+        // A throttled answer the client did not retry (or one item of a batch) says when to come
+        // back; an HTTP date is measured from now.
+        retry_after: header("retry-after").and_then(|v| parse_retry_after(&v, std::time::SystemTime::now())),
         body: parsed,
     })))
 }
@@ -360,8 +466,34 @@ pub struct DecodeError {
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "response body ({}) did not match the description at `{}`: {}", self.status, self.path, self.message)
+        // The path and message can quote the response (a member name, a value).
+        let path = escape_for_display(&self.path, DISPLAY_TEXT_LIMIT);
+        let message = escape_for_display(&self.message, DISPLAY_TEXT_LIMIT);
+        write!(f, "response body ({}) did not match the description at `{path}`: {message}", self.status)
     }
+}
+
+/// How many characters of text from a response an error's `Display` shows; the error value keeps
+/// all of it.
+pub const DISPLAY_TEXT_LIMIT: usize = 1024;
+
+/// `text` made safe to print: control characters (ESC, CR, LF, NUL, …) and bidirectional
+/// overrides are written as `\u{…}`, so a response cannot drive a terminal or forge log lines, and
+/// whatever follows the first `limit` characters is replaced by a count of its bytes.
+pub fn escape_for_display(text: &str, limit: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(limit));
+    for (shown, (at, c)) in text.char_indices().enumerate() {
+        if shown == limit {
+            out.push_str(&format!("… ({} more bytes)", text.len() - at));
+            break;
+        }
+        if c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 impl std::error::Error for DecodeError {}
@@ -372,8 +504,13 @@ pub struct ApiError<E> {
     pub status: http::StatusCode,
     /// The `request-id` response header, which Microsoft support asks for.
     pub request_id: Option<String>,
-    /// The `client-request-id` response header.
+    /// The `client-request-id` the request was sent with, as the service echoes it (the client
+    /// sends a fresh one with each request; the service's echo wins if they differ).
     pub client_request_id: Option<String>,
+    /// The response's `Retry-After` (a 429 or 503 the client did not retry, or a throttled item
+    /// of a [`Batch`], which the client never retries on its own): how long to wait before
+    /// sending it again.
+    pub retry_after: Option<std::time::Duration>,
     pub body: ErrorBody<E>,
 }
 
@@ -382,10 +519,22 @@ pub struct ApiError<E> {
 pub enum ErrorBody<E> {
     /// It parsed as the described error type.
     Parsed(E),
-    /// It did not; here it is as text.
-    Raw(String),
+    /// It did not; here it is byte for byte as received (nothing decoded, escaped or cut:
+    /// [`ErrorBody::text`] decodes, `Display` escapes and cuts).
+    Raw(Vec<u8>),
     /// There was none.
     Empty,
+}
+
+impl<E> ErrorBody<E> {
+    /// A raw body as text, bytes that are not UTF-8 replaced by U+FFFD; `None` unless
+    /// [`ErrorBody::Raw`].
+    pub fn text(&self) -> Option<std::borrow::Cow<'_, str>> {
+        match self {
+            ErrorBody::Raw(bytes) => Some(String::from_utf8_lossy(bytes)),
+            ErrorBody::Parsed(_) | ErrorBody::Empty => None,
+        }
+    }
 }
 
 /// Everything an operation can fail with.
@@ -393,37 +542,72 @@ pub enum ErrorBody<E> {
 pub enum Error<E> {
     /// The request could not be built; nothing was sent.
     Request(RequestError),
-    /// Connecting, sending or receiving failed.
-    Transport(Box<dyn std::error::Error + Send + Sync>),
+    /// Connecting, sending or receiving failed. The request may have reached the service:
+    /// `client_request_id` is the id it was sent with, for support to find it.
+    Transport {
+        source: Box<dyn std::error::Error + Send + Sync>,
+        client_request_id: Option<String>,
+    },
     /// The service answered with a non-2xx status. Boxed: it carries the whole error body, and
     /// a large `Err` would make every `Result` of the crate large.
     Api(Box<ApiError<E>>),
     /// The service answered 2xx with a body that did not match the description.
     Decode(DecodeError),
+    /// No token could be had from the client's token provider; nothing was sent.
+    Credential(Box<dyn std::error::Error + Send + Sync>),
 }
 
-impl<E: fmt::Debug> fmt::Display for Error<E> {
+impl<E: fmt::Debug + serde::Serialize> fmt::Display for Error<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Request(e) => write!(f, "{e}"),
-            Error::Transport(e) => write!(f, "transport error: {e}"),
-            Error::Api(e) => {
-                write!(f, "the service answered {}", e.status)?;
-                if let Some(id) = &e.request_id {
-                    write!(f, " (request-id {id})")?;
-                }
-                match &e.body {
-                    ErrorBody::Parsed(body) => write!(f, ": {body:?}"),
-                    ErrorBody::Raw(text) => write!(f, ": {text}"),
-                    ErrorBody::Empty => Ok(()),
+            Error::Transport { source, client_request_id } => {
+                write!(f, "transport error: {source}")?;
+                match client_request_id {
+                    Some(id) => write!(f, " (client-request-id {})", escape_for_display(id, DISPLAY_TEXT_LIMIT)),
+                    None => Ok(()),
                 }
             }
+            Error::Api(e) => write!(f, "{e}"),
             Error::Decode(e) => write!(f, "{e}"),
+            Error::Credential(e) => write!(f, "could not get a token: {e}"),
         }
     }
 }
 
-impl<E: fmt::Debug> std::error::Error for Error<E> {}
+/// For a person or a log line: the status, the service's `code` and `message` where the body
+/// has them (OData's `{"error": {"code", "message"}}` or the two at the top), then the ids
+/// support asks for. Text from the response is escaped and cut (see [`escape_for_display`]).
+impl<E: fmt::Debug + serde::Serialize> fmt::Display for ApiError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let show = |text: &str| escape_for_display(text, DISPLAY_TEXT_LIMIT);
+        write!(f, "the service answered {}", self.status)?;
+        match &self.body {
+            ErrorBody::Parsed(body) => {
+                let value = serde_json::to_value(body).unwrap_or_default();
+                let detail = value.get("error").filter(|e| e.is_object()).unwrap_or(&value);
+                let text = |key: &str| detail.get(key).and_then(serde_json::Value::as_str).filter(|t| !t.is_empty());
+                match (text("code"), text("message")) {
+                    (Some(code), Some(message)) => write!(f, ": {}: {}", show(code), show(message))?,
+                    (Some(one), None) | (None, Some(one)) => write!(f, ": {}", show(one))?,
+                    (None, None) => write!(f, ": {}", show(&value.to_string()))?,
+                }
+            }
+            ErrorBody::Raw(bytes) => write!(f, ": {}", show(&String::from_utf8_lossy(bytes)))?,
+            ErrorBody::Empty => {}
+        }
+        let ids = [("request-id", &self.request_id), ("client-request-id", &self.client_request_id)];
+        for (i, (name, id)) in ids.iter().filter_map(|(name, id)| Some((name, id.as_deref()?))).enumerate() {
+            write!(f, "{}{name} {}", if i == 0 { " (" } else { ", " }, show(id))?;
+        }
+        if ids.iter().any(|(_, id)| id.is_some()) {
+            f.write_str(")")?;
+        }
+        Ok(())
+    }
+}
+
+impl<E: fmt::Debug + serde::Serialize> std::error::Error for Error<E> {}
 
 /// When and how long the client waits before resending a throttled request, as Microsoft Graph asks
 /// (<https://learn.microsoft.com/graph/throttling>). The decision is [`retry_decision`]; the client
@@ -436,8 +620,9 @@ impl<E: fmt::Debug> std::error::Error for Error<E> {}
 ///    with `retry_non_idempotent`, since the service may have applied the first one.
 /// 3. At most `max_attempts` sends in all, the first included (0 counts as 1).
 /// 4. The wait is the response's `Retry-After` (delta-seconds or an HTTP date), taken as it is;
-///    without one (or with one that does not parse) it is `base_delay * 2^(retry - 1)`, capped at
-///    `max_delay`.
+///    without one (or with one that does not parse) it is a backoff of `base_delay * 2^(retry - 1)`,
+///    capped at `max_delay`, of which a random part is taken: between half of it and all of it
+///    ("equal jitter"), so that clients throttled together do not all come back together.
 /// 5. A wait that would end more than `max_total` after the first send began is not started: the
 ///    response is returned as the error at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -498,8 +683,11 @@ pub enum StopReason {
 }
 
 /// Decides whether to resend after the `attempts`-th send (counting from 1) came back with `status`
-/// and `headers`, `elapsed` after the first send began; `now` dates an HTTP-date `Retry-After`.
-/// Pure, so the policy is tested without a server or a clock.
+/// and `headers`, `elapsed` after the first send began; `now` dates an HTTP-date `Retry-After`, and
+/// `roll`, a uniform random number in `[0, 1]`, places a backoff in its jitter range (0 gives
+/// half the backoff, 1 all of it; anything else, NaN included, is clamped). Pure, so the policy
+/// is tested without a server, a clock or a random source.
+#[allow(clippy::too_many_arguments)] // Each is an input the decision is a function of.
 pub fn retry_decision(
     policy: &RetryPolicy,
     method: &http::Method,
@@ -508,6 +696,7 @@ pub fn retry_decision(
     attempts: u32,
     elapsed: std::time::Duration,
     now: std::time::SystemTime,
+    roll: f64,
 ) -> RetryDecision {
     use http::{Method, StatusCode};
     let throttled = matches!(status, StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT);
@@ -527,7 +716,9 @@ pub fn retry_decision(
         .and_then(|v| parse_retry_after(v, now))
         .unwrap_or_else(|| {
             let factor = 2u32.saturating_pow(attempts.saturating_sub(1));
-            policy.base_delay.saturating_mul(factor).min(policy.max_delay)
+            let backoff = policy.base_delay.saturating_mul(factor).min(policy.max_delay);
+            let roll = if roll.is_nan() { 1.0 } else { roll.clamp(0.0, 1.0) };
+            backoff / 2 + (backoff / 2).mul_f64(roll)
         });
     if elapsed.saturating_add(delay) > policy.max_total {
         return RetryDecision::Stop(StopReason::OverBudget);
@@ -601,4 +792,261 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let doy = (153 * mp + 2) / 5 + day - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     era * 146_097 + doe - 719_468
+}
+
+/// The most requests Graph accepts in one `$batch`.
+pub const BATCH_LIMIT: usize = 20;
+
+/// Operations sent together as JSON batches (`POST {base}/$batch`), each read back as if it had
+/// been sent alone (<https://learn.microsoft.com/graph/json-batching>).
+///
+/// [`Batch::add`] builds an operation's request with the code a single send uses and returns a
+/// typed [`BatchKey`]; [`BatchResponses::get`] reads that item's answer with the code a single
+/// send uses, so an item's 404 is that item's [`Error::Api`] with its `ODataError`, and an
+/// item's 429 is its error with [`ApiError::retry_after`]. Items go out in the order added,
+/// [`BATCH_LIMIT`] to a POST ([`Batch::posts`]); a `dependsOn` must stay within one POST, since
+/// Graph resolves it only there, and is refused when it would not.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    items: Vec<BatchItem>,
+}
+
+/// One request of a batch, as Graph's `$batch` body writes it; its `url` is relative to the
+/// version root (`/users/x?$select=id`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct BatchItem {
+    pub id: String,
+    pub method: String,
+    pub url: String,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub headers: std::collections::BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<serde_json::Value>,
+    #[serde(rename = "dependsOn", skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+}
+
+/// Which item of a [`Batch`] holds an `O`, and so how its response is read.
+pub struct BatchKey<O> {
+    id: String,
+    // `fn() -> O`: the key neither owns an `O` nor limits where it may be sent.
+    op: std::marker::PhantomData<fn() -> O>,
+}
+
+impl<O> BatchKey<O> {
+    /// The item's `id` in the batch, for [`Batch::add_after`] and [`BatchResponses::response`].
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl<O> Clone for BatchKey<O> {
+    fn clone(&self) -> Self {
+        BatchKey { id: self.id.clone(), op: std::marker::PhantomData }
+    }
+}
+
+impl<O> fmt::Debug for BatchKey<O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("BatchKey").field(&self.id).finish()
+    }
+}
+
+impl Batch {
+    pub fn new() -> Self {
+        Batch::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The items as they will be sent.
+    pub fn items(&self) -> &[BatchItem] {
+        &self.items
+    }
+
+    /// Adds `op`, built now exactly as [`build_request`] builds it (the token aside: the batch
+    /// POST carries it).
+    pub fn add<O: Operation>(&mut self, op: &O) -> Result<BatchKey<O>, RequestError> {
+        self.add_after(op, &[])
+    }
+
+    /// Adds `op`, to run after the items `depends_on` names ([`BatchKey::id`]) have run; Graph
+    /// answers it `424 Failed Dependency` if one of them failed. Each must be an earlier item
+    /// that goes in the same POST of [`BATCH_LIMIT`].
+    pub fn add_after<O: Operation>(&mut self, op: &O, depends_on: &[&str]) -> Result<BatchKey<O>, RequestError> {
+        let index = self.items.len();
+        let id = (index + 1).to_string();
+        for dependency in depends_on {
+            let Some(at) = self.items.iter().position(|item| item.id == *dependency) else {
+                return Err(RequestError::Batch(format!("item {id} depends on {dependency:?}, which is not an earlier item of this batch")));
+            };
+            if at / BATCH_LIMIT != index / BATCH_LIMIT {
+                let first = index / BATCH_LIMIT * BATCH_LIMIT + 1;
+                return Err(RequestError::Batch(format!(
+                    "item {id} depends on item {dependency}, which goes in an earlier POST (items {first} to {} go together); Graph resolves dependsOn only within one batch",
+                    first + BATCH_LIMIT - 1
+                )));
+            }
+        }
+        let (parts, body) = build_request_at(op, "", None)?.into_parts();
+        let mut headers = std::collections::BTreeMap::new();
+        for (name, value) in &parts.headers {
+            let Ok(text) = value.to_str() else {
+                return Err(RequestError::Batch(format!("item {id}: header `{name}` is not text a JSON batch can carry")));
+            };
+            headers.insert(name.as_str().to_string(), text.to_string());
+        }
+        let body = if body.is_empty() {
+            None
+        } else {
+            Some(serde_json::from_slice(&body).map_err(|e| RequestError::Body(e.to_string()))?)
+        };
+        self.items.push(BatchItem {
+            id: id.clone(),
+            method: parts.method.as_str().to_string(),
+            url: parts.uri.to_string(),
+            headers,
+            body,
+            depends_on: depends_on.iter().map(|d| d.to_string()).collect(),
+        });
+        Ok(BatchKey { id, op: std::marker::PhantomData })
+    }
+
+    /// The POSTs the batch is sent as, in order, [`BATCH_LIMIT`] items to each.
+    pub fn posts(&self) -> impl Iterator<Item = BatchPost<'_>> {
+        self.items.chunks(BATCH_LIMIT).map(|items| BatchPost { items })
+    }
+}
+
+/// One `POST /$batch` of at most [`BATCH_LIMIT`] items: an [`Operation`] like any other, so it is
+/// built, sent and read (a whole-batch error included) by the same code as every operation.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchPost<'b> {
+    items: &'b [BatchItem],
+}
+
+impl BatchPost<'_> {
+    pub fn items(&self) -> &[BatchItem] {
+        self.items
+    }
+}
+
+impl Operation for BatchPost<'_> {
+    type Output = BatchResponses;
+    /// The batch as a whole failed: the body as it came (Graph's `ODataError` shape).
+    type Error = serde_json::Value;
+    const METHOD: http::Method = http::Method::POST;
+
+    fn path(&self) -> Result<String, RequestError> {
+        Ok("/$batch".to_string())
+    }
+
+    fn body(&self) -> Result<Option<Vec<u8>>, RequestError> {
+        #[derive(serde::Serialize)]
+        struct Body<'a> {
+            requests: &'a [BatchItem],
+        }
+        serde_json::to_vec(&Body { requests: self.items }).map(Some).map_err(|e| RequestError::Body(e.to_string()))
+    }
+
+    fn parse_success(status: http::StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
+        #[derive(serde::Deserialize)]
+        struct Body {
+            responses: Vec<Answer>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Answer {
+            id: String,
+            status: u16,
+            /// Values are strings in Graph's answers; anything else is kept as its JSON text
+            /// rather than failing every other item.
+            #[serde(default)]
+            headers: std::collections::BTreeMap<String, serde_json::Value>,
+            #[serde(default)]
+            body: Option<serde_json::Value>,
+        }
+        let Some(Body { responses }) = decode_optional::<Body>(status, body)? else {
+            return Err(DecodeError { status, path: ".".to_string(), message: "the batch response has no body".to_string() });
+        };
+        let mut read = BatchResponses::default();
+        for (i, answer) in responses.into_iter().enumerate() {
+            let item_status = http::StatusCode::from_u16(answer.status).map_err(|_| DecodeError {
+                status,
+                path: format!("responses[{i}].status"),
+                message: format!("{} is not an HTTP status", answer.status),
+            })?;
+            let mut response = http::Response::new(Vec::new());
+            *response.status_mut() = item_status;
+            let mut is_json = false;
+            for (name, value) in &answer.headers {
+                let value = match value {
+                    serde_json::Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                };
+                if name.eq_ignore_ascii_case("content-type") {
+                    is_json = value.to_ascii_lowercase().contains("json");
+                }
+                // A header HTTP could not carry is left out rather than failing the other items.
+                if let (Ok(name), Ok(value)) = (http::HeaderName::try_from(name.as_str()), http::HeaderValue::try_from(value)) {
+                    response.headers_mut().append(name, value);
+                }
+            }
+            *response.body_mut() = match answer.body {
+                None => Vec::new(),
+                // Graph carries a body that is not JSON (a `$count`'s text) as a JSON string.
+                Some(serde_json::Value::String(text)) if !is_json => text.into_bytes(),
+                Some(value) => serde_json::to_vec(&value).unwrap_or_default(),
+            };
+            read.responses.insert(answer.id, response);
+        }
+        Ok(read)
+    }
+}
+
+/// The answers to a [`Batch`], by item id.
+#[derive(Debug, Default)]
+pub struct BatchResponses {
+    responses: std::collections::BTreeMap<String, http::Response<Vec<u8>>>,
+}
+
+impl BatchResponses {
+    /// `key`'s answer, read by [`parse_response`] as if its operation had been sent alone. An item
+    /// the service did not answer is an [`Error::Decode`] naming it.
+    pub fn get<O: Operation>(&self, key: &BatchKey<O>) -> Result<O::Output, Error<O::Error>> {
+        let Some(answer) = self.responses.get(&key.id) else {
+            return Err(Error::Decode(DecodeError {
+                status: http::StatusCode::OK,
+                path: "responses".to_string(),
+                message: format!("the batch response has no answer for item {}", key.id),
+            }));
+        };
+        let mut response = http::Response::new(answer.body().clone());
+        *response.status_mut() = answer.status();
+        *response.headers_mut() = answer.headers().clone();
+        parse_response::<O>(response)
+    }
+
+    /// An item's answer as it came: status, headers and body.
+    pub fn response(&self, id: &str) -> Option<&http::Response<Vec<u8>>> {
+        self.responses.get(id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.responses.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.responses.is_empty()
+    }
+
+    /// Adds the answers of another POST of the same batch.
+    pub fn extend(&mut self, other: BatchResponses) {
+        self.responses.extend(other.responses);
+    }
 }

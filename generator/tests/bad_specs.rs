@@ -451,3 +451,35 @@ fn huge_spec_memory_is_bounded() {
     assert!(peak < bound_kib, "peak RSS {peak} KiB over {bound_kib} KiB");
 }
 
+
+/// Header parameters that would clobber what the client or the HTTP layer sends (`Host`,
+/// `Authorization`, `Content-Length`, …) are left out of the operation with a warning apiece;
+/// an ordinary one beside them is kept.
+#[test]
+fn protocol_header_parameters_are_left_out() {
+    let generated = run("protocol_header_parameters.yaml").expect("generates");
+    let operations: String = generated.files.iter().filter(|f| f.path.contains("operations")).map(|f| f.contents.as_str()).collect();
+    assert!(operations.contains("(\"ConsistencyLevel\","), "{operations}");
+    for name in ["Host", "Authorization", "Content-Length", "transfer-encoding", "Proxy-Authorization", "Cookie", "Bad Name"] {
+        assert!(!operations.contains(&format!("(\"{name}\",")), "{name} is still sent");
+        assert!(generated.warnings.iter().any(|w| w.message.contains(&format!("`{name}` left out"))), "no warning for {name}");
+    }
+}
+
+/// A server URL `BaseUrl::parse` would refuse (user information, query, fragment, another scheme)
+/// is not made the client's default: a located warning, and the default is the fallback.
+#[test]
+fn hostile_server_urls_fall_back_with_a_warning() {
+    for (file, why) in [
+        ("server_url_userinfo.yaml", "user information"),
+        ("server_url_query.yaml", "has a query"),
+        ("server_url_fragment.yaml", "has a fragment"),
+        ("server_url_not_http.yaml", "not an absolute http(s) URL"),
+    ] {
+        let generated = run(file).unwrap_or_else(|d| panic!("{file} was rejected: {d:#?}"));
+        let lib = generated.files.iter().find(|f| f.path == "src/lib.rs").expect("lib.rs");
+        assert!(lib.contents.contains("DEFAULT_BASE_URL: &str = \"https://graph.microsoft.com/v1.0\";"), "{file}: {}", lib.contents);
+        let warning = generated.warnings.iter().find(|w| w.pointer == "/servers/0/url").unwrap_or_else(|| panic!("{file}: no warning"));
+        assert!(warning.message.contains(why) && warning.line.is_some(), "{file}: {warning}");
+    }
+}

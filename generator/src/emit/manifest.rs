@@ -40,6 +40,11 @@ reqwest = {{ version = "0.12", default-features = false, features = ["rustls-tls
 tokio = {{ version = "1", default-features = false, features = ["time"], optional = true }}
 # Only for the paged-listing streams.
 futures-util = {{ version = "0.3", default-features = false, features = ["std"], optional = true }}
+# Only with the `tracing` feature: spans and events for sends, retries, redirects and pages.
+tracing = {{ version = "0.1", default-features = false, features = ["std"], optional = true }}
+# Only with the `azure-identity` feature: the `TokenCredential` trait azure_identity's credentials
+# implement (no HTTP client of its own: default features off).
+azure_core = {{ version = "1", default-features = false, optional = true }}
 
 [dev-dependencies]
 tokio = {{ version = "1", features = ["macros", "rt", "net", "io-util", "time"] }}
@@ -47,7 +52,12 @@ tokio = {{ version = "1", features = ["macros", "rt", "net", "io-util", "time"] 
 [features]
 default = {default}
 # The async client over reqwest; without it the crate builds and parses requests with no I/O.
-client = ["dep:reqwest", "dep:tokio", "dep:futures-util"]
+# uuid's v4: the random client-request-id each request carries.
+client = ["dep:reqwest", "dep:tokio", "dep:futures-util", "uuid/v4"]
+# `tracing` spans and events from the client (no token in any field).
+tracing = ["client", "dep:tracing"]
+# Tokens from azure_identity's credentials (client::AzureCredential).
+azure-identity = ["client", "dep:azure_core"]
 {area_features}{workspace}"#,
         name = toml_string(s.crate_name),
         version = toml_string(s.crate_version),

@@ -67,6 +67,12 @@ fn emit_struct(api: &Api, name: &Ident, head: TokenStream, cfg: &TokenStream, s:
             let wire = lit(&f.json_name);
             serde_args.push(quote!(rename = #wire));
         }
+        if s.extra.is_none() {
+            serde_args.extend(f.aliases.iter().map(|alias| {
+                let alias = lit(alias);
+                quote!(alias = #alias)
+            }));
+        }
         if is_optional(f) {
             ty = quote!(Option<#ty>);
             if s.extra.is_none() {
@@ -140,6 +146,13 @@ fn emit_serialize(name: &Ident, cfg: &TokenStream, s: &StructDef, extra: &Ident)
     }
 }
 
+/// The member names a field is read from: its own, then the spellings lower found the service
+/// sends instead (`innerError` for the description's `innererror`), as one match pattern.
+fn member_names(f: &Field) -> TokenStream {
+    let names = std::iter::once(&f.json_name).chain(&f.aliases).map(|name| lit(name));
+    quote!(#(#names)|*)
+}
+
 /// A field that may be absent on the wire (or is null): an `Option`.
 fn is_optional(f: &Field) -> bool {
     !f.required || f.nullable
@@ -149,7 +162,7 @@ fn is_optional(f: &Field) -> bool {
 /// field of a default value, by the shared `deserialize_members`.
 fn emit_members_impl(name: &Ident, cfg: &TokenStream, s: &StructDef, extra: &Ident) -> TokenStream {
     let read_member = (!s.fields.is_empty()).then(|| {
-        let wires = s.fields.iter().map(|f| lit(&f.json_name));
+        let wires = s.fields.iter().map(member_names);
         let fields = s.fields.iter().map(|f| ident(&f.rust_name));
         quote! {
             fn read_member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
@@ -183,6 +196,7 @@ fn emit_members_impl(name: &Ident, cfg: &TokenStream, s: &StructDef, extra: &Ide
 /// missing one an error, as serde's derive reports it.
 fn emit_strict_deserialize(name: &Ident, cfg: &TokenStream, s: &StructDef, extra: &Ident) -> TokenStream {
     let locals: Vec<_> = s.fields.iter().enumerate().map(|(i, _)| format_ident!("field_{i}")).collect();
+    let patterns = s.fields.iter().map(member_names);
     let wires: Vec<_> = s.fields.iter().map(|f| lit(&f.json_name)).collect();
     let reads = s.fields.iter().zip(&locals).map(|(f, local)| {
         if is_optional(f) {
@@ -215,7 +229,7 @@ fn emit_strict_deserialize(name: &Ident, cfg: &TokenStream, s: &StructDef, extra
                         let mut #extra = crate::objects::UnknownMembers::new();
                         while let Some(key) = map.next_key::<crate::objects::MemberKey<'de>>()? {
                             match key.as_str() {
-                                #(#wires => #reads,)*
+                                #(#patterns => #reads,)*
                                 _ => crate::objects::read_unknown(&mut #extra, key, &mut map)?,
                             }
                         }
@@ -253,6 +267,7 @@ fn plain_default(ty: &TypeRef) -> bool {
         TypeRef::Json | TypeRef::Array(_) | TypeRef::Map(_) | TypeRef::Nullable(_) | TypeRef::Bytes | TypeRef::Duration => true,
         TypeRef::Lenient(inner) => plain_default(inner),
         TypeRef::Named(_) | TypeRef::DateTime | TypeRef::Date | TypeRef::Time | TypeRef::Uuid => false,
+        TypeRef::ConsistencyLevel => true,
     }
 }
 
@@ -427,6 +442,37 @@ fn emit_page_impl(api: &Api, p: &PagerDef, cfg: &TokenStream) -> TokenStream {
     };
     let into_items = if items_optional { quote!(self.#items.unwrap_or_default()) } else { quote!(self.#items) };
     let next_link = if next_optional { quote!(self.#next.as_deref()) } else { quote!(Some(self.#next.as_str())) };
+    let delta_link = p.delta_link_field.as_ref().map(|field| {
+        let field = ident(field);
+        quote! {
+            fn delta_link(&self) -> Option<&str> {
+                self.#field.as_deref()
+            }
+        }
+    });
+    // Where lower found `@odata.count`; the trait's default (`None`) covers the rest.
+    let count = p.count.as_ref().map(|count| {
+        let count = match count {
+            PageCount::Field { rust_name, wide, optional } => {
+                let field = ident(rust_name);
+                match (wide, optional) {
+                    (true, true) => quote!(self.#field),
+                    (true, false) => quote!(Some(self.#field)),
+                    (false, true) => quote!(self.#field.map(i64::from)),
+                    (false, false) => quote!(Some(i64::from(self.#field))),
+                }
+            }
+            PageCount::Extra(map) => {
+                let map = ident(map);
+                quote!(crate::paging::odata_count(&self.#map))
+            }
+        };
+        quote! {
+            fn count(&self) -> Option<i64> {
+                #count
+            }
+        }
+    });
     quote! {
         #cfg
         impl crate::paging::Page for #page {
@@ -437,6 +483,8 @@ fn emit_page_impl(api: &Api, p: &PagerDef, cfg: &TokenStream) -> TokenStream {
             fn next_link(&self) -> Option<&str> {
                 #next_link
             }
+            #delta_link
+            #count
         }
     }
 }

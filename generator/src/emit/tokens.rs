@@ -73,6 +73,8 @@ pub fn rust_type(api: &Api, ty: &TypeRef, qualified: bool) -> TokenStream {
         TypeRef::Time => quote!(jiff::civil::Time),
         TypeRef::Duration => quote!(crate::values::IsoDuration),
         TypeRef::Uuid => quote!(uuid::Uuid),
+        // A runtime type lower chose for a header parameter.
+        TypeRef::ConsistencyLevel => quote!(crate::runtime::ConsistencyLevel),
         TypeRef::Bytes => quote!(crate::values::Base64Bytes),
         TypeRef::Json => quote!(serde_json::Value),
         TypeRef::Lenient(inner) => {
@@ -201,9 +203,9 @@ pub fn escape_doc_line(line: &str) -> String {
     for (i, part) in line.split('`').enumerate() {
         if i > 0 {
             // Balanced backticks are code spans and stay; a lone one is escaped.
-            out.push_str(if ticks % 2 == 0 { "`" } else { "\\`" });
+            out.push_str(if ticks.is_multiple_of(2) { "`" } else { "\\`" });
         }
-        if ticks % 2 == 0 && i % 2 == 1 {
+        if ticks.is_multiple_of(2) && i % 2 == 1 {
             out.push_str(part);
         } else {
             escape_prose(part, &mut out);

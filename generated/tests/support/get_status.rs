@@ -1,0 +1,26 @@
+//! A GET operation written by hand for the client tests, since the description has only a PATCH.
+
+use graph_beta_intune::models::{ODataError, UserAppInstallStatus};
+use graph_beta_intune::runtime::{decode_optional, encode_path_segment, DecodeError, Operation};
+use graph_beta_intune::RequestError;
+use http::{Method, StatusCode};
+
+/// A GET defined here, since the description has only the PATCH: idempotent, so retried by default.
+pub struct GetStatus<'a> {
+    pub id: &'a str,
+}
+
+impl Operation for GetStatus<'_> {
+    type Output = Option<UserAppInstallStatus>;
+    type Error = ODataError;
+    const METHOD: Method = Method::GET;
+
+    fn path(&self) -> Result<String, RequestError> {
+        Ok(format!("/deviceAppManagement/mobileApps/app/userStatuses/{}", encode_path_segment("id", self.id)?))
+    }
+
+    fn parse_success(status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
+        decode_optional(status, body)
+    }
+}
+
