@@ -891,7 +891,9 @@ impl<'a> Lowerer<'a> {
                 resolved.push((param, p_pointer));
             }
         }
-        let mut ok = true;
+        // False once something the generator cannot express is found: the operation is left
+        // out (with a warning saying why) but the rest of the description still generates.
+        let mut supported = true;
         for (param, p_pointer) in resolved {
             let data = param.parameter_data_ref();
             let location = match param {
@@ -914,9 +916,10 @@ impl<'a> Lowerer<'a> {
                 }
             };
             if location == ParamLocation::Path && !matches!(ty, TypeRef::String | TypeRef::I32 | TypeRef::I64 | TypeRef::Bool) {
-                self.diags.push(Diagnostic::error(&p_pointer, format!("path parameter `{}` must be a string, integer or boolean", data.name))
-                    .help("path segments carry single values"));
-                ok = false;
+                // One operation the client cannot call is no reason to refuse the others.
+                self.diags.push(Diagnostic::warning(&p_pointer, format!("path parameter `{}` is not a single scalar value; operation `{operation_id}` left out", data.name))
+                    .help("path segments carry single values: a string, number, boolean or enum"));
+                supported = false;
             }
             param_pointers.push(p_pointer.clone());
             params.push(Param {
@@ -931,9 +934,13 @@ impl<'a> Lowerer<'a> {
 
         // Body and responses are lowered even when the path is wrong, so one run reports all.
         let segments = self.lower_path(path, &params, &param_pointers, pointer);
-        let body = self.lower_request_body(op, method, pointer, &owner);
+        let body = self.lower_request_body(op, method, pointer, &owner, &operation_id);
         let (success, error) = self.lower_responses(op, pointer, &owner);
-        let segments = segments.filter(|_| ok)?;
+        let segments = segments?;
+        let body = body.ok()?;
+        if !supported {
+            return None;
+        }
         let pager = self.lower_pager(op, &success, pointer);
         let doc = match (&op.summary, &op.description) {
             (Some(s), Some(d)) if s != d => Some(format!("{s}\n\n{d}")),
@@ -1066,48 +1073,63 @@ impl<'a> Lowerer<'a> {
         ok.then_some(segments)
     }
 
-    fn lower_request_body(&mut self, op: &'a openapiv3::Operation, method: Method, pointer: &str, owner: &str) -> Option<RequestBody> {
+    /// The request body, `Ok(None)` when there is none (or an optional one that cannot be
+    /// sent, with a warning), and `Err(())` when a required one cannot be sent: the operation is
+    /// then left out, with a warning naming the media types.
+    fn lower_request_body(&mut self, op: &'a openapiv3::Operation, method: Method, pointer: &str, owner: &str, operation_id: &str) -> Result<Option<RequestBody>, ()> {
         let body_pointer = pointer_push(pointer, "requestBody");
-        let body = self.resolve(op.request_body.as_ref()?, "requestBodies", |c| &c.request_bodies, "request body", &body_pointer)?;
-        let body_pointer = match op.request_body.as_ref() {
-            Some(ReferenceOr::Reference { reference }) => local_pointer(reference).unwrap_or(body_pointer),
+        let Some(declared) = op.request_body.as_ref() else { return Ok(None) };
+        // An unresolvable `$ref` is an error already reported; the operation is left out with it.
+        let body = self.resolve(declared, "requestBodies", |c| &c.request_bodies, "request body", &body_pointer).ok_or(())?;
+        let body_pointer = match declared {
+            ReferenceOr::Reference { reference } => local_pointer(reference).unwrap_or(body_pointer),
             _ => body_pointer,
         };
+        let content_pointer = pointer_push(&body_pointer, "content");
         let json: Vec<(&String, &openapiv3::MediaType)> = body.content.iter().filter(|(m, _)| is_json(m)).collect();
         if body.content.len() > 1 {
             let others: Vec<&str> = body.content.keys().filter(|m| !is_json(m)).map(|m| m.as_str()).collect();
-            if !others.is_empty() {
-                self.diags.push(Diagnostic::warning(pointer_push(&body_pointer, "content"), format!("only JSON request bodies are supported; {} left out", others.join(", "))));
+            if !others.is_empty() && !json.is_empty() {
+                self.diags.push(Diagnostic::warning(&content_pointer, format!("only JSON request bodies are supported; {} left out", others.join(", "))));
             }
             if let Some(((first, _), rest)) = json.split_first().filter(|(_, rest)| !rest.is_empty()) {
                 let rest: Vec<&str> = rest.iter().map(|(m, _)| m.as_str()).collect();
-                self.diags.push(Diagnostic::warning(pointer_push(&body_pointer, "content"), format!("the body is sent as {first}; {} left out", rest.join(", ")))
+                self.diags.push(Diagnostic::warning(&content_pointer, format!("the body is sent as {first}; {} left out", rest.join(", ")))
                     .help("list the JSON media type the client should send first"));
             }
         }
         let Some((media, media_type)) = json.first() else {
+            let offered: Vec<&str> = body.content.keys().map(String::as_str).collect();
+            let offered = if offered.is_empty() { "no media type".to_string() } else { offered.join(", ") };
             if body.required {
-                self.diags.push(Diagnostic::error(pointer_push(&body_pointer, "content"), "required request body has no JSON media type")
+                self.diags.push(Diagnostic::warning(&content_pointer, format!("the required request body is {offered}, which the generator cannot send yet; operation `{operation_id}` left out"))
                     .help("describe the body as `application/json` with a schema"));
+                return Err(());
             }
-            return None;
+            // Dropping an optional body is still a change to what the client can send: say so.
+            self.diags.push(Diagnostic::warning(&content_pointer, format!("the optional request body is {offered}, which the generator cannot send yet; operation `{operation_id}` is generated without it"))
+                .help("describe the body as `application/json` with a schema"));
+            return Ok(None);
         };
-        let Some(schema) = &media_type.schema else {
-            if body.required {
-                self.diags.push(Diagnostic::error(pointer_push(&pointer_push(&body_pointer, "content"), media), "required request body has no schema")
+        let ty = match &media_type.schema {
+            Some(schema) => {
+                let schema_pointer = pointer_push(&pointer_push(&content_pointer, media), "schema");
+                self.type_of(node(schema), &schema_pointer, &format!("{owner} body"), 1).0
+            }
+            None => {
+                // No schema allows any JSON value; say so, since the client then checks nothing.
+                self.diags.push(Diagnostic::warning(pointer_push(&content_pointer, media), "request body has no schema; typed as any JSON value")
                     .help("add a `schema` to the media type"));
+                TypeRef::Json
             }
-            return None;
         };
-        let schema_pointer = pointer_push(&pointer_push(&pointer_push(&body_pointer, "content"), media), "schema");
-        let (ty, _) = self.type_of(node(schema), &schema_pointer, &format!("{owner} body"), 1);
         let ty = match (&ty, method) {
             (TypeRef::Named(id), Method::Patch) if matches!(self.kind_of(self.struct_of(*id)), Some(TypeKind::Struct(_))) => {
                 BodyType::Patch(self.patch_for(self.struct_of(*id)))
             }
             _ => BodyType::Model(ty),
         };
-        Some(RequestBody { ty, required: body.required, doc: body.description.clone() })
+        Ok(Some(RequestBody { ty, required: body.required, doc: body.description.clone() }))
     }
 
     fn kind_of(&self, id: TypeId) -> Option<&TypeKind> {
