@@ -124,6 +124,10 @@ pub enum TypeRef {
     I16,
     I32,
     I64,
+    U8,
+    U16,
+    U32,
+    U64,
     F32,
     F64,
     /// `date-time`: an RFC 3339 instant.

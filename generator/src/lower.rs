@@ -627,8 +627,13 @@ impl<'a> Lowerer<'a> {
                 "duration" => TypeRef::Duration,
                 "uuid" => TypeRef::Uuid,
                 "base64url" => TypeRef::Bytes,
-                // Formats that only constrain the text; it stays a String.
-                "uri" | "url" | "email" | "hostname" | "ipv4" | "ipv6" | "regex" | "json-pointer" => TypeRef::String,
+                // Formats that only constrain the text (JSON Schema's and OpenAPI's registry),
+                // and numbers written as strings: the value stays a String, and nothing is
+                // approximated, so there is nothing to warn about.
+                "uri" | "uri-reference" | "uri-template" | "url" | "iri" | "iri-reference" | "email" | "idn-email"
+                | "hostname" | "idn-hostname" | "ipv4" | "ipv6" | "ip" | "regex" | "json-pointer"
+                | "relative-json-pointer" | "char" | "html" | "commonmark" | "media-range" | "int32" | "int64"
+                | "decimal" | "double" | "float" => TypeRef::String,
                 other => {
                     self.diags.push(Diagnostic::warning(pointer_push(pointer, "format"), format!("unknown string format `{other}`; typed as String"))
                         .help("the value is kept as text; use a standard format to get a typed value"));
@@ -640,7 +645,12 @@ impl<'a> Lowerer<'a> {
 
     fn number_format(&mut self, format: &str, integer: bool, pointer: &str) -> TypeRef {
         match format {
-            "int8" | "uint8" | "int16" => TypeRef::I16,
+            "int8" | "int16" => TypeRef::I16,
+            // Unsigned formats keep their range: a u64 id above i64::MAX must still decode.
+            "uint8" => TypeRef::U8,
+            "uint16" => TypeRef::U16,
+            "uint32" => TypeRef::U32,
+            "uint64" | "uint" => TypeRef::U64,
             "int32" => TypeRef::I32,
             "int64" => TypeRef::I64,
             "float" => TypeRef::F32,
@@ -649,7 +659,7 @@ impl<'a> Lowerer<'a> {
             "" => TypeRef::F64,
             other => {
                 self.diags.push(Diagnostic::warning(pointer_push(pointer, "format"), format!("unknown number format `{other}`; typed as {}", if integer { "i64" } else { "f64" }))
-                    .help("use int16, int32, int64, float, double or decimal"));
+                    .help("use int16, int32, int64, uint8, uint16, uint32, uint64, float, double or decimal"));
                 if integer { TypeRef::I64 } else { TypeRef::F64 }
             }
         }

@@ -181,17 +181,20 @@ impl ParamValue for bool {
     }
 }
 
-impl ParamValue for i32 {
-    fn to_param(&self) -> String {
-        self.to_string()
-    }
+/// Integers of every width a format names (`int16`, `int32`, `int64`, `uint8` … `uint64`).
+macro_rules! integer_param_values {
+    ($($t:ty),*) => {
+        $(
+            impl ParamValue for $t {
+                fn to_param(&self) -> String {
+                    self.to_string()
+                }
+            }
+        )*
+    };
 }
 
-impl ParamValue for i64 {
-    fn to_param(&self) -> String {
-        self.to_string()
-    }
-}
+integer_param_values!(i16, i32, i64, u8, u16, u32, u64);
 
 impl ParamValue for f32 {
     fn to_param(&self) -> String {

@@ -112,6 +112,7 @@ fn type_has_default(api: &Api, ty: &TypeRef) -> bool {
 fn plain_default(ty: &TypeRef) -> bool {
     match ty {
         TypeRef::String | TypeRef::Bool | TypeRef::I16 | TypeRef::I32 | TypeRef::I64 | TypeRef::F32 | TypeRef::F64 => true,
+        TypeRef::U8 | TypeRef::U16 | TypeRef::U32 | TypeRef::U64 => true,
         TypeRef::Json | TypeRef::Array(_) | TypeRef::Map(_) | TypeRef::Nullable(_) | TypeRef::Bytes | TypeRef::Duration => true,
         TypeRef::Lenient(inner) => plain_default(inner),
         TypeRef::Named(_) | TypeRef::DateTime | TypeRef::Date | TypeRef::Time | TypeRef::Uuid => false,
