@@ -211,6 +211,17 @@ impl ParamValue for f64 {
     }
 }
 
+/// Any JSON value (a parameter whose schema the generator could not type): a string is sent as
+/// its text, anything else as its JSON, so such a parameter still compiles and can be set.
+impl ParamValue for serde_json::Value {
+    fn to_param(&self) -> String {
+        match self {
+            serde_json::Value::String(text) => text.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
 /// Arrays go comma-separated (OpenAPI `style: form, explode: false`, as Graph's OData options are).
 impl<T: ParamValue> ParamValue for Vec<T> {
     fn to_param(&self) -> String {

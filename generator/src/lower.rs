@@ -916,6 +916,9 @@ impl<'a> Lowerer<'a> {
                 }
             };
             let ty = match &data.format {
+                // `oneOf`/`anyOf` of scalars (an id that is a number or a name): in a path, query
+                // or header the value is text either way, so a String carries every alternative.
+                ParameterSchemaOrContent::Schema(s) if self.scalar_alternatives(node(s), 0) => TypeRef::String,
                 ParameterSchemaOrContent::Schema(s) => {
                     let param_owner = format!("{owner} {}", data.name);
                     self.type_of(node(s), &pointer_push(&p_pointer, "schema"), &param_owner, 1).0
@@ -925,7 +928,7 @@ impl<'a> Lowerer<'a> {
                     TypeRef::String
                 }
             };
-            if location == ParamLocation::Path && !matches!(ty, TypeRef::String | TypeRef::I32 | TypeRef::I64 | TypeRef::Bool) {
+            if location == ParamLocation::Path && !self.is_single_value(&ty, 0) {
                 // One operation the client cannot call is no reason to refuse the others.
                 self.diags.push(Diagnostic::warning(&p_pointer, format!("path parameter `{}` is not a single scalar value; operation `{operation_id}` left out", data.name))
                     .help("path segments carry single values: a string, number, boolean or enum"));
@@ -974,6 +977,56 @@ impl<'a> Lowerer<'a> {
             doc,
             deprecated: deprecation(&op.extensions, op.deprecated),
         })
+    }
+
+    /// True for a type written as one piece of text: a string of any format, a number, a
+    /// boolean, an enum (its wire value), or a named alias of one of those. Such a value fits in
+    /// one path segment; arrays, maps, objects and unions do not.
+    fn is_single_value(&self, ty: &TypeRef, depth: usize) -> bool {
+        match ty {
+            TypeRef::String | TypeRef::Bool | TypeRef::I16 | TypeRef::I32 | TypeRef::I64 | TypeRef::U8 | TypeRef::U16
+            | TypeRef::U32 | TypeRef::U64 | TypeRef::F32 | TypeRef::F64 | TypeRef::DateTime | TypeRef::Date
+            | TypeRef::Time | TypeRef::Duration | TypeRef::Uuid | TypeRef::Bytes => true,
+            TypeRef::Lenient(inner) => self.is_single_value(inner, depth + 1),
+            // Flags enums are one comma-separated value, as Graph sends them.
+            TypeRef::Named(id) => match self.kind_of(*id) {
+                Some(TypeKind::Enum(_)) => true,
+                Some(TypeKind::Alias(inner)) if depth < MAX_DEPTH => self.is_single_value(inner, depth + 1),
+                _ => false,
+            },
+            TypeRef::Json | TypeRef::Array(_) | TypeRef::Map(_) | TypeRef::Nullable(_) => false,
+        }
+    }
+
+    /// True for `oneOf`/`anyOf` whose alternatives (after `$ref`s) are all strings, numbers,
+    /// integers or booleans, with no object or array among them.
+    fn scalar_alternatives(&self, n: Node<'a>, depth: usize) -> bool {
+        let Some(schema) = self.resolve_node(n, depth) else { return false };
+        match &schema.schema_kind {
+            SchemaKind::OneOf { one_of: parts } | SchemaKind::AnyOf { any_of: parts } if depth < MAX_DEPTH => {
+                !parts.is_empty() && parts.iter().all(|p| self.is_scalar_schema(node(p), depth + 1) || self.scalar_alternatives(node(p), depth + 1))
+            }
+            _ => false,
+        }
+    }
+
+    fn is_scalar_schema(&self, n: Node<'a>, depth: usize) -> bool {
+        matches!(
+            self.resolve_node(n, depth).map(|s| &s.schema_kind),
+            Some(SchemaKind::Type(Type::String(_) | Type::Integer(_) | Type::Number(_) | Type::Boolean(_)))
+        )
+    }
+
+    /// The schema a node names, following component `$ref`s (a bounded number of them).
+    fn resolve_node(&self, n: Node<'a>, depth: usize) -> Option<&'a Schema> {
+        let mut n = n;
+        for _ in depth..MAX_DEPTH {
+            match n {
+                Node::Item(s) => return Some(s),
+                Node::Ref(r) => n = node(self.schemas()?.get(unescape(r.strip_prefix(SCHEMA_PREFIX)?).as_str())?),
+            }
+        }
+        None
     }
 
     /// `x-ms-pageable`: the response must be a struct with the item array and the next link.

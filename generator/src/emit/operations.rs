@@ -204,7 +204,8 @@ fn emit_path_fn(op: &Operation) -> TokenStream {
         PathSegment::Param(i) => {
             let p = op.params.get(*i)?;
             let field = ident(&p.rust_name);
-            let value = if p.ty == TypeRef::String { quote!(self.#field) } else { quote!(&self.#field.to_param()) };
+            // Every type goes through the same one-segment encoding and `""`/`.`/`..` check.
+            let value = if borrowed(p) { quote!(self.#field) } else { quote!(&self.#field.to_param()) };
             let wire = lit(&p.wire_name);
             Some(quote!(path.push_str(&encode_path_segment(#wire, #value)?);))
         }
