@@ -3,7 +3,7 @@
 
 //! Typed client for Devices.CorporateManagement, generated from its OpenAPI description.
 //!
-//! - `models`: the schemas, as Graph sends them; unknown members are kept.
+//! - `models`: the schemas, as the service sends them; unknown members are kept.
 //! - `operations`: one request type per operation; each builds an `http::Request` and parses the response with no I/O.
 //! - `client` (feature `client`, on by default): an async client that sends them.
 pub mod models;

@@ -12,10 +12,25 @@ pub struct Api {
     pub title: String,
     /// The first server URL without its trailing slash, if the description names one.
     pub default_base_url: Option<String>,
+    /// Whether the description follows Microsoft Graph's OData conventions; decided once, in
+    /// `lower`, and only then are they applied.
+    pub dialect: Dialect,
     pub types: Vec<TypeDef>,
     /// PATCH body types, one per struct that some PATCH operation sends.
     pub patches: Vec<PatchDef>,
     pub operations: Vec<Operation>,
+}
+
+/// The conventions a description follows beyond OpenAPI itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// Microsoft Graph's (OData): `@odata.type` names a value's type (`#` + its schema name), a
+    /// base schema others derive from is read through a union of them all, a property that
+    /// refers to an entity is a navigation link, and the service root defaults to Graph's.
+    OData,
+    /// Plain OpenAPI: `allOf` only composes structs, unions need a `discriminator`, and the service
+    /// root is the description's server or one the caller gives.
+    Plain,
 }
 
 #[derive(Debug, Clone)]
@@ -73,7 +88,8 @@ pub struct StructDef {
     pub extra: Option<ExtraFields>,
     /// True when the type carries the key `id` (an OData entity type).
     pub is_entity: bool,
-    /// Names this type is known by on the wire in `@odata.type` (`#` + schema name).
+    /// The name this type is known by on the wire in a type-naming member (`@odata.type`:
+    /// `#` + schema name; in plain OpenAPI a discriminator's default, the schema name).
     pub odata_type: String,
 }
 
@@ -255,10 +271,9 @@ pub enum BodyType {
 pub struct PatchDef {
     pub name: String,
     pub of: TypeId,
-    /// The member that names the type, written first (Graph's `@odata.type`).
-    pub tag_property: String,
-    /// Sent first, as Graph's documentation examples do (`#` + schema name).
-    pub odata_type: String,
+    /// The member that names the type and its value, written first as Graph's documentation
+    /// examples do (`@odata.type`, `#` + schema name); none outside the OData dialect.
+    pub type_tag: Option<(String, String)>,
     pub fields: Vec<PatchField>,
 }
 

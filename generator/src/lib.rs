@@ -83,6 +83,14 @@ pub fn generate(text: &str, settings: &Settings) -> Result<Generated, Vec<Diagno
     drop(doc);
     let base_url = match api.default_base_url.as_deref() {
         Some(url) if url.starts_with("https://") || url.starts_with("http://") => url.to_string(),
+        // Graph's own root is only a guess worth making for a cut of Graph's description.
+        _ if api.dialect == ir::Dialect::Plain => {
+            diags.push(
+                Diagnostic::warning("/servers", "no absolute server URL; the client has no default service root")
+                    .help("add `servers: [{url: https://…}]`, or call `with_base_url` on the client (until then requests fail with `RequestError::MissingBaseUrl`)"),
+            );
+            String::new()
+        }
         _ => {
             diags.push(
                 Diagnostic::warning("/servers", format!("no absolute server URL; the client defaults to {FALLBACK_BASE_URL}"))

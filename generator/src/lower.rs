@@ -27,6 +27,7 @@ const ODATA_TYPE: &str = "@odata.type";
 /// whether errors stop the run.
 pub fn lower_api(doc: &OpenAPI) -> (Api, Vec<Diagnostic>) {
     let mut lw = Lowerer::new(doc);
+    lw.dialect = detect_dialect(doc);
     lw.lower_components();
     let operations = lw.lower_operations();
     lw.mark_boxes();
@@ -49,6 +50,7 @@ pub fn lower_api(doc: &OpenAPI) -> (Api, Vec<Diagnostic>) {
     let api = Api {
         title: doc.info.title.clone(),
         default_base_url: doc.servers.first().map(|s| s.url.trim_end_matches('/').to_string()),
+        dialect: lw.dialect,
         types,
         patches: lw.patches,
         operations,
@@ -120,6 +122,7 @@ struct Lowerer<'a> {
     unions: BTreeMap<TypeId, TypeId>,
     /// Base struct -> itself and every derived struct.
     hierarchy: BTreeMap<TypeId, Hierarchy>,
+    dialect: Dialect,
     diags: Vec<Diagnostic>,
 }
 
@@ -139,6 +142,7 @@ impl<'a> Lowerer<'a> {
             type_names: BTreeMap::new(),
             unions: BTreeMap::new(),
             hierarchy: BTreeMap::new(),
+            dialect: Dialect::Plain,
             diags: Vec::new(),
         }
     }
@@ -217,7 +221,11 @@ impl<'a> Lowerer<'a> {
                     ReferenceOr::Item(inline) => value = value.or_else(|| discriminator_value(inline)),
                 }
             }
-            wire_of.insert(key.as_str(), value.unwrap_or_else(|| format!("#{key}")));
+            // Only a value the schema itself gives here; the base's mapping comes next, and the
+            // default (the schema name) last, when the variants are made.
+            if let Some(value) = value {
+                wire_of.insert(key.as_str(), value);
+            }
         }
         // A base's own discriminator mapping, where present, names its derived types' values.
         for key in keys {
@@ -243,10 +251,17 @@ impl<'a> Lowerer<'a> {
                 }
             }
             let Some(&base) = self.ids.get(key.as_str()) else { continue };
+            // In plain OpenAPI, `allOf` composes: only a base with a `discriminator` says that a
+            // value of it may be any of its derived types. OData's `@odata.type` always does.
+            let has_discriminator =
+                matches!(schemas.get(key.as_str()), Some(ReferenceOr::Item(schema)) if schema.schema_data.discriminator.is_some());
+            if self.dialect == Dialect::Plain && !has_discriminator {
+                continue;
+            }
             let mut variants = Vec::new();
             for k in std::iter::once(key.as_str()).chain(descendants.iter().copied()) {
                 let Some(&ty) = self.ids.get(k) else { continue };
-                let wire = wire_of.get(k).cloned().unwrap_or_else(|| format!("#{k}"));
+                let wire = wire_of.get(k).cloned().unwrap_or_else(|| self.default_type_name(k));
                 variants.push((ty, wire));
             }
             // The base's own discriminator names the member that carries the type, if it has one.
@@ -435,7 +450,8 @@ impl<'a> Lowerer<'a> {
                 ),
                 Node::Ref(_) => (false, false, false, None, None),
             };
-            let navigation = nav_ext || single_ref(prop.schema).is_some_and(|r| self.is_entity_ref(r));
+            // A bare reference to an entity is a navigation link only where OData says so.
+            let navigation = nav_ext || (self.dialect == Dialect::OData && single_ref(prop.schema).is_some_and(|r| self.is_entity_ref(r)));
             // A required property with a default may be left out by the server, and so may
             // `@odata.type`, which Graph omits when the value is of the declared type (its
             // `openapi.yaml` marks it required all the same): both are read as optional.
@@ -461,7 +477,16 @@ impl<'a> Lowerer<'a> {
             is_entity: flat.props.iter().any(|p| p.name == "id"),
             fields,
             extra,
-            odata_type: format!("#{key}"),
+            odata_type: self.default_type_name(key),
+        }
+    }
+
+    /// The value that names a schema's type on the wire when nothing in the description gives
+    /// one: OData's `#` + schema name, or OpenAPI's discriminator default, the schema name.
+    fn default_type_name(&self, key: &str) -> String {
+        match self.dialect {
+            Dialect::OData => format!("#{key}"),
+            Dialect::Plain => key.to_string(),
         }
     }
 
@@ -1205,13 +1230,14 @@ impl<'a> Lowerer<'a> {
         if let Some(i) = self.patch_of.get(&id) {
             return *i;
         }
+        let odata = self.dialect == Dialect::OData;
         let Some(Some(def)) = self.types.get(id.0) else { return 0 };
         let TypeKind::Struct(s) = &def.kind else { return 0 };
         let fields = s
             .fields
             .iter()
             // `@odata.type` is written by the patch type itself.
-            .filter(|f| !(f.read_only || f.navigation || (s.is_entity && f.json_name == "id") || f.json_name == ODATA_TYPE))
+            .filter(|f| !(f.read_only || f.navigation || (odata && s.is_entity && f.json_name == "id") || f.json_name == ODATA_TYPE))
             .map(|f| PatchField {
                 rust_name: f.rust_name.clone(),
                 json_name: f.json_name.clone(),
@@ -1222,7 +1248,8 @@ impl<'a> Lowerer<'a> {
             })
             .collect();
         let name = names::dedupe(format!("{}Patch", def.name), &mut self.used_type_names, "");
-        let patch = PatchDef { name, of: id, tag_property: ODATA_TYPE.to_string(), odata_type: s.odata_type.clone(), fields };
+        let type_tag = odata.then(|| (ODATA_TYPE.to_string(), s.odata_type.clone()));
+        let patch = PatchDef { name, of: id, type_tag, fields };
         self.patches.push(patch);
         let index = self.patches.len() - 1;
         self.patch_of.insert(id, index);
@@ -1410,6 +1437,46 @@ fn single_ref(n: Node<'_>) -> Option<&str> {
             }
         }
         Node::Item(_) => None,
+    }
+}
+
+/// Whether the description follows Graph's OData conventions. Any one sign is enough, since a
+/// cut of Graph's description may keep only some: a `microsoft.graph.` schema key, an ODataError
+/// schema, a property named `@odata.…`, or an `x-ms-…` extension on the document, a path, an
+/// operation or a component schema (or its properties).
+fn detect_dialect(doc: &OpenAPI) -> Dialect {
+    let ms_extension = |ext: &indexmap::IndexMap<String, serde_json::Value>| ext.keys().any(|k| k.starts_with("x-ms-"));
+    let schema_is_odata = |key: &str, schema: &ReferenceOr<Schema>| {
+        let lower = key.to_ascii_lowercase();
+        if lower.starts_with("microsoft.graph.") || lower.ends_with("odataerror") {
+            return true;
+        }
+        let ReferenceOr::Item(schema) = schema else { return false };
+        let props = match &schema.schema_kind {
+            SchemaKind::Type(Type::Object(o)) => Some(&o.properties),
+            SchemaKind::Any(a) => Some(&a.properties),
+            SchemaKind::AllOf { all_of } => all_of.iter().find_map(|p| match p {
+                ReferenceOr::Item(Schema { schema_kind: SchemaKind::Type(Type::Object(o)), .. }) => Some(&o.properties),
+                _ => None,
+            }),
+            _ => None,
+        };
+        ms_extension(&schema.schema_data.extensions)
+            || props.is_some_and(|props| {
+                props.iter().any(|(name, p)| {
+                    name.starts_with("@odata.") || matches!(p, ReferenceOr::Item(p) if ms_extension(&p.schema_data.extensions))
+                })
+            })
+    };
+    let in_schemas = doc.components.as_ref().is_some_and(|c| c.schemas.iter().any(|(k, s)| schema_is_odata(k, s)));
+    let in_paths = doc.paths.paths.values().any(|item| match item {
+        ReferenceOr::Item(item) => ms_extension(&item.extensions) || item.iter().any(|(_, op)| ms_extension(&op.extensions)),
+        ReferenceOr::Reference { .. } => false,
+    });
+    if ms_extension(&doc.extensions) || in_schemas || in_paths {
+        Dialect::OData
+    } else {
+        Dialect::Plain
     }
 }
 

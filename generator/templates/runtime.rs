@@ -98,6 +98,8 @@ pub enum RequestError {
     InvalidPathParameter { name: &'static str, value: String },
     /// The base URL is not an absolute http(s) URL.
     InvalidBaseUrl(String),
+    /// The description names no server, and no base URL was given (`Client::with_base_url`).
+    MissingBaseUrl,
     /// The token contains characters that cannot go in an HTTP header (the token is not shown).
     InvalidToken,
     /// A header parameter's value contains characters that cannot go in an HTTP header.
@@ -117,6 +119,7 @@ impl fmt::Display for RequestError {
                 write!(f, "path parameter `{name}` may not be {value:?}: it would address another resource")
             }
             RequestError::InvalidBaseUrl(url) => write!(f, "base URL {url:?} is not an absolute http(s) URL"),
+            RequestError::MissingBaseUrl => f.write_str("no base URL: the description names no server; give one with `with_base_url`"),
             RequestError::InvalidToken => f.write_str("the bearer token contains characters not allowed in a header"),
             RequestError::InvalidHeader { name } => write!(f, "header `{name}` contains characters not allowed in a header"),
             RequestError::Body(e) => write!(f, "could not serialize the request body: {e}"),
@@ -269,6 +272,10 @@ pub fn build_request<O: Operation>(
     base_url: &BaseUrl,
     token: &BearerToken,
 ) -> Result<http::Request<Vec<u8>>, RequestError> {
+    // Without a service root the path alone would be sent as a relative URL; refuse instead.
+    if base_url.as_str().is_empty() {
+        return Err(RequestError::MissingBaseUrl);
+    }
     let mut url = format!("{}{}", base_url.as_str(), op.path()?);
     let query = op.query();
     for (i, (key, value)) in query.iter().enumerate() {

@@ -346,7 +346,10 @@ fn emit_patch(api: &Api, p: &PatchDef, cfg: &TokenStream) -> TokenStream {
             }
         }
     });
-    let (tag, odata_type) = (lit(&p.tag_property), lit(&p.odata_type));
+    let tag = p.type_tag.as_ref().map(|(member, value)| {
+        let (member, value) = (lit(member), lit(value));
+        quote!(map.serialize_entry(#member, #value)?;)
+    });
     quote! {
         #docs
         #cfg
@@ -360,7 +363,7 @@ fn emit_patch(api: &Api, p: &PatchDef, cfg: &TokenStream) -> TokenStream {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 use serde::ser::SerializeMap;
                 let mut map = serializer.serialize_map(None)?;
-                map.serialize_entry(#tag, #odata_type)?;
+                #tag
                 #(#entries)*
                 map.end()
             }
