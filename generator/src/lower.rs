@@ -102,6 +102,9 @@ struct FlatProp<'a> {
 struct Flat<'a> {
     props: Vec<FlatProp<'a>>,
     extra: bool,
+    /// Every `required` entry of every part, with where it is written: one part may require a
+    /// property another declares, and an entry that names no property at all is reported.
+    required: Vec<(String, String)>,
 }
 
 struct Lowerer<'a> {
@@ -411,6 +414,7 @@ impl<'a> Lowerer<'a> {
                     });
                 }
                 flat.extra = !matches!(obj.additional_properties, Some(AdditionalProperties::Any(false)));
+                flat.required.extend(required_entries(&obj.required, pointer));
             }
             SchemaKind::Any(any) if !any.properties.is_empty() => {
                 let props_pointer = pointer_push(pointer, "properties");
@@ -423,6 +427,7 @@ impl<'a> Lowerer<'a> {
                     });
                 }
                 flat.extra = true;
+                flat.required.extend(required_entries(&any.required, pointer));
             }
             _ => {
                 self.diags.push(Diagnostic::warning(pointer, "an `allOf` member that is not an object was left out")
@@ -437,7 +442,15 @@ impl<'a> Lowerer<'a> {
     fn lower_struct(&mut self, type_name: &str, key: &str, flat: &Flat<'a>, depth: usize) -> StructDef {
         let mut used = BTreeSet::new();
         let mut fields = Vec::new();
+        for (name, at) in &flat.required {
+            if !flat.props.iter().any(|p| &p.name == name) {
+                self.diags.push(Diagnostic::warning(at, format!("`required` names `{name}`, which is not a property of the schema; ignored"))
+                    .help("declare the property, or remove it from `required`"));
+            }
+        }
         for prop in &flat.props {
+            // Required where any part of the composition says so.
+            let required_anywhere = prop.required || flat.required.iter().any(|(name, _)| name == &prop.name);
             let owner = format!("{type_name} {}", prop.name);
             let (ty, nullable_union) = self.type_of(prop.schema, &prop.pointer, &owner, depth + 1);
             let (nullable, read_only, nav_ext, doc, deprecated) = match prop.schema {
@@ -461,7 +474,7 @@ impl<'a> Lowerer<'a> {
                 json_name: prop.name.clone(),
                 doc,
                 ty,
-                required: prop.required && !has_default,
+                required: required_anywhere && !has_default,
                 nullable: nullable || nullable_union,
                 read_only,
                 navigation,
@@ -593,8 +606,10 @@ impl<'a> Lowerer<'a> {
                 if !obj.properties.is_empty() {
                     return (self.inline_struct(schema, pointer, owner, depth), false);
                 }
+                // Graph writes `additionalProperties: {type: object}` on every schema to mean "more
+                // members may come", which stays a JSON value; elsewhere it is a map of objects.
                 match &obj.additional_properties {
-                    Some(AdditionalProperties::Schema(s)) if !is_bare_object(s) => {
+                    Some(AdditionalProperties::Schema(s)) if self.dialect == Dialect::Plain || !is_bare_object(s) => {
                         let (inner, _) = self.type_of(node(s), &pointer_push(pointer, "additionalProperties"), &format!("{owner} value"), depth + 1);
                         (TypeRef::Map(Box::new(inner)), false)
                     }
@@ -1400,6 +1415,13 @@ fn merge_flat<'a>(into: &mut Flat<'a>, from: Flat<'a>) {
         }
     }
     into.extra |= from.extra;
+    into.required.extend(from.required);
+}
+
+/// `required` entries with the pointer of each (`…/required/0`).
+fn required_entries(required: &[String], pointer: &str) -> Vec<(String, String)> {
+    let at = pointer_push(pointer, "required");
+    required.iter().enumerate().map(|(i, name)| (name.clone(), pointer_push(&at, &i.to_string()))).collect()
 }
 
 fn is_json(media: &str) -> bool {

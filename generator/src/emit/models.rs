@@ -13,6 +13,8 @@ pub fn emit_models_head() -> TokenStream {
     quote! {
         #head
         #![allow(deprecated)]
+        // Unused when the description has no schemas, or the enabled features need none of them.
+        #[allow(unused_imports)]
         use serde::{Deserialize, Serialize};
     }
 }
