@@ -248,7 +248,20 @@ pub struct Param {
     pub location: ParamLocation,
     pub required: bool,
     pub ty: TypeRef,
+    /// How an array value is written (`style`, `explode`); single values are written as they are.
+    pub serialization: Serialization,
     pub doc: Option<String>,
+}
+
+/// How an array parameter's items go on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Serialization {
+    /// One `name=item` pair per item: `tags=a&tags=b` (query `form` with `explode: true`, the
+    /// default for query parameters).
+    Repeated,
+    /// One value, the items joined: `,` (`form` with `explode: false`, as Graph declares its OData
+    /// options, and headers), ` ` (`spaceDelimited`) or `|` (`pipeDelimited`).
+    Joined(char),
 }
 
 #[derive(Debug, Clone)]

@@ -974,6 +974,22 @@ impl<'a> Lowerer<'a> {
                     .help("path segments carry single values: a string, number, boolean or enum"));
                 supported = false;
             }
+            let serialization = match param {
+                Parameter::Query { style, .. } => self.query_serialization(style, data.explode, &ty),
+                // Headers (`simple`) join array items with commas; paths carry single values.
+                _ => Some(Serialization::Joined(',')),
+            };
+            let Some(serialization) = serialization else {
+                let what = format!("query parameter `{}` is an object or holds objects, which the generator cannot serialize yet", data.name);
+                let help = "describe the parameter as a scalar or an array of scalars";
+                if data.required {
+                    self.diags.push(Diagnostic::warning(&p_pointer, format!("{what}; operation `{operation_id}` left out")).help(help));
+                    supported = false;
+                } else {
+                    self.diags.push(Diagnostic::warning(&p_pointer, format!("{what}; the parameter is left out")).help(help));
+                }
+                continue;
+            };
             param_pointers.push(p_pointer.clone());
             params.push(Param {
                 rust_name: names::dedupe(names::snake(&data.name, "param"), &mut used, "_"),
@@ -981,6 +997,7 @@ impl<'a> Lowerer<'a> {
                 location,
                 required: data.required || location == ParamLocation::Path,
                 ty,
+                serialization,
                 doc: data.description.clone(),
             });
         }
@@ -1035,6 +1052,33 @@ impl<'a> Lowerer<'a> {
                 _ => false,
             },
             TypeRef::Json | TypeRef::Array(_) | TypeRef::Map(_) | TypeRef::Nullable(_) => false,
+        }
+    }
+
+    /// How a query parameter goes into the query string, from its `style` and `explode` (whose
+    /// default is true for `form` only); None for objects and arrays of them, which need a
+    /// key per property (`deepObject`, exploded `form`) that the generated code cannot write yet.
+    fn query_serialization(&self, style: &openapiv3::QueryStyle, explode: Option<bool>, ty: &TypeRef) -> Option<Serialization> {
+        use openapiv3::QueryStyle;
+        let item = match ty {
+            TypeRef::Array(item) => item.as_ref(),
+            // Any JSON value is sent as its text; every other single value as itself.
+            TypeRef::Json => return Some(Serialization::Joined(',')),
+            single => return self.is_single_value(single, 0).then_some(Serialization::Joined(',')),
+        };
+        let item = match item {
+            TypeRef::Nullable(inner) => inner.as_ref(),
+            other => other,
+        };
+        if !self.is_single_value(item, 0) {
+            return None;
+        }
+        match style {
+            QueryStyle::Form if explode.unwrap_or(true) => Some(Serialization::Repeated),
+            QueryStyle::Form => Some(Serialization::Joined(',')),
+            QueryStyle::SpaceDelimited => Some(Serialization::Joined(' ')),
+            QueryStyle::PipeDelimited => Some(Serialization::Joined('|')),
+            QueryStyle::DeepObject => None,
         }
     }
 

@@ -232,25 +232,35 @@ fn emit_param_list(op: &Operation, location: ParamLocation, fn_name: &str) -> Op
         return None;
     }
     let fn_name = format_ident!("{fn_name}");
-    let required = params.iter().filter(|p| p.required).map(|p| {
+    // Required values written as one pair start the list; the rest are pushed after them.
+    let one_pair = |p: &Param| p.required && !repeated_or_delimited(p);
+    let required = params.iter().filter(|p| one_pair(p)).map(|p| {
         let (wire, field) = (lit(&p.wire_name), ident(&p.rust_name));
         quote!((#wire, self.#field.to_param()))
     });
     let list = quote!(vec![#(#required),*]);
-    let body = if params.iter().all(|p| p.required) {
+    let body = if params.iter().all(|p| one_pair(p)) {
         list
     } else {
-        let optional = params.iter().filter(|p| !p.required).map(|p| {
-            let (wire, field) = (lit(&p.wire_name), ident(&p.rust_name));
-            quote! {
-                if let Some(value) = &self.#field {
-                    list.push((#wire, value.to_param()));
+        let pushes = params.iter().filter(|p| !one_pair(p)).map(|p| {
+            let field = ident(&p.rust_name);
+            let push = emit_param_push(p, quote!(value));
+            if p.required {
+                quote! {
+                    let value = &self.#field;
+                    #push
+                }
+            } else {
+                quote! {
+                    if let Some(value) = &self.#field {
+                        #push
+                    }
                 }
             }
         });
         quote! {
             let mut list = #list;
-            #(#optional)*
+            #(#pushes)*
             list
         }
     };
@@ -259,6 +269,29 @@ fn emit_param_list(op: &Operation, location: ParamLocation, fn_name: &str) -> Op
             #body
         }
     })
+}
+
+/// An array parameter written other than as one comma-joined value.
+fn repeated_or_delimited(p: &Param) -> bool {
+    matches!(p.ty, TypeRef::Array(_)) && p.serialization != Serialization::Joined(',')
+}
+
+/// The statements that add `value` (a reference to the parameter's value) to `list`.
+fn emit_param_push(p: &Param, value: TokenStream) -> TokenStream {
+    let wire = lit(&p.wire_name);
+    match p.serialization {
+        _ if !matches!(p.ty, TypeRef::Array(_)) => quote!(list.push((#wire, #value.to_param()));),
+        Serialization::Repeated => quote! {
+            for item in #value {
+                list.push((#wire, item.to_param()));
+            }
+        },
+        Serialization::Joined(',') => quote!(list.push((#wire, #value.to_param()));),
+        Serialization::Joined(delimiter) => {
+            let delimiter = lit(&delimiter.to_string());
+            quote!(list.push((#wire, #value.iter().map(ParamValue::to_param).collect::<Vec<_>>().join(#delimiter)));)
+        }
+    }
 }
 
 fn emit_client_method(api: &Api, op: &Operation) -> TokenStream {
