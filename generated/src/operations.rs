@@ -11,8 +11,8 @@ use crate::models;
 
 #[allow(unused_imports)]
 use crate::runtime::{
-    decode_nothing, decode_optional, decode_text, encode_path_segment, DecodeError,
-    Error, Operation, ParamValue, RequestError,
+    decode_bytes, decode_nothing, decode_optional, decode_text, encode_form,
+    encode_path_segment, DecodeError, Error, Operation, ParamValue, RequestError,
 };
 
 /// Update the navigation property userStatuses in deviceAppManagement

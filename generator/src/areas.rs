@@ -60,7 +60,7 @@ pub fn plan_areas(api: &Api) -> Areas {
             roots.extend(op.success.body.clone());
             roots.extend(op.error.clone());
             match op.body.as_ref().map(|b| &b.ty) {
-                Some(BodyType::Model(ty)) => roots.push(ty.clone()),
+                Some(BodyType::Model(ty) | BodyType::Form(ty)) => roots.push(ty.clone()),
                 Some(BodyType::Patch(p)) => {
                     if let Some(users) = patch_users.get_mut(*p) {
                         users.insert(a);
@@ -69,7 +69,7 @@ pub fn plan_areas(api: &Api) -> Areas {
                         roots.extend(patch.fields.iter().map(|f| f.ty.clone()));
                     }
                 }
-                None => {}
+                Some(BodyType::Bytes | BodyType::Text) | None => {}
             }
         }
         for id in reachable_types(api, roots) {

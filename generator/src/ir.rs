@@ -267,16 +267,25 @@ pub enum Serialization {
 #[derive(Debug, Clone)]
 pub struct RequestBody {
     pub ty: BodyType,
+    /// The `Content-Type` sent: the media type chosen (a wildcard one such as `image/*` is sent as
+    /// `application/octet-stream`).
+    pub content_type: String,
     pub required: bool,
     pub doc: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum BodyType {
-    /// The whole model, as for POST and PUT.
+    /// The whole model as JSON, as for POST and PUT.
     Model(TypeRef),
     /// Index into [`Api::patches`].
     Patch(usize),
+    /// A struct (or map) sent as `application/x-www-form-urlencoded`.
+    Form(TypeRef),
+    /// Bytes sent as they are (`application/octet-stream`, `image/png`, …).
+    Bytes,
+    /// Text sent as it is (`text/plain`, …).
+    Text,
 }
 
 /// The PATCH form of a struct: the fields a client may change, each optional.
@@ -307,4 +316,7 @@ pub struct SuccessResponse {
     pub body: Option<TypeRef>,
     /// True when that body is `text/plain` (such as OData's `$count`), parsed from its text.
     pub text: bool,
+    /// The `Accept` value of a binary download (`image/jpeg`, `*/*`): the body is then read as
+    /// bytes, whatever schema it has.
+    pub binary: Option<String>,
 }

@@ -1234,9 +1234,9 @@ impl<'a> Lowerer<'a> {
         };
         let content_pointer = pointer_push(&body_pointer, "content");
         let json: Vec<(&String, &openapiv3::MediaType)> = body.content.iter().filter(|(m, _)| is_json(m)).collect();
-        if body.content.len() > 1 {
+        if body.content.len() > 1 && !json.is_empty() {
             let others: Vec<&str> = body.content.keys().filter(|m| !is_json(m)).map(|m| m.as_str()).collect();
-            if !others.is_empty() && !json.is_empty() {
+            if !others.is_empty() {
                 self.diags.push(Diagnostic::warning(&content_pointer, format!("only JSON request bodies are supported; {} left out", others.join(", "))));
             }
             if let Some(((first, _), rest)) = json.split_first().filter(|(_, rest)| !rest.is_empty()) {
@@ -1245,38 +1245,76 @@ impl<'a> Lowerer<'a> {
                     .help("list the JSON media type the client should send first"));
             }
         }
-        let Some((media, media_type)) = json.first() else {
-            let offered: Vec<&str> = body.content.keys().map(String::as_str).collect();
+        if let Some((media, media_type)) = json.first() {
+            let ty = match &media_type.schema {
+                Some(schema) => {
+                    let schema_pointer = pointer_push(&pointer_push(&content_pointer, media), "schema");
+                    self.type_of(node(schema), &schema_pointer, &format!("{owner} body"), 1).0
+                }
+                None => {
+                    // No schema allows any JSON value; say so, since the client then checks nothing.
+                    self.diags.push(Diagnostic::warning(pointer_push(&content_pointer, media), "request body has no schema; typed as any JSON value")
+                        .help("add a `schema` to the media type"));
+                    TypeRef::Json
+                }
+            };
+            let ty = match (&ty, method) {
+                (TypeRef::Named(id), Method::Patch) if matches!(self.kind_of(self.struct_of(*id)), Some(TypeKind::Struct(_))) => {
+                    BodyType::Patch(self.patch_for(self.struct_of(*id)))
+                }
+                _ => BodyType::Model(ty),
+            };
+            return Ok(Some(RequestBody { ty, content_type: media.to_string(), required: body.required, doc: body.description.clone() }));
+        }
+        // No JSON: the first media type the client can send, in the order the description lists them.
+        let mut chosen = None;
+        for (media, media_type) in &body.content {
+            let ty = match media_kind(media, media_type.schema.as_ref()) {
+                MediaKind::Binary => BodyType::Bytes,
+                MediaKind::Text => BodyType::Text,
+                MediaKind::Form => {
+                    let Some(schema) = &media_type.schema else { continue };
+                    let schema_pointer = pointer_push(&pointer_push(&content_pointer, media), "schema");
+                    let ty = self.type_of(node(schema), &schema_pointer, &format!("{owner} form"), 1).0;
+                    if !self.is_form_value(&ty) {
+                        continue;
+                    }
+                    BodyType::Form(ty)
+                }
+                MediaKind::Json | MediaKind::Other => continue,
+            };
+            // `image/*` names no type a server can be sent; the bytes' own type is unknown.
+            let content_type = if media.contains('*') { "application/octet-stream".to_string() } else { media.clone() };
+            chosen = Some((media.as_str(), RequestBody { ty, content_type, required: body.required, doc: body.description.clone() }));
+            break;
+        }
+        let offered: Vec<&str> = body.content.keys().map(String::as_str).collect();
+        let Some((media, chosen)) = chosen else {
             let offered = if offered.is_empty() { "no media type".to_string() } else { offered.join(", ") };
             if body.required {
                 self.diags.push(Diagnostic::warning(&content_pointer, format!("the required request body is {offered}, which the generator cannot send yet; operation `{operation_id}` left out"))
-                    .help("describe the body as `application/json` with a schema"));
+                    .help("describe the body as JSON, form fields, text or bytes"));
                 return Err(());
             }
             // Dropping an optional body is still a change to what the client can send: say so.
             self.diags.push(Diagnostic::warning(&content_pointer, format!("the optional request body is {offered}, which the generator cannot send yet; operation `{operation_id}` is generated without it"))
-                .help("describe the body as `application/json` with a schema"));
+                .help("describe the body as JSON, form fields, text or bytes"));
             return Ok(None);
         };
-        let ty = match &media_type.schema {
-            Some(schema) => {
-                let schema_pointer = pointer_push(&pointer_push(&content_pointer, media), "schema");
-                self.type_of(node(schema), &schema_pointer, &format!("{owner} body"), 1).0
-            }
-            None => {
-                // No schema allows any JSON value; say so, since the client then checks nothing.
-                self.diags.push(Diagnostic::warning(pointer_push(&content_pointer, media), "request body has no schema; typed as any JSON value")
-                    .help("add a `schema` to the media type"));
-                TypeRef::Json
-            }
-        };
-        let ty = match (&ty, method) {
-            (TypeRef::Named(id), Method::Patch) if matches!(self.kind_of(self.struct_of(*id)), Some(TypeKind::Struct(_))) => {
-                BodyType::Patch(self.patch_for(self.struct_of(*id)))
-            }
-            _ => BodyType::Model(ty),
-        };
-        Ok(Some(RequestBody { ty, required: body.required, doc: body.description.clone() }))
+        let others: Vec<&str> = offered.into_iter().filter(|m| *m != media).collect();
+        if !others.is_empty() {
+            self.diags.push(Diagnostic::warning(&content_pointer, format!("the body is sent as {media}; {} left out", others.join(", "))));
+        }
+        Ok(Some(chosen))
+    }
+
+    /// A form body is a struct of fields (or a map of them).
+    fn is_form_value(&self, ty: &TypeRef) -> bool {
+        match ty {
+            TypeRef::Map(_) => true,
+            TypeRef::Named(id) => matches!(self.kind_of(*id), Some(TypeKind::Struct(_))),
+            _ => false,
+        }
     }
 
     fn kind_of(&self, id: TypeId) -> Option<&TypeKind> {
@@ -1320,6 +1358,7 @@ impl<'a> Lowerer<'a> {
         let mut success = None;
         let mut error = None;
         let mut text = false;
+        let mut binary = None;
         let mut entries: Vec<(String, bool, &'a ReferenceOr<openapiv3::Response>)> = Vec::new();
         for (code, r) in &op.responses.responses {
             let (key, is_success) = match code {
@@ -1344,6 +1383,10 @@ impl<'a> Lowerer<'a> {
                 .iter()
                 .find(|(m, _)| is_json(m))
                 .or_else(|| response.content.iter().find(|(m, _)| is_success && m.starts_with("text/plain")));
+            if found.is_none() && is_success && success.is_none() && binary.is_none() {
+                // A download (`$value`, `content`, an image): read as bytes, asked for as declared.
+                binary = response.content.iter().find(|(m, mt)| media_kind(m, mt.schema.as_ref()) == MediaKind::Binary).map(|(m, _)| m.clone());
+            }
             let Some((media, mt)) = found else { continue };
             let Some(schema) = &mt.schema else { continue };
             let slot = if is_success { &mut success } else { &mut error };
@@ -1359,7 +1402,9 @@ impl<'a> Lowerer<'a> {
             let slot = if is_success { &mut success } else { &mut error };
             *slot = Some(ty);
         }
-        (SuccessResponse { body: success, text }, error)
+        // A JSON or text body, where one is declared, wins over a download.
+        let binary = binary.filter(|_| success.is_none());
+        (SuccessResponse { body: success, text, binary }, error)
     }
 
     fn resolve_response(&mut self, r: &'a ReferenceOr<openapiv3::Response>, pointer: &str) -> Option<&'a openapiv3::Response> {
@@ -1466,6 +1511,45 @@ fn merge_flat<'a>(into: &mut Flat<'a>, from: Flat<'a>) {
 fn required_entries(required: &[String], pointer: &str) -> Vec<(String, String)> {
     let at = pointer_push(pointer, "required");
     required.iter().enumerate().map(|(i, name)| (name.clone(), pointer_push(&at, &i.to_string()))).collect()
+}
+
+/// What kind of body a media type carries, as far as the generated client can send or read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MediaKind {
+    Json,
+    /// `application/x-www-form-urlencoded`.
+    Form,
+    /// `text/*`.
+    Text,
+    /// Bytes whose meaning the client does not look into: `application/octet-stream`, images,
+    /// audio, video, PDF, archives, `*/*`, or any media type whose schema is a binary string.
+    Binary,
+    /// XML, multipart and the rest: not supported yet.
+    Other,
+}
+
+fn media_kind(media: &str, schema: Option<&ReferenceOr<Schema>>) -> MediaKind {
+    let m = media.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let binary_schema = matches!(schema, Some(ReferenceOr::Item(Schema { schema_kind: SchemaKind::Type(Type::String(st)), .. }))
+        if st.format == VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Binary));
+    if is_json(&m) {
+        MediaKind::Json
+    } else if m == "application/x-www-form-urlencoded" {
+        MediaKind::Form
+    } else if m.starts_with("multipart/") {
+        MediaKind::Other
+    } else if binary_schema
+        || m == "*/*"
+        || m == "application/octet-stream"
+        || ["image/", "audio/", "video/", "font/"].iter().any(|p| m.starts_with(p))
+        || ["application/pdf", "application/zip", "application/gzip"].contains(&m.as_str())
+    {
+        MediaKind::Binary
+    } else if m.starts_with("text/") {
+        MediaKind::Text
+    } else {
+        MediaKind::Other
+    }
 }
 
 fn is_json(media: &str) -> bool {

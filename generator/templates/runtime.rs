@@ -243,6 +243,8 @@ pub trait Operation {
     /// The error body the service sends with a non-2xx status.
     type Error: DeserializeOwned;
     const METHOD: http::Method;
+    /// The `Accept` header: JSON, or what a download is described as (`image/jpeg`, `*/*`).
+    const ACCEPT: &'static str = "application/json";
 
     /// The percent-encoded path below the base URL, starting with `/`.
     fn path(&self) -> Result<String, RequestError>;
@@ -257,9 +259,14 @@ pub trait Operation {
         Vec::new()
     }
 
-    /// The JSON body, if the operation sends one.
+    /// The body, if the operation sends one, already encoded as [`Operation::content_type`] says.
     fn body(&self) -> Result<Option<Vec<u8>>, RequestError> {
         Ok(None)
+    }
+
+    /// The body's media type: JSON, or form fields, text or bytes where the description says so.
+    fn content_type(&self) -> &'static str {
+        "application/json"
     }
 
     /// Reads a 2xx response body.
@@ -290,9 +297,9 @@ pub fn build_request<O: Operation>(
         .method(O::METHOD)
         .uri(url)
         .header(http::header::AUTHORIZATION, token.header_value()?)
-        .header(http::header::ACCEPT, "application/json");
+        .header(http::header::ACCEPT, O::ACCEPT);
     if body.is_some() {
-        builder = builder.header(http::header::CONTENT_TYPE, "application/json");
+        builder = builder.header(http::header::CONTENT_TYPE, op.content_type());
     }
     for (name, value) in op.headers() {
         let value = http::HeaderValue::try_from(value).map_err(|_| RequestError::InvalidHeader { name })?;
@@ -351,6 +358,39 @@ where
         return Ok(None);
     }
     text.parse().map(Some).map_err(|e: T::Err| DecodeError { status, path: ".".to_string(), message: e.to_string() })
+}
+
+/// Reads a download as it came; an empty body (or 204) is `None`.
+pub fn decode_bytes(status: http::StatusCode, body: &[u8]) -> Result<Option<Vec<u8>>, DecodeError> {
+    if status == http::StatusCode::NO_CONTENT || body.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(body.to_vec()))
+}
+
+/// Encodes a struct's fields as `application/x-www-form-urlencoded`: `name=value` pairs sorted by
+/// name, each percent-encoded, absent (`None`) fields left out, an array's items as repeated
+/// pairs (OpenAPI's default for forms), and a nested object as its JSON text.
+pub fn encode_form<T: serde::Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, RequestError> {
+    let value = serde_json::to_value(value).map_err(|e| RequestError::Body(e.to_string()))?;
+    let serde_json::Value::Object(fields) = value else {
+        return Err(RequestError::Body("a form body must be an object of fields".to_string()));
+    };
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let mut pairs = Vec::new();
+    for (name, field) in &fields {
+        match field {
+            serde_json::Value::Null => {}
+            serde_json::Value::Array(items) => pairs.extend(items.iter().map(|item| (name, text(item)))),
+            other => pairs.push((name, text(other))),
+        }
+    }
+    let encoded: Vec<String> =
+        pairs.iter().map(|(name, value)| format!("{}={}", percent_encode(name, b""), percent_encode(value, b""))).collect();
+    Ok(encoded.join("&").into_bytes())
 }
 
 /// For operations whose success carries no body: whatever was sent is ignored.

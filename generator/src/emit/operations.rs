@@ -21,8 +21,8 @@ pub fn emit_operations(api: &Api, ops: &[&Operation], module_doc: Option<&str>) 
             use crate::models;
             #[allow(unused_imports)]
             use crate::runtime::{
-                decode_nothing, decode_optional, decode_text, encode_path_segment, DecodeError, Error, Operation,
-                ParamValue, RequestError,
+                decode_bytes, decode_nothing, decode_optional, decode_text, encode_form, encode_path_segment,
+                DecodeError, Error, Operation, ParamValue, RequestError,
             };
         }
     });
@@ -63,7 +63,9 @@ fn op_borrows(op: &Operation) -> bool {
 
 fn body_type(api: &Api, body: &RequestBody) -> TokenStream {
     match &body.ty {
-        BodyType::Model(ty) => rust_type(api, ty, true),
+        BodyType::Model(ty) | BodyType::Form(ty) => rust_type(api, ty, true),
+        BodyType::Bytes => quote!([u8]),
+        BodyType::Text => quote!(str),
         BodyType::Patch(i) => {
             let name = ident(api.patches.get(*i).map_or("PatchMissing", |p| p.name.as_str()));
             quote!(models::#name)
@@ -72,6 +74,9 @@ fn body_type(api: &Api, body: &RequestBody) -> TokenStream {
 }
 
 fn output_type(api: &Api, op: &Operation) -> TokenStream {
+    if op.success.binary.is_some() {
+        return quote!(Option<Vec<u8>>);
+    }
     match &op.success.body {
         Some(ty) => {
             let ty = rust_type(api, ty, true);
@@ -141,23 +146,18 @@ fn emit_operation(api: &Api, op: &Operation) -> TokenStream {
     let path = emit_path_fn(op);
     let query = emit_param_list(op, ParamLocation::Query, "query");
     let headers = emit_param_list(op, ParamLocation::Header, "headers");
-    let body = op.body.as_ref().map(|b| {
-        let encode = if b.required {
-            quote!(serde_json::to_vec(self.body).map(Some))
-        } else {
-            quote!(self.body.map(serde_json::to_vec).transpose())
-        };
-        quote! {
-            fn body(&self) -> Result<Option<Vec<u8>>, RequestError> {
-                #encode.map_err(|e| RequestError::Body(e.to_string()))
-            }
-        }
-    });
+    let body = op.body.as_ref().map(emit_body_fn);
     let decode = match (&op.success.body, op.success.text) {
+        _ if op.success.binary.is_some() => quote!(decode_bytes),
         (Some(_), false) => quote!(decode_optional),
         (Some(_), true) => quote!(decode_text),
         (None, _) => quote!(decode_nothing),
     };
+    // A download asks for what it is described as; everything else keeps the trait's JSON.
+    let accept = op.success.binary.as_deref().map(|accept| {
+        let accept = lit(accept);
+        quote!(const ACCEPT: &'static str = #accept;)
+    });
 
     quote! {
         #docs
@@ -178,6 +178,7 @@ fn emit_operation(api: &Api, op: &Operation) -> TokenStream {
             type Output = #output;
             type Error = #error;
             const METHOD: http::Method = http::Method::#method;
+            #accept
             #path
             #query
             #headers
@@ -186,6 +187,40 @@ fn emit_operation(api: &Api, op: &Operation) -> TokenStream {
                 #decode(status, body)
             }
         }
+    }
+}
+
+/// `fn body` (and `fn content_type` when it is not JSON): the bytes of the request body.
+fn emit_body_fn(b: &RequestBody) -> TokenStream {
+    let json = || {
+        if b.required {
+            quote!(serde_json::to_vec(self.body).map(Some).map_err(|e| RequestError::Body(e.to_string())))
+        } else {
+            quote!(self.body.map(serde_json::to_vec).transpose().map_err(|e| RequestError::Body(e.to_string())))
+        }
+    };
+    let encode = match (&b.ty, b.required) {
+        (BodyType::Model(_) | BodyType::Patch(_), _) => json(),
+        (BodyType::Form(_), true) => quote!(encode_form(self.body).map(Some)),
+        (BodyType::Form(_), false) => quote!(self.body.map(encode_form).transpose()),
+        (BodyType::Bytes, true) => quote!(Ok(Some(self.body.to_vec()))),
+        (BodyType::Bytes, false) => quote!(Ok(self.body.map(<[u8]>::to_vec))),
+        (BodyType::Text, true) => quote!(Ok(Some(self.body.as_bytes().to_vec()))),
+        (BodyType::Text, false) => quote!(Ok(self.body.map(|text| text.as_bytes().to_vec()))),
+    };
+    let content_type = (b.content_type != "application/json").then(|| {
+        let content_type = lit(&b.content_type);
+        quote! {
+            fn content_type(&self) -> &'static str {
+                #content_type
+            }
+        }
+    });
+    quote! {
+        fn body(&self) -> Result<Option<Vec<u8>>, RequestError> {
+            #encode
+        }
+        #content_type
     }
 }
 
