@@ -121,6 +121,11 @@ fn reachable_types(api: &Api, roots: Vec<TypeRef>) -> BTreeSet<TypeId> {
                 stack.push(u.base);
                 stack.extend(u.variants.iter().map(|v| v.ty));
             }
+            Some(TypeKind::Alternatives(a)) => {
+                for v in &a.variants {
+                    named_in(&v.ty, &mut stack);
+                }
+            }
             Some(TypeKind::Enum(_)) | None => {}
         }
     }

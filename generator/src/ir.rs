@@ -58,6 +58,32 @@ pub enum TypeKind {
     Alias(TypeRef),
     /// A base type and every type derived from it (`allOf`), told apart by `@odata.type`.
     Union(UnionDef),
+    /// `oneOf`/`anyOf` of alternatives a value can be told apart by: by a discriminator's value,
+    /// or by shape (serde tries the variants in order).
+    Alternatives(AlternativesDef),
+}
+
+#[derive(Debug, Clone)]
+pub struct AlternativesDef {
+    /// In the order a value is tried against them (the most specific first), when untagged.
+    pub variants: Vec<Alternative>,
+    /// The discriminator's property: its value picks the variant, and a value it does not list
+    /// is kept as JSON in `fallback`. None: the shape picks.
+    pub tag_property: Option<String>,
+    /// The variant that keeps an unlisted tag (tagged alternatives only).
+    pub fallback: String,
+    /// Every alternative is one piece of text (a scalar or an enum): it can be a parameter.
+    pub single_value: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Alternative {
+    pub rust_name: String,
+    pub ty: TypeRef,
+    /// Held in a `Box`: a struct alternative may contain the type itself.
+    pub boxed: bool,
+    /// The discriminator value that names it (tagged alternatives only).
+    pub tag: Option<String>,
 }
 
 #[derive(Debug, Clone)]

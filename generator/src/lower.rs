@@ -58,6 +58,19 @@ pub fn lower_api(doc: &OpenAPI) -> (Api, Vec<Diagnostic>) {
     (api, lw.diags)
 }
 
+/// What lowering a schema gave: a type reference, or a type of its own still to be named.
+enum Lowered {
+    Type(TypeRef),
+    Kind(TypeKind),
+}
+
+/// `{}` (or only a description): a schema that admits any value.
+fn is_any_schema(s: &ReferenceOr<Schema>) -> bool {
+    let ReferenceOr::Item(Schema { schema_kind: SchemaKind::Any(a), .. }) = s else { return false };
+    a.typ.is_none() && a.properties.is_empty() && a.items.is_none() && a.one_of.is_empty() && a.any_of.is_empty()
+        && a.all_of.is_empty() && a.not.is_none() && a.enumeration.is_empty() && a.additional_properties.is_none()
+}
+
 /// A schema reached through either of openapiv3's two reference shapes.
 #[derive(Clone, Copy)]
 enum Node<'a> {
@@ -329,6 +342,18 @@ impl<'a> Lowerer<'a> {
             SchemaKind::AllOf { .. } | SchemaKind::Type(Type::Object(_)) => {
                 let flat = self.flatten_component(key, pointer);
                 TypeKind::Struct(self.lower_struct(&name, key, &flat, 0))
+            }
+            SchemaKind::Any(any) if !any.properties.is_empty() => {
+                let flat = self.flatten_component(key, pointer);
+                TypeKind::Struct(self.lower_struct(&name, key, &flat, 0))
+            }
+            // Alternatives get the component's own name, not an alias of an inline type.
+            SchemaKind::AnyOf { any_of: parts } | SchemaKind::OneOf { one_of: parts } if self.is_real_alternatives(parts, pointer) => {
+                let real: Vec<&'a ReferenceOr<Schema>> = parts.iter().filter(|p| !is_null_schema(p)).collect();
+                match self.lower_alternatives(schema, &real, pointer, &name, 0) {
+                    Lowered::Kind(kind) => kind,
+                    Lowered::Type(ty) => TypeKind::Alias(ty),
+                }
             }
             SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty() => {
                 TypeKind::Enum(self.lower_enum(&s.enumeration, schema, pointer))
@@ -625,19 +650,29 @@ impl<'a> Lowerer<'a> {
                 }
                 // The converter's IEEE754Compatible numbers: `number | string` (Int64, Decimal) and
                 // `number | string | ReferenceNumeric` (Double with INF, -INF, NaN).
-                if let Some(number) = self.lenient_number(&real, pointer, depth) {
+                // Outside OData, `integer | string` is an id that is either, not a lenient number.
+                let lenient = if self.dialect == Dialect::OData { self.lenient_number(&real, pointer, depth) } else { None };
+                if let Some(number) = lenient {
                     let nullable = real.len() < parts.len() || real.iter().any(|p| matches!(p, ReferenceOr::Item(s) if s.schema_data.nullable));
                     return (TypeRef::Lenient(Box::new(number)), nullable);
                 }
-                self.diags.push(Diagnostic::warning(pointer, "`anyOf`/`oneOf` with several alternatives is not supported yet; typed as any JSON value")
-                    .help("the value is kept as serde_json::Value"));
-                (TypeRef::Json, false)
+                let nullable = real.len() < parts.len();
+                match self.lower_alternatives(schema, &real, pointer, owner, depth) {
+                    Lowered::Type(ty) => (ty, nullable),
+                    Lowered::Kind(kind) => {
+                        let name = self.inline_name(owner);
+                        (self.push_inline(name, owner, schema, kind), nullable)
+                    }
+                }
             }
             SchemaKind::AllOf { all_of } if all_of.len() == 1 => match all_of.first() {
                 Some(part) => self.type_of(node(part), &pointer_push(&pointer_push(pointer, "allOf"), "0"), owner, depth + 1),
                 None => (TypeRef::Json, false),
             },
             SchemaKind::AllOf { .. } => (self.inline_struct(schema, pointer, owner, depth), false),
+            // Properties without `type: object` (often beside an `anyOf` of `required` lists):
+            // an object all the same.
+            SchemaKind::Any(any) if !any.properties.is_empty() => (self.inline_struct(schema, pointer, owner, depth), false),
             SchemaKind::Any(any) => {
                 let is_empty = any.typ.is_none() && any.properties.is_empty() && any.items.is_none() && any.one_of.is_empty()
                     && any.any_of.is_empty() && any.all_of.is_empty() && any.not.is_none();
@@ -702,6 +737,131 @@ impl<'a> Lowerer<'a> {
                     .help("use int16, int32, int64, uint8, uint16, uint32, uint64, float, double or decimal"));
                 if integer { TypeRef::I64 } else { TypeRef::F64 }
             }
+        }
+    }
+
+    /// True when `oneOf`/`anyOf` is more than a nullable reference or a lenient number (which
+    /// `type_of` makes an `Option` and a `Lenient`).
+    fn is_real_alternatives(&mut self, parts: &'a [ReferenceOr<Schema>], pointer: &str) -> bool {
+        let real: Vec<&'a ReferenceOr<Schema>> = parts.iter().filter(|p| !is_null_schema(p)).collect();
+        if real.len() == 1 && parts.len() == 2 {
+            return false;
+        }
+        let diags = self.diags.len();
+        let lenient = self.dialect == Dialect::OData && self.lenient_number(&real, pointer, 0).is_some();
+        self.diags.truncate(diags);
+        !lenient
+    }
+
+    /// `oneOf`/`anyOf` of several alternatives: merged when they are all single string values
+    /// (an enum), tagged by a discriminator when there is one, else told apart by shape. Any
+    /// JSON value only where an alternative allows anything, with a warning.
+    fn lower_alternatives(&mut self, schema: &'a Schema, real: &[&'a ReferenceOr<Schema>], pointer: &str, owner: &str, depth: usize) -> Lowered {
+        let key = if matches!(schema.schema_kind, SchemaKind::OneOf { .. }) { "oneOf" } else { "anyOf" };
+        // Single-value enums (`{enum: [a]}`, `{const-like enum: [b]}`): one enum of all of them.
+        let mut values: Vec<Option<String>> = Vec::new();
+        let all_enums = real.iter().all(|p| match self.resolve_node(node(p), depth) {
+            Some(Schema { schema_kind: SchemaKind::Type(Type::String(st)), .. }) if !st.enumeration.is_empty() => {
+                values.extend(st.enumeration.iter().cloned());
+                true
+            }
+            _ => false,
+        });
+        if all_enums && !real.is_empty() {
+            return Lowered::Kind(TypeKind::Enum(self.lower_enum(&values, schema, pointer)));
+        }
+        if real.iter().any(|p| is_any_schema(p)) {
+            self.diags.push(Diagnostic::warning(pointer_push(pointer, key), "an alternative allows any value; typed as any JSON value")
+                .help("the value is kept as serde_json::Value"));
+            return Lowered::Type(TypeRef::Json);
+        }
+        let mut variants = Vec::new();
+        let mut used = BTreeSet::new();
+        for (i, part) in real.iter().enumerate() {
+            let part_pointer = pointer_push(&pointer_push(pointer, key), &i.to_string());
+            let (ty, _) = self.type_of(node(part), &part_pointer, &format!("{owner} {}", i + 1), depth + 1);
+            let rust_name = names::dedupe(self.alternative_name(&ty), &mut used, "");
+            let boxed = matches!(&ty, TypeRef::Named(id) if !matches!(self.kind_of(*id), Some(TypeKind::Enum(_))));
+            let tag = match part {
+                ReferenceOr::Reference { reference } => reference.strip_prefix(SCHEMA_PREFIX).map(|k| self.default_type_name(&unescape(k))),
+                ReferenceOr::Item(_) => None,
+            };
+            variants.push(Alternative { rust_name, ty, boxed, tag });
+        }
+        // A discriminator picks by value, where every alternative is a named schema it can name.
+        let discriminator = schema.schema_data.discriminator.as_ref().filter(|_| variants.iter().all(|v| v.tag.is_some()));
+        if let Some(d) = discriminator {
+            for (value, target) in &d.mapping {
+                let target_key = target.strip_prefix(SCHEMA_PREFIX).map(unescape);
+                for (part, v) in real.iter().zip(variants.iter_mut()) {
+                    if let ReferenceOr::Reference { reference } = part {
+                        if reference.strip_prefix(SCHEMA_PREFIX).map(unescape) == target_key {
+                            v.tag = Some(value.clone());
+                        }
+                    }
+                }
+            }
+            let fallback = names::dedupe("Other".to_string(), &mut used, "");
+            return Lowered::Kind(TypeKind::Alternatives(AlternativesDef {
+                variants,
+                tag_property: Some(d.property_name.clone()),
+                fallback,
+                single_value: false,
+            }));
+        }
+        // serde tries untagged variants in order and keeps the first that reads the value, so
+        // the most demanding go first: objects with more required members before fewer, then
+        // maps, arrays, enums, typed strings and numbers, integers before floats, and plain text
+        // (which any string matches) last. The sort is stable, so ties keep the written order.
+        variants.sort_by_key(|v| self.alternative_rank(&v.ty, 0));
+        for v in &mut variants {
+            v.tag = None;
+        }
+        let single_value = variants.iter().all(|v| self.is_single_value(&v.ty, 0));
+        Lowered::Kind(TypeKind::Alternatives(AlternativesDef { variants, tag_property: None, fallback: String::new(), single_value }))
+    }
+
+    /// The variant name of an alternative: its type's name, or what kind of value it is.
+    fn alternative_name(&self, ty: &TypeRef) -> String {
+        match ty {
+            TypeRef::Named(id) => self.type_names.get(id).cloned().or_else(|| self.types.get(id.0)?.as_ref().map(|t| t.name.clone())).unwrap_or_else(|| "Variant".to_string()),
+            TypeRef::String => "String".to_string(),
+            TypeRef::Bool => "Bool".to_string(),
+            TypeRef::I16 | TypeRef::I32 | TypeRef::I64 | TypeRef::U8 | TypeRef::U16 | TypeRef::U32 | TypeRef::U64 => "Integer".to_string(),
+            TypeRef::F32 | TypeRef::F64 | TypeRef::Lenient(_) => "Number".to_string(),
+            TypeRef::Array(_) => "Array".to_string(),
+            TypeRef::Map(_) => "Map".to_string(),
+            TypeRef::DateTime => "DateTime".to_string(),
+            TypeRef::Date => "Date".to_string(),
+            TypeRef::Time => "Time".to_string(),
+            TypeRef::Duration => "Duration".to_string(),
+            TypeRef::Uuid => "Uuid".to_string(),
+            TypeRef::Bytes => "Bytes".to_string(),
+            TypeRef::Json | TypeRef::Nullable(_) => "Value".to_string(),
+        }
+    }
+
+    /// Where an alternative goes in the order serde tries them (lower first).
+    fn alternative_rank(&self, ty: &TypeRef, depth: usize) -> (u8, usize) {
+        match ty {
+            TypeRef::Named(id) => match self.kind_of(*id) {
+                // More required members first: a value with fewer fails them and falls through.
+                Some(TypeKind::Struct(s)) => (0, usize::MAX - s.fields.iter().filter(|f| f.required).count()),
+                Some(TypeKind::Union(_) | TypeKind::Alternatives(_)) => (1, 0),
+                Some(TypeKind::Enum(_)) => (4, 0),
+                // Aliases may form a cycle (`a: {$ref: b}`, `b: {$ref: a}`): bounded.
+                Some(TypeKind::Alias(inner)) if depth < MAX_DEPTH => self.alternative_rank(inner, depth + 1),
+                Some(TypeKind::Alias(_)) | None => (9, 0),
+            },
+            TypeRef::Map(_) => (2, 0),
+            TypeRef::Array(_) => (3, 0),
+            TypeRef::Bool => (5, 0),
+            TypeRef::DateTime | TypeRef::Date | TypeRef::Time | TypeRef::Duration | TypeRef::Uuid => (5, 1),
+            TypeRef::U8 | TypeRef::U16 | TypeRef::U32 | TypeRef::U64 => (6, 0),
+            TypeRef::I16 | TypeRef::I32 | TypeRef::I64 => (6, 1),
+            TypeRef::F32 | TypeRef::F64 | TypeRef::Lenient(_) => (7, 0),
+            TypeRef::Bytes | TypeRef::String => (8, 0),
+            TypeRef::Json | TypeRef::Nullable(_) => (9, 0),
         }
     }
 
@@ -1049,6 +1209,7 @@ impl<'a> Lowerer<'a> {
             TypeRef::Named(id) => match self.kind_of(*id) {
                 Some(TypeKind::Enum(_)) => true,
                 Some(TypeKind::Alias(inner)) if depth < MAX_DEPTH => self.is_single_value(inner, depth + 1),
+                Some(TypeKind::Alternatives(a)) => a.single_value,
                 _ => false,
             },
             TypeRef::Json | TypeRef::Array(_) | TypeRef::Map(_) | TypeRef::Nullable(_) => false,
@@ -1432,7 +1593,7 @@ impl<'a> Lowerer<'a> {
                         }
                     }
                     // Union variants are boxed, so they never make a type infinitely large.
-                    TypeKind::Enum(_) | TypeKind::Union(_) => {}
+                    TypeKind::Enum(_) | TypeKind::Union(_) | TypeKind::Alternatives(_) => {}
                 }
             }
         }
