@@ -25,6 +25,9 @@ pub use runtime::{
 /// The service root named by the description's first server.
 pub const DEFAULT_BASE_URL: &str = "https://graph.microsoft.com/beta";
 
+/// How requests are authenticated, as the description's security requirements say. The client's token is sent as `Authorization: Bearer …`.
+pub const AUTH: runtime::AuthScheme = runtime::AuthScheme::Bearer;
+
 /// [`DEFAULT_BASE_URL`] as a [`BaseUrl`].
 pub fn default_base_url() -> BaseUrl {
     BaseUrl::trusted(DEFAULT_BASE_URL)

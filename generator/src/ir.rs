@@ -15,10 +15,27 @@ pub struct Api {
     /// Whether the description follows Microsoft Graph's OData conventions; decided once, in
     /// `lower`, and only then are they applied.
     pub dialect: Dialect,
+    /// How every request is authenticated, from the description's security requirements.
+    pub auth: Auth,
     pub types: Vec<TypeDef>,
     /// PATCH body types, one per struct that some PATCH operation sends.
     pub patches: Vec<PatchDef>,
     pub operations: Vec<Operation>,
+}
+
+/// How the client authenticates its requests, with the one token it is given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// The description asks for no security: nothing is sent.
+    None,
+    /// `Authorization: Bearer …` (HTTP bearer, OAuth 2.0, OpenID Connect; Graph always).
+    Bearer,
+    /// `Authorization: Basic …` from `user:password`.
+    Basic,
+    /// The token as the value of this header.
+    ApiKeyHeader(String),
+    /// The token as the value of this query parameter.
+    ApiKeyQuery(String),
 }
 
 /// The conventions a description follows beyond OpenAPI itself.

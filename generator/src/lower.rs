@@ -31,6 +31,7 @@ pub fn lower_api(doc: &OpenAPI) -> (Api, Vec<Diagnostic>) {
     lw.lower_components();
     let operations = lw.lower_operations();
     lw.mark_boxes();
+    let auth = lw.lower_auth();
     // Every allocated slot is filled before this point; an empty one would be a generator bug,
     // and is emitted as an alias to any JSON value rather than a panic.
     let types = lw
@@ -51,6 +52,7 @@ pub fn lower_api(doc: &OpenAPI) -> (Api, Vec<Diagnostic>) {
         title: doc.info.title.clone(),
         default_base_url: doc.servers.first().map(|s| s.url.trim_end_matches('/').to_string()),
         dialect: lw.dialect,
+        auth,
         types,
         patches: lw.patches,
         operations,
@@ -1570,6 +1572,52 @@ impl<'a> Lowerer<'a> {
 
     fn resolve_response(&mut self, r: &'a ReferenceOr<openapiv3::Response>, pointer: &str) -> Option<&'a openapiv3::Response> {
         self.resolve(r, "responses", |c| &c.responses, "response", pointer)
+    }
+
+    /// The scheme every request uses: the first of the description's security requirements (or,
+    /// with none at the top, of its first operation that has one). Graph's descriptions always
+    /// take a bearer token.
+    fn lower_auth(&mut self) -> Auth {
+        use openapiv3::{APIKeyLocation, SecurityScheme};
+        if self.dialect == Dialect::OData {
+            return Auth::Bearer;
+        }
+        let doc = self.doc;
+        let from_ops = || {
+            doc.paths.paths.values().find_map(|item| match item {
+                ReferenceOr::Item(item) => item.iter().find_map(|(_, op)| op.security.as_ref().filter(|s| !s.is_empty())),
+                ReferenceOr::Reference { .. } => None,
+            })
+        };
+        let Some(requirements) = doc.security.as_ref().or_else(from_ops) else { return Auth::None };
+        // `security: [{}]` (or `[]`) makes security optional, and a client with no token works.
+        let Some(name) = requirements.iter().find_map(|r| r.keys().next()) else { return Auth::None };
+        if requirements.len() > 1 || requirements.iter().any(|r| r.len() > 1) {
+            self.diags.push(Diagnostic::warning("/security", format!("several security schemes are listed; the client uses `{name}` for every request")));
+        }
+        let pointer = pointer_push("/components/securitySchemes", name);
+        let scheme = doc.components.as_ref().and_then(|c| c.security_schemes.get(name));
+        match scheme {
+            Some(ReferenceOr::Item(SecurityScheme::HTTP { scheme, .. })) if scheme.eq_ignore_ascii_case("basic") => Auth::Basic,
+            Some(ReferenceOr::Item(SecurityScheme::HTTP { scheme, .. })) if !scheme.eq_ignore_ascii_case("bearer") => {
+                self.diags.push(Diagnostic::warning(pointer_push(&pointer, "scheme"), format!("HTTP authentication scheme `{scheme}` is not supported; the token is sent as a bearer token"))
+                    .help("use `bearer` or `basic`"));
+                Auth::Bearer
+            }
+            Some(ReferenceOr::Item(SecurityScheme::HTTP { .. } | SecurityScheme::OAuth2 { .. } | SecurityScheme::OpenIDConnect { .. })) => Auth::Bearer,
+            Some(ReferenceOr::Item(SecurityScheme::APIKey { location: APIKeyLocation::Header, name, .. })) => Auth::ApiKeyHeader(name.clone()),
+            Some(ReferenceOr::Item(SecurityScheme::APIKey { location: APIKeyLocation::Query, name, .. })) => Auth::ApiKeyQuery(name.clone()),
+            Some(ReferenceOr::Item(SecurityScheme::APIKey { location: APIKeyLocation::Cookie, .. })) => {
+                self.diags.push(Diagnostic::warning(pointer, "an API key in a cookie is not supported; no credentials are sent")
+                    .help("send the cookie yourself, through `Client::with_http_client`"));
+                Auth::None
+            }
+            Some(ReferenceOr::Reference { .. }) | None => {
+                self.diags.push(Diagnostic::warning("/security", format!("security scheme `{name}` is not defined under #/components/securitySchemes; the token is sent as a bearer token"))
+                    .help("define the scheme"));
+                Auth::Bearer
+            }
+        }
     }
 
     /// Boxes the fields whose type directly contains (not through a Vec or map) the struct

@@ -41,8 +41,25 @@ impl<T: serde::Serialize> serde::Serialize for Patch<T> {
     }
 }
 
-/// An OAuth 2.0 access token, sent as `Authorization: Bearer …`. It never appears in `Debug`
-/// output or in errors.
+/// How the description says requests are authenticated; the crate's own scheme is
+/// [`crate::AUTH`], and [`build_request`] applies it to the client's [`BearerToken`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthScheme {
+    /// No security: nothing is sent (the token is not used).
+    None,
+    /// `Authorization: Bearer <token>` (HTTP bearer, OAuth 2.0, OpenID Connect).
+    Bearer,
+    /// `Authorization: Basic <base64 of the token>`, the token being `user:password`.
+    Basic,
+    /// The token as the value of this header.
+    ApiKeyHeader(&'static str),
+    /// The token as the value of this query parameter.
+    ApiKeyQuery(&'static str),
+}
+
+/// The client's secret: an OAuth 2.0 access token, sent as `Authorization: Bearer …`, or whatever
+/// [`crate::AUTH`] says (an API key, `user:password`). It never appears in `Debug` output or in
+/// errors.
 #[derive(Clone)]
 pub struct BearerToken(String);
 
@@ -52,11 +69,31 @@ impl BearerToken {
     }
 
     pub(crate) fn header_value(&self) -> Result<http::HeaderValue, RequestError> {
-        let mut value = http::HeaderValue::try_from(format!("Bearer {}", self.0))
-            .map_err(|_| RequestError::InvalidToken)?;
-        value.set_sensitive(true);
-        Ok(value)
+        sensitive_header(format!("Bearer {}", self.0))
     }
+
+    /// The header `scheme` sends the token in, with its value; None when it sends none there.
+    fn credential_header(&self, scheme: AuthScheme) -> Result<Option<(http::HeaderName, http::HeaderValue)>, RequestError> {
+        Ok(match scheme {
+            AuthScheme::None | AuthScheme::ApiKeyQuery(_) => None,
+            AuthScheme::Bearer => Some((http::header::AUTHORIZATION, self.header_value()?)),
+            AuthScheme::Basic => {
+                let encoded = crate::values::Base64Bytes(self.0.as_bytes().to_vec()).encode();
+                Some((http::header::AUTHORIZATION, sensitive_header(format!("Basic {encoded}"))?))
+            }
+            AuthScheme::ApiKeyHeader(name) => {
+                let name = http::HeaderName::try_from(name).map_err(|_| RequestError::InvalidHeader { name })?;
+                Some((name, sensitive_header(self.0.clone())?))
+            }
+        })
+    }
+}
+
+/// A header value marked sensitive (left out of HTTP/2 header compression tables and `Debug`).
+fn sensitive_header(text: String) -> Result<http::HeaderValue, RequestError> {
+    let mut value = http::HeaderValue::try_from(text).map_err(|_| RequestError::InvalidToken)?;
+    value.set_sensitive(true);
+    Ok(value)
 }
 
 impl fmt::Debug for BearerToken {
@@ -284,7 +321,10 @@ pub fn build_request<O: Operation>(
         return Err(RequestError::MissingBaseUrl);
     }
     let mut url = format!("{}{}", base_url.as_str(), op.path()?);
-    let query = op.query();
+    let mut query = op.query();
+    if let AuthScheme::ApiKeyQuery(name) = crate::AUTH {
+        query.push((name, token.0.clone()));
+    }
     for (i, (key, value)) in query.iter().enumerate() {
         url.push(if i == 0 { '?' } else { '&' });
         // `$` stays literal in keys: OData's system query options are spelled `$select`, `$top`, ….
@@ -293,15 +333,19 @@ pub fn build_request<O: Operation>(
         url.push_str(&encode_query_component(value, b","));
     }
     let body = op.body()?;
-    let mut builder = http::Request::builder()
-        .method(O::METHOD)
-        .uri(url)
-        .header(http::header::AUTHORIZATION, token.header_value()?)
-        .header(http::header::ACCEPT, O::ACCEPT);
+    let mut builder = http::Request::builder().method(O::METHOD).uri(url).header(http::header::ACCEPT, O::ACCEPT);
+    let headers = op.headers();
+    if let Some((name, value)) = token.credential_header(crate::AUTH)? {
+        // An operation that declares the same header itself (its own `Authorization`) sets it;
+        // sending both would give the server two.
+        if !headers.iter().any(|(declared, _)| name.as_str().eq_ignore_ascii_case(declared)) {
+            builder = builder.header(name, value);
+        }
+    }
     if body.is_some() {
         builder = builder.header(http::header::CONTENT_TYPE, op.content_type());
     }
-    for (name, value) in op.headers() {
+    for (name, value) in headers {
         let value = http::HeaderValue::try_from(value).map_err(|_| RequestError::InvalidHeader { name })?;
         builder = builder.header(name, value);
     }

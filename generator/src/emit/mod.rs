@@ -187,6 +187,20 @@ fn emit_lib(api: &Api, s: &CrateSettings<'_>) -> TokenStream {
         escape_doc_line(&api.title)
     ));
     let base_url = lit(s.base_url);
+    let (auth, auth_doc) = match &api.auth {
+        Auth::None => (quote!(runtime::AuthScheme::None), "The description asks for no credentials: the client's token is not sent."),
+        Auth::Bearer => (quote!(runtime::AuthScheme::Bearer), "The client's token is sent as `Authorization: Bearer …`."),
+        Auth::Basic => (quote!(runtime::AuthScheme::Basic), "The client's token, `user:password`, is sent as `Authorization: Basic …`."),
+        Auth::ApiKeyHeader(name) => {
+            let name = lit(name);
+            (quote!(runtime::AuthScheme::ApiKeyHeader(#name)), "The client's token is sent as the value of this header.")
+        }
+        Auth::ApiKeyQuery(name) => {
+            let name = lit(name);
+            (quote!(runtime::AuthScheme::ApiKeyQuery(#name)), "The client's token is sent as the value of this query parameter.")
+        }
+    };
+    let auth_doc = own_doc(&format!("How requests are authenticated, as the description's security requirements say. {auth_doc}"));
     let base_url_doc = if s.base_url.is_empty() {
         own_doc("Empty: the description names no absolute server URL, so there is no default service root; \
                  give one with `Client::with_base_url` (requests fail with `RequestError::MissingBaseUrl` until then).")
@@ -209,6 +223,8 @@ fn emit_lib(api: &Api, s: &CrateSettings<'_>) -> TokenStream {
         };
         #base_url_doc
         pub const DEFAULT_BASE_URL: &str = #base_url;
+        #auth_doc
+        pub const AUTH: runtime::AuthScheme = #auth;
         /// [`DEFAULT_BASE_URL`] as a [`BaseUrl`].
         pub fn default_base_url() -> BaseUrl {
             BaseUrl::trusted(DEFAULT_BASE_URL)
