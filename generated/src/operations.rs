@@ -12,7 +12,8 @@ use crate::models;
 #[allow(unused_imports)]
 use crate::runtime::{
     decode_bytes, decode_nothing, decode_optional, decode_text, encode_form,
-    encode_path_segment, DecodeError, Error, Operation, ParamValue, RequestError,
+    encode_multipart, encode_path_segment, DecodeError, Error, Operation, ParamValue,
+    PartValue, RequestError,
 };
 
 /// Update the navigation property userStatuses in deviceAppManagement

@@ -69,6 +69,10 @@ pub fn plan_areas(api: &Api) -> Areas {
                         roots.extend(patch.fields.iter().map(|f| f.ty.clone()));
                     }
                 }
+                Some(BodyType::Multipart(m)) => roots.extend(m.parts.iter().filter_map(|p| match &p.kind {
+                    PartKind::Text(ty) | PartKind::Repeated(ty) | PartKind::Json(ty) => Some(ty.clone()),
+                    PartKind::Bytes => None,
+                })),
                 Some(BodyType::Bytes | BodyType::Text) | None => {}
             }
         }

@@ -329,6 +329,39 @@ pub enum BodyType {
     Bytes,
     /// Text sent as it is (`text/plain`, …).
     Text,
+    /// `multipart/form-data`: one part per property of the schema, held in a struct of its own.
+    Multipart(MultipartDef),
+}
+
+/// The parts of a `multipart/form-data` body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MultipartDef {
+    /// The Rust name of the struct holding the parts, unique among the generated types.
+    pub name: String,
+    pub parts: Vec<MultipartPart>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MultipartPart {
+    pub rust_name: String,
+    /// The part's `name`.
+    pub wire_name: String,
+    pub required: bool,
+    pub kind: PartKind,
+    pub doc: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PartKind {
+    /// A file: `Vec<u8>`, sent as `application/octet-stream` with a file name.
+    Bytes,
+    /// A single value, sent as its text.
+    Text(TypeRef),
+    /// An array of single values: one text part per item, all with the same name (OpenAPI's
+    /// default for arrays of primitives).
+    Repeated(TypeRef),
+    /// An object or array, sent as `application/json`.
+    Json(TypeRef),
 }
 
 /// The PATCH form of a struct: the fields a client may change, each optional.

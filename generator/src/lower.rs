@@ -1444,6 +1444,14 @@ impl<'a> Lowerer<'a> {
                     }
                     BodyType::Form(ty)
                 }
+                MediaKind::Multipart => {
+                    let Some(schema) = &media_type.schema else { continue };
+                    let schema_pointer = pointer_push(&pointer_push(&content_pointer, media), "schema");
+                    match self.lower_multipart(node(schema), &schema_pointer, owner) {
+                        Some(def) => BodyType::Multipart(def),
+                        None => continue,
+                    }
+                }
                 MediaKind::Json | MediaKind::Other => continue,
             };
             // `image/*` names no type a server can be sent; the bytes' own type is unknown.
@@ -1469,6 +1477,52 @@ impl<'a> Lowerer<'a> {
             self.diags.push(Diagnostic::warning(&content_pointer, format!("the body is sent as {media}; {} left out", others.join(", "))));
         }
         Ok(Some(chosen))
+    }
+
+    /// The parts of a `multipart/form-data` body: one per property of its object schema, a
+    /// binary string as a file, a single value as text, anything else as JSON. None when the
+    /// schema describes no properties.
+    fn lower_multipart(&mut self, n: Node<'a>, pointer: &str, owner: &str) -> Option<MultipartDef> {
+        let schema = self.resolve_node(n, 0)?;
+        let (props, required) = match &schema.schema_kind {
+            SchemaKind::Type(Type::Object(o)) => (&o.properties, &o.required),
+            SchemaKind::Any(a) => (&a.properties, &a.required),
+            _ => return None,
+        };
+        if props.is_empty() {
+            return None;
+        }
+        let mut used = BTreeSet::new();
+        let mut parts = Vec::new();
+        for (name, prop) in props {
+            let prop_pointer = pointer_push(&pointer_push(pointer, "properties"), name);
+            let prop_node = node_boxed(prop);
+            let is_file = matches!(self.resolve_node(prop_node, 0), Some(Schema { schema_kind: SchemaKind::Type(Type::String(st)), .. })
+                if matches!(st.format, VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Binary | openapiv3::StringFormat::Byte)));
+            let kind = if is_file {
+                PartKind::Bytes
+            } else {
+                let ty = self.type_of(prop_node, &prop_pointer, &format!("{owner} {name}"), 1).0;
+                match &ty {
+                    TypeRef::Array(item) if self.is_single_value(item, 0) => PartKind::Repeated(ty),
+                    _ if self.is_single_value(&ty, 0) => PartKind::Text(ty),
+                    _ => PartKind::Json(ty),
+                }
+            };
+            let doc = match prop_node {
+                Node::Item(s) => s.schema_data.description.clone(),
+                Node::Ref(_) => None,
+            };
+            parts.push(MultipartPart {
+                rust_name: names::dedupe(names::snake(name, "part"), &mut used, "_"),
+                wire_name: name.clone(),
+                required: required.contains(name),
+                kind,
+                doc,
+            });
+        }
+        let name = self.inline_name(&format!("{owner} parts"));
+        Some(MultipartDef { name, parts })
     }
 
     /// A form body is a struct of fields (or a map of them).
@@ -1733,7 +1787,9 @@ enum MediaKind {
     /// Bytes whose meaning the client does not look into: `application/octet-stream`, images,
     /// audio, video, PDF, archives, `*/*`, or any media type whose schema is a binary string.
     Binary,
-    /// XML, multipart and the rest: not supported yet.
+    /// `multipart/form-data`, one part per property.
+    Multipart,
+    /// XML and the rest: not supported yet.
     Other,
 }
 
@@ -1745,6 +1801,8 @@ fn media_kind(media: &str, schema: Option<&ReferenceOr<Schema>>) -> MediaKind {
         MediaKind::Json
     } else if m == "application/x-www-form-urlencoded" {
         MediaKind::Form
+    } else if m == "multipart/form-data" {
+        MediaKind::Multipart
     } else if m.starts_with("multipart/") {
         MediaKind::Other
     } else if binary_schema

@@ -4,7 +4,7 @@
 use super::tokens::{deprecated_attr, doc, ident, inner_doc, lit, own_doc, rust_type};
 use crate::ir::*;
 use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, ToTokens};
 
 /// Request types and client methods for `ops`; with `module_doc`, as the start of the module file
 /// (its documentation and imports), else as a later slice of it.
@@ -21,8 +21,8 @@ pub fn emit_operations(api: &Api, ops: &[&Operation], module_doc: Option<&str>) 
             use crate::models;
             #[allow(unused_imports)]
             use crate::runtime::{
-                decode_bytes, decode_nothing, decode_optional, decode_text, encode_form, encode_path_segment,
-                DecodeError, Error, Operation, ParamValue, RequestError,
+                decode_bytes, decode_nothing, decode_optional, decode_text, encode_form, encode_multipart,
+                encode_path_segment, DecodeError, Error, Operation, ParamValue, PartValue, RequestError,
             };
         }
     });
@@ -66,6 +66,10 @@ fn body_type(api: &Api, body: &RequestBody) -> TokenStream {
         BodyType::Model(ty) | BodyType::Form(ty) => rust_type(api, ty, true),
         BodyType::Bytes => quote!([u8]),
         BodyType::Text => quote!(str),
+        BodyType::Multipart(m) => {
+            let name = ident(&m.name);
+            quote!(#name)
+        }
         BodyType::Patch(i) => {
             let name = ident(api.patches.get(*i).map_or("PatchMissing", |p| p.name.as_str()));
             quote!(models::#name)
@@ -159,7 +163,14 @@ fn emit_operation(api: &Api, op: &Operation) -> TokenStream {
         quote!(const ACCEPT: &'static str = #accept;)
     });
 
+    let parts = match op.body.as_ref().map(|b| &b.ty) {
+        Some(BodyType::Multipart(m)) => Some(emit_multipart_parts(api, op, m)),
+        _ => None,
+    };
+
     quote! {
+        #parts
+
         #docs
         #deprecated
         #[derive(Debug, Clone #default)]
@@ -207,9 +218,18 @@ fn emit_body_fn(b: &RequestBody) -> TokenStream {
         (BodyType::Bytes, false) => quote!(Ok(self.body.map(<[u8]>::to_vec))),
         (BodyType::Text, true) => quote!(Ok(Some(self.body.as_bytes().to_vec()))),
         (BodyType::Text, false) => quote!(Ok(self.body.map(|text| text.as_bytes().to_vec()))),
+        (BodyType::Multipart(_), true) => quote!(self.body.encode().map(Some)),
+        (BodyType::Multipart(m), false) => {
+            let name = ident(&m.name);
+            quote!(self.body.map(#name::encode).transpose())
+        }
     };
     let content_type = (b.content_type != "application/json").then(|| {
-        let content_type = lit(&b.content_type);
+        // A multipart body names its boundary, which the runtime keeps beside the encoder.
+        let content_type = match &b.ty {
+            BodyType::Multipart(_) => quote!(crate::runtime::MULTIPART_CONTENT_TYPE),
+            _ => lit(&b.content_type).into_token_stream(),
+        };
         quote! {
             fn content_type(&self) -> &'static str {
                 #content_type
@@ -221,6 +241,85 @@ fn emit_body_fn(b: &RequestBody) -> TokenStream {
             #encode
         }
         #content_type
+    }
+}
+
+/// The struct holding a multipart body's parts, and its `encode`.
+fn emit_multipart_parts(api: &Api, op: &Operation, m: &MultipartDef) -> TokenStream {
+    let name = ident(&m.name);
+    let docs = own_doc(&format!("The parts of [`{}`]'s `multipart/form-data` body.", op.type_name));
+    let fields = m.parts.iter().map(|p| {
+        let field = ident(&p.rust_name);
+        let docs = doc(p.doc.as_deref().unwrap_or(""));
+        let ty = match &p.kind {
+            PartKind::Bytes => quote!(Vec<u8>),
+            PartKind::Text(ty) | PartKind::Repeated(ty) | PartKind::Json(ty) => rust_type(api, ty, true),
+        };
+        let ty = if p.required { ty } else { quote!(Option<#ty>) };
+        quote!(#docs pub #field: #ty,)
+    });
+    let value = |p: &MultipartPart, v: TokenStream| match &p.kind {
+        PartKind::Bytes => quote!(PartValue::File(#v)),
+        PartKind::Text(_) | PartKind::Repeated(_) => quote!(PartValue::Text(#v.to_param())),
+        PartKind::Json(_) => quote!(PartValue::Json(serde_json::to_vec(#v).map_err(|e| RequestError::Body(e.to_string()))?)),
+    };
+    // Required single parts start the list; the rest (optional, or one part per item) follow.
+    let first = |p: &&MultipartPart| p.required && !matches!(p.kind, PartKind::Repeated(_));
+    let required = m.parts.iter().filter(first).map(|p| {
+        let (wire, field) = (lit(&p.wire_name), ident(&p.rust_name));
+        let value = value(p, quote!(&self.#field));
+        quote!((#wire, #value))
+    });
+    let later: Vec<TokenStream> = m
+        .parts
+        .iter()
+        .filter(|p| !first(p))
+        .map(|p| {
+            let (wire, field) = (lit(&p.wire_name), ident(&p.rust_name));
+            let push = match &p.kind {
+                PartKind::Repeated(_) => {
+                    let item = value(p, quote!(item));
+                    quote! {
+                        for item in value {
+                            parts.push((#wire, #item));
+                        }
+                    }
+                }
+                _ => {
+                    let value = value(p, quote!(value));
+                    quote!(parts.push((#wire, #value));)
+                }
+            };
+            if p.required {
+                quote! {
+                    let value = &self.#field;
+                    #push
+                }
+            } else {
+                quote! {
+                    if let Some(value) = &self.#field {
+                        #push
+                    }
+                }
+            }
+        })
+        .collect();
+    let binding = if later.is_empty() { quote!(let parts) } else { quote!(let mut parts) };
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct #name {
+            #(#fields)*
+        }
+
+        impl #name {
+            /// The body, encoded as `multipart/form-data` (see [`crate::runtime::encode_multipart`]).
+            pub fn encode(&self) -> Result<Vec<u8>, RequestError> {
+                #binding: Vec<(&str, PartValue<'_>)> = Vec::from([#(#required),*]);
+                #(#later)*
+                encode_multipart(&parts)
+            }
+        }
     }
 }
 
