@@ -290,18 +290,7 @@ fn emit_multipart_parts(api: &Api, op: &Operation, m: &MultipartDef) -> TokenStr
                     quote!(parts.push((#wire, #value));)
                 }
             };
-            if p.required {
-                quote! {
-                    let value = &self.#field;
-                    #push
-                }
-            } else {
-                quote! {
-                    if let Some(value) = &self.#field {
-                        #push
-                    }
-                }
-            }
+            with_field_value(&field, p.required, push)
         })
         .collect();
     let binding = if later.is_empty() { quote!(let parts) } else { quote!(let mut parts) };
@@ -318,6 +307,23 @@ fn emit_multipart_parts(api: &Api, op: &Operation, m: &MultipartDef) -> TokenStr
                 #binding: Vec<(&str, PartValue<'_>)> = Vec::from([#(#required),*]);
                 #(#later)*
                 encode_multipart(&parts)
+            }
+        }
+    }
+}
+
+/// `push` run with `value` bound to a reference to the field's value: always when it is
+/// required, only when it is set when it is optional.
+fn with_field_value(field: &proc_macro2::Ident, required: bool, push: TokenStream) -> TokenStream {
+    if required {
+        quote! {
+            let value = &self.#field;
+            #push
+        }
+    } else {
+        quote! {
+            if let Some(value) = &self.#field {
+                #push
             }
         }
     }
@@ -379,18 +385,7 @@ fn emit_param_list(op: &Operation, location: ParamLocation, fn_name: &str) -> Op
         let pushes = params.iter().filter(|p| !one_pair(p)).map(|p| {
             let field = ident(&p.rust_name);
             let push = emit_param_push(p, quote!(value));
-            if p.required {
-                quote! {
-                    let value = &self.#field;
-                    #push
-                }
-            } else {
-                quote! {
-                    if let Some(value) = &self.#field {
-                        #push
-                    }
-                }
-            }
+            with_field_value(&field, p.required, push)
         });
         quote! {
             let mut list = #list;
