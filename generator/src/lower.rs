@@ -707,7 +707,7 @@ impl<'a> Lowerer<'a> {
                 // Formats that only constrain the text (JSON Schema's and OpenAPI's registry),
                 // and numbers written as strings: the value stays a String, and nothing is
                 // approximated, so there is nothing to warn about.
-                "uri" | "uri-reference" | "uri-template" | "url" | "iri" | "iri-reference" | "email" | "idn-email"
+                "uri" | "uri-reference" | "uriref" | "uri-template" | "url" | "iri" | "iri-reference" | "email" | "idn-email"
                 | "hostname" | "idn-hostname" | "ipv4" | "ipv6" | "ip" | "regex" | "json-pointer"
                 | "relative-json-pointer" | "char" | "html" | "commonmark" | "media-range" | "int32" | "int64"
                 | "decimal" | "double" | "float" => TypeRef::String,
