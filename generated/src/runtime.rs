@@ -285,6 +285,8 @@ pub trait Operation {
     const METHOD: http::Method;
     /// The `Accept` header: JSON, or what a download is described as (`image/jpeg`, `*/*`).
     const ACCEPT: &'static str = "application/json";
+    /// False for an operation the description marks `security: []`: no credentials are sent.
+    const SENDS_CREDENTIALS: bool = true;
 
     /// The percent-encoded path below the base URL, starting with `/`.
     fn path(&self) -> Result<String, RequestError>;
@@ -325,7 +327,8 @@ pub fn build_request<O: Operation>(
     }
     let mut url = format!("{}{}", base_url.as_str(), op.path()?);
     let mut query = op.query();
-    if let AuthScheme::ApiKeyQuery(name) = crate::AUTH {
+    let scheme = if O::SENDS_CREDENTIALS { crate::AUTH } else { AuthScheme::None };
+    if let AuthScheme::ApiKeyQuery(name) = scheme {
         query.push((name, token.0.clone()));
     }
     for (i, (key, value)) in query.iter().enumerate() {
@@ -338,7 +341,7 @@ pub fn build_request<O: Operation>(
     let body = op.body()?;
     let mut builder = http::Request::builder().method(O::METHOD).uri(url).header(http::header::ACCEPT, O::ACCEPT);
     let headers = op.headers();
-    if let Some((name, value)) = token.credential_header(crate::AUTH)? {
+    if let Some((name, value)) = token.credential_header(scheme)? {
         // An operation that declares the same header itself (its own `Authorization`) sets it;
         // sending both would give the server two.
         if !headers.iter().any(|(declared, _)| name.as_str().eq_ignore_ascii_case(declared)) {

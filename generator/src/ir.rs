@@ -252,6 +252,8 @@ pub struct Operation {
     pub error: Option<TypeRef>,
     /// `x-ms-pageable`: how to follow the response's next links.
     pub pager: Option<PagerDef>,
+    /// `security: []` (or `[{}]`) on the operation: it is sent without credentials.
+    pub anonymous: bool,
     /// The tag that groups the operation (its area), as written.
     pub tag: Option<String>,
     pub doc: Option<String>,

@@ -1192,6 +1192,8 @@ impl<'a> Lowerer<'a> {
             success,
             error,
             pager,
+            // An empty requirement list, or only the empty requirement, asks for no credentials.
+            anonymous: op.security.as_ref().is_some_and(|s| s.iter().all(|r| r.is_empty())),
             tag: op.tags.first().cloned(),
             doc,
             deprecated: deprecation(&op.extensions, op.deprecated),

@@ -157,6 +157,7 @@ fn emit_operation(api: &Api, op: &Operation) -> TokenStream {
         (Some(_), true) => quote!(decode_text),
         (None, _) => quote!(decode_nothing),
     };
+    let anonymous = op.anonymous.then(|| quote!(const SENDS_CREDENTIALS: bool = false;));
     // A download asks for what it is described as; everything else keeps the trait's JSON.
     let accept = op.success.binary.as_deref().map(|accept| {
         let accept = lit(accept);
@@ -190,6 +191,7 @@ fn emit_operation(api: &Api, op: &Operation) -> TokenStream {
             type Error = #error;
             const METHOD: http::Method = http::Method::#method;
             #accept
+            #anonymous
             #path
             #query
             #headers
