@@ -772,6 +772,11 @@ impl<'a> Lowerer<'a> {
         if all_enums && !real.is_empty() {
             return Lowered::Kind(TypeKind::Enum(self.lower_enum(&values, schema, pointer)));
         }
+        if real.is_empty() {
+            // An enum of no variants could hold no value at all; what the server sends is kept.
+            self.diags.push(Diagnostic::warning(pointer_push(pointer, key), format!("`{key}` lists no alternative other than null; typed as any JSON value")));
+            return Lowered::Type(TypeRef::Json);
+        }
         if real.iter().any(|p| is_any_schema(p)) {
             self.diags.push(Diagnostic::warning(pointer_push(pointer, key), "an alternative allows any value; typed as any JSON value")
                 .help("the value is kept as serde_json::Value"));
