@@ -824,8 +824,31 @@ impl<'a> Lowerer<'a> {
         for v in &mut variants {
             v.tag = None;
         }
+        // Two objects requiring the same members (none, often) cannot be told apart by shape:
+        // every value goes to the first. Say so, since a discriminator would fix it.
+        let required_sets: Vec<(&str, Option<BTreeSet<&str>>)> = variants
+            .iter()
+            .map(|v| (v.rust_name.as_str(), self.required_members(&v.ty)))
+            .collect();
+        for (i, (first, set)) in required_sets.iter().enumerate() {
+            let Some(set) = set else { continue };
+            if let Some((second, _)) = required_sets.iter().skip(i + 1).find(|(_, other)| other.as_ref() == Some(set)) {
+                self.diags.push(Diagnostic::warning(pointer_push(pointer, key), format!("alternatives `{first}` and `{second}` require the same members, so a value is always read as `{first}`"))
+                    .help("add a `discriminator`, or required members that tell them apart"));
+                break;
+            }
+        }
         let single_value = variants.iter().all(|v| self.is_single_value(&v.ty, 0));
         Lowered::Kind(TypeKind::Alternatives(AlternativesDef { variants, tag_property: None, fallback: String::new(), single_value }))
+    }
+
+    /// The names of a struct's required members; None for anything that is not a struct.
+    fn required_members(&self, ty: &TypeRef) -> Option<BTreeSet<&str>> {
+        let TypeRef::Named(id) = ty else { return None };
+        match self.kind_of(*id) {
+            Some(TypeKind::Struct(s)) => Some(s.fields.iter().filter(|f| f.required).map(|f| f.json_name.as_str()).collect()),
+            _ => None,
+        }
     }
 
     /// The variant name of an alternative: its type's name, or what kind of value it is.
