@@ -1145,7 +1145,13 @@ impl<'a> Lowerer<'a> {
                     continue;
                 }
             };
+            // An object or array in a path is refused below; typing it first would leave its
+            // inline struct in the models with no operation to use it.
+            let compound = |lw: &Self, s: &'a ReferenceOr<Schema>| {
+                matches!(lw.resolve_node(node(s), 0).map(|s| &s.schema_kind), Some(SchemaKind::Type(Type::Object(_) | Type::Array(_))))
+            };
             let ty = match &data.format {
+                ParameterSchemaOrContent::Schema(s) if location == ParamLocation::Path && compound(self, s) => TypeRef::Json,
                 // `oneOf`/`anyOf` of scalars (an id that is a number or a name): in a path, query
                 // or header the value is text either way, so a String carries every alternative.
                 ParameterSchemaOrContent::Schema(s) if self.scalar_alternatives(node(s), 0) => TypeRef::String,
