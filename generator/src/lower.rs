@@ -1635,7 +1635,7 @@ impl<'a> Lowerer<'a> {
                 .content
                 .iter()
                 .find(|(m, _)| is_json(m))
-                .or_else(|| response.content.iter().find(|(m, _)| is_success && m.starts_with("text/plain")));
+                .or_else(|| response.content.iter().find(|(m, mt)| is_success && media_kind(m, mt.schema.as_ref()) == MediaKind::Text));
             if found.is_none() && is_success && success.is_none() && binary.is_none() {
                 // A download (`$value`, `content`, an image): read as bytes, asked for as declared.
                 binary = response.content.iter().find(|(m, mt)| media_kind(m, mt.schema.as_ref()) == MediaKind::Binary).map(|(m, _)| m.clone());
