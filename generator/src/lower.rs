@@ -279,7 +279,7 @@ impl<'a> Lowerer<'a> {
             let mut variants = Vec::new();
             for k in std::iter::once(key.as_str()).chain(descendants.iter().copied()) {
                 let Some(&ty) = self.ids.get(k) else { continue };
-                let wire = wire_of.get(k).cloned().unwrap_or_else(|| self.default_type_name(k));
+                let wire = wire_of.get(k).cloned().unwrap_or_else(|| self.choose_type_name(k));
                 variants.push((ty, wire));
             }
             // The base's own discriminator names the member that carries the type, if it has one.
@@ -441,7 +441,7 @@ impl<'a> Lowerer<'a> {
                     });
                 }
                 flat.extra = !matches!(obj.additional_properties, Some(AdditionalProperties::Any(false)));
-                flat.required.extend(required_entries(&obj.required, pointer));
+                flat.required.extend(collect_required_entries(&obj.required, pointer));
             }
             SchemaKind::Any(any) if !any.properties.is_empty() => {
                 let props_pointer = pointer_push(pointer, "properties");
@@ -454,7 +454,7 @@ impl<'a> Lowerer<'a> {
                     });
                 }
                 flat.extra = true;
-                flat.required.extend(required_entries(&any.required, pointer));
+                flat.required.extend(collect_required_entries(&any.required, pointer));
             }
             _ => {
                 self.diags.push(Diagnostic::warning(pointer, "an `allOf` member that is not an object was left out")
@@ -517,13 +517,13 @@ impl<'a> Lowerer<'a> {
             is_entity: flat.props.iter().any(|p| p.name == "id"),
             fields,
             extra,
-            odata_type: self.default_type_name(key),
+            odata_type: self.choose_type_name(key),
         }
     }
 
     /// The value that names a schema's type on the wire when nothing in the description gives
     /// one: OData's `#` + schema name, or OpenAPI's discriminator default, the schema name.
-    fn default_type_name(&self, key: &str) -> String {
+    fn choose_type_name(&self, key: &str) -> String {
         match self.dialect {
             Dialect::OData => format!("#{key}"),
             Dialect::Plain => key.to_string(),
@@ -787,10 +787,10 @@ impl<'a> Lowerer<'a> {
         for (i, part) in real.iter().enumerate() {
             let part_pointer = pointer_push(&pointer_push(pointer, key), &i.to_string());
             let (ty, _) = self.type_of(node(part), &part_pointer, &format!("{owner} {}", i + 1), depth + 1);
-            let rust_name = names::dedupe(self.alternative_name(&ty), &mut used, "");
+            let rust_name = names::dedupe(self.name_alternative(&ty), &mut used, "");
             let boxed = matches!(&ty, TypeRef::Named(id) if !matches!(self.kind_of(*id), Some(TypeKind::Enum(_))));
             let tag = match part {
-                ReferenceOr::Reference { reference } => reference.strip_prefix(SCHEMA_PREFIX).map(|k| self.default_type_name(&unescape(k))),
+                ReferenceOr::Reference { reference } => reference.strip_prefix(SCHEMA_PREFIX).map(|k| self.choose_type_name(&unescape(k))),
                 ReferenceOr::Item(_) => None,
             };
             variants.push(Alternative { rust_name, ty, boxed, tag });
@@ -820,7 +820,7 @@ impl<'a> Lowerer<'a> {
         // the most demanding go first: objects with more required members before fewer, then
         // maps, arrays, enums, typed strings and numbers, integers before floats, and plain text
         // (which any string matches) last. The sort is stable, so ties keep the written order.
-        variants.sort_by_key(|v| self.alternative_rank(&v.ty, 0));
+        variants.sort_by_key(|v| self.rank_alternative(&v.ty, 0));
         for v in &mut variants {
             v.tag = None;
         }
@@ -828,7 +828,7 @@ impl<'a> Lowerer<'a> {
         // every value goes to the first. Say so, since a discriminator would fix it.
         let required_sets: Vec<(&str, Option<BTreeSet<&str>>)> = variants
             .iter()
-            .map(|v| (v.rust_name.as_str(), self.required_members(&v.ty)))
+            .map(|v| (v.rust_name.as_str(), self.find_required_members(&v.ty)))
             .collect();
         for (i, (first, set)) in required_sets.iter().enumerate() {
             let Some(set) = set else { continue };
@@ -843,7 +843,7 @@ impl<'a> Lowerer<'a> {
     }
 
     /// The names of a struct's required members; None for anything that is not a struct.
-    fn required_members(&self, ty: &TypeRef) -> Option<BTreeSet<&str>> {
+    fn find_required_members(&self, ty: &TypeRef) -> Option<BTreeSet<&str>> {
         let TypeRef::Named(id) = ty else { return None };
         match self.kind_of(*id) {
             Some(TypeKind::Struct(s)) => Some(s.fields.iter().filter(|f| f.required).map(|f| f.json_name.as_str()).collect()),
@@ -852,7 +852,7 @@ impl<'a> Lowerer<'a> {
     }
 
     /// The variant name of an alternative: its type's name, or what kind of value it is.
-    fn alternative_name(&self, ty: &TypeRef) -> String {
+    fn name_alternative(&self, ty: &TypeRef) -> String {
         match ty {
             TypeRef::Named(id) => self.type_names.get(id).cloned().or_else(|| self.types.get(id.0)?.as_ref().map(|t| t.name.clone())).unwrap_or_else(|| "Variant".to_string()),
             TypeRef::String => "String".to_string(),
@@ -872,7 +872,7 @@ impl<'a> Lowerer<'a> {
     }
 
     /// Where an alternative goes in the order serde tries them (lower first).
-    fn alternative_rank(&self, ty: &TypeRef, depth: usize) -> (u8, usize) {
+    fn rank_alternative(&self, ty: &TypeRef, depth: usize) -> (u8, usize) {
         match ty {
             TypeRef::Named(id) => match self.kind_of(*id) {
                 // More required members first: a value with fewer fails them and falls through.
@@ -880,7 +880,7 @@ impl<'a> Lowerer<'a> {
                 Some(TypeKind::Union(_) | TypeKind::Alternatives(_)) => (1, 0),
                 Some(TypeKind::Enum(_)) => (4, 0),
                 // Aliases may form a cycle (`a: {$ref: b}`, `b: {$ref: a}`): bounded.
-                Some(TypeKind::Alias(inner)) if depth < MAX_DEPTH => self.alternative_rank(inner, depth + 1),
+                Some(TypeKind::Alias(inner)) if depth < MAX_DEPTH => self.rank_alternative(inner, depth + 1),
                 Some(TypeKind::Alias(_)) | None => (9, 0),
             },
             TypeRef::Map(_) => (2, 0),
@@ -1154,7 +1154,7 @@ impl<'a> Lowerer<'a> {
                 ParameterSchemaOrContent::Schema(s) if location == ParamLocation::Path && compound(self, s) => TypeRef::Json,
                 // `oneOf`/`anyOf` of scalars (an id that is a number or a name): in a path, query
                 // or header the value is text either way, so a String carries every alternative.
-                ParameterSchemaOrContent::Schema(s) if self.scalar_alternatives(node(s), 0) => TypeRef::String,
+                ParameterSchemaOrContent::Schema(s) if self.has_scalar_alternatives(node(s), 0) => TypeRef::String,
                 ParameterSchemaOrContent::Schema(s) => {
                     let param_owner = format!("{owner} {}", data.name);
                     self.type_of(node(s), &pointer_push(&p_pointer, "schema"), &param_owner, 1).0
@@ -1171,7 +1171,7 @@ impl<'a> Lowerer<'a> {
                 supported = false;
             }
             let serialization = match param {
-                Parameter::Query { style, .. } => self.query_serialization(style, data.explode, &ty),
+                Parameter::Query { style, .. } => self.choose_query_serialization(style, data.explode, &ty),
                 // Headers (`simple`) join array items with commas; paths carry single values.
                 _ => Some(Serialization::Joined(',')),
             };
@@ -1257,7 +1257,7 @@ impl<'a> Lowerer<'a> {
     /// How a query parameter goes into the query string, from its `style` and `explode` (whose
     /// default is true for `form` only); None for objects and arrays of them, which need a
     /// key per property (`deepObject`, exploded `form`) that the generated code cannot write yet.
-    fn query_serialization(&self, style: &openapiv3::QueryStyle, explode: Option<bool>, ty: &TypeRef) -> Option<Serialization> {
+    fn choose_query_serialization(&self, style: &openapiv3::QueryStyle, explode: Option<bool>, ty: &TypeRef) -> Option<Serialization> {
         use openapiv3::QueryStyle;
         let item = match ty {
             TypeRef::Array(item) => item.as_ref(),
@@ -1283,11 +1283,11 @@ impl<'a> Lowerer<'a> {
 
     /// True for `oneOf`/`anyOf` whose alternatives (after `$ref`s) are all strings, numbers,
     /// integers or booleans, with no object or array among them.
-    fn scalar_alternatives(&self, n: Node<'a>, depth: usize) -> bool {
+    fn has_scalar_alternatives(&self, n: Node<'a>, depth: usize) -> bool {
         let Some(schema) = self.resolve_node(n, depth) else { return false };
         match &schema.schema_kind {
             SchemaKind::OneOf { one_of: parts } | SchemaKind::AnyOf { any_of: parts } if depth < MAX_DEPTH => {
-                !parts.is_empty() && parts.iter().all(|p| self.is_scalar_schema(node(p), depth + 1) || self.scalar_alternatives(node(p), depth + 1))
+                !parts.is_empty() && parts.iter().all(|p| self.is_scalar_schema(node(p), depth + 1) || self.has_scalar_alternatives(node(p), depth + 1))
             }
             _ => false,
         }
@@ -1468,7 +1468,7 @@ impl<'a> Lowerer<'a> {
         // No JSON: the first media type the client can send, in the order the description lists them.
         let mut chosen = None;
         for (media, media_type) in &body.content {
-            let ty = match media_kind(media, media_type.schema.as_ref()) {
+            let ty = match classify_media(media, media_type.schema.as_ref()) {
                 MediaKind::Binary => BodyType::Bytes,
                 MediaKind::Text => BodyType::Text,
                 MediaKind::Form => {
@@ -1635,10 +1635,10 @@ impl<'a> Lowerer<'a> {
                 .content
                 .iter()
                 .find(|(m, _)| is_json(m))
-                .or_else(|| response.content.iter().find(|(m, mt)| is_success && media_kind(m, mt.schema.as_ref()) == MediaKind::Text));
+                .or_else(|| response.content.iter().find(|(m, mt)| is_success && classify_media(m, mt.schema.as_ref()) == MediaKind::Text));
             if found.is_none() && is_success && success.is_none() && binary.is_none() {
                 // A download (`$value`, `content`, an image): read as bytes, asked for as declared.
-                binary = response.content.iter().find(|(m, mt)| media_kind(m, mt.schema.as_ref()) == MediaKind::Binary).map(|(m, _)| m.clone());
+                binary = response.content.iter().find(|(m, mt)| classify_media(m, mt.schema.as_ref()) == MediaKind::Binary).map(|(m, _)| m.clone());
             }
             let Some((media, mt)) = found else { continue };
             let Some(schema) = &mt.schema else { continue };
@@ -1807,7 +1807,7 @@ fn merge_flat<'a>(into: &mut Flat<'a>, from: Flat<'a>) {
 }
 
 /// `required` entries with the pointer of each (`…/required/0`).
-fn required_entries(required: &[String], pointer: &str) -> Vec<(String, String)> {
+fn collect_required_entries(required: &[String], pointer: &str) -> Vec<(String, String)> {
     let at = pointer_push(pointer, "required");
     required.iter().enumerate().map(|(i, name)| (name.clone(), pointer_push(&at, &i.to_string()))).collect()
 }
@@ -1829,7 +1829,7 @@ enum MediaKind {
     Other,
 }
 
-fn media_kind(media: &str, schema: Option<&ReferenceOr<Schema>>) -> MediaKind {
+fn classify_media(media: &str, schema: Option<&ReferenceOr<Schema>>) -> MediaKind {
     let m = media.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     let binary_schema = matches!(schema, Some(ReferenceOr::Item(Schema { schema_kind: SchemaKind::Type(Type::String(st)), .. }))
         if st.format == VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Binary));

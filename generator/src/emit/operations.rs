@@ -292,7 +292,7 @@ fn emit_multipart_parts(api: &Api, op: &Operation, m: &MultipartDef) -> TokenStr
                     quote!(parts.push((#wire, #value));)
                 }
             };
-            with_field_value(&field, p.required, push)
+            bind_field_value(&field, p.required, push)
         })
         .collect();
     let binding = if later.is_empty() { quote!(let parts) } else { quote!(let mut parts) };
@@ -316,7 +316,7 @@ fn emit_multipart_parts(api: &Api, op: &Operation, m: &MultipartDef) -> TokenStr
 
 /// `push` run with `value` bound to a reference to the field's value: always when it is
 /// required, only when it is set when it is optional.
-fn with_field_value(field: &proc_macro2::Ident, required: bool, push: TokenStream) -> TokenStream {
+fn bind_field_value(field: &proc_macro2::Ident, required: bool, push: TokenStream) -> TokenStream {
     if required {
         quote! {
             let value = &self.#field;
@@ -375,7 +375,7 @@ fn emit_param_list(op: &Operation, location: ParamLocation, fn_name: &str) -> Op
     }
     let fn_name = format_ident!("{fn_name}");
     // Required values written as one pair start the list; the rest are pushed after them.
-    let one_pair = |p: &Param| p.required && !repeated_or_delimited(p);
+    let one_pair = |p: &Param| p.required && !is_repeated_or_delimited(p);
     let required = params.iter().filter(|p| one_pair(p)).map(|p| {
         let (wire, field) = (lit(&p.wire_name), ident(&p.rust_name));
         quote!((#wire, self.#field.to_param()))
@@ -387,7 +387,7 @@ fn emit_param_list(op: &Operation, location: ParamLocation, fn_name: &str) -> Op
         let pushes = params.iter().filter(|p| !one_pair(p)).map(|p| {
             let field = ident(&p.rust_name);
             let push = emit_param_push(p, quote!(value));
-            with_field_value(&field, p.required, push)
+            bind_field_value(&field, p.required, push)
         });
         quote! {
             let mut list = #list;
@@ -403,7 +403,7 @@ fn emit_param_list(op: &Operation, location: ParamLocation, fn_name: &str) -> Op
 }
 
 /// An array parameter written other than as one comma-joined value.
-fn repeated_or_delimited(p: &Param) -> bool {
+fn is_repeated_or_delimited(p: &Param) -> bool {
     matches!(p.ty, TypeRef::Array(_)) && p.serialization != Serialization::Joined(',')
 }
 

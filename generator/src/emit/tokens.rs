@@ -156,7 +156,7 @@ pub fn doc(text: &str) -> TokenStream {
         let escaped = escape_doc_line(line);
         if line.is_empty() {
             list_indent = None;
-        } else if let Some(width) = list_marker_width(line) {
+        } else if let Some(width) = measure_list_marker(line) {
             list_indent = Some(width);
         } else if let Some(width) = list_indent {
             // A line after a list item, not indented, continues the item in Markdown ("lazy
@@ -172,7 +172,7 @@ pub fn doc(text: &str) -> TokenStream {
 
 /// The width of a Markdown list marker at the start of `line` with its space (`- `, `* `, `+ `,
 /// `12. `, `3) `), or None when the line does not start a list item.
-fn list_marker_width(line: &str) -> Option<usize> {
+fn measure_list_marker(line: &str) -> Option<usize> {
     if line.starts_with("- ") || line.starts_with("* ") || line.starts_with("+ ") {
         return Some(2);
     }
