@@ -3,7 +3,7 @@
 
 //! Typed client for Devices.CorporateManagement, generated from its OpenAPI description.
 //!
-//! - `models`: the schemas, as Graph sends them; unknown members are kept.
+//! - `models`: the schemas, as the service sends them; unknown members are kept.
 //! - `operations`: one request type per operation; each builds an `http::Request` and parses the response with no I/O.
 //! - `client` (feature `client`, on by default): an async client that sends them.
 pub mod models;
@@ -26,6 +26,9 @@ pub use runtime::{
 
 /// The service root named by the description's first server.
 pub const DEFAULT_BASE_URL: &str = "https://graph.microsoft.com/beta";
+
+/// How requests are authenticated, as the description's security requirements say. The client's token is sent as `Authorization: Bearer …`.
+pub const AUTH: runtime::AuthScheme = runtime::AuthScheme::Bearer;
 
 /// [`DEFAULT_BASE_URL`] as a [`BaseUrl`].
 pub fn default_base_url() -> BaseUrl {

@@ -3,6 +3,7 @@
 
 //! The description's schemas as Rust types, and the PATCH bodies derived from them.
 #![allow(deprecated)]
+#[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
 /// Schema `microsoft.graph.ODataErrors.ErrorDetails`.

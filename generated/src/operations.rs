@@ -11,8 +11,9 @@ use crate::models;
 
 #[allow(unused_imports)]
 use crate::runtime::{
-    decode_nothing, decode_optional, decode_text, encode_path_segment, optional_param,
-    param_pairs, DecodeError, Error, Operation, ParamValue, RequestError,
+    decode_bytes, decode_nothing, decode_optional, decode_text, encode_form,
+    encode_multipart, encode_path_segment, optional_param, param_pairs, DecodeError,
+    Error, Operation, ParamValue, PartValue, RequestError,
 };
 
 /// Update the navigation property userStatuses in deviceAppManagement

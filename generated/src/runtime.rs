@@ -44,8 +44,25 @@ impl<T: serde::Serialize> serde::Serialize for Patch<T> {
     }
 }
 
-/// An OAuth 2.0 access token, sent as `Authorization: Bearer …`. It never appears in `Debug`
-/// output or in errors.
+/// How the description says requests are authenticated; the crate's own scheme is
+/// [`crate::AUTH`], and [`build_request`] applies it to the client's [`BearerToken`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthScheme {
+    /// No security: nothing is sent (the token is not used).
+    None,
+    /// `Authorization: Bearer <token>` (HTTP bearer, OAuth 2.0, OpenID Connect).
+    Bearer,
+    /// `Authorization: Basic <base64 of the token>`, the token being `user:password`.
+    Basic,
+    /// The token as the value of this header.
+    ApiKeyHeader(&'static str),
+    /// The token as the value of this query parameter.
+    ApiKeyQuery(&'static str),
+}
+
+/// The client's secret: an OAuth 2.0 access token, sent as `Authorization: Bearer …`, or whatever
+/// [`crate::AUTH`] says (an API key, `user:password`). It never appears in `Debug` output or in
+/// errors.
 #[derive(Clone)]
 pub struct BearerToken(String);
 
@@ -55,11 +72,31 @@ impl BearerToken {
     }
 
     pub(crate) fn header_value(&self) -> Result<http::HeaderValue, RequestError> {
-        let mut value = http::HeaderValue::try_from(format!("Bearer {}", self.0))
-            .map_err(|_| RequestError::InvalidToken)?;
-        value.set_sensitive(true);
-        Ok(value)
+        sensitive_header(format!("Bearer {}", self.0))
     }
+
+    /// The header `scheme` sends the token in, with its value; None when it sends none there.
+    fn credential_header(&self, scheme: AuthScheme) -> Result<Option<(http::HeaderName, http::HeaderValue)>, RequestError> {
+        Ok(match scheme {
+            AuthScheme::None | AuthScheme::ApiKeyQuery(_) => None,
+            AuthScheme::Bearer => Some((http::header::AUTHORIZATION, self.header_value()?)),
+            AuthScheme::Basic => {
+                let encoded = crate::values::Base64Bytes(self.0.as_bytes().to_vec()).encode();
+                Some((http::header::AUTHORIZATION, sensitive_header(format!("Basic {encoded}"))?))
+            }
+            AuthScheme::ApiKeyHeader(name) => {
+                let name = http::HeaderName::try_from(name).map_err(|_| RequestError::InvalidHeader { name })?;
+                Some((name, sensitive_header(self.0.clone())?))
+            }
+        })
+    }
+}
+
+/// A header value marked sensitive (left out of HTTP/2 header compression tables and `Debug`).
+fn sensitive_header(text: String) -> Result<http::HeaderValue, RequestError> {
+    let mut value = http::HeaderValue::try_from(text).map_err(|_| RequestError::InvalidToken)?;
+    value.set_sensitive(true);
+    Ok(value)
 }
 
 impl fmt::Debug for BearerToken {
@@ -118,6 +155,8 @@ pub enum RequestError {
     InvalidPathParameter { name: &'static str, value: String },
     /// The base URL is not an absolute http(s) URL.
     InvalidBaseUrl(String),
+    /// The description names no server, and no base URL was given (`Client::with_base_url`).
+    MissingBaseUrl,
     /// The token contains characters that cannot go in an HTTP header (the token is not shown).
     InvalidToken,
     /// A header parameter's value contains characters that cannot go in an HTTP header.
@@ -140,6 +179,7 @@ impl fmt::Display for RequestError {
                 write!(f, "path parameter `{name}` may not be {value:?}: it would address another resource")
             }
             RequestError::InvalidBaseUrl(url) => write!(f, "base URL {url:?} is not an absolute http(s) URL"),
+            RequestError::MissingBaseUrl => f.write_str("no base URL: the description names no server; give one with `with_base_url`"),
             RequestError::InvalidToken => f.write_str("the bearer token contains characters not allowed in a header"),
             RequestError::InvalidHeader { name } => write!(f, "header `{name}` contains characters not allowed in a header"),
             RequestError::Body(e) => write!(f, "could not serialize the request body: {e}"),
@@ -205,17 +245,20 @@ impl ParamValue for bool {
     }
 }
 
-impl ParamValue for i32 {
-    fn to_param(&self) -> String {
-        self.to_string()
-    }
+/// Integers of every width a format names (`int16`, `int32`, `int64`, `uint8` … `uint64`).
+macro_rules! integer_param_values {
+    ($($t:ty),*) => {
+        $(
+            impl ParamValue for $t {
+                fn to_param(&self) -> String {
+                    self.to_string()
+                }
+            }
+        )*
+    };
 }
 
-impl ParamValue for i64 {
-    fn to_param(&self) -> String {
-        self.to_string()
-    }
-}
+integer_param_values!(i16, i32, i64, u8, u16, u32, u64);
 
 impl ParamValue for f32 {
     fn to_param(&self) -> String {
@@ -226,6 +269,17 @@ impl ParamValue for f32 {
 impl ParamValue for f64 {
     fn to_param(&self) -> String {
         self.to_string()
+    }
+}
+
+/// Any JSON value (a parameter whose schema the generator could not type): a string is sent as
+/// its text, anything else as its JSON, so such a parameter still compiles and can be set.
+impl ParamValue for serde_json::Value {
+    fn to_param(&self) -> String {
+        match self {
+            serde_json::Value::String(text) => text.clone(),
+            other => other.to_string(),
+        }
     }
 }
 
@@ -284,6 +338,10 @@ pub trait Operation {
     /// The error body the service sends with a non-2xx status.
     type Error: DeserializeOwned;
     const METHOD: http::Method;
+    /// The `Accept` header: JSON, or what a download is described as (`image/jpeg`, `*/*`).
+    const ACCEPT: &'static str = "application/json";
+    /// False for an operation the description marks `security: []`: no credentials are sent.
+    const SENDS_CREDENTIALS: bool = true;
 
     /// The percent-encoded path below the base URL, starting with `/`.
     fn path(&self) -> Result<String, RequestError>;
@@ -298,9 +356,14 @@ pub trait Operation {
         Vec::new()
     }
 
-    /// The JSON body, if the operation sends one.
+    /// The body, if the operation sends one, already encoded as [`Operation::content_type`] says.
     fn body(&self) -> Result<Option<Vec<u8>>, RequestError> {
         Ok(None)
+    }
+
+    /// The body's media type: JSON, or form fields, text or bytes where the description says so.
+    fn content_type(&self) -> &'static str {
+        "application/json"
     }
 
     /// Reads a 2xx response body.
@@ -362,6 +425,10 @@ pub fn build_request<O: Operation>(
     base_url: &BaseUrl,
     token: &BearerToken,
 ) -> Result<http::Request<Vec<u8>>, RequestError> {
+    // Without a service root the path alone would be sent as a relative URL; refuse instead.
+    if base_url.as_str().is_empty() {
+        return Err(RequestError::MissingBaseUrl);
+    }
     build_request_at(op, base_url.as_str(), Some(token))
 }
 
@@ -374,7 +441,11 @@ fn build_request_at<O: Operation>(
     token: Option<&BearerToken>,
 ) -> Result<http::Request<Vec<u8>>, RequestError> {
     let mut url = format!("{root}{}", op.path()?);
-    let query = op.query();
+    let mut query = op.query();
+    let scheme = if O::SENDS_CREDENTIALS { crate::AUTH } else { AuthScheme::None };
+    if let (AuthScheme::ApiKeyQuery(name), Some(token)) = (scheme, token) {
+        query.push((name, token.0.clone()));
+    }
     for (i, (key, value)) in query.iter().enumerate() {
         url.push(if i == 0 { '?' } else { '&' });
         // `$` stays literal in keys: OData's system query options are spelled `$select`, `$top`, ….
@@ -383,15 +454,19 @@ fn build_request_at<O: Operation>(
         url.push_str(&encode_query_component(value, b","));
     }
     let body = op.body()?;
-    let mut builder = http::Request::builder().method(O::METHOD).uri(url);
-    if let Some(token) = token {
-        builder = builder.header(http::header::AUTHORIZATION, token.header_value()?);
+    let mut builder = http::Request::builder().method(O::METHOD).uri(url).header(http::header::ACCEPT, O::ACCEPT);
+    let headers = op.headers();
+    if let Some((name, value)) = token.map(|token| token.credential_header(scheme)).transpose()?.flatten() {
+        // An operation that declares the same header itself (its own `Authorization`) sets it;
+        // sending both would give the server two.
+        if !headers.iter().any(|(declared, _)| name.as_str().eq_ignore_ascii_case(declared)) {
+            builder = builder.header(name, value);
+        }
     }
-    builder = builder.header(http::header::ACCEPT, "application/json");
     if body.is_some() {
-        builder = builder.header(http::header::CONTENT_TYPE, "application/json");
+        builder = builder.header(http::header::CONTENT_TYPE, op.content_type());
     }
-    for (name, value) in op.headers() {
+    for (name, value) in headers {
         let value = http::HeaderValue::try_from(value).map_err(|_| RequestError::InvalidHeader { name })?;
         builder = builder.header(name, value);
     }
@@ -451,6 +526,84 @@ where
         return Ok(None);
     }
     text.parse().map(Some).map_err(|e: T::Err| DecodeError { status, path: ".".to_string(), message: e.to_string() })
+}
+
+/// Reads a download as it came; an empty body (or 204) is `None`.
+pub fn decode_bytes(status: http::StatusCode, body: &[u8]) -> Result<Option<Vec<u8>>, DecodeError> {
+    if status == http::StatusCode::NO_CONTENT || body.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(body.to_vec()))
+}
+
+/// Encodes a struct's fields as `application/x-www-form-urlencoded`: `name=value` pairs sorted by
+/// name, each percent-encoded, absent (`None`) fields left out, an array's items as repeated
+/// pairs (OpenAPI's default for forms), and a nested object as its JSON text.
+pub fn encode_form<T: serde::Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, RequestError> {
+    let value = serde_json::to_value(value).map_err(|e| RequestError::Body(e.to_string()))?;
+    let serde_json::Value::Object(fields) = value else {
+        return Err(RequestError::Body("a form body must be an object of fields".to_string()));
+    };
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let mut pairs = Vec::new();
+    for (name, field) in &fields {
+        match field {
+            serde_json::Value::Null => {}
+            serde_json::Value::Array(items) => pairs.extend(items.iter().map(|item| (name, text(item)))),
+            other => pairs.push((name, text(other))),
+        }
+    }
+    let encoded: Vec<String> =
+        pairs.iter().map(|(name, value)| format!("{}={}", percent_encode(name, b""), percent_encode(value, b""))).collect();
+    Ok(encoded.join("&").into_bytes())
+}
+
+/// The boundary between the parts of every `multipart/form-data` body. Fixed, so the content
+/// type is a constant; a part that contains it is refused rather than sent broken.
+pub const MULTIPART_BOUNDARY: &str = "graph-codegen-part-5f0c7a1e9b3d4c2a8e6f1d07";
+/// The content type of every multipart body, naming [`MULTIPART_BOUNDARY`].
+pub const MULTIPART_CONTENT_TYPE: &str = "multipart/form-data; boundary=graph-codegen-part-5f0c7a1e9b3d4c2a8e6f1d07";
+
+/// One part's value in a multipart body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PartValue<'a> {
+    /// A file: sent as `application/octet-stream`, named after the part.
+    File(&'a [u8]),
+    /// A single value, as text.
+    Text(String),
+    /// An object or array, as `application/json`.
+    Json(Vec<u8>),
+}
+
+/// Encodes `parts` as `multipart/form-data` (RFC 7578) with [`MULTIPART_BOUNDARY`].
+pub fn encode_multipart(parts: &[(&str, PartValue<'_>)]) -> Result<Vec<u8>, RequestError> {
+    let mut out = Vec::new();
+    for (name, value) in parts {
+        // A quote or line break would end the header early; HTML's form encoding escapes them so.
+        let name = name.replace('"', "%22").replace('\r', "%0D").replace('\n', "%0A");
+        let (head, bytes) = match value {
+            PartValue::File(bytes) => (
+                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n"),
+                *bytes,
+            ),
+            PartValue::Text(text) => (format!("Content-Disposition: form-data; name=\"{name}\"\r\n"), text.as_bytes()),
+            PartValue::Json(json) => (
+                format!("Content-Disposition: form-data; name=\"{name}\"\r\nContent-Type: application/json\r\n"),
+                json.as_slice(),
+            ),
+        };
+        if bytes.windows(MULTIPART_BOUNDARY.len()).any(|w| w == MULTIPART_BOUNDARY.as_bytes()) {
+            return Err(RequestError::Body(format!("part `{name}` contains the multipart boundary")));
+        }
+        out.extend_from_slice(format!("--{MULTIPART_BOUNDARY}\r\n{head}\r\n").as_bytes());
+        out.extend_from_slice(bytes);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(format!("--{MULTIPART_BOUNDARY}--\r\n").as_bytes());
+    Ok(out)
 }
 
 /// For operations whose success carries no body: whatever was sent is ignored.

@@ -66,7 +66,7 @@ pub fn plan_areas(api: &Api) -> Areas {
             roots.extend(op.success.body.clone());
             roots.extend(op.error.clone());
             match op.body.as_ref().map(|b| &b.ty) {
-                Some(BodyType::Model(ty)) => roots.push(ty.clone()),
+                Some(BodyType::Model(ty) | BodyType::Form(ty)) => roots.push(ty.clone()),
                 Some(BodyType::Patch(p)) => {
                     if let Some(users) = patch_users.get_mut(*p) {
                         users.insert(a);
@@ -75,7 +75,11 @@ pub fn plan_areas(api: &Api) -> Areas {
                         roots.extend(patch.fields.iter().map(|f| f.ty.clone()));
                     }
                 }
-                None => {}
+                Some(BodyType::Multipart(m)) => roots.extend(m.parts.iter().filter_map(|p| match &p.kind {
+                    PartKind::Text(ty) | PartKind::Repeated(ty) | PartKind::Json(ty) => Some(ty.clone()),
+                    PartKind::Bytes => None,
+                })),
+                Some(BodyType::Bytes | BodyType::Text) | None => {}
             }
         }
         for id in reachable_types(api, roots) {
@@ -126,6 +130,11 @@ fn reachable_types(api: &Api, roots: Vec<TypeRef>) -> BTreeSet<TypeId> {
             Some(TypeKind::Union(u)) => {
                 stack.push(u.base);
                 stack.extend(u.variants.iter().map(|v| v.ty));
+            }
+            Some(TypeKind::Alternatives(a)) => {
+                for v in &a.variants {
+                    named_in(&v.ty, &mut stack);
+                }
             }
             Some(TypeKind::Enum(_)) | None => {}
         }

@@ -12,10 +12,42 @@ pub struct Api {
     pub title: String,
     /// The first server URL without its trailing slash, if the description names one.
     pub default_base_url: Option<String>,
+    /// Whether the description follows Microsoft Graph's OData conventions; decided once, in
+    /// `lower`, and only then are they applied.
+    pub dialect: Dialect,
+    /// How every request is authenticated, from the description's security requirements.
+    pub auth: Auth,
     pub types: Vec<TypeDef>,
     /// PATCH body types, one per struct that some PATCH operation sends.
     pub patches: Vec<PatchDef>,
     pub operations: Vec<Operation>,
+}
+
+/// How the client authenticates its requests, with the one token it is given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// The description asks for no security: nothing is sent.
+    None,
+    /// `Authorization: Bearer …` (HTTP bearer, OAuth 2.0, OpenID Connect; Graph always).
+    Bearer,
+    /// `Authorization: Basic …` from `user:password`.
+    Basic,
+    /// The token as the value of this header.
+    ApiKeyHeader(String),
+    /// The token as the value of this query parameter.
+    ApiKeyQuery(String),
+}
+
+/// The conventions a description follows beyond OpenAPI itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// Microsoft Graph's (OData): `@odata.type` names a value's type (`#` + its schema name), a
+    /// base schema others derive from is read through a union of them all, a property that
+    /// refers to an entity is a navigation link, and the service root defaults to Graph's.
+    OData,
+    /// Plain OpenAPI: `allOf` only composes structs, unions need a `discriminator`, and the service
+    /// root is the description's server or one the caller gives.
+    Plain,
 }
 
 #[derive(Debug, Clone)]
@@ -43,6 +75,32 @@ pub enum TypeKind {
     Alias(TypeRef),
     /// A base type and every type derived from it (`allOf`), told apart by `@odata.type`.
     Union(UnionDef),
+    /// `oneOf`/`anyOf` of alternatives a value can be told apart by: by a discriminator's value,
+    /// or by shape (serde tries the variants in order).
+    Alternatives(AlternativesDef),
+}
+
+#[derive(Debug, Clone)]
+pub struct AlternativesDef {
+    /// In the order a value is tried against them (the most specific first), when untagged.
+    pub variants: Vec<Alternative>,
+    /// The discriminator's property: its value picks the variant, and a value it does not list
+    /// is kept as JSON in `fallback`. None: the shape picks.
+    pub tag_property: Option<String>,
+    /// The variant that keeps an unlisted tag (tagged alternatives only).
+    pub fallback: String,
+    /// Every alternative is one piece of text (a scalar or an enum): it can be a parameter.
+    pub single_value: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Alternative {
+    pub rust_name: String,
+    pub ty: TypeRef,
+    /// Held in a `Box`: a struct alternative may contain the type itself.
+    pub boxed: bool,
+    /// The discriminator value that names it (tagged alternatives only).
+    pub tag: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -73,7 +131,8 @@ pub struct StructDef {
     pub extra: Option<ExtraFields>,
     /// True when the type carries the key `id` (an OData entity type).
     pub is_entity: bool,
-    /// Names this type is known by on the wire in `@odata.type` (`#` + schema name).
+    /// The name this type is known by on the wire in a type-naming member (`@odata.type`:
+    /// `#` + schema name; in plain OpenAPI a discriminator's default, the schema name).
     pub odata_type: String,
 }
 
@@ -127,6 +186,10 @@ pub enum TypeRef {
     I16,
     I32,
     I64,
+    U8,
+    U16,
+    U32,
+    U64,
     F32,
     F64,
     /// `date-time`: an RFC 3339 instant.
@@ -195,6 +258,8 @@ pub struct Operation {
     pub error: Option<TypeRef>,
     /// `x-ms-pageable`: how to follow the response's next links.
     pub pager: Option<PagerDef>,
+    /// `security: []` (or `[{}]`) on the operation: it is sent without credentials.
+    pub anonymous: bool,
     /// The tag that groups the operation (its area), as written.
     pub tag: Option<String>,
     pub doc: Option<String>,
@@ -255,22 +320,77 @@ pub struct Param {
     pub location: ParamLocation,
     pub required: bool,
     pub ty: TypeRef,
+    /// How an array value is written (`style`, `explode`); single values are written as they are.
+    pub serialization: Serialization,
     pub doc: Option<String>,
+}
+
+/// How an array parameter's items go on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Serialization {
+    /// One `name=item` pair per item: `tags=a&tags=b` (query `form` with `explode: true`, the
+    /// default for query parameters).
+    Repeated,
+    /// One value, the items joined: `,` (`form` with `explode: false`, as Graph declares its OData
+    /// options, and headers), ` ` (`spaceDelimited`) or `|` (`pipeDelimited`).
+    Joined(char),
 }
 
 #[derive(Debug, Clone)]
 pub struct RequestBody {
     pub ty: BodyType,
+    /// The `Content-Type` sent: the media type chosen (a wildcard one such as `image/*` is sent as
+    /// `application/octet-stream`).
+    pub content_type: String,
     pub required: bool,
     pub doc: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum BodyType {
-    /// The whole model, as for POST and PUT.
+    /// The whole model as JSON, as for POST and PUT.
     Model(TypeRef),
     /// Index into [`Api::patches`].
     Patch(usize),
+    /// A struct (or map) sent as `application/x-www-form-urlencoded`.
+    Form(TypeRef),
+    /// Bytes sent as they are (`application/octet-stream`, `image/png`, …).
+    Bytes,
+    /// Text sent as it is (`text/plain`, …).
+    Text,
+    /// `multipart/form-data`: one part per property of the schema, held in a struct of its own.
+    Multipart(MultipartDef),
+}
+
+/// The parts of a `multipart/form-data` body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MultipartDef {
+    /// The Rust name of the struct holding the parts, unique among the generated types.
+    pub name: String,
+    pub parts: Vec<MultipartPart>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MultipartPart {
+    pub rust_name: String,
+    /// The part's `name`.
+    pub wire_name: String,
+    pub required: bool,
+    pub kind: PartKind,
+    pub doc: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PartKind {
+    /// A file: `Vec<u8>`, sent as `application/octet-stream` with a file name.
+    Bytes,
+    /// A single value, sent as its text.
+    Text(TypeRef),
+    /// An array of single values: one text part per item, all with the same name (OpenAPI's
+    /// default for arrays of primitives).
+    Repeated(TypeRef),
+    /// An object or array, sent as `application/json`.
+    Json(TypeRef),
 }
 
 /// The PATCH form of a struct: the fields a client may change, each optional.
@@ -278,10 +398,9 @@ pub enum BodyType {
 pub struct PatchDef {
     pub name: String,
     pub of: TypeId,
-    /// The member that names the type, written first (Graph's `@odata.type`).
-    pub tag_property: String,
-    /// Sent first, as Graph's documentation examples do (`#` + schema name).
-    pub odata_type: String,
+    /// The member that names the type and its value, written first as Graph's documentation
+    /// examples do (`@odata.type`, `#` + schema name); none outside the OData dialect.
+    pub type_tag: Option<(String, String)>,
     pub fields: Vec<PatchField>,
 }
 
@@ -302,4 +421,7 @@ pub struct SuccessResponse {
     pub body: Option<TypeRef>,
     /// True when that body is `text/plain` (such as OData's `$count`), parsed from its text.
     pub text: bool,
+    /// The `Accept` value of a binary download (`image/jpeg`, `*/*`): the body is then read as
+    /// bytes, whatever schema it has.
+    pub binary: Option<String>,
 }

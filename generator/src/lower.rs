@@ -30,9 +30,11 @@ const ODATA_TYPE: &str = "@odata.type";
 /// whether errors stop the run.
 pub fn lower_api(doc: &OpenAPI) -> (Api, Vec<Diagnostic>) {
     let mut lw = Lowerer::new(doc);
+    lw.dialect = detect_dialect(doc);
     lw.lower_components();
     let operations = lw.lower_operations();
     lw.mark_boxes();
+    let auth = lw.lower_auth();
     // Every allocated slot is filled before this point; an empty one would be a generator bug,
     // and is emitted as an alias to any JSON value rather than a panic.
     let types = lw
@@ -49,10 +51,12 @@ pub fn lower_api(doc: &OpenAPI) -> (Api, Vec<Diagnostic>) {
             })
         })
         .collect();
-    let default_base_url = lower_server_url(doc, &mut lw.diags);
+    let default_base_url = lower_server_url(doc, lw.dialect, &mut lw.diags);
     let api = Api {
         title: doc.info.title.clone(),
         default_base_url,
+        dialect: lw.dialect,
+        auth,
         types,
         patches: lw.patches,
         operations,
@@ -61,9 +65,14 @@ pub fn lower_api(doc: &OpenAPI) -> (Api, Vec<Diagnostic>) {
 }
 
 /// The first server's URL, if it is one the client may default to; otherwise a warning and `None`
-/// (the client then defaults to [`FALLBACK_BASE_URL`]).
-fn lower_server_url(doc: &OpenAPI, diags: &mut Vec<Diagnostic>) -> Option<String> {
-    let fallback = format!("the client defaults to {FALLBACK_BASE_URL}");
+/// (a client for Graph then defaults to [`FALLBACK_BASE_URL`]; any other has no default, and
+/// fails with `RequestError::MissingBaseUrl` until given one).
+fn lower_server_url(doc: &OpenAPI, dialect: Dialect, diags: &mut Vec<Diagnostic>) -> Option<String> {
+    let fallback = match dialect {
+        // Graph's own root is only a guess worth making for a cut of Graph's description.
+        Dialect::OData => format!("the client defaults to {FALLBACK_BASE_URL}"),
+        Dialect::Plain => "the client has no default service root (requests fail with `RequestError::MissingBaseUrl`)".to_string(),
+    };
     let Some(server) = doc.servers.first() else {
         diags.push(Diagnostic::warning("/servers", format!("no absolute server URL; {fallback}"))
             .help("add `servers: [{url: https://…}]`, or call `with_base_url` on the client"));
@@ -144,6 +153,19 @@ fn refused_header(name: &str) -> Option<&'static str> {
     }
 }
 
+/// What lowering a schema gave: a type reference, or a type of its own still to be named.
+enum Lowered {
+    Type(TypeRef),
+    Kind(TypeKind),
+}
+
+/// `{}` (or only a description): a schema that admits any value.
+fn is_any_schema(s: &ReferenceOr<Schema>) -> bool {
+    let ReferenceOr::Item(Schema { schema_kind: SchemaKind::Any(a), .. }) = s else { return false };
+    a.typ.is_none() && a.properties.is_empty() && a.items.is_none() && a.one_of.is_empty() && a.any_of.is_empty()
+        && a.all_of.is_empty() && a.not.is_none() && a.enumeration.is_empty() && a.additional_properties.is_none()
+}
+
 /// A schema reached through either of openapiv3's two reference shapes.
 #[derive(Clone, Copy)]
 enum Node<'a> {
@@ -188,6 +210,9 @@ struct FlatProp<'a> {
 struct Flat<'a> {
     props: Vec<FlatProp<'a>>,
     extra: bool,
+    /// Every `required` entry of every part, with where it is written: one part may require a
+    /// property another declares, and an entry that names no property at all is reported.
+    required: Vec<(String, String)>,
 }
 
 struct Lowerer<'a> {
@@ -208,6 +233,7 @@ struct Lowerer<'a> {
     unions: BTreeMap<TypeId, TypeId>,
     /// Base struct -> itself and every derived struct.
     hierarchy: BTreeMap<TypeId, Hierarchy>,
+    dialect: Dialect,
     diags: Vec<Diagnostic>,
 }
 
@@ -227,6 +253,7 @@ impl<'a> Lowerer<'a> {
             type_names: BTreeMap::new(),
             unions: BTreeMap::new(),
             hierarchy: BTreeMap::new(),
+            dialect: Dialect::Plain,
             diags: Vec::new(),
         }
     }
@@ -305,7 +332,11 @@ impl<'a> Lowerer<'a> {
                     ReferenceOr::Item(inline) => value = value.or_else(|| discriminator_value(inline)),
                 }
             }
-            wire_of.insert(key.as_str(), value.unwrap_or_else(|| format!("#{key}")));
+            // Only a value the schema itself gives here; the base's mapping comes next, and the
+            // default (the schema name) last, when the variants are made.
+            if let Some(value) = value {
+                wire_of.insert(key.as_str(), value);
+            }
         }
         // A base's own discriminator mapping, where present, names its derived types' values.
         for key in keys {
@@ -331,10 +362,17 @@ impl<'a> Lowerer<'a> {
                 }
             }
             let Some(&base) = self.ids.get(key.as_str()) else { continue };
+            // In plain OpenAPI, `allOf` composes: only a base with a `discriminator` says that a
+            // value of it may be any of its derived types. OData's `@odata.type` always does.
+            let has_discriminator =
+                matches!(schemas.get(key.as_str()), Some(ReferenceOr::Item(schema)) if schema.schema_data.discriminator.is_some());
+            if self.dialect == Dialect::Plain && !has_discriminator {
+                continue;
+            }
             let mut variants = Vec::new();
             for k in std::iter::once(key.as_str()).chain(descendants.iter().copied()) {
                 let Some(&ty) = self.ids.get(k) else { continue };
-                let wire = wire_of.get(k).cloned().unwrap_or_else(|| format!("#{k}"));
+                let wire = wire_of.get(k).cloned().unwrap_or_else(|| self.choose_type_name(k));
                 variants.push((ty, wire));
             }
             // The base's own discriminator names the member that carries the type, if it has one.
@@ -399,6 +437,18 @@ impl<'a> Lowerer<'a> {
             SchemaKind::AllOf { .. } | SchemaKind::Type(Type::Object(_)) => {
                 let flat = self.flatten_component(key, pointer);
                 TypeKind::Struct(self.lower_struct(&name, key, &flat, 0))
+            }
+            SchemaKind::Any(any) if !any.properties.is_empty() => {
+                let flat = self.flatten_component(key, pointer);
+                TypeKind::Struct(self.lower_struct(&name, key, &flat, 0))
+            }
+            // Alternatives get the component's own name, not an alias of an inline type.
+            SchemaKind::AnyOf { any_of: parts } | SchemaKind::OneOf { one_of: parts } if self.is_real_alternatives(parts, pointer) => {
+                let real: Vec<&'a ReferenceOr<Schema>> = parts.iter().filter(|p| !is_null_schema(p)).collect();
+                match self.lower_alternatives(schema, &real, pointer, &name, 0) {
+                    Lowered::Kind(kind) => kind,
+                    Lowered::Type(ty) => TypeKind::Alias(ty),
+                }
             }
             SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty() => {
                 TypeKind::Enum(self.lower_enum(&s.enumeration, schema, pointer))
@@ -484,6 +534,7 @@ impl<'a> Lowerer<'a> {
                     });
                 }
                 flat.extra = !matches!(obj.additional_properties, Some(AdditionalProperties::Any(false)));
+                flat.required.extend(collect_required_entries(&obj.required, pointer));
             }
             SchemaKind::Any(any) if !any.properties.is_empty() => {
                 let props_pointer = pointer_push(pointer, "properties");
@@ -496,6 +547,7 @@ impl<'a> Lowerer<'a> {
                     });
                 }
                 flat.extra = true;
+                flat.required.extend(collect_required_entries(&any.required, pointer));
             }
             _ => {
                 self.diags.push(Diagnostic::warning(pointer, "an `allOf` member that is not an object was left out")
@@ -510,7 +562,15 @@ impl<'a> Lowerer<'a> {
     fn lower_struct(&mut self, type_name: &str, key: &str, flat: &Flat<'a>, depth: usize) -> StructDef {
         let mut used = BTreeSet::new();
         let mut fields = Vec::new();
+        for (name, at) in &flat.required {
+            if !flat.props.iter().any(|p| &p.name == name) {
+                self.diags.push(Diagnostic::warning(at, format!("`required` names `{name}`, which is not a property of the schema; ignored"))
+                    .help("declare the property, or remove it from `required`"));
+            }
+        }
         for prop in &flat.props {
+            // Required where any part of the composition says so.
+            let required_anywhere = prop.required || flat.required.iter().any(|(name, _)| name == &prop.name);
             let owner = format!("{type_name} {}", prop.name);
             let (ty, nullable_union) = self.type_of(prop.schema, &prop.pointer, &owner, depth + 1);
             let (nullable, read_only, nav_ext, doc, deprecated) = match prop.schema {
@@ -523,7 +583,8 @@ impl<'a> Lowerer<'a> {
                 ),
                 Node::Ref(_) => (false, false, false, None, None),
             };
-            let navigation = nav_ext || single_ref(prop.schema).is_some_and(|r| self.is_entity_ref(r));
+            // A bare reference to an entity is a navigation link only where OData says so.
+            let navigation = nav_ext || (self.dialect == Dialect::OData && single_ref(prop.schema).is_some_and(|r| self.is_entity_ref(r)));
             // A required property with a default may be left out by the server, and so may
             // `@odata.type`, which Graph omits when the value is of the declared type (its
             // `openapi.yaml` marks it required all the same): both are read as optional.
@@ -534,7 +595,7 @@ impl<'a> Lowerer<'a> {
                 aliases: wire_aliases(&prop.name, flat.props.iter().map(|p| p.name.as_str())),
                 doc,
                 ty,
-                required: prop.required && !has_default,
+                required: required_anywhere && !has_default,
                 nullable: nullable || nullable_union,
                 read_only,
                 navigation,
@@ -550,7 +611,16 @@ impl<'a> Lowerer<'a> {
             is_entity: flat.props.iter().any(|p| p.name == "id"),
             fields,
             extra,
-            odata_type: format!("#{key}"),
+            odata_type: self.choose_type_name(key),
+        }
+    }
+
+    /// The value that names a schema's type on the wire when nothing in the description gives
+    /// one: OData's `#` + schema name, or OpenAPI's discriminator default, the schema name.
+    fn choose_type_name(&self, key: &str) -> String {
+        match self.dialect {
+            Dialect::OData => format!("#{key}"),
+            Dialect::Plain => key.to_string(),
         }
     }
 
@@ -657,8 +727,10 @@ impl<'a> Lowerer<'a> {
                 if !obj.properties.is_empty() {
                     return (self.inline_struct(schema, pointer, owner, depth), false);
                 }
+                // Graph writes `additionalProperties: {type: object}` on every schema to mean "more
+                // members may come", which stays a JSON value; elsewhere it is a map of objects.
                 match &obj.additional_properties {
-                    Some(AdditionalProperties::Schema(s)) if !is_bare_object(s) => {
+                    Some(AdditionalProperties::Schema(s)) if self.dialect == Dialect::Plain || !is_bare_object(s) => {
                         let (inner, _) = self.type_of(node(s), &pointer_push(pointer, "additionalProperties"), &format!("{owner} value"), depth + 1);
                         (TypeRef::Map(Box::new(inner)), false)
                     }
@@ -674,19 +746,29 @@ impl<'a> Lowerer<'a> {
                 }
                 // The converter's IEEE754Compatible numbers: `number | string` (Int64, Decimal) and
                 // `number | string | ReferenceNumeric` (Double with INF, -INF, NaN).
-                if let Some(number) = self.lenient_number(&real, pointer, depth) {
+                // Outside OData, `integer | string` is an id that is either, not a lenient number.
+                let lenient = if self.dialect == Dialect::OData { self.lenient_number(&real, pointer, depth) } else { None };
+                if let Some(number) = lenient {
                     let nullable = real.len() < parts.len() || real.iter().any(|p| matches!(p, ReferenceOr::Item(s) if s.schema_data.nullable));
                     return (TypeRef::Lenient(Box::new(number)), nullable);
                 }
-                self.diags.push(Diagnostic::warning(pointer, "`anyOf`/`oneOf` with several alternatives is not supported yet; typed as any JSON value")
-                    .help("the value is kept as serde_json::Value"));
-                (TypeRef::Json, false)
+                let nullable = real.len() < parts.len();
+                match self.lower_alternatives(schema, &real, pointer, owner, depth) {
+                    Lowered::Type(ty) => (ty, nullable),
+                    Lowered::Kind(kind) => {
+                        let name = self.inline_name(owner);
+                        (self.push_inline(name, owner, schema, kind), nullable)
+                    }
+                }
             }
             SchemaKind::AllOf { all_of } if all_of.len() == 1 => match all_of.first() {
                 Some(part) => self.type_of(node(part), &pointer_push(&pointer_push(pointer, "allOf"), "0"), owner, depth + 1),
                 None => (TypeRef::Json, false),
             },
             SchemaKind::AllOf { .. } => (self.inline_struct(schema, pointer, owner, depth), false),
+            // Properties without `type: object` (often beside an `anyOf` of `required` lists):
+            // an object all the same.
+            SchemaKind::Any(any) if !any.properties.is_empty() => (self.inline_struct(schema, pointer, owner, depth), false),
             SchemaKind::Any(any) => {
                 let is_empty = any.typ.is_none() && any.properties.is_empty() && any.items.is_none() && any.one_of.is_empty()
                     && any.any_of.is_empty() && any.all_of.is_empty() && any.not.is_none();
@@ -716,8 +798,13 @@ impl<'a> Lowerer<'a> {
                 "duration" => TypeRef::Duration,
                 "uuid" => TypeRef::Uuid,
                 "base64url" => TypeRef::Bytes,
-                // Formats that only constrain the text; it stays a String.
-                "uri" | "url" | "email" | "hostname" | "ipv4" | "ipv6" | "regex" | "json-pointer" => TypeRef::String,
+                // Formats that only constrain the text (JSON Schema's and OpenAPI's registry),
+                // and numbers written as strings: the value stays a String, and nothing is
+                // approximated, so there is nothing to warn about.
+                "uri" | "uri-reference" | "uriref" | "uri-template" | "url" | "iri" | "iri-reference" | "email" | "idn-email"
+                | "hostname" | "idn-hostname" | "ipv4" | "ipv6" | "ip" | "regex" | "json-pointer"
+                | "relative-json-pointer" | "char" | "html" | "commonmark" | "media-range" | "int32" | "int64"
+                | "decimal" | "double" | "float" => TypeRef::String,
                 other => {
                     self.diags.push(Diagnostic::warning(pointer_push(pointer, "format"), format!("unknown string format `{other}`; typed as String"))
                         .help("the value is kept as text; use a standard format to get a typed value"));
@@ -729,7 +816,12 @@ impl<'a> Lowerer<'a> {
 
     fn number_format(&mut self, format: &str, integer: bool, pointer: &str) -> TypeRef {
         match format {
-            "int8" | "uint8" | "int16" => TypeRef::I16,
+            "int8" | "int16" => TypeRef::I16,
+            // Unsigned formats keep their range: a u64 id above i64::MAX must still decode.
+            "uint8" => TypeRef::U8,
+            "uint16" => TypeRef::U16,
+            "uint32" => TypeRef::U32,
+            "uint64" | "uint" => TypeRef::U64,
             "int32" => TypeRef::I32,
             "int64" => TypeRef::I64,
             "float" => TypeRef::F32,
@@ -738,9 +830,163 @@ impl<'a> Lowerer<'a> {
             "" => TypeRef::F64,
             other => {
                 self.diags.push(Diagnostic::warning(pointer_push(pointer, "format"), format!("unknown number format `{other}`; typed as {}", if integer { "i64" } else { "f64" }))
-                    .help("use int16, int32, int64, float, double or decimal"));
+                    .help("use int16, int32, int64, uint8, uint16, uint32, uint64, float, double or decimal"));
                 if integer { TypeRef::I64 } else { TypeRef::F64 }
             }
+        }
+    }
+
+    /// True when `oneOf`/`anyOf` is more than a nullable reference or a lenient number (which
+    /// `type_of` makes an `Option` and a `Lenient`).
+    fn is_real_alternatives(&mut self, parts: &'a [ReferenceOr<Schema>], pointer: &str) -> bool {
+        let real: Vec<&'a ReferenceOr<Schema>> = parts.iter().filter(|p| !is_null_schema(p)).collect();
+        if real.len() == 1 && parts.len() == 2 {
+            return false;
+        }
+        let diags = self.diags.len();
+        let lenient = self.dialect == Dialect::OData && self.lenient_number(&real, pointer, 0).is_some();
+        self.diags.truncate(diags);
+        !lenient
+    }
+
+    /// `oneOf`/`anyOf` of several alternatives: merged when they are all single string values
+    /// (an enum), tagged by a discriminator when there is one, else told apart by shape. Any
+    /// JSON value only where an alternative allows anything, with a warning.
+    fn lower_alternatives(&mut self, schema: &'a Schema, real: &[&'a ReferenceOr<Schema>], pointer: &str, owner: &str, depth: usize) -> Lowered {
+        let key = if matches!(schema.schema_kind, SchemaKind::OneOf { .. }) { "oneOf" } else { "anyOf" };
+        // Single-value enums (`{enum: [a]}`, `{const-like enum: [b]}`): one enum of all of them.
+        let mut values: Vec<Option<String>> = Vec::new();
+        let all_enums = real.iter().all(|p| match self.resolve_node(node(p), depth) {
+            Some(Schema { schema_kind: SchemaKind::Type(Type::String(st)), .. }) if !st.enumeration.is_empty() => {
+                values.extend(st.enumeration.iter().cloned());
+                true
+            }
+            _ => false,
+        });
+        if all_enums && !real.is_empty() {
+            return Lowered::Kind(TypeKind::Enum(self.lower_enum(&values, schema, pointer)));
+        }
+        if real.is_empty() {
+            // An enum of no variants could hold no value at all; what the server sends is kept.
+            self.diags.push(Diagnostic::warning(pointer_push(pointer, key), format!("`{key}` lists no alternative other than null; typed as any JSON value")));
+            return Lowered::Type(TypeRef::Json);
+        }
+        if real.iter().any(|p| is_any_schema(p)) {
+            self.diags.push(Diagnostic::warning(pointer_push(pointer, key), "an alternative allows any value; typed as any JSON value")
+                .help("the value is kept as serde_json::Value"));
+            return Lowered::Type(TypeRef::Json);
+        }
+        let mut variants = Vec::new();
+        let mut used = BTreeSet::new();
+        for (i, part) in real.iter().enumerate() {
+            let part_pointer = pointer_push(&pointer_push(pointer, key), &i.to_string());
+            let (ty, _) = self.type_of(node(part), &part_pointer, &format!("{owner} {}", i + 1), depth + 1);
+            let rust_name = names::dedupe(self.name_alternative(&ty), &mut used, "");
+            let boxed = matches!(&ty, TypeRef::Named(id) if !matches!(self.kind_of(*id), Some(TypeKind::Enum(_))));
+            let tag = match part {
+                ReferenceOr::Reference { reference } => reference.strip_prefix(SCHEMA_PREFIX).map(|k| self.choose_type_name(&unescape(k))),
+                ReferenceOr::Item(_) => None,
+            };
+            variants.push(Alternative { rust_name, ty, boxed, tag });
+        }
+        // A discriminator picks by value, where every alternative is a named schema it can name.
+        let discriminator = schema.schema_data.discriminator.as_ref().filter(|_| variants.iter().all(|v| v.tag.is_some()));
+        if let Some(d) = discriminator {
+            for (value, target) in &d.mapping {
+                let target_key = target.strip_prefix(SCHEMA_PREFIX).map(unescape);
+                for (part, v) in real.iter().zip(variants.iter_mut()) {
+                    if let ReferenceOr::Reference { reference } = part {
+                        if reference.strip_prefix(SCHEMA_PREFIX).map(unescape) == target_key {
+                            v.tag = Some(value.clone());
+                        }
+                    }
+                }
+            }
+            let fallback = names::dedupe("Other".to_string(), &mut used, "");
+            return Lowered::Kind(TypeKind::Alternatives(AlternativesDef {
+                variants,
+                tag_property: Some(d.property_name.clone()),
+                fallback,
+                single_value: false,
+            }));
+        }
+        // serde tries untagged variants in order and keeps the first that reads the value, so
+        // the most demanding go first: objects with more required members before fewer, then
+        // maps, arrays, enums, typed strings and numbers, integers before floats, and plain text
+        // (which any string matches) last. The sort is stable, so ties keep the written order.
+        variants.sort_by_key(|v| self.rank_alternative(&v.ty, 0));
+        for v in &mut variants {
+            v.tag = None;
+        }
+        // Two objects requiring the same members (none, often) cannot be told apart by shape:
+        // every value goes to the first. Say so, since a discriminator would fix it.
+        let required_sets: Vec<(&str, Option<BTreeSet<&str>>)> = variants
+            .iter()
+            .map(|v| (v.rust_name.as_str(), self.find_required_members(&v.ty)))
+            .collect();
+        for (i, (first, set)) in required_sets.iter().enumerate() {
+            let Some(set) = set else { continue };
+            if let Some((second, _)) = required_sets.iter().skip(i + 1).find(|(_, other)| other.as_ref() == Some(set)) {
+                self.diags.push(Diagnostic::warning(pointer_push(pointer, key), format!("alternatives `{first}` and `{second}` require the same members, so a value is always read as `{first}`"))
+                    .help("add a `discriminator`, or required members that tell them apart"));
+                break;
+            }
+        }
+        let single_value = variants.iter().all(|v| self.is_single_value(&v.ty, 0));
+        Lowered::Kind(TypeKind::Alternatives(AlternativesDef { variants, tag_property: None, fallback: String::new(), single_value }))
+    }
+
+    /// The names of a struct's required members; None for anything that is not a struct.
+    fn find_required_members(&self, ty: &TypeRef) -> Option<BTreeSet<&str>> {
+        let TypeRef::Named(id) = ty else { return None };
+        match self.kind_of(*id) {
+            Some(TypeKind::Struct(s)) => Some(s.fields.iter().filter(|f| f.required).map(|f| f.json_name.as_str()).collect()),
+            _ => None,
+        }
+    }
+
+    /// The variant name of an alternative: its type's name, or what kind of value it is.
+    fn name_alternative(&self, ty: &TypeRef) -> String {
+        match ty {
+            TypeRef::Named(id) => self.type_names.get(id).cloned().or_else(|| self.types.get(id.0)?.as_ref().map(|t| t.name.clone())).unwrap_or_else(|| "Variant".to_string()),
+            TypeRef::String => "String".to_string(),
+            TypeRef::Bool => "Bool".to_string(),
+            TypeRef::I16 | TypeRef::I32 | TypeRef::I64 | TypeRef::U8 | TypeRef::U16 | TypeRef::U32 | TypeRef::U64 => "Integer".to_string(),
+            TypeRef::F32 | TypeRef::F64 | TypeRef::Lenient(_) => "Number".to_string(),
+            TypeRef::Array(_) => "Array".to_string(),
+            TypeRef::Map(_) => "Map".to_string(),
+            TypeRef::DateTime => "DateTime".to_string(),
+            TypeRef::Date => "Date".to_string(),
+            TypeRef::Time => "Time".to_string(),
+            TypeRef::Duration => "Duration".to_string(),
+            TypeRef::Uuid => "Uuid".to_string(),
+            TypeRef::Bytes => "Bytes".to_string(),
+            TypeRef::Json | TypeRef::Nullable(_) => "Value".to_string(),
+            TypeRef::ConsistencyLevel => "ConsistencyLevel".to_string(),
+        }
+    }
+
+    /// Where an alternative goes in the order serde tries them (lower first).
+    fn rank_alternative(&self, ty: &TypeRef, depth: usize) -> (u8, usize) {
+        match ty {
+            TypeRef::Named(id) => match self.kind_of(*id) {
+                // More required members first: a value with fewer fails them and falls through.
+                Some(TypeKind::Struct(s)) => (0, usize::MAX - s.fields.iter().filter(|f| f.required).count()),
+                Some(TypeKind::Union(_) | TypeKind::Alternatives(_)) => (1, 0),
+                Some(TypeKind::Enum(_)) => (4, 0),
+                // Aliases may form a cycle (`a: {$ref: b}`, `b: {$ref: a}`): bounded.
+                Some(TypeKind::Alias(inner)) if depth < MAX_DEPTH => self.rank_alternative(inner, depth + 1),
+                Some(TypeKind::Alias(_)) | None => (9, 0),
+            },
+            TypeRef::Map(_) => (2, 0),
+            TypeRef::Array(_) => (3, 0),
+            TypeRef::Bool => (5, 0),
+            TypeRef::DateTime | TypeRef::Date | TypeRef::Time | TypeRef::Duration | TypeRef::Uuid => (5, 1),
+            TypeRef::U8 | TypeRef::U16 | TypeRef::U32 | TypeRef::U64 => (6, 0),
+            TypeRef::I16 | TypeRef::I32 | TypeRef::I64 => (6, 1),
+            TypeRef::F32 | TypeRef::F64 | TypeRef::Lenient(_) => (7, 0),
+            TypeRef::Bytes | TypeRef::String | TypeRef::ConsistencyLevel => (8, 0),
+            TypeRef::Json | TypeRef::Nullable(_) => (9, 0),
         }
     }
 
@@ -980,7 +1226,9 @@ impl<'a> Lowerer<'a> {
                 resolved.push((param, p_pointer));
             }
         }
-        let mut ok = true;
+        // False once something the generator cannot express is found: the operation is left
+        // out (with a warning saying why) but the rest of the description still generates.
+        let mut supported = true;
         for (param, p_pointer) in resolved {
             let data = param.parameter_data_ref();
             let location = match param {
@@ -999,7 +1247,16 @@ impl<'a> Lowerer<'a> {
                     continue;
                 }
             };
+            // An object or array in a path is refused below; typing it first would leave its
+            // inline struct in the models with no operation to use it.
+            let compound = |lw: &Self, s: &'a ReferenceOr<Schema>| {
+                matches!(lw.resolve_node(node(s), 0).map(|s| &s.schema_kind), Some(SchemaKind::Type(Type::Object(_) | Type::Array(_))))
+            };
             let ty = match &data.format {
+                ParameterSchemaOrContent::Schema(s) if location == ParamLocation::Path && compound(self, s) => TypeRef::Json,
+                // `oneOf`/`anyOf` of scalars (an id that is a number or a name): in a path, query
+                // or header the value is text either way, so a String carries every alternative.
+                ParameterSchemaOrContent::Schema(s) if self.has_scalar_alternatives(node(s), 0) => TypeRef::String,
                 ParameterSchemaOrContent::Schema(s) => {
                     let param_owner = format!("{owner} {}", data.name);
                     self.type_of(node(s), &pointer_push(&p_pointer, "schema"), &param_owner, 1).0
@@ -1010,11 +1267,28 @@ impl<'a> Lowerer<'a> {
                 }
             };
             let ty = typed_header(location, &data.name, ty);
-            if location == ParamLocation::Path && !matches!(ty, TypeRef::String | TypeRef::I32 | TypeRef::I64 | TypeRef::Bool) {
-                self.diags.push(Diagnostic::error(&p_pointer, format!("path parameter `{}` must be a string, integer or boolean", data.name))
-                    .help("path segments carry single values"));
-                ok = false;
+            if location == ParamLocation::Path && !self.is_single_value(&ty, 0) {
+                // One operation the client cannot call is no reason to refuse the others.
+                self.diags.push(Diagnostic::warning(&p_pointer, format!("path parameter `{}` is not a single scalar value; operation `{operation_id}` left out", data.name))
+                    .help("path segments carry single values: a string, number, boolean or enum"));
+                supported = false;
             }
+            let serialization = match param {
+                Parameter::Query { style, .. } => self.choose_query_serialization(style, data.explode, &ty),
+                // Headers (`simple`) join array items with commas; paths carry single values.
+                _ => Some(Serialization::Joined(',')),
+            };
+            let Some(serialization) = serialization else {
+                let what = format!("query parameter `{}` is an object or holds objects, which the generator cannot serialize yet", data.name);
+                let help = "describe the parameter as a scalar or an array of scalars";
+                if data.required {
+                    self.diags.push(Diagnostic::warning(&p_pointer, format!("{what}; operation `{operation_id}` left out")).help(help));
+                    supported = false;
+                } else {
+                    self.diags.push(Diagnostic::warning(&p_pointer, format!("{what}; the parameter is left out")).help(help));
+                }
+                continue;
+            };
             param_pointers.push(p_pointer.clone());
             params.push(Param {
                 rust_name: names::dedupe(names::snake(&data.name, "param"), &mut used, "_"),
@@ -1022,15 +1296,20 @@ impl<'a> Lowerer<'a> {
                 location,
                 required: data.required || location == ParamLocation::Path,
                 ty,
+                serialization,
                 doc: data.description.clone(),
             });
         }
 
         // Body and responses are lowered even when the path is wrong, so one run reports all.
         let segments = self.lower_path(path, &params, &param_pointers, pointer);
-        let body = self.lower_request_body(op, method, pointer, &owner);
+        let body = self.lower_request_body(op, method, pointer, &owner, &operation_id);
         let (success, error) = self.lower_responses(op, pointer, &owner);
-        let segments = segments.filter(|_| ok)?;
+        let segments = segments?;
+        let body = body.ok()?;
+        if !supported {
+            return None;
+        }
         let pager = self.lower_pager(op, &success, pointer);
         let doc = match (&op.summary, &op.description) {
             (Some(s), Some(d)) if s != d => Some(format!("{s}\n\n{d}")),
@@ -1050,10 +1329,90 @@ impl<'a> Lowerer<'a> {
             success,
             error,
             pager,
+            // An empty requirement list, or only the empty requirement, asks for no credentials.
+            anonymous: op.security.as_ref().is_some_and(|s| s.iter().all(|r| r.is_empty())),
             tag: op.tags.first().cloned(),
             doc,
             deprecated: deprecation(&op.extensions, op.deprecated),
         })
+    }
+
+    /// True for a type written as one piece of text: a string of any format, a number, a
+    /// boolean, an enum (its wire value), or a named alias of one of those. Such a value fits in
+    /// one path segment; arrays, maps, objects and unions do not.
+    fn is_single_value(&self, ty: &TypeRef, depth: usize) -> bool {
+        match ty {
+            TypeRef::String | TypeRef::Bool | TypeRef::I16 | TypeRef::I32 | TypeRef::I64 | TypeRef::U8 | TypeRef::U16
+            | TypeRef::U32 | TypeRef::U64 | TypeRef::F32 | TypeRef::F64 | TypeRef::DateTime | TypeRef::Date
+            | TypeRef::Time | TypeRef::Duration | TypeRef::Uuid | TypeRef::Bytes | TypeRef::ConsistencyLevel => true,
+            TypeRef::Lenient(inner) => self.is_single_value(inner, depth + 1),
+            // Flags enums are one comma-separated value, as Graph sends them.
+            TypeRef::Named(id) => match self.kind_of(*id) {
+                Some(TypeKind::Enum(_)) => true,
+                Some(TypeKind::Alias(inner)) if depth < MAX_DEPTH => self.is_single_value(inner, depth + 1),
+                Some(TypeKind::Alternatives(a)) => a.single_value,
+                _ => false,
+            },
+            TypeRef::Json | TypeRef::Array(_) | TypeRef::Map(_) | TypeRef::Nullable(_) => false,
+        }
+    }
+
+    /// How a query parameter goes into the query string, from its `style` and `explode` (whose
+    /// default is true for `form` only); None for objects and arrays of them, which need a
+    /// key per property (`deepObject`, exploded `form`) that the generated code cannot write yet.
+    fn choose_query_serialization(&self, style: &openapiv3::QueryStyle, explode: Option<bool>, ty: &TypeRef) -> Option<Serialization> {
+        use openapiv3::QueryStyle;
+        let item = match ty {
+            TypeRef::Array(item) => item.as_ref(),
+            // Any JSON value is sent as its text; every other single value as itself.
+            TypeRef::Json => return Some(Serialization::Joined(',')),
+            single => return self.is_single_value(single, 0).then_some(Serialization::Joined(',')),
+        };
+        let item = match item {
+            TypeRef::Nullable(inner) => inner.as_ref(),
+            other => other,
+        };
+        if !self.is_single_value(item, 0) {
+            return None;
+        }
+        match style {
+            QueryStyle::Form if explode.unwrap_or(true) => Some(Serialization::Repeated),
+            QueryStyle::Form => Some(Serialization::Joined(',')),
+            QueryStyle::SpaceDelimited => Some(Serialization::Joined(' ')),
+            QueryStyle::PipeDelimited => Some(Serialization::Joined('|')),
+            QueryStyle::DeepObject => None,
+        }
+    }
+
+    /// True for `oneOf`/`anyOf` whose alternatives (after `$ref`s) are all strings, numbers,
+    /// integers or booleans, with no object or array among them.
+    fn has_scalar_alternatives(&self, n: Node<'a>, depth: usize) -> bool {
+        let Some(schema) = self.resolve_node(n, depth) else { return false };
+        match &schema.schema_kind {
+            SchemaKind::OneOf { one_of: parts } | SchemaKind::AnyOf { any_of: parts } if depth < MAX_DEPTH => {
+                !parts.is_empty() && parts.iter().all(|p| self.is_scalar_schema(node(p), depth + 1) || self.has_scalar_alternatives(node(p), depth + 1))
+            }
+            _ => false,
+        }
+    }
+
+    fn is_scalar_schema(&self, n: Node<'a>, depth: usize) -> bool {
+        matches!(
+            self.resolve_node(n, depth).map(|s| &s.schema_kind),
+            Some(SchemaKind::Type(Type::String(_) | Type::Integer(_) | Type::Number(_) | Type::Boolean(_)))
+        )
+    }
+
+    /// The schema a node names, following component `$ref`s (a bounded number of them).
+    fn resolve_node(&self, n: Node<'a>, depth: usize) -> Option<&'a Schema> {
+        let mut n = n;
+        for _ in depth..MAX_DEPTH {
+            match n {
+                Node::Item(s) => return Some(s),
+                Node::Ref(r) => n = node(self.schemas()?.get(unescape(r.strip_prefix(SCHEMA_PREFIX)?).as_str())?),
+            }
+        }
+        None
     }
 
     /// `x-ms-pageable`: the response must be a struct with the item array and the next link.
@@ -1165,48 +1524,155 @@ impl<'a> Lowerer<'a> {
         ok.then_some(segments)
     }
 
-    fn lower_request_body(&mut self, op: &'a openapiv3::Operation, method: Method, pointer: &str, owner: &str) -> Option<RequestBody> {
+    /// The request body, `Ok(None)` when there is none (or an optional one that cannot be
+    /// sent, with a warning), and `Err(())` when a required one cannot be sent: the operation is
+    /// then left out, with a warning naming the media types.
+    fn lower_request_body(&mut self, op: &'a openapiv3::Operation, method: Method, pointer: &str, owner: &str, operation_id: &str) -> Result<Option<RequestBody>, ()> {
         let body_pointer = pointer_push(pointer, "requestBody");
-        let body = self.resolve(op.request_body.as_ref()?, "requestBodies", |c| &c.request_bodies, "request body", &body_pointer)?;
-        let body_pointer = match op.request_body.as_ref() {
-            Some(ReferenceOr::Reference { reference }) => local_pointer(reference).unwrap_or(body_pointer),
+        let Some(declared) = op.request_body.as_ref() else { return Ok(None) };
+        // An unresolvable `$ref` is an error already reported; the operation is left out with it.
+        let body = self.resolve(declared, "requestBodies", |c| &c.request_bodies, "request body", &body_pointer).ok_or(())?;
+        let body_pointer = match declared {
+            ReferenceOr::Reference { reference } => local_pointer(reference).unwrap_or(body_pointer),
             _ => body_pointer,
         };
+        let content_pointer = pointer_push(&body_pointer, "content");
         let json: Vec<(&String, &openapiv3::MediaType)> = body.content.iter().filter(|(m, _)| is_json(m)).collect();
-        if body.content.len() > 1 {
+        if body.content.len() > 1 && !json.is_empty() {
             let others: Vec<&str> = body.content.keys().filter(|m| !is_json(m)).map(|m| m.as_str()).collect();
             if !others.is_empty() {
-                self.diags.push(Diagnostic::warning(pointer_push(&body_pointer, "content"), format!("only JSON request bodies are supported; {} left out", others.join(", "))));
+                self.diags.push(Diagnostic::warning(&content_pointer, format!("only JSON request bodies are supported; {} left out", others.join(", "))));
             }
             if let Some(((first, _), rest)) = json.split_first().filter(|(_, rest)| !rest.is_empty()) {
                 let rest: Vec<&str> = rest.iter().map(|(m, _)| m.as_str()).collect();
-                self.diags.push(Diagnostic::warning(pointer_push(&body_pointer, "content"), format!("the body is sent as {first}; {} left out", rest.join(", ")))
+                self.diags.push(Diagnostic::warning(&content_pointer, format!("the body is sent as {first}; {} left out", rest.join(", ")))
                     .help("list the JSON media type the client should send first"));
             }
         }
-        let Some((media, media_type)) = json.first() else {
+        if let Some((media, media_type)) = json.first() {
+            let ty = match &media_type.schema {
+                Some(schema) => {
+                    let schema_pointer = pointer_push(&pointer_push(&content_pointer, media), "schema");
+                    self.type_of(node(schema), &schema_pointer, &format!("{owner} body"), 1).0
+                }
+                None => {
+                    // No schema allows any JSON value; say so, since the client then checks nothing.
+                    self.diags.push(Diagnostic::warning(pointer_push(&content_pointer, media), "request body has no schema; typed as any JSON value")
+                        .help("add a `schema` to the media type"));
+                    TypeRef::Json
+                }
+            };
+            let ty = match (&ty, method) {
+                (TypeRef::Named(id), Method::Patch) if matches!(self.kind_of(self.struct_of(*id)), Some(TypeKind::Struct(_))) => {
+                    BodyType::Patch(self.patch_for(self.struct_of(*id)))
+                }
+                _ => BodyType::Model(ty),
+            };
+            return Ok(Some(RequestBody { ty, content_type: media.to_string(), required: body.required, doc: body.description.clone() }));
+        }
+        // No JSON: the first media type the client can send, in the order the description lists them.
+        let mut chosen = None;
+        for (media, media_type) in &body.content {
+            let ty = match classify_media(media, media_type.schema.as_ref()) {
+                MediaKind::Binary => BodyType::Bytes,
+                MediaKind::Text => BodyType::Text,
+                MediaKind::Form => {
+                    let Some(schema) = &media_type.schema else { continue };
+                    let schema_pointer = pointer_push(&pointer_push(&content_pointer, media), "schema");
+                    let ty = self.type_of(node(schema), &schema_pointer, &format!("{owner} form"), 1).0;
+                    if !self.is_form_value(&ty) {
+                        continue;
+                    }
+                    BodyType::Form(ty)
+                }
+                MediaKind::Multipart => {
+                    let Some(schema) = &media_type.schema else { continue };
+                    let schema_pointer = pointer_push(&pointer_push(&content_pointer, media), "schema");
+                    match self.lower_multipart(node(schema), &schema_pointer, owner) {
+                        Some(def) => BodyType::Multipart(def),
+                        None => continue,
+                    }
+                }
+                MediaKind::Json | MediaKind::Other => continue,
+            };
+            // `image/*` names no type a server can be sent; the bytes' own type is unknown.
+            let content_type = if media.contains('*') { "application/octet-stream".to_string() } else { media.clone() };
+            chosen = Some((media.as_str(), RequestBody { ty, content_type, required: body.required, doc: body.description.clone() }));
+            break;
+        }
+        let offered: Vec<&str> = body.content.keys().map(String::as_str).collect();
+        let Some((media, chosen)) = chosen else {
+            let offered = if offered.is_empty() { "no media type".to_string() } else { offered.join(", ") };
             if body.required {
-                self.diags.push(Diagnostic::error(pointer_push(&body_pointer, "content"), "required request body has no JSON media type")
-                    .help("describe the body as `application/json` with a schema"));
+                self.diags.push(Diagnostic::warning(&content_pointer, format!("the required request body is {offered}, which the generator cannot send yet; operation `{operation_id}` left out"))
+                    .help("describe the body as JSON, form fields, text or bytes"));
+                return Err(());
             }
+            // Dropping an optional body is still a change to what the client can send: say so.
+            self.diags.push(Diagnostic::warning(&content_pointer, format!("the optional request body is {offered}, which the generator cannot send yet; operation `{operation_id}` is generated without it"))
+                .help("describe the body as JSON, form fields, text or bytes"));
+            return Ok(None);
+        };
+        let others: Vec<&str> = offered.into_iter().filter(|m| *m != media).collect();
+        if !others.is_empty() {
+            self.diags.push(Diagnostic::warning(&content_pointer, format!("the body is sent as {media}; {} left out", others.join(", "))));
+        }
+        Ok(Some(chosen))
+    }
+
+    /// The parts of a `multipart/form-data` body: one per property of its object schema, a
+    /// binary string as a file, a single value as text, anything else as JSON. None when the
+    /// schema describes no properties.
+    fn lower_multipart(&mut self, n: Node<'a>, pointer: &str, owner: &str) -> Option<MultipartDef> {
+        let schema = self.resolve_node(n, 0)?;
+        let (props, required) = match &schema.schema_kind {
+            SchemaKind::Type(Type::Object(o)) => (&o.properties, &o.required),
+            SchemaKind::Any(a) => (&a.properties, &a.required),
+            _ => return None,
+        };
+        if props.is_empty() {
             return None;
-        };
-        let Some(schema) = &media_type.schema else {
-            if body.required {
-                self.diags.push(Diagnostic::error(pointer_push(&pointer_push(&body_pointer, "content"), media), "required request body has no schema")
-                    .help("add a `schema` to the media type"));
-            }
-            return None;
-        };
-        let schema_pointer = pointer_push(&pointer_push(&pointer_push(&body_pointer, "content"), media), "schema");
-        let (ty, _) = self.type_of(node(schema), &schema_pointer, &format!("{owner} body"), 1);
-        let ty = match (&ty, method) {
-            (TypeRef::Named(id), Method::Patch) if matches!(self.kind_of(self.struct_of(*id)), Some(TypeKind::Struct(_))) => {
-                BodyType::Patch(self.patch_for(self.struct_of(*id)))
-            }
-            _ => BodyType::Model(ty),
-        };
-        Some(RequestBody { ty, required: body.required, doc: body.description.clone() })
+        }
+        let mut used = BTreeSet::new();
+        let mut parts = Vec::new();
+        for (name, prop) in props {
+            let prop_pointer = pointer_push(&pointer_push(pointer, "properties"), name);
+            let prop_node = node_boxed(prop);
+            let is_file = matches!(self.resolve_node(prop_node, 0), Some(Schema { schema_kind: SchemaKind::Type(Type::String(st)), .. })
+                if matches!(st.format, VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Binary | openapiv3::StringFormat::Byte)));
+            let kind = if is_file {
+                PartKind::Bytes
+            } else {
+                let ty = self.type_of(prop_node, &prop_pointer, &format!("{owner} {name}"), 1).0;
+                match &ty {
+                    TypeRef::Array(item) if self.is_single_value(item, 0) => PartKind::Repeated(ty),
+                    _ if self.is_single_value(&ty, 0) => PartKind::Text(ty),
+                    _ => PartKind::Json(ty),
+                }
+            };
+            let doc = match prop_node {
+                Node::Item(s) => s.schema_data.description.clone(),
+                Node::Ref(_) => None,
+            };
+            parts.push(MultipartPart {
+                rust_name: names::dedupe(names::snake(name, "part"), &mut used, "_"),
+                wire_name: name.clone(),
+                required: required.contains(name),
+                kind,
+                doc,
+            });
+        }
+        let name = self.inline_name(&format!("{owner} parts"));
+        Some(MultipartDef { name, parts })
+    }
+
+    /// A form body is a struct of fields (or a map of them).
+    fn is_form_value(&self, ty: &TypeRef) -> bool {
+        match ty {
+            TypeRef::Map(_) => true,
+            TypeRef::Named(id) => matches!(self.kind_of(*id), Some(TypeKind::Struct(_))),
+            _ => false,
+        }
     }
 
     fn kind_of(&self, id: TypeId) -> Option<&TypeKind> {
@@ -1219,13 +1685,14 @@ impl<'a> Lowerer<'a> {
         if let Some(i) = self.patch_of.get(&id) {
             return *i;
         }
+        let odata = self.dialect == Dialect::OData;
         let Some(Some(def)) = self.types.get(id.0) else { return 0 };
         let TypeKind::Struct(s) = &def.kind else { return 0 };
         let fields = s
             .fields
             .iter()
             // `@odata.type` is written by the patch type itself.
-            .filter(|f| !(f.read_only || f.navigation || (s.is_entity && f.json_name == "id") || f.json_name == ODATA_TYPE))
+            .filter(|f| !(f.read_only || f.navigation || (odata && s.is_entity && f.json_name == "id") || f.json_name == ODATA_TYPE))
             .map(|f| PatchField {
                 rust_name: f.rust_name.clone(),
                 json_name: f.json_name.clone(),
@@ -1236,7 +1703,8 @@ impl<'a> Lowerer<'a> {
             })
             .collect();
         let name = names::dedupe(format!("{}Patch", def.name), &mut self.used_type_names, "");
-        let patch = PatchDef { name, of: id, tag_property: ODATA_TYPE.to_string(), odata_type: s.odata_type.clone(), fields };
+        let type_tag = odata.then(|| (ODATA_TYPE.to_string(), s.odata_type.clone()));
+        let patch = PatchDef { name, of: id, type_tag, fields };
         self.patches.push(patch);
         let index = self.patches.len() - 1;
         self.patch_of.insert(id, index);
@@ -1248,6 +1716,7 @@ impl<'a> Lowerer<'a> {
         let mut success = None;
         let mut error = None;
         let mut text = false;
+        let mut binary = None;
         let mut entries: Vec<(String, bool, &'a ReferenceOr<openapiv3::Response>)> = Vec::new();
         for (code, r) in &op.responses.responses {
             let (key, is_success) = match code {
@@ -1271,7 +1740,11 @@ impl<'a> Lowerer<'a> {
                 .content
                 .iter()
                 .find(|(m, _)| is_json(m))
-                .or_else(|| response.content.iter().find(|(m, _)| is_success && m.starts_with("text/plain")));
+                .or_else(|| response.content.iter().find(|(m, mt)| is_success && classify_media(m, mt.schema.as_ref()) == MediaKind::Text));
+            if found.is_none() && is_success && success.is_none() && binary.is_none() {
+                // A download (`$value`, `content`, an image): read as bytes, asked for as declared.
+                binary = response.content.iter().find(|(m, mt)| classify_media(m, mt.schema.as_ref()) == MediaKind::Binary).map(|(m, _)| m.clone());
+            }
             let Some((media, mt)) = found else { continue };
             let Some(schema) = &mt.schema else { continue };
             let slot = if is_success { &mut success } else { &mut error };
@@ -1287,11 +1760,59 @@ impl<'a> Lowerer<'a> {
             let slot = if is_success { &mut success } else { &mut error };
             *slot = Some(ty);
         }
-        (SuccessResponse { body: success, text }, error)
+        // A JSON or text body, where one is declared, wins over a download.
+        let binary = binary.filter(|_| success.is_none());
+        (SuccessResponse { body: success, text, binary }, error)
     }
 
     fn resolve_response(&mut self, r: &'a ReferenceOr<openapiv3::Response>, pointer: &str) -> Option<&'a openapiv3::Response> {
         self.resolve(r, "responses", |c| &c.responses, "response", pointer)
+    }
+
+    /// The scheme every request uses: the first of the description's security requirements (or,
+    /// with none at the top, of its first operation that has one). Graph's descriptions always
+    /// take a bearer token.
+    fn lower_auth(&mut self) -> Auth {
+        use openapiv3::{APIKeyLocation, SecurityScheme};
+        if self.dialect == Dialect::OData {
+            return Auth::Bearer;
+        }
+        let doc = self.doc;
+        let from_ops = || {
+            doc.paths.paths.values().find_map(|item| match item {
+                ReferenceOr::Item(item) => item.iter().find_map(|(_, op)| op.security.as_ref().filter(|s| !s.is_empty())),
+                ReferenceOr::Reference { .. } => None,
+            })
+        };
+        let Some(requirements) = doc.security.as_ref().or_else(from_ops) else { return Auth::None };
+        // `security: [{}]` (or `[]`) makes security optional, and a client with no token works.
+        let Some(name) = requirements.iter().find_map(|r| r.keys().next()) else { return Auth::None };
+        if requirements.len() > 1 || requirements.iter().any(|r| r.len() > 1) {
+            self.diags.push(Diagnostic::warning("/security", format!("several security schemes are listed; the client uses `{name}` for every request")));
+        }
+        let pointer = pointer_push("/components/securitySchemes", name);
+        let scheme = doc.components.as_ref().and_then(|c| c.security_schemes.get(name));
+        match scheme {
+            Some(ReferenceOr::Item(SecurityScheme::HTTP { scheme, .. })) if scheme.eq_ignore_ascii_case("basic") => Auth::Basic,
+            Some(ReferenceOr::Item(SecurityScheme::HTTP { scheme, .. })) if !scheme.eq_ignore_ascii_case("bearer") => {
+                self.diags.push(Diagnostic::warning(pointer_push(&pointer, "scheme"), format!("HTTP authentication scheme `{scheme}` is not supported; the token is sent as a bearer token"))
+                    .help("use `bearer` or `basic`"));
+                Auth::Bearer
+            }
+            Some(ReferenceOr::Item(SecurityScheme::HTTP { .. } | SecurityScheme::OAuth2 { .. } | SecurityScheme::OpenIDConnect { .. })) => Auth::Bearer,
+            Some(ReferenceOr::Item(SecurityScheme::APIKey { location: APIKeyLocation::Header, name, .. })) => Auth::ApiKeyHeader(name.clone()),
+            Some(ReferenceOr::Item(SecurityScheme::APIKey { location: APIKeyLocation::Query, name, .. })) => Auth::ApiKeyQuery(name.clone()),
+            Some(ReferenceOr::Item(SecurityScheme::APIKey { location: APIKeyLocation::Cookie, .. })) => {
+                self.diags.push(Diagnostic::warning(pointer, "an API key in a cookie is not supported; no credentials are sent")
+                    .help("send the cookie yourself, through `Client::with_http_client`"));
+                Auth::None
+            }
+            Some(ReferenceOr::Reference { .. }) | None => {
+                self.diags.push(Diagnostic::warning("/security", format!("security scheme `{name}` is not defined under #/components/securitySchemes; the token is sent as a bearer token"))
+                    .help("define the scheme"));
+                Auth::Bearer
+            }
+        }
     }
 
     /// Boxes the fields whose type directly contains (not through a Vec or map) the struct
@@ -1315,7 +1836,7 @@ impl<'a> Lowerer<'a> {
                         }
                     }
                     // Union variants are boxed, so they never make a type infinitely large.
-                    TypeKind::Enum(_) | TypeKind::Union(_) => {}
+                    TypeKind::Enum(_) | TypeKind::Union(_) | TypeKind::Alternatives(_) => {}
                 }
             }
         }
@@ -1387,6 +1908,56 @@ fn merge_flat<'a>(into: &mut Flat<'a>, from: Flat<'a>) {
         }
     }
     into.extra |= from.extra;
+    into.required.extend(from.required);
+}
+
+/// `required` entries with the pointer of each (`…/required/0`).
+fn collect_required_entries(required: &[String], pointer: &str) -> Vec<(String, String)> {
+    let at = pointer_push(pointer, "required");
+    required.iter().enumerate().map(|(i, name)| (name.clone(), pointer_push(&at, &i.to_string()))).collect()
+}
+
+/// What kind of body a media type carries, as far as the generated client can send or read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MediaKind {
+    Json,
+    /// `application/x-www-form-urlencoded`.
+    Form,
+    /// `text/*`.
+    Text,
+    /// Bytes whose meaning the client does not look into: `application/octet-stream`, images,
+    /// audio, video, PDF, archives, `*/*`, or any media type whose schema is a binary string.
+    Binary,
+    /// `multipart/form-data`, one part per property.
+    Multipart,
+    /// XML and the rest: not supported yet.
+    Other,
+}
+
+fn classify_media(media: &str, schema: Option<&ReferenceOr<Schema>>) -> MediaKind {
+    let m = media.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let binary_schema = matches!(schema, Some(ReferenceOr::Item(Schema { schema_kind: SchemaKind::Type(Type::String(st)), .. }))
+        if st.format == VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Binary));
+    if is_json(&m) {
+        MediaKind::Json
+    } else if m == "application/x-www-form-urlencoded" {
+        MediaKind::Form
+    } else if m == "multipart/form-data" {
+        MediaKind::Multipart
+    } else if m.starts_with("multipart/") {
+        MediaKind::Other
+    } else if binary_schema
+        || m == "*/*"
+        || m == "application/octet-stream"
+        || ["image/", "audio/", "video/", "font/"].iter().any(|p| m.starts_with(p))
+        || ["application/pdf", "application/zip", "application/gzip"].contains(&m.as_str())
+    {
+        MediaKind::Binary
+    } else if m.starts_with("text/") {
+        MediaKind::Text
+    } else {
+        MediaKind::Other
+    }
 }
 
 fn is_json(media: &str) -> bool {
@@ -1424,6 +1995,46 @@ fn single_ref(n: Node<'_>) -> Option<&str> {
             }
         }
         Node::Item(_) => None,
+    }
+}
+
+/// Whether the description follows Graph's OData conventions. Any one sign is enough, since a
+/// cut of Graph's description may keep only some: a `microsoft.graph.` schema key, an ODataError
+/// schema, a property named `@odata.…`, or an `x-ms-…` extension on the document, a path, an
+/// operation or a component schema (or its properties).
+fn detect_dialect(doc: &OpenAPI) -> Dialect {
+    let ms_extension = |ext: &indexmap::IndexMap<String, serde_json::Value>| ext.keys().any(|k| k.starts_with("x-ms-"));
+    let schema_is_odata = |key: &str, schema: &ReferenceOr<Schema>| {
+        let lower = key.to_ascii_lowercase();
+        if lower.starts_with("microsoft.graph.") || lower.ends_with("odataerror") {
+            return true;
+        }
+        let ReferenceOr::Item(schema) = schema else { return false };
+        let props = match &schema.schema_kind {
+            SchemaKind::Type(Type::Object(o)) => Some(&o.properties),
+            SchemaKind::Any(a) => Some(&a.properties),
+            SchemaKind::AllOf { all_of } => all_of.iter().find_map(|p| match p {
+                ReferenceOr::Item(Schema { schema_kind: SchemaKind::Type(Type::Object(o)), .. }) => Some(&o.properties),
+                _ => None,
+            }),
+            _ => None,
+        };
+        ms_extension(&schema.schema_data.extensions)
+            || props.is_some_and(|props| {
+                props.iter().any(|(name, p)| {
+                    name.starts_with("@odata.") || matches!(p, ReferenceOr::Item(p) if ms_extension(&p.schema_data.extensions))
+                })
+            })
+    };
+    let in_schemas = doc.components.as_ref().is_some_and(|c| c.schemas.iter().any(|(k, s)| schema_is_odata(k, s)));
+    let in_paths = doc.paths.paths.values().any(|item| match item {
+        ReferenceOr::Item(item) => ms_extension(&item.extensions) || item.iter().any(|(_, op)| ms_extension(&op.extensions)),
+        ReferenceOr::Reference { .. } => false,
+    });
+    if ms_extension(&doc.extensions) || in_schemas || in_paths {
+        Dialect::OData
+    } else {
+        Dialect::Plain
     }
 }
 

@@ -127,9 +127,11 @@ pub fn dedupe(name: String, used: &mut BTreeSet<String>, sep: &str) -> String {
     if used.insert(name.clone()) {
         return name;
     }
+    // `self_` (the keyword escaped) numbers as `self_2`, not `self__2`, which clippy rejects.
+    let stem = if sep.is_empty() { name.as_str() } else { name.strip_suffix(sep).unwrap_or(&name) };
     let mut n = 2;
     loop {
-        let candidate = format!("{name}{sep}{n}");
+        let candidate = format!("{stem}{sep}{n}");
         if used.insert(candidate.clone()) {
             return candidate;
         }

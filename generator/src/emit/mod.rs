@@ -182,13 +182,33 @@ fn emit_operations_root(areas: &Areas) -> TokenStream {
 fn emit_lib(api: &Api, s: &CrateSettings<'_>) -> TokenStream {
     let docs = inner_doc(&format!(
         "Typed client for {}, generated from its OpenAPI description.\n\n\
-         - `models`: the schemas, as Graph sends them; unknown members are kept.\n\
+         - `models`: the schemas, as the service sends them; unknown members are kept.\n\
          - `operations`: one request type per operation; each builds an `http::Request` and parses the \
          response with no I/O.\n\
          - `client` (feature `client`, on by default): an async client that sends them.",
         escape_doc_line(&api.title)
     ));
     let base_url = lit(s.base_url);
+    let (auth, auth_doc) = match &api.auth {
+        Auth::None => (quote!(runtime::AuthScheme::None), "The description asks for no credentials: the client's token is not sent."),
+        Auth::Bearer => (quote!(runtime::AuthScheme::Bearer), "The client's token is sent as `Authorization: Bearer …`."),
+        Auth::Basic => (quote!(runtime::AuthScheme::Basic), "The client's token, `user:password`, is sent as `Authorization: Basic …`."),
+        Auth::ApiKeyHeader(name) => {
+            let name = lit(name);
+            (quote!(runtime::AuthScheme::ApiKeyHeader(#name)), "The client's token is sent as the value of this header.")
+        }
+        Auth::ApiKeyQuery(name) => {
+            let name = lit(name);
+            (quote!(runtime::AuthScheme::ApiKeyQuery(#name)), "The client's token is sent as the value of this query parameter.")
+        }
+    };
+    let auth_doc = own_doc(&format!("How requests are authenticated, as the description's security requirements say. {auth_doc}"));
+    let base_url_doc = if s.base_url.is_empty() {
+        own_doc("Empty: the description names no absolute server URL, so there is no default service root; \
+                 give one with `Client::with_base_url` (requests fail with `RequestError::MissingBaseUrl` until then).")
+    } else {
+        own_doc("The service root named by the description's first server.")
+    };
     quote! {
         #docs
         pub mod models;
@@ -205,8 +225,10 @@ fn emit_lib(api: &Api, s: &CrateSettings<'_>) -> TokenStream {
         pub use runtime::{
             ApiError, BaseUrl, BearerToken, DecodeError, Error, ErrorBody, Operation, Patch, RequestError, RetryPolicy,
         };
-        /// The service root named by the description's first server.
+        #base_url_doc
         pub const DEFAULT_BASE_URL: &str = #base_url;
+        #auth_doc
+        pub const AUTH: runtime::AuthScheme = #auth;
         /// [`DEFAULT_BASE_URL`] as a [`BaseUrl`].
         pub fn default_base_url() -> BaseUrl {
             BaseUrl::trusted(DEFAULT_BASE_URL)

@@ -13,6 +13,8 @@ pub fn emit_models_head() -> TokenStream {
     quote! {
         #head
         #![allow(deprecated)]
+        // Unused when the description has no schemas, or the enabled features need none of them.
+        #[allow(unused_imports)]
         use serde::{Deserialize, Serialize};
     }
 }
@@ -40,6 +42,92 @@ pub fn emit_type(api: &Api, t: &TypeDef, cfg: &TokenStream) -> TokenStream {
         TypeKind::Enum(e) => emit_enum(&name, head, cfg, e),
         TypeKind::Struct(s) => emit_struct(api, &name, head, cfg, s),
         TypeKind::Union(u) => emit_union(api, &name, head, cfg, u),
+        TypeKind::Alternatives(a) => emit_alternatives(api, &name, head, cfg, a),
+    }
+}
+
+/// `oneOf`/`anyOf`: an enum of the alternatives, read by serde in order (untagged), or by the
+/// discriminator's value with unlisted values kept as JSON (tagged).
+fn emit_alternatives(api: &Api, name: &proc_macro2::Ident, head: TokenStream, cfg: &TokenStream, a: &AlternativesDef) -> TokenStream {
+    let variants: Vec<_> = a.variants.iter().map(|v| ident(&v.rust_name)).collect();
+    let types: Vec<TokenStream> = a
+        .variants
+        .iter()
+        .map(|v| {
+            let ty = rust_type(api, &v.ty, false);
+            if v.boxed { quote!(Box<#ty>) } else { ty }
+        })
+        .collect();
+    let param = a.single_value.then(|| {
+        quote! {
+            #cfg
+            impl crate::runtime::ParamValue for #name {
+                fn to_param(&self) -> String {
+                    match self {
+                        #(Self::#variants(value) => value.to_param(),)*
+                    }
+                }
+            }
+        }
+    });
+    let Some(tag_property) = &a.tag_property else {
+        return quote! {
+            #head
+            #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+            #[serde(untagged)]
+            pub enum #name {
+                #(#variants(#types),)*
+            }
+
+            #param
+        };
+    };
+    let tag = lit(tag_property);
+    let fallback = ident(&a.fallback);
+    let fallback_doc = own_doc(&format!("A `{tag_property}` this crate does not know, kept as sent."));
+    let variant_docs = a.variants.iter().map(|v| own_doc(&format!("`{tag_property}` `{}`.", v.tag.as_deref().unwrap_or(""))));
+    let wires = a.variants.iter().map(|v| lit(v.tag.as_deref().unwrap_or("")));
+    let reads = a.variants.iter().map(|v| {
+        let variant = ident(&v.rust_name);
+        if v.boxed {
+            quote!(serde_json::from_value(value).map(|v| Self::#variant(Box::new(v))))
+        } else {
+            quote!(serde_json::from_value(value).map(Self::#variant))
+        }
+    });
+    quote! {
+        #head
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum #name {
+            #(#variant_docs #variants(#types),)*
+            #fallback_doc
+            #fallback(serde_json::Value),
+        }
+
+        #cfg
+        impl Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    #(Self::#variants(value) => value.serialize(serializer),)*
+                    Self::#fallback(value) => value.serialize(serializer),
+                }
+            }
+        }
+
+        #cfg
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = serde_json::Value::deserialize(deserializer)?;
+                let tag = value.get(#tag).and_then(serde_json::Value::as_str).map(str::to_string);
+                let parsed = match tag.as_deref() {
+                    #(Some(#wires) => #reads,)*
+                    _ => Ok(Self::#fallback(value)),
+                };
+                parsed.map_err(serde::de::Error::custom)
+            }
+        }
+
+        #param
     }
 }
 
@@ -264,6 +352,7 @@ fn type_has_default(api: &Api, ty: &TypeRef) -> bool {
 fn plain_default(ty: &TypeRef) -> bool {
     match ty {
         TypeRef::String | TypeRef::Bool | TypeRef::I16 | TypeRef::I32 | TypeRef::I64 | TypeRef::F32 | TypeRef::F64 => true,
+        TypeRef::U8 | TypeRef::U16 | TypeRef::U32 | TypeRef::U64 => true,
         TypeRef::Json | TypeRef::Array(_) | TypeRef::Map(_) | TypeRef::Nullable(_) | TypeRef::Bytes | TypeRef::Duration => true,
         TypeRef::Lenient(inner) => plain_default(inner),
         TypeRef::Named(_) | TypeRef::DateTime | TypeRef::Date | TypeRef::Time | TypeRef::Uuid => false,
@@ -527,7 +616,10 @@ fn emit_patch(api: &Api, p: &PatchDef, cfg: &TokenStream) -> TokenStream {
             }
         }
     });
-    let (tag, odata_type) = (lit(&p.tag_property), lit(&p.odata_type));
+    let tag = p.type_tag.as_ref().map(|(member, value)| {
+        let (member, value) = (lit(member), lit(value));
+        quote!(map.serialize_entry(#member, #value)?;)
+    });
     quote! {
         #docs
         #cfg
@@ -541,7 +633,7 @@ fn emit_patch(api: &Api, p: &PatchDef, cfg: &TokenStream) -> TokenStream {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 use serde::ser::SerializeMap;
                 let mut map = serializer.serialize_map(None)?;
-                map.serialize_entry(#tag, #odata_type)?;
+                #tag
                 #(#entries)*
                 map.end()
             }

@@ -4,7 +4,7 @@
 use super::tokens::{deprecated_attr, doc, ident, inner_doc, lit, own_doc, rust_type};
 use crate::ir::*;
 use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, ToTokens};
 
 /// Request types and client methods for `ops`; with `module_doc`, as the start of the module file
 /// (its documentation and imports), else as a later slice of it.
@@ -21,8 +21,9 @@ pub fn emit_operations(api: &Api, ops: &[&Operation], module_doc: Option<&str>) 
             use crate::models;
             #[allow(unused_imports)]
             use crate::runtime::{
-                decode_nothing, decode_optional, decode_text, encode_path_segment, optional_param, param_pairs,
-                DecodeError, Error, Operation, ParamValue, RequestError,
+                decode_bytes, decode_nothing, decode_optional, decode_text, encode_form, encode_multipart,
+                encode_path_segment, optional_param, param_pairs, DecodeError, Error, Operation, ParamValue,
+                PartValue, RequestError,
             };
         }
     });
@@ -63,7 +64,13 @@ fn op_borrows(op: &Operation) -> bool {
 
 fn body_type(api: &Api, body: &RequestBody) -> TokenStream {
     match &body.ty {
-        BodyType::Model(ty) => rust_type(api, ty, true),
+        BodyType::Model(ty) | BodyType::Form(ty) => rust_type(api, ty, true),
+        BodyType::Bytes => quote!([u8]),
+        BodyType::Text => quote!(str),
+        BodyType::Multipart(m) => {
+            let name = ident(&m.name);
+            quote!(#name)
+        }
         BodyType::Patch(i) => {
             let name = ident(api.patches.get(*i).map_or("PatchMissing", |p| p.name.as_str()));
             quote!(models::#name)
@@ -72,6 +79,9 @@ fn body_type(api: &Api, body: &RequestBody) -> TokenStream {
 }
 
 fn output_type(api: &Api, op: &Operation) -> TokenStream {
+    if op.success.binary.is_some() {
+        return quote!(Option<Vec<u8>>);
+    }
     match &op.success.body {
         Some(ty) => {
             let ty = rust_type(api, ty, true);
@@ -141,25 +151,28 @@ fn emit_operation(api: &Api, op: &Operation) -> TokenStream {
     let path = emit_path_fn(op);
     let query = emit_param_list(op, ParamLocation::Query, "query");
     let headers = emit_param_list(op, ParamLocation::Header, "headers");
-    let body = op.body.as_ref().map(|b| {
-        let encode = if b.required {
-            quote!(serde_json::to_vec(self.body).map(Some))
-        } else {
-            quote!(self.body.map(serde_json::to_vec).transpose())
-        };
-        quote! {
-            fn body(&self) -> Result<Option<Vec<u8>>, RequestError> {
-                #encode.map_err(|e| RequestError::Body(e.to_string()))
-            }
-        }
-    });
+    let body = op.body.as_ref().map(emit_body_fn);
     let decode = match (&op.success.body, op.success.text) {
+        _ if op.success.binary.is_some() => quote!(decode_bytes),
         (Some(_), false) => quote!(decode_optional),
         (Some(_), true) => quote!(decode_text),
         (None, _) => quote!(decode_nothing),
     };
+    let anonymous = op.anonymous.then(|| quote!(const SENDS_CREDENTIALS: bool = false;));
+    // A download asks for what it is described as; everything else keeps the trait's JSON.
+    let accept = op.success.binary.as_deref().map(|accept| {
+        let accept = lit(accept);
+        quote!(const ACCEPT: &'static str = #accept;)
+    });
+
+    let parts = match op.body.as_ref().map(|b| &b.ty) {
+        Some(BodyType::Multipart(m)) => Some(emit_multipart_parts(api, op, m)),
+        _ => None,
+    };
 
     quote! {
+        #parts
+
         #docs
         #deprecated
         #[derive(Debug, Clone #default)]
@@ -178,12 +191,142 @@ fn emit_operation(api: &Api, op: &Operation) -> TokenStream {
             type Output = #output;
             type Error = #error;
             const METHOD: http::Method = http::Method::#method;
+            #accept
+            #anonymous
             #path
             #query
             #headers
             #body
             fn parse_success(status: http::StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
                 #decode(status, body)
+            }
+        }
+    }
+}
+
+/// `fn body` (and `fn content_type` when it is not JSON): the bytes of the request body.
+fn emit_body_fn(b: &RequestBody) -> TokenStream {
+    let json = || {
+        if b.required {
+            quote!(serde_json::to_vec(self.body).map(Some).map_err(|e| RequestError::Body(e.to_string())))
+        } else {
+            quote!(self.body.map(serde_json::to_vec).transpose().map_err(|e| RequestError::Body(e.to_string())))
+        }
+    };
+    let encode = match (&b.ty, b.required) {
+        (BodyType::Model(_) | BodyType::Patch(_), _) => json(),
+        (BodyType::Form(_), true) => quote!(encode_form(self.body).map(Some)),
+        (BodyType::Form(_), false) => quote!(self.body.map(encode_form).transpose()),
+        (BodyType::Bytes, true) => quote!(Ok(Some(self.body.to_vec()))),
+        (BodyType::Bytes, false) => quote!(Ok(self.body.map(<[u8]>::to_vec))),
+        (BodyType::Text, true) => quote!(Ok(Some(self.body.as_bytes().to_vec()))),
+        (BodyType::Text, false) => quote!(Ok(self.body.map(|text| text.as_bytes().to_vec()))),
+        (BodyType::Multipart(_), true) => quote!(self.body.encode().map(Some)),
+        (BodyType::Multipart(m), false) => {
+            let name = ident(&m.name);
+            quote!(self.body.map(#name::encode).transpose())
+        }
+    };
+    let content_type = (b.content_type != "application/json").then(|| {
+        // A multipart body names its boundary, which the runtime keeps beside the encoder.
+        let content_type = match &b.ty {
+            BodyType::Multipart(_) => quote!(crate::runtime::MULTIPART_CONTENT_TYPE),
+            _ => lit(&b.content_type).into_token_stream(),
+        };
+        quote! {
+            fn content_type(&self) -> &'static str {
+                #content_type
+            }
+        }
+    });
+    quote! {
+        fn body(&self) -> Result<Option<Vec<u8>>, RequestError> {
+            #encode
+        }
+        #content_type
+    }
+}
+
+/// The struct holding a multipart body's parts, and its `encode`.
+fn emit_multipart_parts(api: &Api, op: &Operation, m: &MultipartDef) -> TokenStream {
+    let name = ident(&m.name);
+    let docs = own_doc(&format!("The parts of [`{}`]'s `multipart/form-data` body.", op.type_name));
+    let fields = m.parts.iter().map(|p| {
+        let field = ident(&p.rust_name);
+        let docs = doc(p.doc.as_deref().unwrap_or(""));
+        let ty = match &p.kind {
+            PartKind::Bytes => quote!(Vec<u8>),
+            PartKind::Text(ty) | PartKind::Repeated(ty) | PartKind::Json(ty) => rust_type(api, ty, true),
+        };
+        let ty = if p.required { ty } else { quote!(Option<#ty>) };
+        quote!(#docs pub #field: #ty,)
+    });
+    let value = |p: &MultipartPart, v: TokenStream| match &p.kind {
+        PartKind::Bytes => quote!(PartValue::File(#v)),
+        PartKind::Text(_) | PartKind::Repeated(_) => quote!(PartValue::Text(#v.to_param())),
+        PartKind::Json(_) => quote!(PartValue::Json(serde_json::to_vec(#v).map_err(|e| RequestError::Body(e.to_string()))?)),
+    };
+    // Required single parts start the list; the rest (optional, or one part per item) follow.
+    let first = |p: &&MultipartPart| p.required && !matches!(p.kind, PartKind::Repeated(_));
+    let required = m.parts.iter().filter(first).map(|p| {
+        let (wire, field) = (lit(&p.wire_name), ident(&p.rust_name));
+        let value = value(p, quote!(&self.#field));
+        quote!((#wire, #value))
+    });
+    let later: Vec<TokenStream> = m
+        .parts
+        .iter()
+        .filter(|p| !first(p))
+        .map(|p| {
+            let (wire, field) = (lit(&p.wire_name), ident(&p.rust_name));
+            let push = match &p.kind {
+                PartKind::Repeated(_) => {
+                    let item = value(p, quote!(item));
+                    quote! {
+                        for item in value {
+                            parts.push((#wire, #item));
+                        }
+                    }
+                }
+                _ => {
+                    let value = value(p, quote!(value));
+                    quote!(parts.push((#wire, #value));)
+                }
+            };
+            bind_field_value(&field, p.required, push)
+        })
+        .collect();
+    let binding = if later.is_empty() { quote!(let parts) } else { quote!(let mut parts) };
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct #name {
+            #(#fields)*
+        }
+
+        impl #name {
+            /// The body, encoded as `multipart/form-data` (see [`crate::runtime::encode_multipart`]).
+            pub fn encode(&self) -> Result<Vec<u8>, RequestError> {
+                #binding: Vec<(&str, PartValue<'_>)> = Vec::from([#(#required),*]);
+                #(#later)*
+                encode_multipart(&parts)
+            }
+        }
+    }
+}
+
+/// `push` run with `value` bound to a reference to the field's value: always when it is
+/// required, only when it is set when it is optional.
+fn bind_field_value(field: &proc_macro2::Ident, required: bool, push: TokenStream) -> TokenStream {
+    if required {
+        quote! {
+            let value = &self.#field;
+            #push
+        }
+    } else {
+        quote! {
+            if let Some(value) = &self.#field {
+                #push
             }
         }
     }
@@ -204,7 +347,8 @@ fn emit_path_fn(op: &Operation) -> TokenStream {
         PathSegment::Param(i) => {
             let p = op.params.get(*i)?;
             let field = ident(&p.rust_name);
-            let value = if p.ty == TypeRef::String { quote!(self.#field) } else { quote!(&self.#field.to_param()) };
+            // Every type goes through the same one-segment encoding and `""`/`.`/`..` check.
+            let value = if is_borrowed(p) { quote!(self.#field) } else { quote!(&self.#field.to_param()) };
             let wire = lit(&p.wire_name);
             Some(quote!(path.push_str(&encode_path_segment(#wire, #value)?);))
         }
@@ -231,21 +375,60 @@ fn emit_param_list(op: &Operation, location: ParamLocation, fn_name: &str) -> Op
         return None;
     }
     let fn_name = format_ident!("{fn_name}");
-    // Required ones first, as the request has always listed them.
-    let required = params.iter().filter(|p| p.required).map(|p| {
+    // Values written as one pair are data for `param_pairs`, required ones first, as the request
+    // has always listed them; repeated and delimited arrays are pushed after them.
+    let is_pair = |p: &&Param| !is_repeated_or_delimited(p);
+    let required = params.iter().filter(|p| p.required && is_pair(p)).map(|p| {
         let (wire, field) = (lit(&p.wire_name), ident(&p.rust_name));
         quote!((#wire, Some(self.#field.to_param())))
     });
-    let optional = params.iter().filter(|p| !p.required).map(|p| {
+    let optional = params.iter().filter(|p| !p.required && is_pair(p)).map(|p| {
         let (wire, field) = (lit(&p.wire_name), ident(&p.rust_name));
         quote!((#wire, optional_param(&self.#field)))
     });
-    let body = quote!(param_pairs([#(#required,)* #(#optional,)*]));
+    let pairs = quote!(param_pairs([#(#required,)* #(#optional,)*]));
+    let body = if params.iter().all(is_pair) {
+        pairs
+    } else {
+        let pushes = params.iter().filter(|p| !is_pair(p)).map(|p| {
+            let field = ident(&p.rust_name);
+            let push = emit_param_push(p, quote!(value));
+            bind_field_value(&field, p.required, push)
+        });
+        quote! {
+            let mut list = #pairs;
+            #(#pushes)*
+            list
+        }
+    };
     Some(quote! {
         fn #fn_name(&self) -> Vec<(&'static str, String)> {
             #body
         }
     })
+}
+
+/// An array parameter written other than as one comma-joined value.
+fn is_repeated_or_delimited(p: &Param) -> bool {
+    matches!(p.ty, TypeRef::Array(_)) && p.serialization != Serialization::Joined(',')
+}
+
+/// The statements that add `value` (a reference to the parameter's value) to `list`.
+fn emit_param_push(p: &Param, value: TokenStream) -> TokenStream {
+    let wire = lit(&p.wire_name);
+    match p.serialization {
+        _ if !matches!(p.ty, TypeRef::Array(_)) => quote!(list.push((#wire, #value.to_param()));),
+        Serialization::Repeated => quote! {
+            for item in #value {
+                list.push((#wire, item.to_param()));
+            }
+        },
+        Serialization::Joined(',') => quote!(list.push((#wire, #value.to_param()));),
+        Serialization::Joined(delimiter) => {
+            let delimiter = lit(&delimiter.to_string());
+            quote!(list.push((#wire, #value.iter().map(ParamValue::to_param).collect::<Vec<_>>().join(#delimiter)));)
+        }
+    }
 }
 
 fn emit_client_method(api: &Api, op: &Operation) -> TokenStream {

@@ -66,6 +66,10 @@ pub fn rust_type(api: &Api, ty: &TypeRef, qualified: bool) -> TokenStream {
         TypeRef::I16 => quote!(i16),
         TypeRef::I32 => quote!(i32),
         TypeRef::I64 => quote!(i64),
+        TypeRef::U8 => quote!(u8),
+        TypeRef::U16 => quote!(u16),
+        TypeRef::U32 => quote!(u32),
+        TypeRef::U64 => quote!(u64),
         TypeRef::F32 => quote!(f32),
         TypeRef::F64 => quote!(f64),
         TypeRef::DateTime => quote!(jiff::Timestamp),
@@ -146,11 +150,37 @@ pub fn deprecated_attr(d: &Option<Deprecation>) -> TokenStream {
 pub fn doc(text: &str) -> TokenStream {
     let text = text.trim();
     let mut out = TokenStream::new();
+    // The width of the list marker the current paragraph started with (`- `, `1. `), if any.
+    let mut list_indent: Option<usize> = None;
     // A lone CR is a line break to a reader but is rejected inside a doc comment, so it splits too.
     for l in text.lines().flat_map(|l| l.split('\r')).filter(|_| !text.is_empty()) {
-        out.extend(doc_line(&escape_doc_line(l.trim())));
+        let line = l.trim();
+        let escaped = escape_doc_line(line);
+        if line.is_empty() {
+            list_indent = None;
+        } else if let Some(width) = measure_list_marker(line) {
+            list_indent = Some(width);
+        } else if let Some(width) = list_indent {
+            // A line after a list item, not indented, continues the item in Markdown ("lazy
+            // continuation"); indenting it under the item says so, which clippy asks for
+            // (`doc_lazy_continuation`) and renders the same.
+            out.extend(doc_line(&format!("{}{escaped}", " ".repeat(width))));
+            continue;
+        }
+        out.extend(doc_line(&escaped));
     }
     out
+}
+
+/// The width of a Markdown list marker at the start of `line` with its space (`- `, `* `, `+ `,
+/// `12. `, `3) `), or None when the line does not start a list item.
+fn measure_list_marker(line: &str) -> Option<usize> {
+    if line.starts_with("- ") || line.starts_with("* ") || line.starts_with("+ ") {
+        return Some(2);
+    }
+    let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+    let rest = line.get(digits..)?;
+    (digits > 0 && digits < 10 && (rest.starts_with(". ") || rest.starts_with(") "))).then_some(digits + 2)
 }
 
 /// Documentation the generator writes itself (already Markdown, links meant).
@@ -258,6 +288,14 @@ mod tests {
         assert_eq!(lit(text).to_string(), "\"a\\u{202e}b\\u{2066}c\"");
         assert_eq!(lit("plain \"q\"").to_string(), Literal::string("plain \"q\"").to_string());
         assert_eq!(doc_text(text).to_string(), "\" a&#x202E;b&#x2066;c\"");
+    }
+
+    #[test]
+    fn lines_that_continue_a_list_item_are_indented_under_it() {
+        let printed = doc("Kinds:\n- one\nstill one\n12. two\nstill two\n\nafter").to_string();
+        assert!(printed.contains("\"   still one\""), "{printed}");
+        assert!(printed.contains("\"     still two\""), "{printed}");
+        assert!(printed.contains("\" after\""), "{printed}");
     }
 
     #[test]
