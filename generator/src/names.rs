@@ -154,7 +154,7 @@ pub const MAX_DERIVED_NAME: usize = 64;
 /// `name` cut to [`MAX_DERIVED_NAME`] bytes: a longer one keeps its start and ends with `sep` and
 /// eight hex digits of the SHA-256 of `source` (the text it came from), so the cut name is the same
 /// on every run and two long names that share a start stay apart. `name` is ASCII (see
-/// [`ascii_words`]); a non-ASCII one is cut at a character boundary all the same.
+/// `ascii_words`); a non-ASCII one is cut at a character boundary all the same.
 pub fn bounded(name: String, sep: &str, source: &str) -> String {
     if name.len() <= MAX_DERIVED_NAME {
         return name;
@@ -170,7 +170,7 @@ pub fn bounded(name: String, sep: &str, source: &str) -> String {
 }
 
 /// `stem` as a file stem every platform can hold and Rust's module layout cannot misread: a
-/// reserved one (see [`RESERVED_STEMS`], compared case-insensitively as Windows does) gets `sep`
+/// reserved one (see `RESERVED_STEMS`, compared case-insensitively as Windows does) gets `sep`
 /// and `area` appended.
 pub fn portable_stem(stem: String, sep: &str) -> String {
     if RESERVED_STEMS.iter().any(|r| r.eq_ignore_ascii_case(&stem)) {
