@@ -5,48 +5,15 @@
 //! CI runs as root, where permission bits stop no write, so failures are injected by
 //! `apply_with_fault` rather than with permissions.
 
+mod support;
+
 use graph_codegen::GeneratedFile;
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
+use support::{snapshot, Scratch};
 use xtask::{apply_with_fault, compare, generate_from, leftovers, lock_out, recover, workspace_root, workspace_settings, write_tree, Change, Fault, SPEC};
-
-/// A fresh directory under the system temp dir, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-        let dir = std::env::temp_dir().join(format!("xtask-failure-{tag}-{}-{nanos}", std::process::id()));
-        fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Every file under `dir` (relative path to bytes), directories left out.
-fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in fs::read_dir(&d).expect("readable dir") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path.strip_prefix(dir).expect("under dir").to_string_lossy().replace('\\', "/");
-                out.insert(rel, fs::read(&path).expect("readable file"));
-            }
-        }
-    }
-    out
-}
 
 /// The checked-in crate's files, generated afresh, written into an empty directory.
 fn old_crate(dir: &Path) -> Vec<GeneratedFile> {
@@ -69,11 +36,11 @@ fn new_crate(old: &[GeneratedFile]) -> Vec<GeneratedFile> {
 }
 
 /// One run of [`apply_new_with`]: the folder, its files before, the new files, and the result.
-type Applied = (TempDir, BTreeMap<String, Vec<u8>>, Vec<GeneratedFile>, Result<(usize, usize), xtask::CodegenError>);
+type Applied = (Scratch, BTreeMap<String, Vec<u8>>, Vec<GeneratedFile>, Result<(usize, usize), xtask::CodegenError>);
 
 /// Applies the new crate over the old one with `fault`, and returns the result with the directory.
 fn apply_new_with(tag: &str, fault: Fault) -> Applied {
-    let dir = TempDir::new(tag);
+    let dir = Scratch::new(tag);
     let old = old_crate(&dir.0);
     let before = snapshot(&dir.0);
     let new = new_crate(&old);
@@ -130,7 +97,7 @@ fn a_crash_at_any_step_is_undone_by_the_next_run() {
 /// it, before anything is written.
 #[test]
 fn a_directory_where_a_file_goes_is_refused_by_name() {
-    let dir = TempDir::new("in-place");
+    let dir = Scratch::new("in-place");
     let old = old_crate(&dir.0);
     let target = dir.0.join("src/models.rs");
     fs::remove_file(&target).expect("remove models.rs");
@@ -159,7 +126,7 @@ fn without_a_failure_the_tree_is_all_new() {
 /// located diagnostics, and the output tree is untouched.
 #[test]
 fn a_spec_error_leaves_the_tree_untouched() {
-    let dir = TempDir::new("spec-error");
+    let dir = Scratch::new("spec-error");
     let out = dir.0.join("crate");
     fs::create_dir_all(&out).expect("out dir");
     old_crate(&out);
@@ -185,9 +152,9 @@ fn a_spec_error_leaves_the_tree_untouched() {
 /// folder, is not acted on: the run stops naming it and changes nothing.
 #[test]
 fn a_damaged_journal_is_refused_and_nothing_changes() {
-    let dir = TempDir::new("damaged");
+    let dir = Scratch::new("damaged");
     let old = old_crate(&dir.0);
-    let elsewhere = TempDir::new("damaged-elsewhere");
+    let elsewhere = Scratch::new("damaged-elsewhere");
     fs::create_dir_all(elsewhere.0.join("old")).expect("elsewhere");
     fs::write(elsewhere.0.join("old/0"), "outside").expect("outside file");
     #[cfg(unix)]
