@@ -19,6 +19,7 @@ pub mod client;
 #[cfg(feature = "client")]
 pub use client::Client;
 pub use objects::UnknownMembers;
+pub use values::WireEnum;
 pub use runtime::{
     ApiError, BaseUrl, BearerToken, DecodeError, Error, ErrorBody, Operation, Patch,
     RequestError, RetryPolicy,

@@ -6,6 +6,9 @@
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
+#[allow(unused_imports)]
+use crate::values::WireEnum;
+
 /// Schema `microsoft.graph.ODataErrors.ErrorDetails`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ErrorDetails {
@@ -261,9 +264,8 @@ pub enum DeviceAndAppManagementAssignmentFilterType {
     Unrecognized(String),
 }
 
-impl DeviceAndAppManagementAssignmentFilterType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
+impl WireEnum for DeviceAndAppManagementAssignmentFilterType {
+    fn as_str(&self) -> &str {
         match self {
             Self::None => "none",
             Self::Include => "include",
@@ -271,10 +273,7 @@ impl DeviceAndAppManagementAssignmentFilterType {
             Self::Unrecognized(value) => value,
         }
     }
-}
-
-impl From<&str> for DeviceAndAppManagementAssignmentFilterType {
-    fn from(value: &str) -> Self {
+    fn from_wire(value: &str) -> Self {
         match value {
             "none" => Self::None,
             "include" => Self::Include,
@@ -300,23 +299,13 @@ impl<'de> Deserialize<'de> for DeviceAndAppManagementAssignmentFilterType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-        Ok(Self::from(value.as_ref()))
+        crate::values::deserialize_wire(deserializer)
     }
 }
 
 impl crate::runtime::ParamValue for DeviceAndAppManagementAssignmentFilterType {
     fn to_param(&self) -> String {
         self.as_str().to_string()
-    }
-}
-
-impl crate::values::WireEnum for DeviceAndAppManagementAssignmentFilterType {
-    fn as_wire(&self) -> &str {
-        self.as_str()
-    }
-    fn from_wire(value: &str) -> Self {
-        Self::from(value)
     }
 }
 
@@ -333,19 +322,15 @@ pub enum DeviceAndAppManagementAssignmentSource {
     Unrecognized(String),
 }
 
-impl DeviceAndAppManagementAssignmentSource {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
+impl WireEnum for DeviceAndAppManagementAssignmentSource {
+    fn as_str(&self) -> &str {
         match self {
             Self::Direct => "direct",
             Self::PolicySets => "policySets",
             Self::Unrecognized(value) => value,
         }
     }
-}
-
-impl From<&str> for DeviceAndAppManagementAssignmentSource {
-    fn from(value: &str) -> Self {
+    fn from_wire(value: &str) -> Self {
         match value {
             "direct" => Self::Direct,
             "policySets" => Self::PolicySets,
@@ -370,23 +355,13 @@ impl<'de> Deserialize<'de> for DeviceAndAppManagementAssignmentSource {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-        Ok(Self::from(value.as_ref()))
+        crate::values::deserialize_wire(deserializer)
     }
 }
 
 impl crate::runtime::ParamValue for DeviceAndAppManagementAssignmentSource {
     fn to_param(&self) -> String {
         self.as_str().to_string()
-    }
-}
-
-impl crate::values::WireEnum for DeviceAndAppManagementAssignmentSource {
-    fn as_wire(&self) -> &str {
-        self.as_str()
-    }
-    fn from_wire(value: &str) -> Self {
-        Self::from(value)
     }
 }
 
@@ -508,9 +483,8 @@ pub enum InstallIntent {
     Unrecognized(String),
 }
 
-impl InstallIntent {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
+impl WireEnum for InstallIntent {
+    fn as_str(&self) -> &str {
         match self {
             Self::Available => "available",
             Self::Required => "required",
@@ -519,10 +493,7 @@ impl InstallIntent {
             Self::Unrecognized(value) => value,
         }
     }
-}
-
-impl From<&str> for InstallIntent {
-    fn from(value: &str) -> Self {
+    fn from_wire(value: &str) -> Self {
         match value {
             "available" => Self::Available,
             "required" => Self::Required,
@@ -549,23 +520,13 @@ impl<'de> Deserialize<'de> for InstallIntent {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-        Ok(Self::from(value.as_ref()))
+        crate::values::deserialize_wire(deserializer)
     }
 }
 
 impl crate::runtime::ParamValue for InstallIntent {
     fn to_param(&self) -> String {
         self.as_str().to_string()
-    }
-}
-
-impl crate::values::WireEnum for InstallIntent {
-    fn as_wire(&self) -> &str {
-        self.as_str()
-    }
-    fn from_wire(value: &str) -> Self {
-        Self::from(value)
     }
 }
 
@@ -1106,9 +1067,8 @@ pub enum MobileAppPublishingState {
     Unrecognized(String),
 }
 
-impl MobileAppPublishingState {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
+impl WireEnum for MobileAppPublishingState {
+    fn as_str(&self) -> &str {
         match self {
             Self::NotPublished => "notPublished",
             Self::Processing => "processing",
@@ -1116,10 +1076,7 @@ impl MobileAppPublishingState {
             Self::Unrecognized(value) => value,
         }
     }
-}
-
-impl From<&str> for MobileAppPublishingState {
-    fn from(value: &str) -> Self {
+    fn from_wire(value: &str) -> Self {
         match value {
             "notPublished" => Self::NotPublished,
             "processing" => Self::Processing,
@@ -1145,23 +1102,13 @@ impl<'de> Deserialize<'de> for MobileAppPublishingState {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-        Ok(Self::from(value.as_ref()))
+        crate::values::deserialize_wire(deserializer)
     }
 }
 
 impl crate::runtime::ParamValue for MobileAppPublishingState {
     fn to_param(&self) -> String {
         self.as_str().to_string()
-    }
-}
-
-impl crate::values::WireEnum for MobileAppPublishingState {
-    fn as_wire(&self) -> &str {
-        self.as_str()
-    }
-    fn from_wire(value: &str) -> Self {
-        Self::from(value)
     }
 }
 
@@ -1241,19 +1188,15 @@ pub enum MobileAppRelationshipType {
     Unrecognized(String),
 }
 
-impl MobileAppRelationshipType {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
+impl WireEnum for MobileAppRelationshipType {
+    fn as_str(&self) -> &str {
         match self {
             Self::Child => "child",
             Self::Parent => "parent",
             Self::Unrecognized(value) => value,
         }
     }
-}
-
-impl From<&str> for MobileAppRelationshipType {
-    fn from(value: &str) -> Self {
+    fn from_wire(value: &str) -> Self {
         match value {
             "child" => Self::Child,
             "parent" => Self::Parent,
@@ -1278,23 +1221,13 @@ impl<'de> Deserialize<'de> for MobileAppRelationshipType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-        Ok(Self::from(value.as_ref()))
+        crate::values::deserialize_wire(deserializer)
     }
 }
 
 impl crate::runtime::ParamValue for MobileAppRelationshipType {
     fn to_param(&self) -> String {
         self.as_str().to_string()
-    }
-}
-
-impl crate::values::WireEnum for MobileAppRelationshipType {
-    fn as_wire(&self) -> &str {
-        self.as_str()
-    }
-    fn from_wire(value: &str) -> Self {
-        Self::from(value)
     }
 }
 
@@ -1321,9 +1254,8 @@ pub enum ResultantAppState {
     Unrecognized(String),
 }
 
-impl ResultantAppState {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
+impl WireEnum for ResultantAppState {
+    fn as_str(&self) -> &str {
         match self {
             Self::NotApplicable => "notApplicable",
             Self::Installed => "installed",
@@ -1335,10 +1267,7 @@ impl ResultantAppState {
             Self::Unrecognized(value) => value,
         }
     }
-}
-
-impl From<&str> for ResultantAppState {
-    fn from(value: &str) -> Self {
+    fn from_wire(value: &str) -> Self {
         match value {
             "notApplicable" => Self::NotApplicable,
             "installed" => Self::Installed,
@@ -1368,23 +1297,13 @@ impl<'de> Deserialize<'de> for ResultantAppState {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-        Ok(Self::from(value.as_ref()))
+        crate::values::deserialize_wire(deserializer)
     }
 }
 
 impl crate::runtime::ParamValue for ResultantAppState {
     fn to_param(&self) -> String {
         self.as_str().to_string()
-    }
-}
-
-impl crate::values::WireEnum for ResultantAppState {
-    fn as_wire(&self) -> &str {
-        self.as_str()
-    }
-    fn from_wire(value: &str) -> Self {
-        Self::from(value)
     }
 }
 
@@ -1469,9 +1388,8 @@ pub enum ResultantAppStateDetail {
     Unrecognized(String),
 }
 
-impl ResultantAppStateDetail {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
+impl WireEnum for ResultantAppStateDetail {
+    fn as_str(&self) -> &str {
         match self {
             Self::ProcessorArchitectureNotApplicable => {
                 "processorArchitectureNotApplicable"
@@ -1524,10 +1442,7 @@ impl ResultantAppStateDetail {
             Self::Unrecognized(value) => value,
         }
     }
-}
-
-impl From<&str> for ResultantAppStateDetail {
-    fn from(value: &str) -> Self {
+    fn from_wire(value: &str) -> Self {
         match value {
             "processorArchitectureNotApplicable" => {
                 Self::ProcessorArchitectureNotApplicable
@@ -1598,23 +1513,13 @@ impl<'de> Deserialize<'de> for ResultantAppStateDetail {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-        Ok(Self::from(value.as_ref()))
+        crate::values::deserialize_wire(deserializer)
     }
 }
 
 impl crate::runtime::ParamValue for ResultantAppStateDetail {
     fn to_param(&self) -> String {
         self.as_str().to_string()
-    }
-}
-
-impl crate::values::WireEnum for ResultantAppStateDetail {
-    fn as_wire(&self) -> &str {
-        self.as_str()
-    }
-    fn from_wire(value: &str) -> Self {
-        Self::from(value)
     }
 }
 

@@ -20,9 +20,13 @@ use std::fmt;
 /// in key order. Graph adds properties over time; they survive a read and a write unchanged.
 ///
 /// A sorted `Vec` rather than a `BTreeMap`: an object has few unknown members (often one, its
-/// `@odata.type`), and one small allocation per object decodes faster than a tree node.
+/// `@odata.type`), and one small allocation per object decodes faster than a tree node. Keys
+/// are `Cow`s so that the one nearly every Graph object has costs no allocation of its own.
 #[derive(Debug, Clone, Default)]
-pub struct UnknownMembers(Vec<(String, Box<RawValue>)>);
+pub struct UnknownMembers(Vec<(Cow<'static, str>, Box<RawValue>)>);
+
+/// The unknown member almost every object Graph sends carries.
+const ODATA_TYPE: &str = "@odata.type";
 
 impl UnknownMembers {
     pub fn new() -> Self {
@@ -38,7 +42,7 @@ impl UnknownMembers {
     }
 
     fn position(&self, key: &str) -> Result<usize, usize> {
-        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key))
+        self.0.binary_search_by(|(k, _)| k.as_ref().cmp(key))
     }
 
     pub fn contains_key(&self, key: &str) -> bool {
@@ -69,7 +73,7 @@ impl UnknownMembers {
 
     /// Sets a member to JSON text as it is; the previous value, if any, is replaced.
     pub fn insert_raw(&mut self, key: impl Into<String>, value: Box<RawValue>) {
-        let key = key.into();
+        let key = Cow::Owned(key.into());
         match self.position(&key) {
             Ok(i) => {
                 if let Some(slot) = self.0.get_mut(i) {
@@ -87,11 +91,11 @@ impl UnknownMembers {
 
     /// The members in key order, each as its JSON text.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &RawValue)> {
-        self.0.iter().map(|(key, raw)| (key.as_str(), &**raw))
+        self.0.iter().map(|(key, raw)| (key.as_ref(), &**raw))
     }
 
     /// Adds a member while an object is read; [`UnknownMembers::finish_reading`] then sorts them.
-    fn push_read(&mut self, key: String, value: Box<RawValue>) {
+    fn push_read(&mut self, key: Cow<'static, str>, value: Box<RawValue>) {
         self.0.push((key, value));
     }
 
@@ -101,7 +105,7 @@ impl UnknownMembers {
         if self.0.len() > 1 {
             // Stable, so the members of one key stay in the order they came.
             self.0.sort_by(|(a, _), (b, _)| a.cmp(b));
-            let mut kept: Vec<(String, Box<RawValue>)> = Vec::with_capacity(self.0.len());
+            let mut kept: Vec<(Cow<'static, str>, Box<RawValue>)> = Vec::with_capacity(self.0.len());
             for (key, value) in self.0.drain(..) {
                 match kept.last_mut() {
                     Some(last) if last.0 == key => last.1 = value,
@@ -133,14 +137,15 @@ impl Serialize for UnknownMembers {
 impl<'de> Deserialize<'de> for UnknownMembers {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let map = BTreeMap::<String, Box<RawValue>>::deserialize(deserializer)?;
-        Ok(Self(map.into_iter().collect()))
+        Ok(Self(map.into_iter().map(|(key, value)| (Cow::Owned(key), value)).collect()))
     }
 }
 
 /// Reads the members of an object that its model does not declare, for a generated decoder.
 pub fn read_unknown<'de, A: MapAccess<'de>>(into: &mut UnknownMembers, key: MemberKey<'de>, map: &mut A) -> Result<(), A::Error> {
     let raw = map.next_value()?;
-    into.push_read(key.into_string(), raw);
+    let key = if key.as_str() == ODATA_TYPE { Cow::Borrowed(ODATA_TYPE) } else { Cow::Owned(key.into_string()) };
+    into.push_read(key, raw);
     Ok(())
 }
 

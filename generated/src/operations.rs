@@ -11,10 +11,14 @@ use crate::models;
 
 #[allow(unused_imports)]
 use crate::runtime::{
-    decode_bytes, decode_nothing, decode_optional, decode_text, encode_form,
-    encode_multipart, encode_path_segment, optional_param, param_pairs, DecodeError,
-    Error, Operation, ParamValue, PartValue, RequestError,
+    decode_bytes, decode_text, encode_form, encode_multipart, expand_path,
+    optional_param, param_pairs, DecodeError, Error, Operation, ParamValue, PartValue,
+    RequestError,
 };
+
+#[cfg(feature = "client")]
+#[allow(unused_imports)]
+use crate::client::Call;
 
 /// Update the navigation property userStatuses in deviceAppManagement
 ///
@@ -48,47 +52,30 @@ impl Operation for UpdateUserStatus<'_> {
     type Error = models::ODataError;
     const METHOD: http::Method = http::Method::PATCH;
     fn path(&self) -> Result<String, RequestError> {
-        let mut path = String::new();
-        path.push_str("/deviceAppManagement/mobileApps/");
-        path.push_str(&encode_path_segment("mobileApp-id", self.mobile_app_id)?);
-        path.push_str("/userStatuses/");
-        path.push_str(
-            &encode_path_segment(
-                "userAppInstallStatus-id",
-                self.user_app_install_status_id,
-            )?,
-        );
-        Ok(path)
+        expand_path(
+            "/deviceAppManagement/mobileApps/{mobileApp-id}/userStatuses/{userAppInstallStatus-id}",
+            &[self.mobile_app_id, self.user_app_install_status_id],
+        )
     }
     fn body(&self) -> Result<Option<Vec<u8>>, RequestError> {
         serde_json::to_vec(self.body)
             .map(Some)
             .map_err(|e| RequestError::Body(e.to_string()))
     }
-    fn parse_success(
-        status: http::StatusCode,
-        body: &[u8],
-    ) -> Result<Self::Output, DecodeError> {
-        decode_optional(status, body)
-    }
 }
 
-/// One method per operation, each sending its request type.
+/// One method per operation, each returning a [`Call`] of its request type.
 #[cfg(feature = "client")]
 impl crate::client::Client {
     /// Update the navigation property userStatuses in deviceAppManagement
     ///
-    /// Sends [`UpdateUserStatus`]; optional parameters are left out (build the request type and call [`Client::send`](crate::client::Client::send) to set them).
+    /// A [`Call`](crate::client::Call) of [`UpdateUserStatus`].
     pub fn update_user_status<'a>(
         &'a self,
         mobile_app_id: &'a str,
         user_app_install_status_id: &'a str,
         body: &'a models::UserAppInstallStatusPatch,
-    ) -> impl std::future::Future<
-        Output = Result<Option<models::UserAppInstallStatus>, Error<models::ODataError>>,
-    > + 'a {
-        self.send_owned(
-            UpdateUserStatus::new(mobile_app_id, user_app_install_status_id, body),
-        )
+    ) -> Call<'a, UpdateUserStatus<'a>> {
+        self.call(UpdateUserStatus::new(mobile_app_id, user_app_install_status_id, body))
     }
 }

@@ -7,10 +7,19 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
-/// Implemented by every generated string enum: its wire text both ways.
+/// Implemented by every generated string enum: its wire text both ways. A value the crate does
+/// not know is kept, in the enum's fallback variant, so `from_wire` never fails.
 pub trait WireEnum: Sized {
-    fn as_wire(&self) -> &str;
+    /// The value as it appears on the wire.
+    fn as_str(&self) -> &str;
     fn from_wire(value: &str) -> Self;
+}
+
+/// Reads a [`WireEnum`] from a JSON string, borrowed where the input allows: what every
+/// generated enum's `Deserialize` does.
+pub fn deserialize_wire<'de, T: WireEnum, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+    let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+    Ok(T::from_wire(&text))
 }
 
 /// A set of flag values of an `x-ms-enum-flags` enum, sent as `"a,b"`. Values the crate does not
@@ -20,7 +29,7 @@ pub struct Flags<T>(pub Vec<T>);
 
 impl<T: WireEnum> Flags<T> {
     pub fn contains(&self, flag: &T) -> bool {
-        self.0.iter().any(|f| f.as_wire() == flag.as_wire())
+        self.0.iter().any(|f| f.as_str() == flag.as_str())
     }
 }
 
@@ -32,7 +41,7 @@ impl<T> From<Vec<T>> for Flags<T> {
 
 impl<T: WireEnum> Serialize for Flags<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let joined: Vec<&str> = self.0.iter().map(WireEnum::as_wire).collect();
+        let joined: Vec<&str> = self.0.iter().map(WireEnum::as_str).collect();
         serializer.serialize_str(&joined.join(","))
     }
 }
@@ -46,7 +55,7 @@ impl<'de, T: WireEnum> Deserialize<'de> for Flags<T> {
 
 impl<T: WireEnum> crate::runtime::ParamValue for Flags<T> {
     fn to_param(&self) -> String {
-        self.0.iter().map(WireEnum::as_wire).collect::<Vec<_>>().join(",")
+        self.0.iter().map(WireEnum::as_str).collect::<Vec<_>>().join(",")
     }
 }
 

@@ -4,7 +4,7 @@
 use graph_beta_intune::models::{ErrorDetails, MainError, ODataError, UserAppInstallStatus};
 use graph_beta_intune::operations::UpdateUserStatus;
 use graph_beta_intune::runtime::parse_response;
-use graph_beta_intune::{ApiError, DecodeError, Error, ErrorBody, UnknownMembers};
+use graph_beta_intune::{ApiError, DecodeError, Error, ErrorBody, UnknownMembers, WireEnum};
 use http::StatusCode;
 use serde_json::{json, Value};
 use std::fs;

@@ -9,7 +9,7 @@ use graph_beta_intune::models::{
 };
 use graph_beta_intune::operations::UpdateUserStatus;
 use graph_beta_intune::runtime::{parse_response, RetryPolicy};
-use graph_beta_intune::{BearerToken, Client, DecodeError, Error};
+use graph_beta_intune::{BearerToken, Client, DecodeError, Error, WireEnum};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

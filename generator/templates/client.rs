@@ -317,11 +317,9 @@ impl Client {
         parse_response::<O>(response)
     }
 
-    /// Sends an operation it is given to keep: what each generated per-operation method returns.
-    /// Those methods are plain functions, so a crate with a thousand of them type-checks one
-    /// async body (this one) instead of a thousand.
-    pub async fn send_owned<O: Operation>(&self, op: O) -> Result<O::Output, Error<O::Error>> {
-        self.send(&op).await
+    /// A [`Call`] of `op`: what each generated per-operation method returns.
+    pub fn call<O: Operation>(&self, op: O) -> Call<'_, O> {
+        Call::new(self, op)
     }
 
     /// Sends a [`Batch`]: one `POST {base}/$batch` per [`BATCH_LIMIT`] items, in order, each
@@ -568,6 +566,93 @@ impl Client {
             body.extend_from_slice(&chunk);
         }
         Ok(body)
+    }
+}
+
+/// A request a generated client method made and has not sent: `.await` sends it. Before that,
+/// set its optional parameters through the request type it derefs to, or with [`Call::with`],
+/// and add headers with [`Call::header`]:
+///
+/// ```ignore
+/// let mut call = client.list_mobile_app();
+/// call.top = Some(10);
+/// let page = call.header("ConsistencyLevel", "eventual").await?;
+/// ```
+///
+/// The client methods only build this value; what sends it is one generic future, compiled for
+/// the operations a program awaits rather than for every operation of the crate.
+#[must_use = "a call sends nothing until it is awaited"]
+pub struct Call<'c, O> {
+    client: &'c Client,
+    op: O,
+    headers: Vec<(&'static str, String)>,
+}
+
+impl<'c, O: Operation> Call<'c, O> {
+    pub fn new(client: &'c Client, op: O) -> Self {
+        Call { client, op, headers: Vec::new() }
+    }
+
+    /// Changes the request before it is sent: `call.with(|op| op.select = Some(fields))`.
+    pub fn with(mut self, change: impl FnOnce(&mut O)) -> Self {
+        change(&mut self.op);
+        self
+    }
+
+    /// Adds a header to this request, as [`WithHeaders`](crate::runtime::WithHeaders) does.
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// The request, to send later with [`Client::send`] or to build with
+    /// [`build_request`](crate::runtime::build_request).
+    pub fn into_operation(self) -> O {
+        self.op
+    }
+
+    /// Sends the request: what `.await` does.
+    pub async fn send(self) -> Result<O::Output, Error<O::Error>> {
+        if self.headers.is_empty() {
+            return self.client.send(&self.op).await;
+        }
+        let op = self.headers.into_iter().fold(crate::runtime::WithHeaders::new(&self.op), |op, (name, value)| op.header(name, value));
+        self.client.send(&op).await
+    }
+}
+
+impl<O> std::ops::Deref for Call<'_, O> {
+    type Target = O;
+    fn deref(&self) -> &O {
+        &self.op
+    }
+}
+
+impl<O> std::ops::DerefMut for Call<'_, O> {
+    fn deref_mut(&mut self) -> &mut O {
+        &mut self.op
+    }
+}
+
+impl<'c, O> std::future::IntoFuture for Call<'c, O>
+where
+    O: Operation + Send + Sync + 'c,
+    O::Output: Send,
+    O::Error: Send,
+{
+    type Output = Result<O::Output, Error<O::Error>>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'c>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+impl<O: fmt::Debug> fmt::Debug for Call<'_, O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Header values may be credentials of the caller's; their names are enough to debug.
+        let headers: Vec<&str> = self.headers.iter().map(|(name, _)| *name).collect();
+        f.debug_struct("Call").field("op", &self.op).field("headers", &headers).finish_non_exhaustive()
     }
 }
 

@@ -189,6 +189,27 @@ impl fmt::Display for RequestError {
 
 impl std::error::Error for RequestError {}
 
+/// The path of an operation: its description's template (`/users/{user-id}/photo`) with each
+/// `{name}` replaced, in order, by the next of `values` encoded as one segment by
+/// [`encode_path_segment`], so no value can add a `/` or climb out of the resource it names.
+/// Each operation keeps its template as data for this one function rather than code of its own.
+pub fn expand_path(template: &'static str, values: &[&str]) -> Result<String, RequestError> {
+    let mut path = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    let mut values = values.iter();
+    while let Some((literal, after)) = rest.split_once('{') {
+        let Some((name, after)) = after.split_once('}') else { break };
+        let Some(value) = values.next() else {
+            return Err(RequestError::Build(format!("no value for `{{{name}}}` in the path `{template}`")));
+        };
+        path.push_str(literal);
+        path.push_str(&encode_path_segment(name, value)?);
+        rest = after;
+    }
+    path.push_str(rest);
+    Ok(path)
+}
+
 /// Percent-encodes `value` as exactly one path segment: every byte outside RFC 3986's unreserved
 /// set (`A-Z a-z 0-9 - . _ ~`) is encoded, `%` and `/` included. Empty, `.` and `..` are refused,
 /// since they would change which resource the path names.
@@ -331,7 +352,7 @@ pub fn optional_param<T: ParamValue>(value: &Option<T>) -> Option<String> {
 /// request type in [`crate::operations`].
 pub trait Operation {
     /// What a successful response yields.
-    type Output;
+    type Output: FromBody;
     /// The error body the service sends with a non-2xx status.
     type Error: DeserializeOwned;
     const METHOD: http::Method;
@@ -363,8 +384,34 @@ pub trait Operation {
         "application/json"
     }
 
-    /// Reads a 2xx response body.
-    fn parse_success(status: http::StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError>;
+    /// Reads a 2xx response body: as [`FromBody`] says for the output type, unless the operation
+    /// reads something other than JSON (a download, text).
+    ///
+    /// A provided method rather than one generated per operation: it is compiled only for the
+    /// operations a program sends, so a crate of a thousand operations does not build a
+    /// thousand JSON decoders it may never use.
+    fn parse_success(status: http::StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
+        Self::Output::from_body(status, body)
+    }
+}
+
+/// How a 2xx response body becomes an operation's output.
+pub trait FromBody: Sized {
+    fn from_body(status: http::StatusCode, body: &[u8]) -> Result<Self, DecodeError>;
+}
+
+/// An operation described with no response body: whatever comes is ignored.
+impl FromBody for () {
+    fn from_body(status: http::StatusCode, body: &[u8]) -> Result<Self, DecodeError> {
+        decode_nothing(status, body)
+    }
+}
+
+/// A JSON body; `None` for `204 No Content` or an empty body (see [`decode_optional`]).
+impl<T: DeserializeOwned> FromBody for Option<T> {
+    fn from_body(status: http::StatusCode, body: &[u8]) -> Result<Self, DecodeError> {
+        decode_optional(status, body)
+    }
 }
 
 /// An operation sent with extra headers, such as `ConsistencyLevel: eventual` (which `$count` and
@@ -1107,8 +1154,11 @@ impl Operation for BatchPost<'_> {
         }
         serde_json::to_vec(&Body { requests: self.items }).map(Some).map_err(|e| RequestError::Body(e.to_string()))
     }
+}
 
-    fn parse_success(status: http::StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
+/// `$batch`'s answer: each item's status, headers and body, read later as its own operation's.
+impl FromBody for BatchResponses {
+    fn from_body(status: http::StatusCode, body: &[u8]) -> Result<Self, DecodeError> {
         #[derive(serde::Deserialize)]
         struct Body {
             responses: Vec<Answer>,

@@ -141,13 +141,15 @@ pub fn emit_part(api: &Api, settings: &CrateSettings<'_>, plan: &Plan, part: &Pa
             let Some(area) = areas.areas.get(*a) else { return Err(format!("no area {a}")) };
             let ops: Vec<&Operation> =
                 area.operations.get(range.clone()).unwrap_or_default().iter().filter_map(|i| api.operations.get(*i)).collect();
-            let head = (range.start == 0).then(|| format!("Operations tagged `{}`.", escape_doc_line(&area.tag)));
-            operations::emit_operations(api, &ops, head.as_deref())
+            let tag = escape_doc_line(&area.tag);
+            let head = (range.start == 0).then(|| format!("Operations tagged `{tag}`."));
+            let group = format!("**`{tag}`** (feature `{}`): one method per operation, each returning a [`Call`] of its request type.", area.feature);
+            operations::emit_operations(api, &ops, head.as_deref(), &group)
         }
         Job::Operations { area: None, range } => {
             let ops: Vec<&Operation> = api.operations.get(range.clone()).unwrap_or_default().iter().collect();
             let head = (range.start == 0).then_some("One request type per operation, and the client method that sends it.");
-            operations::emit_operations(api, &ops, head)
+            operations::emit_operations(api, &ops, head, "One method per operation, each returning a [`Call`] of its request type.")
         }
     };
     Ok(Emitted::Rust { path, tokens })
@@ -222,6 +224,7 @@ fn emit_lib(api: &Api, s: &CrateSettings<'_>) -> TokenStream {
         #[cfg(feature = "client")]
         pub use client::Client;
         pub use objects::UnknownMembers;
+        pub use values::WireEnum;
         pub use runtime::{
             ApiError, BaseUrl, BearerToken, DecodeError, Error, ErrorBody, Operation, Patch, RequestError, RetryPolicy,
         };

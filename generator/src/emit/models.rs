@@ -16,6 +16,8 @@ pub fn emit_models_head() -> TokenStream {
         // Unused when the description has no schemas, or the enabled features need none of them.
         #[allow(unused_imports)]
         use serde::{Deserialize, Serialize};
+        #[allow(unused_imports)]
+        use crate::values::WireEnum;
     }
 }
 
@@ -442,19 +444,14 @@ fn emit_enum(name: &Ident, head: TokenStream, cfg: &TokenStream, e: &EnumDef) ->
         }
 
         #cfg
-        impl #name {
-            /// The value as it appears on the wire.
-            pub fn as_str(&self) -> &str {
+        impl WireEnum for #name {
+            fn as_str(&self) -> &str {
                 match self {
                     #(Self::#variants => #wires,)*
                     Self::#fallback(value) => value,
                 }
             }
-        }
-
-        #cfg
-        impl From<&str> for #name {
-            fn from(value: &str) -> Self {
+            fn from_wire(value: &str) -> Self {
                 match value {
                     #(#wires => Self::#variants,)*
                     other => Self::#fallback(other.to_string()),
@@ -479,8 +476,7 @@ fn emit_enum(name: &Ident, head: TokenStream, cfg: &TokenStream, e: &EnumDef) ->
         #cfg
         impl<'de> Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-                Ok(Self::from(value.as_ref()))
+                crate::values::deserialize_wire(deserializer)
             }
         }
 
@@ -488,16 +484,6 @@ fn emit_enum(name: &Ident, head: TokenStream, cfg: &TokenStream, e: &EnumDef) ->
         impl crate::runtime::ParamValue for #name {
             fn to_param(&self) -> String {
                 self.as_str().to_string()
-            }
-        }
-
-        #cfg
-        impl crate::values::WireEnum for #name {
-            fn as_wire(&self) -> &str {
-                self.as_str()
-            }
-            fn from_wire(value: &str) -> Self {
-                Self::from(value)
             }
         }
     }

@@ -3,12 +3,13 @@
 
 use super::tokens::{deprecated_attr, doc, ident, inner_doc, lit, own_doc, rust_type};
 use crate::ir::*;
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote, ToTokens};
 
 /// Request types and client methods for `ops`; with `module_doc`, as the start of the module file
-/// (its documentation and imports), else as a later slice of it.
-pub fn emit_operations(api: &Api, ops: &[&Operation], module_doc: Option<&str>) -> TokenStream {
+/// (its documentation and imports), else as a later slice of it. `group_doc` heads the client
+/// methods, which rustdoc shows as one group per `impl` block.
+pub fn emit_operations(api: &Api, ops: &[&Operation], module_doc: Option<&str>, group_doc: &str) -> TokenStream {
     let head = module_doc.map(|module_doc| {
         let docs = inner_doc(module_doc);
         quote! {
@@ -21,21 +22,24 @@ pub fn emit_operations(api: &Api, ops: &[&Operation], module_doc: Option<&str>) 
             use crate::models;
             #[allow(unused_imports)]
             use crate::runtime::{
-                decode_bytes, decode_nothing, decode_optional, decode_text, encode_form, encode_multipart,
-                encode_path_segment, optional_param, param_pairs, DecodeError, Error, Operation, ParamValue,
-                PartValue, RequestError,
+                decode_bytes, decode_text, encode_form, encode_multipart, expand_path, optional_param,
+                param_pairs, DecodeError, Error, Operation, ParamValue, PartValue, RequestError,
             };
+            #[cfg(feature = "client")]
+            #[allow(unused_imports)]
+            use crate::client::Call;
         }
     });
     if ops.is_empty() {
         return head.unwrap_or_default();
     }
+    let group_doc = own_doc(group_doc);
     let types = ops.iter().map(|op| emit_operation(api, op));
     let methods = ops.iter().map(|op| emit_client_method(api, op));
     quote! {
         #head
         #(#types)*
-        /// One method per operation, each sending its request type.
+        #group_doc
         #[cfg(feature = "client")]
         impl crate::client::Client {
             #(#methods)*
@@ -152,12 +156,19 @@ fn emit_operation(api: &Api, op: &Operation) -> TokenStream {
     let query = emit_param_list(op, ParamLocation::Query, "query");
     let headers = emit_param_list(op, ParamLocation::Header, "headers");
     let body = op.body.as_ref().map(emit_body_fn);
+    // JSON and no body are the trait's own reading; downloads and text say theirs.
     let decode = match (&op.success.body, op.success.text) {
-        _ if op.success.binary.is_some() => quote!(decode_bytes),
-        (Some(_), false) => quote!(decode_optional),
-        (Some(_), true) => quote!(decode_text),
-        (None, _) => quote!(decode_nothing),
+        _ if op.success.binary.is_some() => Some(quote!(decode_bytes)),
+        (Some(_), true) => Some(quote!(decode_text)),
+        _ => None,
     };
+    let parse_success = decode.map(|decode| {
+        quote! {
+            fn parse_success(status: http::StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
+                #decode(status, body)
+            }
+        }
+    });
     let anonymous = op.anonymous.then(|| quote!(const SENDS_CREDENTIALS: bool = false;));
     // A download asks for what it is described as; everything else keeps the trait's JSON.
     let accept = op.success.binary.as_deref().map(|accept| {
@@ -197,9 +208,7 @@ fn emit_operation(api: &Api, op: &Operation) -> TokenStream {
             #query
             #headers
             #body
-            fn parse_success(status: http::StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
-                #decode(status, body)
-            }
+            #parse_success
         }
     }
 }
@@ -332,40 +341,30 @@ fn bind_field_value(field: &proc_macro2::Ident, required: bool, push: TokenStrea
     }
 }
 
+/// `fn path`: the description's template, filled in by the runtime's `expand_path`.
 fn emit_path_fn(op: &Operation) -> TokenStream {
-    let pushes = op.path.iter().filter_map(|segment| match segment {
-        PathSegment::Literal(text) => Some(match single_char(text) {
-            Some(c) => {
-                let c = Literal::character(c);
-                quote!(path.push(#c);)
+    let mut template = String::new();
+    let mut values = Vec::new();
+    for segment in &op.path {
+        match segment {
+            PathSegment::Literal(text) => template.push_str(text),
+            PathSegment::Param(i) => {
+                let Some(p) = op.params.get(*i) else { continue };
+                template.push('{');
+                template.push_str(&p.wire_name);
+                template.push('}');
+                let field = ident(&p.rust_name);
+                // Every type goes through the same one-segment encoding and `""`/`.`/`..` check.
+                values.push(if is_borrowed(p) { quote!(self.#field) } else { quote!(&self.#field.to_param()) });
             }
-            None => {
-                let text = lit(text);
-                quote!(path.push_str(#text);)
-            }
-        }),
-        PathSegment::Param(i) => {
-            let p = op.params.get(*i)?;
-            let field = ident(&p.rust_name);
-            // Every type goes through the same one-segment encoding and `""`/`.`/`..` check.
-            let value = if is_borrowed(p) { quote!(self.#field) } else { quote!(&self.#field.to_param()) };
-            let wire = lit(&p.wire_name);
-            Some(quote!(path.push_str(&encode_path_segment(#wire, #value)?);))
-        }
-    });
-    quote! {
-        fn path(&self) -> Result<String, RequestError> {
-            let mut path = String::new();
-            #(#pushes)*
-            Ok(path)
         }
     }
-}
-
-fn single_char(text: &str) -> Option<char> {
-    let mut chars = text.chars();
-    let c = chars.next()?;
-    chars.next().is_none().then_some(c)
+    let template = lit(&template);
+    quote! {
+        fn path(&self) -> Result<String, RequestError> {
+            expand_path(#template, &[#(#values),*])
+        }
+    }
 }
 
 /// `fn query` or `fn headers`, when the operation has such parameters.
@@ -434,16 +433,11 @@ fn emit_param_push(p: &Param, value: TokenStream) -> TokenStream {
 fn emit_client_method(api: &Api, op: &Operation) -> TokenStream {
     let spec = doc(op.doc.as_deref().unwrap_or(""));
     let separator = op.doc.is_some().then(|| quote!(#[doc = ""]));
-    let own = own_doc(&format!(
-        "Sends [`{}`]; optional parameters are left out (build the request type and call \
-         [`Client::send`](crate::client::Client::send) to set them).",
-        op.type_name
-    ));
+    let own = own_doc(&format!("A [`Call`](crate::client::Call) of [`{}`].", op.type_name));
     let deprecated = deprecated_attr(&op.deprecated);
-    // The request type borrows path strings and the body; the returned future borrows them and
-    // the client for `'a`. With nothing borrowed but the client, `'_` says the same.
+    // The request type borrows path strings and the body, and the call borrows them and the
+    // client for `'a`. With nothing borrowed but the client, `'_` says the same.
     let borrows = op.params.iter().any(|p| p.required && is_borrowed(p)) || op.body.as_ref().is_some_and(|b| b.required);
-    let lifetime = if borrows { quote!('a) } else { quote!('_) };
     let mut args = Vec::new();
     let mut values = Vec::new();
     for p in op.params.iter().filter(|p| p.required) {
@@ -460,22 +454,20 @@ fn emit_client_method(api: &Api, op: &Operation) -> TokenStream {
     // `&self` counts as an argument for clippy.
     let too_many = (args.len() + 1 > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     let fn_name = ident(&op.fn_name);
-    let generics = borrows.then(|| quote!(<'a>));
-    let receiver = if borrows { quote!(&'a self) } else { quote!(&self) };
     let type_name = ident(&op.type_name);
-    let output = output_type(api, op);
-    let error = error_type(api, op);
+    let signature = match (borrows, op_borrows(op)) {
+        (true, _) => quote!(#fn_name<'a>(&'a self, #(#args),*) -> Call<'a, #type_name<'a>>),
+        (false, true) => quote!(#fn_name(&self, #(#args),*) -> Call<'_, #type_name<'_>>),
+        (false, false) => quote!(#fn_name(&self, #(#args),*) -> Call<'_, #type_name>),
+    };
     quote! {
         #spec
         #separator
         #own
         #deprecated
         #too_many
-        pub fn #fn_name #generics(
-            #receiver,
-            #(#args),*
-        ) -> impl std::future::Future<Output = Result<#output, Error<#error>>> + #lifetime {
-            self.send_owned(#type_name::new(#(#values),*))
+        pub fn #signature {
+            self.call(#type_name::new(#(#values),*))
         }
     }
 }
