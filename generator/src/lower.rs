@@ -78,16 +78,52 @@ fn lower_server_url(doc: &OpenAPI, dialect: Dialect, diags: &mut Vec<Diagnostic>
             .help("add `servers: [{url: https://…}]`, or call `with_base_url` on the client"));
         return None;
     };
-    let url = server.url.trim_end_matches('/');
+    let resolved = match resolve_server_variables(server) {
+        Ok(resolved) => resolved,
+        Err((pointer, why)) => {
+            diags.push(Diagnostic::warning(pointer, format!("{why}; {fallback}"))
+                .help("define every `{variable}` of the URL under `variables`, each with a `default` among its `enum` values, or call `with_base_url` on the client"));
+            return None;
+        }
+    };
+    let url = resolved.trim_end_matches('/');
     match server_url_problem(url) {
         None => Some(url.to_string()),
         Some(why) => {
             // Quoted with `{:?}`: the URL may hold control characters.
-            diags.push(Diagnostic::warning("/servers/0/url", format!("server URL {:?} {why}; {fallback}", server.url))
+            let named = if resolved == server.url {
+                format!("server URL {:?}", server.url)
+            } else {
+                format!("server URL {:?} (with its variables' defaults, {resolved:?})", server.url)
+            };
+            diags.push(Diagnostic::warning("/servers/0/url", format!("{named} {why}; {fallback}"))
                 .help("give an absolute http(s) URL with no user information, query or fragment, or call `with_base_url` on the client"));
             None
         }
     }
+}
+
+/// The server's URL with each `{variable}` replaced by its `default`, or where and why it cannot
+/// be: a variable `variables` does not define, or a default its own `enum` does not list. A `{`
+/// with no closing `}` is left as it is, for the URL check to refuse.
+fn resolve_server_variables(server: &openapiv3::Server) -> Result<String, (String, String)> {
+    let mut resolved = String::with_capacity(server.url.len());
+    let mut rest = server.url.as_str();
+    while let Some((before, after)) = rest.split_once('{') {
+        let Some((name, after)) = after.split_once('}') else { break };
+        resolved.push_str(before);
+        let Some(variable) = server.variables.as_ref().and_then(|v| v.get(name)) else {
+            return Err(("/servers/0/url".to_string(), format!("server URL {:?} uses variable `{name}`, which `variables` does not define", server.url)));
+        };
+        if !variable.enumeration.is_empty() && !variable.enumeration.contains(&variable.default) {
+            let pointer = pointer_push(&pointer_push("/servers/0/variables", name), "default");
+            return Err((pointer, format!("server variable `{name}` defaults to {:?}, which its `enum` does not list", variable.default)));
+        }
+        resolved.push_str(&variable.default);
+        rest = after;
+    }
+    resolved.push_str(rest);
+    Ok(resolved)
 }
 
 /// Why `url` cannot be the generated client's default service root, if it cannot: the rules of
@@ -98,7 +134,7 @@ fn server_url_problem(url: &str) -> Option<&'static str> {
         return Some("is not an absolute http(s) URL");
     };
     if url.chars().any(|c| !c.is_ascii_graphic() || "{}<>\"\\^|`".contains(c)) {
-        return Some("holds characters a URL cannot (server variables `{…}` are not supported)");
+        return Some("holds characters a URL cannot");
     }
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     if authority.is_empty() {
