@@ -1290,9 +1290,8 @@ impl<'a> Lowerer<'a> {
             };
             let ty = match &data.format {
                 ParameterSchemaOrContent::Schema(s) if location == ParamLocation::Path && compound(self, s) => TypeRef::Json,
-                // `oneOf`/`anyOf` of scalars (an id that is a number or a name): in a path, query
-                // or header the value is text either way, so a String carries every alternative.
-                ParameterSchemaOrContent::Schema(s) if self.has_scalar_alternatives(node(s), 0) => TypeRef::String,
+                // `oneOf`/`anyOf` of scalars (an id that is a number or a name) becomes a small
+                // enum of them, written as the alternative's own text.
                 ParameterSchemaOrContent::Schema(s) => {
                     let param_owner = format!("{owner} {}", data.name);
                     self.type_of(node(s), &pointer_push(&p_pointer, "schema"), &param_owner, 1).0
@@ -1418,25 +1417,6 @@ impl<'a> Lowerer<'a> {
             QueryStyle::PipeDelimited => Some(Serialization::Joined('|')),
             QueryStyle::DeepObject => None,
         }
-    }
-
-    /// True for `oneOf`/`anyOf` whose alternatives (after `$ref`s) are all strings, numbers,
-    /// integers or booleans, with no object or array among them.
-    fn has_scalar_alternatives(&self, n: Node<'a>, depth: usize) -> bool {
-        let Some(schema) = self.resolve_node(n, depth) else { return false };
-        match &schema.schema_kind {
-            SchemaKind::OneOf { one_of: parts } | SchemaKind::AnyOf { any_of: parts } if depth < MAX_DEPTH => {
-                !parts.is_empty() && parts.iter().all(|p| self.is_scalar_schema(node(p), depth + 1) || self.has_scalar_alternatives(node(p), depth + 1))
-            }
-            _ => false,
-        }
-    }
-
-    fn is_scalar_schema(&self, n: Node<'a>, depth: usize) -> bool {
-        matches!(
-            self.resolve_node(n, depth).map(|s| &s.schema_kind),
-            Some(SchemaKind::Type(Type::String(_) | Type::Integer(_) | Type::Number(_) | Type::Boolean(_)))
-        )
     }
 
     /// The schema a node names, following component `$ref`s (a bounded number of them).
