@@ -1310,19 +1310,28 @@ impl<'a> Lowerer<'a> {
             }
             let serialization = match param {
                 Parameter::Query { style, .. } => self.choose_query_serialization(style, data.explode, &ty),
-                // Headers (`simple`) join array items with commas; paths carry single values.
-                _ => Some(Serialization::Joined(',')),
+                // Headers (`simple`) join array items with commas.
+                Parameter::Header { .. } => self.choose_header_serialization(&ty),
+                // Paths carry single values (checked above).
+                _ => Ok(Serialization::Joined(',')),
             };
-            let Some(serialization) = serialization else {
-                let what = format!("query parameter `{}` is an object or holds objects, which the generator cannot serialize yet", data.name);
-                let help = "describe the parameter as a scalar or an array of scalars";
-                if data.required {
-                    self.diags.push(Diagnostic::warning(&p_pointer, format!("{what}; operation `{operation_id}` left out")).help(help));
-                    supported = false;
-                } else {
-                    self.diags.push(Diagnostic::warning(&p_pointer, format!("{what}; the parameter is left out")).help(help));
+            if let Ok(Serialization::Members(_)) = serialization {
+                self.warn_nested_members(&ty, &data.name, &p_pointer);
+            }
+            let serialization = match serialization {
+                Ok(serialization) => serialization,
+                Err(why) => {
+                    let kind = if location == ParamLocation::Header { "header" } else { "query" };
+                    let what = format!("{kind} parameter `{}` {why}", data.name);
+                    let help = "describe the parameter as a scalar, an array of scalars or (in the query) an object";
+                    if data.required {
+                        self.diags.push(Diagnostic::warning(&p_pointer, format!("{what}; operation `{operation_id}` left out")).help(help));
+                        supported = false;
+                    } else {
+                        self.diags.push(Diagnostic::warning(&p_pointer, format!("{what}; the parameter is left out")).help(help));
+                    }
+                    continue;
                 }
-                continue;
             };
             param_pointers.push(p_pointer.clone());
             params.push(Param {
@@ -1393,29 +1402,107 @@ impl<'a> Lowerer<'a> {
     }
 
     /// How a query parameter goes into the query string, from its `style` and `explode` (whose
-    /// default is true for `form` only); None for objects and arrays of them, which need a
-    /// key per property (`deepObject`, exploded `form`) that the generated code cannot write yet.
-    fn choose_query_serialization(&self, style: &openapiv3::QueryStyle, explode: Option<bool>, ty: &TypeRef) -> Option<Serialization> {
+    /// default is true for `form` only), or why it cannot.
+    fn choose_query_serialization(&self, style: &openapiv3::QueryStyle, explode: Option<bool>, ty: &TypeRef) -> Result<Serialization, &'static str> {
         use openapiv3::QueryStyle;
+        let joined = |style: &QueryStyle| match style {
+            QueryStyle::SpaceDelimited => ' ',
+            QueryStyle::PipeDelimited => '|',
+            QueryStyle::Form | QueryStyle::DeepObject => ',',
+        };
         let item = match ty {
             TypeRef::Array(item) => item.as_ref(),
-            // Any JSON value is sent as its text; every other single value as itself.
-            TypeRef::Json => return Some(Serialization::Joined(',')),
-            single => return self.is_single_value(single, 0).then_some(Serialization::Joined(',')),
+            // Any JSON value is sent as its text.
+            TypeRef::Json => return Ok(Serialization::Joined(',')),
+            object if self.is_object(object, 0) => {
+                return Ok(Serialization::Members(match style {
+                    QueryStyle::DeepObject => ObjectStyle::DeepObject,
+                    QueryStyle::Form if explode.unwrap_or(true) => ObjectStyle::Exploded,
+                    other => ObjectStyle::Joined(joined(other)),
+                }));
+            }
+            single if self.is_single_value(single, 0) => return Ok(Serialization::Joined(',')),
+            _ => return Err("is a union of objects or arrays, which has no query form"),
         };
         let item = match item {
             TypeRef::Nullable(inner) => inner.as_ref(),
             other => other,
         };
         if !self.is_single_value(item, 0) {
-            return None;
+            return Err("is an array of objects or arrays, which OpenAPI gives no query form");
         }
         match style {
-            QueryStyle::Form if explode.unwrap_or(true) => Some(Serialization::Repeated),
-            QueryStyle::Form => Some(Serialization::Joined(',')),
-            QueryStyle::SpaceDelimited => Some(Serialization::Joined(' ')),
-            QueryStyle::PipeDelimited => Some(Serialization::Joined('|')),
-            QueryStyle::DeepObject => None,
+            QueryStyle::Form if explode.unwrap_or(true) => Ok(Serialization::Repeated),
+            QueryStyle::DeepObject => Err("is an array with `style: deepObject`, which is for objects"),
+            other => Ok(Serialization::Joined(joined(other))),
+        }
+    }
+
+    /// How a header parameter is written (`simple`: array items joined with commas), or why it
+    /// cannot be: an object's members have no header form the generated code writes.
+    fn choose_header_serialization(&self, ty: &TypeRef) -> Result<Serialization, &'static str> {
+        let item = match ty {
+            TypeRef::Array(item) => item.as_ref(),
+            _ => ty,
+        };
+        if *item == TypeRef::Json || self.is_single_value(item, 0) {
+            Ok(Serialization::Joined(','))
+        } else {
+            Err("is an object or holds objects, which the generator cannot write into a header")
+        }
+    }
+
+    /// True for a struct or a map (or a named alias of one): a value written member by member.
+    fn is_object(&self, ty: &TypeRef, depth: usize) -> bool {
+        match ty {
+            TypeRef::Map(_) => true,
+            TypeRef::Named(id) => match self.kind_of(*id) {
+                Some(TypeKind::Struct(_)) => true,
+                Some(TypeKind::Alias(inner)) if depth < MAX_DEPTH => self.is_object(inner, depth + 1),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// Warns at an object query parameter whose declared members are themselves objects, or arrays
+    /// of them: OpenAPI leaves how they are written undefined, and the client sends their JSON text.
+    fn warn_nested_members(&mut self, ty: &TypeRef, name: &str, pointer: &str) {
+        let mut ty = ty;
+        for _ in 0..MAX_DEPTH {
+            match ty {
+                TypeRef::Named(id) => match self.kind_of(*id) {
+                    Some(TypeKind::Alias(inner)) => ty = inner,
+                    _ => break,
+                },
+                _ => break,
+            }
+        }
+        let nested = |lw: &Self, ty: &TypeRef| {
+            let item = match ty {
+                TypeRef::Array(item) | TypeRef::Nullable(item) => item.as_ref(),
+                other => other,
+            };
+            !matches!(item, TypeRef::Json) && !lw.is_single_value(item, 0)
+        };
+        let members = match ty {
+            TypeRef::Named(id) => match self.kind_of(*id) {
+                Some(TypeKind::Struct(s)) => {
+                    let names: Vec<String> = s.fields.iter().filter(|f| nested(self, &f.ty)).map(|f| format!("`{}`", f.json_name)).collect();
+                    match names.len() {
+                        0 => None,
+                        1 => Some(format!("member {} holds an object or array", names.join(""))),
+                        _ => Some(format!("members {} hold objects or arrays", names.join(", "))),
+                    }
+                }
+                _ => None,
+            },
+            TypeRef::Map(value) if nested(self, value) => Some("every member holds an object or array".to_string()),
+            _ => None,
+        };
+        if let Some(members) = members {
+            self.diags.push(Diagnostic::warning(pointer, format!("query parameter `{name}`: {members}, sent as JSON text"))
+                .help("OpenAPI does not say how nested values go into a query string; check what the server expects"));
         }
     }
 
