@@ -1445,10 +1445,10 @@ impl<'a> Lowerer<'a> {
             TypeRef::Array(item) => item.as_ref(),
             _ => ty,
         };
-        if *item == TypeRef::Json || self.is_single_value(item, 0) {
-            Ok(Serialization::Joined(','))
-        } else {
-            Err("is an object or holds objects, which the generator cannot write into a header")
+        match item {
+            _ if *item == TypeRef::Json || self.is_single_value(item, 0) => Ok(Serialization::Joined(',')),
+            TypeRef::Nullable(_) => Err("is an array whose items may be null, which the generator cannot write into a header"),
+            _ => Err("is an object or holds objects, which the generator cannot write into a header"),
         }
     }
 
