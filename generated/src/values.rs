@@ -104,18 +104,34 @@ impl LenientNumber for f32 {
     }
 }
 
+impl<T: LenientNumber> Lenient<T> {
+    /// How OData spells a value that is not a finite number.
+    fn non_finite_text(&self) -> &'static str {
+        match self.0.to_string().as_str() {
+            "inf" => "INF",
+            "-inf" => "-INF",
+            _ => "NaN",
+        }
+    }
+}
+
 impl<T: LenientNumber> Serialize for Lenient<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         if self.0.is_finite_number() {
             self.0.serialize(serializer)
         } else {
-            let text = self.0.to_string();
-            let text = match text.as_str() {
-                "inf" => "INF",
-                "-inf" => "-INF",
-                _ => "NaN",
-            };
-            serializer.serialize_str(text)
+            serializer.serialize_str(self.non_finite_text())
+        }
+    }
+}
+
+/// A parameter's text: the number, or `INF`, `-INF` or `NaN`.
+impl<T: LenientNumber> crate::runtime::ParamValue for Lenient<T> {
+    fn to_param(&self) -> String {
+        if self.0.is_finite_number() {
+            self.0.to_string()
+        } else {
+            self.non_finite_text().to_string()
         }
     }
 }
@@ -132,12 +148,6 @@ impl<'de, T: LenientNumber> Deserialize<'de> for Lenient<T> {
             }
             other => Err(D::Error::custom(format!("expected a number or a numeric string, found {other}"))),
         }
-    }
-}
-
-impl<T: fmt::Display> crate::runtime::ParamValue for Lenient<T> {
-    fn to_param(&self) -> String {
-        self.0.to_string()
     }
 }
 

@@ -8,7 +8,7 @@
 
 use graph_beta_intune::models::{ODataError, UserAppInstallStatusPatch};
 use graph_beta_intune::operations::UpdateUserStatus;
-use graph_beta_intune::runtime::{build_request, decode_nothing, DecodeError, Operation};
+use graph_beta_intune::runtime::{build_request, decode_nothing, DecodeError, Operation, QueryKey};
 use graph_beta_intune::{BaseUrl, BearerToken, Client, Error, RequestError};
 use http::{Method, StatusCode};
 use std::sync::{Arc, Mutex};
@@ -295,8 +295,8 @@ impl Operation for Search {
         Ok("/deviceAppManagement/mobileApps".to_string())
     }
 
-    fn query(&self) -> Vec<(&'static str, String)> {
-        vec![("$filter", self.filter.clone()), ("$select", self.select.join(",")), ("q", "fixed".to_string())]
+    fn query(&self) -> Result<Vec<(QueryKey, String)>, RequestError> {
+        Ok(vec![("$filter".into(), self.filter.clone()), ("$select".into(), self.select.join(",")), ("q".into(), "fixed".to_string())])
     }
 
     fn headers(&self) -> Vec<(&'static str, String)> {

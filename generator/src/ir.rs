@@ -320,12 +320,13 @@ pub struct Param {
     pub location: ParamLocation,
     pub required: bool,
     pub ty: TypeRef,
-    /// How an array value is written (`style`, `explode`); single values are written as they are.
+    /// How an array or object value is written (`style`, `explode`); single values are written
+    /// as they are.
     pub serialization: Serialization,
     pub doc: Option<String>,
 }
 
-/// How an array parameter's items go on the wire.
+/// How an array parameter's items, or an object query parameter's members, go on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Serialization {
     /// One `name=item` pair per item: `tags=a&tags=b` (query `form` with `explode: true`, the
@@ -333,6 +334,20 @@ pub enum Serialization {
     Repeated,
     /// One value, the items joined: `,` (`form` with `explode: false`, as Graph declares its OData
     /// options, and headers), ` ` (`spaceDelimited`) or `|` (`pipeDelimited`).
+    Joined(char),
+    /// An object (a struct or a map) in the query, written member by member.
+    Members(ObjectStyle),
+}
+
+/// How an object query parameter's members are written, for `filter = {name: x, age: 3}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectStyle {
+    /// `deepObject`: `filter[age]=3&filter[name]=x`.
+    DeepObject,
+    /// `form` with `explode: true`: `age=3&name=x`.
+    Exploded,
+    /// One pair, names and values joined: `filter=age,3,name,x` (`form` with `explode: false`),
+    /// or with ` ` (`spaceDelimited`) or `|` (`pipeDelimited`).
     Joined(char),
 }
 

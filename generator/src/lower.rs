@@ -78,16 +78,52 @@ fn lower_server_url(doc: &OpenAPI, dialect: Dialect, diags: &mut Vec<Diagnostic>
             .help("add `servers: [{url: https://…}]`, or call `with_base_url` on the client"));
         return None;
     };
-    let url = server.url.trim_end_matches('/');
+    let resolved = match resolve_server_variables(server) {
+        Ok(resolved) => resolved,
+        Err((pointer, why)) => {
+            diags.push(Diagnostic::warning(pointer, format!("{why}; {fallback}"))
+                .help("define every `{variable}` of the URL under `variables`, each with a `default` among its `enum` values, or call `with_base_url` on the client"));
+            return None;
+        }
+    };
+    let url = resolved.trim_end_matches('/');
     match server_url_problem(url) {
         None => Some(url.to_string()),
         Some(why) => {
             // Quoted with `{:?}`: the URL may hold control characters.
-            diags.push(Diagnostic::warning("/servers/0/url", format!("server URL {:?} {why}; {fallback}", server.url))
+            let named = if resolved == server.url {
+                format!("server URL {:?}", server.url)
+            } else {
+                format!("server URL {:?} (with its variables' defaults, {resolved:?})", server.url)
+            };
+            diags.push(Diagnostic::warning("/servers/0/url", format!("{named} {why}; {fallback}"))
                 .help("give an absolute http(s) URL with no user information, query or fragment, or call `with_base_url` on the client"));
             None
         }
     }
+}
+
+/// The server's URL with each `{variable}` replaced by its `default`, or where and why it cannot
+/// be: a variable `variables` does not define, or a default its own `enum` does not list. A `{`
+/// with no closing `}` is left as it is, for the URL check to refuse.
+fn resolve_server_variables(server: &openapiv3::Server) -> Result<String, (String, String)> {
+    let mut resolved = String::with_capacity(server.url.len());
+    let mut rest = server.url.as_str();
+    while let Some((before, after)) = rest.split_once('{') {
+        let Some((name, after)) = after.split_once('}') else { break };
+        resolved.push_str(before);
+        let Some(variable) = server.variables.as_ref().and_then(|v| v.get(name)) else {
+            return Err(("/servers/0/url".to_string(), format!("server URL {:?} uses variable `{name}`, which `variables` does not define", server.url)));
+        };
+        if !variable.enumeration.is_empty() && !variable.enumeration.contains(&variable.default) {
+            let pointer = pointer_push(&pointer_push("/servers/0/variables", name), "default");
+            return Err((pointer, format!("server variable `{name}` defaults to {:?}, which its `enum` does not list", variable.default)));
+        }
+        resolved.push_str(&variable.default);
+        rest = after;
+    }
+    resolved.push_str(rest);
+    Ok(resolved)
 }
 
 /// Why `url` cannot be the generated client's default service root, if it cannot: the rules of
@@ -98,7 +134,7 @@ fn server_url_problem(url: &str) -> Option<&'static str> {
         return Some("is not an absolute http(s) URL");
     };
     if url.chars().any(|c| !c.is_ascii_graphic() || "{}<>\"\\^|`".contains(c)) {
-        return Some("holds characters a URL cannot (server variables `{…}` are not supported)");
+        return Some("holds characters a URL cannot");
     }
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     if authority.is_empty() {
@@ -1254,9 +1290,8 @@ impl<'a> Lowerer<'a> {
             };
             let ty = match &data.format {
                 ParameterSchemaOrContent::Schema(s) if location == ParamLocation::Path && compound(self, s) => TypeRef::Json,
-                // `oneOf`/`anyOf` of scalars (an id that is a number or a name): in a path, query
-                // or header the value is text either way, so a String carries every alternative.
-                ParameterSchemaOrContent::Schema(s) if self.has_scalar_alternatives(node(s), 0) => TypeRef::String,
+                // `oneOf`/`anyOf` of scalars (an id that is a number or a name) becomes a small
+                // enum of them, written as the alternative's own text.
                 ParameterSchemaOrContent::Schema(s) => {
                     let param_owner = format!("{owner} {}", data.name);
                     self.type_of(node(s), &pointer_push(&p_pointer, "schema"), &param_owner, 1).0
@@ -1275,19 +1310,28 @@ impl<'a> Lowerer<'a> {
             }
             let serialization = match param {
                 Parameter::Query { style, .. } => self.choose_query_serialization(style, data.explode, &ty),
-                // Headers (`simple`) join array items with commas; paths carry single values.
-                _ => Some(Serialization::Joined(',')),
+                // Headers (`simple`) join array items with commas.
+                Parameter::Header { .. } => self.choose_header_serialization(&ty),
+                // Paths carry single values (checked above).
+                _ => Ok(Serialization::Joined(',')),
             };
-            let Some(serialization) = serialization else {
-                let what = format!("query parameter `{}` is an object or holds objects, which the generator cannot serialize yet", data.name);
-                let help = "describe the parameter as a scalar or an array of scalars";
-                if data.required {
-                    self.diags.push(Diagnostic::warning(&p_pointer, format!("{what}; operation `{operation_id}` left out")).help(help));
-                    supported = false;
-                } else {
-                    self.diags.push(Diagnostic::warning(&p_pointer, format!("{what}; the parameter is left out")).help(help));
+            if let Ok(Serialization::Members(_)) = serialization {
+                self.warn_nested_members(&ty, &data.name, &p_pointer);
+            }
+            let serialization = match serialization {
+                Ok(serialization) => serialization,
+                Err(why) => {
+                    let kind = if location == ParamLocation::Header { "header" } else { "query" };
+                    let what = format!("{kind} parameter `{}` {why}", data.name);
+                    let help = "describe the parameter as a scalar, an array of scalars or (in the query) an object";
+                    if data.required {
+                        self.diags.push(Diagnostic::warning(&p_pointer, format!("{what}; operation `{operation_id}` left out")).help(help));
+                        supported = false;
+                    } else {
+                        self.diags.push(Diagnostic::warning(&p_pointer, format!("{what}; the parameter is left out")).help(help));
+                    }
+                    continue;
                 }
-                continue;
             };
             param_pointers.push(p_pointer.clone());
             params.push(Param {
@@ -1358,49 +1402,108 @@ impl<'a> Lowerer<'a> {
     }
 
     /// How a query parameter goes into the query string, from its `style` and `explode` (whose
-    /// default is true for `form` only); None for objects and arrays of them, which need a
-    /// key per property (`deepObject`, exploded `form`) that the generated code cannot write yet.
-    fn choose_query_serialization(&self, style: &openapiv3::QueryStyle, explode: Option<bool>, ty: &TypeRef) -> Option<Serialization> {
+    /// default is true for `form` only), or why it cannot.
+    fn choose_query_serialization(&self, style: &openapiv3::QueryStyle, explode: Option<bool>, ty: &TypeRef) -> Result<Serialization, &'static str> {
         use openapiv3::QueryStyle;
+        let joined = |style: &QueryStyle| match style {
+            QueryStyle::SpaceDelimited => ' ',
+            QueryStyle::PipeDelimited => '|',
+            QueryStyle::Form | QueryStyle::DeepObject => ',',
+        };
         let item = match ty {
             TypeRef::Array(item) => item.as_ref(),
-            // Any JSON value is sent as its text; every other single value as itself.
-            TypeRef::Json => return Some(Serialization::Joined(',')),
-            single => return self.is_single_value(single, 0).then_some(Serialization::Joined(',')),
+            // Any JSON value is sent as its text.
+            TypeRef::Json => return Ok(Serialization::Joined(',')),
+            object if self.is_object(object, 0) => {
+                return Ok(Serialization::Members(match style {
+                    QueryStyle::DeepObject => ObjectStyle::DeepObject,
+                    QueryStyle::Form if explode.unwrap_or(true) => ObjectStyle::Exploded,
+                    other => ObjectStyle::Joined(joined(other)),
+                }));
+            }
+            single if self.is_single_value(single, 0) => return Ok(Serialization::Joined(',')),
+            _ => return Err("is a union of objects or arrays, which has no query form"),
         };
         let item = match item {
             TypeRef::Nullable(inner) => inner.as_ref(),
             other => other,
         };
         if !self.is_single_value(item, 0) {
-            return None;
+            return Err("is an array of objects or arrays, which OpenAPI gives no query form");
         }
         match style {
-            QueryStyle::Form if explode.unwrap_or(true) => Some(Serialization::Repeated),
-            QueryStyle::Form => Some(Serialization::Joined(',')),
-            QueryStyle::SpaceDelimited => Some(Serialization::Joined(' ')),
-            QueryStyle::PipeDelimited => Some(Serialization::Joined('|')),
-            QueryStyle::DeepObject => None,
+            QueryStyle::Form if explode.unwrap_or(true) => Ok(Serialization::Repeated),
+            QueryStyle::DeepObject => Err("is an array with `style: deepObject`, which is for objects"),
+            other => Ok(Serialization::Joined(joined(other))),
         }
     }
 
-    /// True for `oneOf`/`anyOf` whose alternatives (after `$ref`s) are all strings, numbers,
-    /// integers or booleans, with no object or array among them.
-    fn has_scalar_alternatives(&self, n: Node<'a>, depth: usize) -> bool {
-        let Some(schema) = self.resolve_node(n, depth) else { return false };
-        match &schema.schema_kind {
-            SchemaKind::OneOf { one_of: parts } | SchemaKind::AnyOf { any_of: parts } if depth < MAX_DEPTH => {
-                !parts.is_empty() && parts.iter().all(|p| self.is_scalar_schema(node(p), depth + 1) || self.has_scalar_alternatives(node(p), depth + 1))
-            }
+    /// How a header parameter is written (`simple`: array items joined with commas), or why it
+    /// cannot be: an object's members have no header form the generated code writes.
+    fn choose_header_serialization(&self, ty: &TypeRef) -> Result<Serialization, &'static str> {
+        let item = match ty {
+            TypeRef::Array(item) => item.as_ref(),
+            _ => ty,
+        };
+        match item {
+            _ if *item == TypeRef::Json || self.is_single_value(item, 0) => Ok(Serialization::Joined(',')),
+            TypeRef::Nullable(_) => Err("is an array whose items may be null, which the generator cannot write into a header"),
+            _ => Err("is an object or holds objects, which the generator cannot write into a header"),
+        }
+    }
+
+    /// True for a struct or a map (or a named alias of one): a value written member by member.
+    fn is_object(&self, ty: &TypeRef, depth: usize) -> bool {
+        match ty {
+            TypeRef::Map(_) => true,
+            TypeRef::Named(id) => match self.kind_of(*id) {
+                Some(TypeKind::Struct(_)) => true,
+                Some(TypeKind::Alias(inner)) if depth < MAX_DEPTH => self.is_object(inner, depth + 1),
+                _ => false,
+            },
             _ => false,
         }
     }
 
-    fn is_scalar_schema(&self, n: Node<'a>, depth: usize) -> bool {
-        matches!(
-            self.resolve_node(n, depth).map(|s| &s.schema_kind),
-            Some(SchemaKind::Type(Type::String(_) | Type::Integer(_) | Type::Number(_) | Type::Boolean(_)))
-        )
+    /// Warns at an object query parameter whose declared members are themselves objects, or arrays
+    /// of them: OpenAPI leaves how they are written undefined, and the client sends their JSON text.
+    fn warn_nested_members(&mut self, ty: &TypeRef, name: &str, pointer: &str) {
+        let mut ty = ty;
+        for _ in 0..MAX_DEPTH {
+            match ty {
+                TypeRef::Named(id) => match self.kind_of(*id) {
+                    Some(TypeKind::Alias(inner)) => ty = inner,
+                    _ => break,
+                },
+                _ => break,
+            }
+        }
+        let nested = |lw: &Self, ty: &TypeRef| {
+            let item = match ty {
+                TypeRef::Array(item) | TypeRef::Nullable(item) => item.as_ref(),
+                other => other,
+            };
+            !matches!(item, TypeRef::Json) && !lw.is_single_value(item, 0)
+        };
+        let members = match ty {
+            TypeRef::Named(id) => match self.kind_of(*id) {
+                Some(TypeKind::Struct(s)) => {
+                    let names: Vec<String> = s.fields.iter().filter(|f| nested(self, &f.ty)).map(|f| format!("`{}`", f.json_name)).collect();
+                    match names.len() {
+                        0 => None,
+                        1 => Some(format!("member {} holds an object or array", names.join(""))),
+                        _ => Some(format!("members {} hold objects or arrays", names.join(", "))),
+                    }
+                }
+                _ => None,
+            },
+            TypeRef::Map(value) if nested(self, value) => Some("every member holds an object or array".to_string()),
+            _ => None,
+        };
+        if let Some(members) = members {
+            self.diags.push(Diagnostic::warning(pointer, format!("query parameter `{name}`: {members}, sent as JSON text"))
+                .help("OpenAPI does not say how nested values go into a query string; check what the server expects"));
+        }
     }
 
     /// The schema a node names, following component `$ref`s (a bounded number of them).

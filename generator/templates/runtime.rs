@@ -2,6 +2,7 @@
 //! request building and response parsing. No I/O happens here.
 
 use serde::de::DeserializeOwned;
+use std::borrow::Cow;
 use std::fmt;
 
 /// One field of a PATCH body: leave it alone, clear it (send `null`), or set it.
@@ -160,6 +161,8 @@ pub enum RequestError {
     InvalidHeader { name: &'static str },
     /// The body could not be serialized.
     Body(String),
+    /// An object query parameter could not be written as its members.
+    Query { name: &'static str, why: String },
     /// The assembled request was rejected by the `http` crate.
     Build(String),
     /// A next link pointed away from the base URL's scheme and host; it was not followed.
@@ -180,6 +183,7 @@ impl fmt::Display for RequestError {
             RequestError::InvalidToken => f.write_str("the bearer token contains characters not allowed in a header"),
             RequestError::InvalidHeader { name } => write!(f, "header `{name}` contains characters not allowed in a header"),
             RequestError::Body(e) => write!(f, "could not serialize the request body: {e}"),
+            RequestError::Query { name, why } => write!(f, "could not write query parameter `{name}`: {why}"),
             RequestError::Build(e) => write!(f, "could not build the request: {e}"),
             RequestError::UntrustedNextLink(link) => write!(f, "next link {link:?} leaves the service; not followed"),
             RequestError::Batch(why) => write!(f, "cannot batch: {why}"),
@@ -338,9 +342,69 @@ impl<T: ParamValue + ?Sized> ParamValue for &T {
 
 /// An operation's query or header pairs from its parameters: an optional one that is not set
 /// (`None`) is left out. Each request type lists its parameters as data for this one function
-/// instead of a branch per parameter.
-pub fn param_pairs<const N: usize>(params: [(&'static str, Option<String>); N]) -> Vec<(&'static str, String)> {
-    params.into_iter().filter_map(|(name, value)| Some((name, value?))).collect()
+/// instead of a branch per parameter. The names come out as header names (`&'static str`) or
+/// query keys ([`QueryKey`]), whichever the caller returns.
+pub fn param_pairs<K: From<&'static str>, const N: usize>(params: [(&'static str, Option<String>); N]) -> Vec<(K, String)> {
+    params.into_iter().filter_map(|(name, value)| Some((K::from(name), value?))).collect()
+}
+
+/// A query parameter's key: its name, or one made from it and an object's member
+/// (`filter[name]` for `deepObject`, the member's own name for an exploded `form` object).
+pub type QueryKey = Cow<'static, str>;
+
+/// How an object query parameter's members go into the query string (OpenAPI's `style` and
+/// `explode`), for `{"name": "x", "age": 3}` given as `filter`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectStyle {
+    /// `deepObject`: `filter[age]=3&filter[name]=x`.
+    DeepObject,
+    /// `form` with `explode: true` (the default): `age=3&name=x`, the parameter's name unused.
+    Exploded,
+    /// One pair, names and values joined: `filter=age,3,name,x` (`form` with `explode: false`);
+    /// with a space (`spaceDelimited`) or `|` (`pipeDelimited`).
+    Joined(char),
+}
+
+/// The query pairs of the object `value` given as the parameter `name`, written as `style` says.
+/// Members come in name order; an absent or `null` member is left out, an array member gives one
+/// entry per item (its name repeated) and a nested object its JSON text, as form bodies do
+/// (OpenAPI leaves both undefined for query parameters).
+pub fn object_query_pairs<T: serde::Serialize + ?Sized>(
+    name: &'static str,
+    value: &T,
+    style: ObjectStyle,
+) -> Result<Vec<(QueryKey, String)>, RequestError> {
+    let members = object_members(value).map_err(|why| RequestError::Query { name, why })?;
+    Ok(match style {
+        ObjectStyle::DeepObject => members.into_iter().map(|(member, text)| (Cow::Owned(format!("{name}[{member}]")), text)).collect(),
+        ObjectStyle::Exploded => members.into_iter().map(|(member, text)| (Cow::Owned(member), text)).collect(),
+        ObjectStyle::Joined(delimiter) => {
+            let joined: Vec<String> = members.into_iter().flat_map(|(member, text)| [member, text]).collect();
+            Vec::from([(Cow::Borrowed(name), joined.join(&delimiter.to_string()))])
+        }
+    })
+}
+
+/// An object's members as (name, text) entries in name order: `null` left out, an array's items
+/// as entries of the same name, a string as its text and anything else as its JSON. Form bodies
+/// and object query parameters are both written from these.
+fn object_members<T: serde::Serialize + ?Sized>(value: &T) -> Result<Vec<(String, String)>, String> {
+    let serde_json::Value::Object(members) = serde_json::to_value(value).map_err(|e| e.to_string())? else {
+        return Err("not an object of members".to_string());
+    };
+    let text = |v: serde_json::Value| match v {
+        serde_json::Value::String(s) => s,
+        other => other.to_string(),
+    };
+    let mut entries = Vec::new();
+    for (name, member) in members {
+        match member {
+            serde_json::Value::Null => {}
+            serde_json::Value::Array(items) => entries.extend(items.into_iter().map(|item| (name.clone(), text(item)))),
+            other => entries.push((name, text(other))),
+        }
+    }
+    Ok(entries)
 }
 
 /// The wire text of an optional parameter, if it is set.
@@ -364,9 +428,10 @@ pub trait Operation {
     /// The percent-encoded path below the base URL, starting with `/`.
     fn path(&self) -> Result<String, RequestError>;
 
-    /// Query parameters, not yet encoded.
-    fn query(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
+    /// Query parameters, not yet encoded; an object parameter that cannot be written as members
+    /// is an error.
+    fn query(&self) -> Result<Vec<(QueryKey, String)>, RequestError> {
+        Ok(Vec::new())
     }
 
     /// Header parameters, not yet validated.
@@ -444,7 +509,7 @@ impl<O: Operation> Operation for WithHeaders<'_, O> {
         self.op.path()
     }
 
-    fn query(&self) -> Vec<(&'static str, String)> {
+    fn query(&self) -> Result<Vec<(QueryKey, String)>, RequestError> {
         self.op.query()
     }
 
@@ -485,10 +550,10 @@ fn build_request_at<O: Operation>(
     token: Option<&BearerToken>,
 ) -> Result<http::Request<Vec<u8>>, RequestError> {
     let mut url = format!("{root}{}", op.path()?);
-    let mut query = op.query();
+    let mut query = op.query()?;
     let scheme = if O::SENDS_CREDENTIALS { crate::AUTH } else { AuthScheme::None };
     if let (AuthScheme::ApiKeyQuery(name), Some(token)) = (scheme, token) {
-        query.push((name, token.0.clone()));
+        query.push((Cow::Borrowed(name), token.0.clone()));
     }
     for (i, (key, value)) in query.iter().enumerate() {
         url.push(if i == 0 { '?' } else { '&' });
@@ -584,22 +649,7 @@ pub fn decode_bytes(status: http::StatusCode, body: &[u8]) -> Result<Option<Vec<
 /// name, each percent-encoded, absent (`None`) fields left out, an array's items as repeated
 /// pairs (OpenAPI's default for forms), and a nested object as its JSON text.
 pub fn encode_form<T: serde::Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, RequestError> {
-    let value = serde_json::to_value(value).map_err(|e| RequestError::Body(e.to_string()))?;
-    let serde_json::Value::Object(fields) = value else {
-        return Err(RequestError::Body("a form body must be an object of fields".to_string()));
-    };
-    let text = |v: &serde_json::Value| match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    let mut pairs = Vec::new();
-    for (name, field) in &fields {
-        match field {
-            serde_json::Value::Null => {}
-            serde_json::Value::Array(items) => pairs.extend(items.iter().map(|item| (name, text(item)))),
-            other => pairs.push((name, text(other))),
-        }
-    }
+    let pairs = object_members(value).map_err(RequestError::Body)?;
     let encoded: Vec<String> =
         pairs.iter().map(|(name, value)| format!("{}={}", percent_encode(name, b""), percent_encode(value, b""))).collect();
     Ok(encoded.join("&").into_bytes())

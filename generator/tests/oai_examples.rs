@@ -63,6 +63,12 @@ fn the_oai_examples_generate_compile_and_pass_clippy() {
         assert!(!text.contains("@odata"), "an OData convention leaked into a plain description");
         assert!(!text.contains("graph.microsoft.com"), "Graph's base URL leaked into a plain description");
     }
+    // USPTO's server is `{scheme}://developer.uspto.gov/ds-api`, `scheme` defaulting to https.
+    let uspto = std::fs::read_to_string(dir.join("uspto/src/lib.rs")).unwrap();
+    assert!(
+        uspto.contains(r#"pub const DEFAULT_BASE_URL: &str = "https://developer.uspto.gov/ds-api";"#),
+        "USPTO's server variable was not resolved to its default"
+    );
     let members: Vec<String> = EXAMPLES.iter().map(|n| format!("{n:?}")).collect();
     std::fs::write(dir.join("Cargo.toml"), format!("[workspace]\nresolver = \"2\"\nmembers = [{}]\n", members.join(", "))).unwrap();
     std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();

@@ -375,8 +375,8 @@ fn emit_param_list(op: &Operation, location: ParamLocation, fn_name: &str) -> Op
     }
     let fn_name = format_ident!("{fn_name}");
     // Values written as one pair are data for `param_pairs`, required ones first, as the request
-    // has always listed them; repeated and delimited arrays are pushed after them.
-    let is_pair = |p: &&Param| !is_repeated_or_delimited(p);
+    // has always listed them; repeated and delimited arrays and objects are pushed after them.
+    let is_pair = |p: &&Param| !is_expanded(p);
     let required = params.iter().filter(|p| p.required && is_pair(p)).map(|p| {
         let (wire, field) = (lit(&p.wire_name), ident(&p.rust_name));
         quote!((#wire, Some(self.#field.to_param())))
@@ -385,47 +385,72 @@ fn emit_param_list(op: &Operation, location: ParamLocation, fn_name: &str) -> Op
         let (wire, field) = (lit(&p.wire_name), ident(&p.rust_name));
         quote!((#wire, optional_param(&self.#field)))
     });
-    let pairs = quote!(param_pairs([#(#required,)* #(#optional,)*]));
-    let body = if params.iter().all(is_pair) {
-        pairs
+    let pairs = params.iter().any(is_pair).then(|| quote!(param_pairs([#(#required,)* #(#optional,)*])));
+    // Query keys may be made at run time (an object's members), and writing an object can fail.
+    let query = location == ParamLocation::Query;
+    let output = if query {
+        quote!(Result<Vec<(crate::runtime::QueryKey, String)>, RequestError>)
     } else {
+        quote!(Vec<(&'static str, String)>)
+    };
+    let returned = |list: TokenStream| if query { quote!(Ok(#list)) } else { list };
+    let body = if params.iter().all(is_pair) {
+        returned(pairs.unwrap_or_default())
+    } else {
+        let pairs = pairs.unwrap_or_else(|| quote!(Vec::new()));
         let pushes = params.iter().filter(|p| !is_pair(p)).map(|p| {
             let field = ident(&p.rust_name);
             let push = emit_param_push(p, quote!(value));
             bind_field_value(&field, p.required, push)
         });
+        let list = returned(quote!(list));
         quote! {
             let mut list = #pairs;
             #(#pushes)*
-            list
+            #list
         }
     };
     Some(quote! {
-        fn #fn_name(&self) -> Vec<(&'static str, String)> {
+        fn #fn_name(&self) -> #output {
             #body
         }
     })
 }
 
-/// An array parameter written other than as one comma-joined value.
-fn is_repeated_or_delimited(p: &Param) -> bool {
-    matches!(p.ty, TypeRef::Array(_)) && p.serialization != Serialization::Joined(',')
+/// A parameter written as other than one pair of its name and its text: an array repeated or
+/// joined other than with commas, or an object written member by member.
+fn is_expanded(p: &Param) -> bool {
+    match p.serialization {
+        Serialization::Members(_) => true,
+        serialization => matches!(p.ty, TypeRef::Array(_)) && serialization != Serialization::Joined(','),
+    }
 }
 
 /// The statements that add `value` (a reference to the parameter's value) to `list`.
 fn emit_param_push(p: &Param, value: TokenStream) -> TokenStream {
     let wire = lit(&p.wire_name);
     match p.serialization {
-        _ if !matches!(p.ty, TypeRef::Array(_)) => quote!(list.push((#wire, #value.to_param()));),
+        Serialization::Members(style) => {
+            let style = match style {
+                ObjectStyle::DeepObject => quote!(DeepObject),
+                ObjectStyle::Exploded => quote!(Exploded),
+                ObjectStyle::Joined(delimiter) => {
+                    let delimiter = proc_macro2::Literal::character(delimiter);
+                    quote!(Joined(#delimiter))
+                }
+            };
+            quote!(list.extend(crate::runtime::object_query_pairs(#wire, #value, crate::runtime::ObjectStyle::#style)?);)
+        }
+        _ if !matches!(p.ty, TypeRef::Array(_)) => quote!(list.push((#wire.into(), #value.to_param()));),
         Serialization::Repeated => quote! {
             for item in #value {
-                list.push((#wire, item.to_param()));
+                list.push((#wire.into(), item.to_param()));
             }
         },
-        Serialization::Joined(',') => quote!(list.push((#wire, #value.to_param()));),
+        Serialization::Joined(',') => quote!(list.push((#wire.into(), #value.to_param()));),
         Serialization::Joined(delimiter) => {
             let delimiter = lit(&delimiter.to_string());
-            quote!(list.push((#wire, #value.iter().map(ParamValue::to_param).collect::<Vec<_>>().join(#delimiter)));)
+            quote!(list.push((#wire.into(), #value.iter().map(ParamValue::to_param).collect::<Vec<_>>().join(#delimiter)));)
         }
     }
 }
