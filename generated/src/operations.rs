@@ -12,8 +12,8 @@ use crate::models;
 #[allow(unused_imports)]
 use crate::runtime::{
     decode_bytes, decode_text, encode_form, encode_multipart, expand_path,
-    optional_param, param_pairs, DecodeError, Error, Operation, ParamValue, PartValue,
-    RequestError,
+    optional_param, param_pairs, query_pairs, DecodeError, Error, Operation, ParamValue,
+    PartValue, QueryKey, RequestError,
 };
 
 #[cfg(feature = "client")]

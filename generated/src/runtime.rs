@@ -351,6 +351,12 @@ pub fn param_pairs<K: From<&'static str>, const N: usize>(params: [(&'static str
     params.into_iter().filter_map(|(name, value)| Some((K::from(name), value?))).collect()
 }
 
+/// [`param_pairs`] as an operation's query: what `Operation::query` returns when every parameter
+/// is one pair, which cannot fail.
+pub fn query_pairs<const N: usize>(params: [(&'static str, Option<String>); N]) -> Result<Vec<(QueryKey, String)>, RequestError> {
+    Ok(param_pairs(params))
+}
+
 /// A query parameter's key: its name, or one made from it and an object's member
 /// (`filter[name]` for `deepObject`, the member's own name for an exploded `form` object).
 pub type QueryKey = Cow<'static, str>;

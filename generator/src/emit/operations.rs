@@ -23,7 +23,8 @@ pub fn emit_operations(api: &Api, ops: &[&Operation], module_doc: Option<&str>, 
             #[allow(unused_imports)]
             use crate::runtime::{
                 decode_bytes, decode_text, encode_form, encode_multipart, expand_path, optional_param,
-                param_pairs, DecodeError, Error, Operation, ParamValue, PartValue, RequestError,
+                param_pairs, query_pairs, DecodeError, Error, Operation, ParamValue, PartValue, QueryKey,
+                RequestError,
             };
             #[cfg(feature = "client")]
             #[allow(unused_imports)]
@@ -385,29 +386,32 @@ fn emit_param_list(op: &Operation, location: ParamLocation, fn_name: &str) -> Op
         let (wire, field) = (lit(&p.wire_name), ident(&p.rust_name));
         quote!((#wire, optional_param(&self.#field)))
     });
-    let pairs = params.iter().any(is_pair).then(|| quote!(param_pairs([#(#required,)* #(#optional,)*])));
+    let pairs: Vec<TokenStream> = required.chain(optional).collect();
     // Query keys may be made at run time (an object's members), and writing an object can fail.
     let query = location == ParamLocation::Query;
     let output = if query {
-        quote!(Result<Vec<(crate::runtime::QueryKey, String)>, RequestError>)
+        quote!(Result<Vec<(QueryKey, String)>, RequestError>)
     } else {
         quote!(Vec<(&'static str, String)>)
     };
-    let returned = |list: TokenStream| if query { quote!(Ok(#list)) } else { list };
     let body = if params.iter().all(is_pair) {
-        returned(pairs.unwrap_or_default())
+        if query {
+            quote!(query_pairs([#(#pairs,)*]))
+        } else {
+            quote!(param_pairs([#(#pairs,)*]))
+        }
     } else {
-        let pairs = pairs.unwrap_or_else(|| quote!(Vec::new()));
+        let returned = if query { quote!(Ok(list)) } else { quote!(list) };
+        let pairs = if pairs.is_empty() { quote!(Vec::new()) } else { quote!(param_pairs([#(#pairs,)*])) };
         let pushes = params.iter().filter(|p| !is_pair(p)).map(|p| {
             let field = ident(&p.rust_name);
             let push = emit_param_push(p, quote!(value));
             bind_field_value(&field, p.required, push)
         });
-        let list = returned(quote!(list));
         quote! {
             let mut list = #pairs;
             #(#pushes)*
-            #list
+            #returned
         }
     };
     Some(quote! {
