@@ -6,6 +6,72 @@
 //! - `models`: the schemas, as the service sends them; unknown members are kept.
 //! - `operations`: one request type per operation; each builds an `http::Request` and parses the response with no I/O.
 //! - `client` (feature `client`, on by default): an async client that sends them.
+//!
+//! # Example
+//!
+//! Build a client, send `PATCH /deviceAppManagement/mobileApps/{mobileApp-id}/userStatuses/{userAppInstallStatus-id}` and read the answer (a `Tokio` runtime runs the client).
+//!
+//! ```no_run
+//! use graph_beta_intune::{BearerToken, Client};
+//!
+//! #[tokio::main(flavor = "current_thread")]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let client = Client::new(BearerToken::new("<access token>"))?;
+//!     let body = graph_beta_intune::models::UserAppInstallStatusPatch::default();
+//!     let output = client
+//!         .update_user_status("mobileApp-id", "userAppInstallStatus-id", &body)
+//!         .await?;
+//!     match output {
+//!         Some(value) => println!("{:?}", value.id),
+//!         None => println!("no content"),
+//!     }
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # Models
+//!
+//! A model reads the members it declares into its fields and keeps the others as sent, so writing it back loses nothing.
+//!
+//! ```
+//! use graph_beta_intune::models::DeviceAndAppManagementAssignmentTarget;
+//!
+//! fn main() -> Result<(), serde_json::Error> {
+//!     let value: DeviceAndAppManagementAssignmentTarget = serde_json::from_str(
+//!         r#"{"deviceAndAppManagementAssignmentFilterId": "Contoso", "addedLater": [1, 2]}"#,
+//!     )?;
+//!     assert_eq!(
+//!         value.device_and_app_management_assignment_filter_id.as_deref(), Some("Contoso")
+//!     );
+//!     assert!(value.additional_properties.contains_key("addedLater"));
+//!     let written = serde_json::to_string(&value)?;
+//!     assert!(written.contains(r#""addedLater":[1, 2]"#));
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # PATCH bodies
+//!
+//! A PATCH body sends only what it is told to: a value (`Patch::Set`), `null` to clear it (`Patch::Clear`), and nothing for every field left at `Patch::Unchanged` (or `None`), its default.
+//!
+//! ```
+//! use graph_beta_intune::models::UserAppInstallStatusPatch;
+//! use graph_beta_intune::Patch;
+//!
+//! fn main() -> Result<(), serde_json::Error> {
+//!     let patch = UserAppInstallStatusPatch {
+//!         user_name: Patch::Set("Contoso".to_string()),
+//!         user_principal_name: Patch::Clear,
+//!         ..Default::default()
+//!     };
+//!     let sent = serde_json::to_value(&patch)?;
+//!     let expected: serde_json::Value = serde_json::from_str(
+//!         r##"{"@odata.type": "#microsoft.graph.userAppInstallStatus", "userName": "Contoso", "userPrincipalName": null}"##,
+//!     )?;
+//!     assert_eq!(sent, expected);
+//!     Ok(())
+//! }
+//! ```
 pub mod models;
 pub mod objects;
 pub mod operations;
@@ -20,9 +86,10 @@ pub mod client;
 pub use client::Client;
 pub use objects::UnknownMembers;
 pub use values::WireEnum;
+pub use paging::{DeltaLink, PageOf};
 pub use runtime::{
-    ApiError, BaseUrl, BearerToken, DecodeError, Error, ErrorBody, Operation, Patch,
-    RequestError, RetryPolicy,
+    ApiError, BaseUrl, Batch, BearerToken, DecodeError, Error, ErrorBody, Operation,
+    Patch, RequestError, RetryPolicy,
 };
 
 /// The service root named by the description's first server.

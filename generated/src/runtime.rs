@@ -11,7 +11,19 @@ use std::fmt;
 /// One field of a PATCH body: leave it alone, clear it (send `null`), or set it.
 ///
 /// Only nullable properties use this type; a property that cannot be null is an `Option<T>` in
-/// the PATCH body, so clearing it cannot even be written.
+/// the PATCH body, so clearing it cannot even be written. A PATCH body's fields start as
+/// `Unchanged` (its `Default`), so a body names only what it changes (the crate's front page
+/// shows one written out):
+///
+/// ```
+#[doc = concat!("use ", env!("CARGO_CRATE_NAME"), "::Patch;")]
+///
+/// let rename: Patch<String> = "Contoso".to_string().into();
+/// assert_eq!(rename, Patch::Set("Contoso".to_string()));
+/// let forget: Patch<String> = Patch::Clear;
+/// assert!(!forget.is_unchanged());
+/// assert!(Patch::<String>::default().is_unchanged());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Patch<T> {
     /// Not sent: the server keeps the current value.
@@ -796,7 +808,23 @@ impl<E> ErrorBody<E> {
     }
 }
 
-/// Everything an operation can fail with.
+/// Everything an operation can fail with. Its `Display` is a sentence for people (status, the
+/// service's `code` and `message`, `request-id`, `client-request-id`); match on it to act:
+///
+/// ```
+#[doc = concat!("use ", env!("CARGO_CRATE_NAME"), "::Error;")]
+///
+/// /// What to do after `error`, given back by any operation of this crate.
+/// fn next_step<E: std::fmt::Debug + serde::Serialize>(error: &Error<E>) -> String {
+///     match error {
+///         Error::Api(e) if e.status == 404 => "gone: drop it from the list".to_string(),
+///         Error::Api(e) if e.status == 429 => format!("throttled: try again after {:?}", e.retry_after),
+///         // Sent, maybe received: quote the id to Graph's support before resending.
+///         Error::Transport { client_request_id, .. } => format!("unknown outcome ({client_request_id:?})"),
+///         other => format!("failed: {other}"),
+///     }
+/// }
+/// ```
 #[derive(Debug)]
 pub enum Error<E> {
     /// The request could not be built; nothing was sent.
@@ -1065,6 +1093,33 @@ pub const BATCH_LIMIT: usize = 20;
 /// item's 429 is its error with [`ApiError::retry_after`]. Items go out in the order added,
 /// [`BATCH_LIMIT`] to a POST ([`Batch::posts`]); a `dependsOn` must stay within one POST, since
 /// Graph resolves it only there, and is refused when it would not.
+///
+/// Two operations of any types in one round trip, the second run after the first:
+///
+/// ```no_run
+#[doc = concat!("use ", env!("CARGO_CRATE_NAME"), "::{Batch, Client, Error, Operation};")]
+///
+/// async fn send_pair<A: Operation, B: Operation>(
+///     client: &Client,
+///     first: &A,
+///     second: &B,
+/// ) -> Result<(Option<A::Output>, Option<B::Output>), Box<dyn std::error::Error>> {
+///     let mut batch = Batch::new();
+///     let a = batch.add(first)?;
+///     let b = batch.add_after(second, &[a.id()])?;
+///     let answers = client.send_batch(&batch).await?;
+///     // Each answer reads as if its operation had been sent alone.
+///     let second = match answers.get(&b) {
+///         Ok(output) => Some(output),
+///         Err(Error::Api(e)) if e.status == 429 => {
+///             println!("throttled: send it again after {:?}", e.retry_after);
+///             None
+///         }
+///         Err(_) => None,
+///     };
+///     Ok((answers.get(&a).ok(), second))
+/// }
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct Batch {
     items: Vec<BatchItem>,

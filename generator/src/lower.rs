@@ -1182,16 +1182,19 @@ impl<'a> Lowerer<'a> {
     /// segments before it until they differ.
     fn name_operations(&mut self, ops: &mut [Operation]) {
         let mut seen_ids: BTreeMap<String, usize> = BTreeMap::new();
+        let case_groups = ids_differing_in_case(ops);
+        let naming = naming_ids(ops, &case_groups);
         let candidates: Vec<(String, Vec<String>)> = ops
             .iter()
+            .zip(&naming)
             .enumerate()
-            .map(|(i, op)| {
-                let segments: Vec<&str> = op.operation_id.split(['.', '_']).filter(|s| !s.is_empty()).collect();
+            .map(|(i, (op, (id, qualifier)))| {
+                let segments: Vec<&str> = id.split(['.', '_']).filter(|s| !s.is_empty()).collect();
                 let mut c = Vec::new();
                 for take in 1..=segments.len().max(1) {
                     let from = segments.len().saturating_sub(take);
                     let joined = segments.get(from..).map(|s| s.join(" ")).unwrap_or_default();
-                    c.push(names::upper_camel(&joined, "Op"));
+                    c.push(names::upper_camel(&format!("{joined} {qualifier}"), "Op"));
                 }
                 // The sort key keeps numbering stable across runs: operationId, then position.
                 (format!("{}\u{0}{i:08}", op.operation_id), c)
@@ -1209,6 +1212,21 @@ impl<'a> Lowerer<'a> {
         for (op, type_name) in ops.iter_mut().zip(type_names) {
             op.fn_name = names::snake(&type_name, "op");
             op.type_name = type_name;
+        }
+        for group in case_groups {
+            let members: Vec<&Operation> = group.iter().filter_map(|i| ops.get(*i)).collect();
+            let Some(last) = members.last() else { continue };
+            let listed: Vec<String> = members
+                .iter()
+                .map(|op| format!("`{}` ({} {}) is `{}`", op.operation_id, op.method.as_str(), op.path_template, op.fn_name))
+                .collect();
+            self.diags.push(
+                Diagnostic::warning(
+                    format!("{}/operationId", last.path_template_pointer()),
+                    format!("operationIds that differ only in case, named apart by their paths: {}", listed.join("; ")),
+                )
+                .help("Rust names ignore case; give these operations operationIds that differ in more than case"),
+            );
         }
     }
 
@@ -1985,6 +2003,90 @@ impl<'a> Lowerer<'a> {
             }
         }
     }
+}
+
+/// Positions of the operations whose operationIds are equal but for case, in groups of two or
+/// more distinct ids (ids repeated exactly are warned about on their own).
+fn ids_differing_in_case(ops: &[Operation]) -> Vec<Vec<usize>> {
+    let mut by_folded: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, op) in ops.iter().enumerate() {
+        by_folded.entry(op.operation_id.to_ascii_lowercase()).or_default().push(i);
+    }
+    by_folded
+        .into_values()
+        .filter(|group| group.iter().filter_map(|i| ops.get(*i)).map(|op| &op.operation_id).collect::<BTreeSet<_>>().len() > 1)
+        .collect()
+}
+
+/// What each operation is named from: its operationId and an empty qualifier, except within a
+/// group of ids that differ only in case, which Rust names cannot tell apart. There an OData
+/// action or function (a path ending `…/microsoft.graph.updateRelationships`) is named after
+/// that segment; members whose names still clash get a qualifier saying what differs: `Action`
+/// or `Function`, or for all but one plain operation the last segment of its path, else its
+/// method. A clash left after that is numbered by `assign_unique`.
+fn naming_ids(ops: &[Operation], case_groups: &[Vec<usize>]) -> Vec<(String, String)> {
+    let mut naming: Vec<(String, String)> = ops.iter().map(|op| (op.operation_id.clone(), String::new())).collect();
+    for group in case_groups {
+        for &i in group {
+            let Some(op) = ops.get(i) else { continue };
+            if let (Some(action), Some(entry)) = (odata_operation_segment(&op.path_template), naming.get_mut(i)) {
+                let stem = op.operation_id.rfind(['.', '_']).map_or("", |at| &op.operation_id[..=at]);
+                entry.0 = format!("{stem}{action}");
+            }
+        }
+        let mut clashes: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for &i in group {
+            if let Some((id, _)) = naming.get(i) {
+                clashes.entry(id.rsplit(['.', '_']).next().unwrap_or(id).to_ascii_lowercase()).or_default().push(i);
+            }
+        }
+        for clash in clashes.into_values().filter(|c| c.len() > 1) {
+            let mut kept: Option<&Operation> = None;
+            for i in clash {
+                let Some(op) = ops.get(i) else { continue };
+                let qualifier = match (odata_operation_segment(&op.path_template), kept) {
+                    (Some(_), _) if op.method == Method::Post => "Action".to_string(),
+                    (Some(_), _) => "Function".to_string(),
+                    (None, None) => {
+                        kept = Some(op);
+                        continue;
+                    }
+                    // The first plain one keeps its name; the others say how their path or
+                    // method differs from it.
+                    (None, Some(first)) => match last_literal_segment(&op.path_template) {
+                        Some(segment) if last_literal_segment(&first.path_template) != Some(segment) => segment.to_string(),
+                        _ if op.method != first.method => op.method.as_str().to_ascii_lowercase(),
+                        _ => String::new(),
+                    },
+                };
+                if let Some(entry) = naming.get_mut(i) {
+                    entry.1 = qualifier;
+                }
+            }
+        }
+    }
+    naming
+}
+
+/// The last path segment that is neither a parameter nor an OData system segment (`$count`).
+fn last_literal_segment(path: &str) -> Option<&str> {
+    path.rsplit('/').find(|s| !s.is_empty() && !s.contains(['{', '$']))
+}
+
+/// The name of the OData action or function a path ends in: `updateRelationships` for
+/// `…/microsoft.graph.updateRelationships`, `getStatus` for `…/getStatus()`.
+fn odata_operation_segment(path: &str) -> Option<&str> {
+    let last = path.rsplit('/').next()?;
+    let (name, called) = match last.find('(') {
+        Some(at) => (&last[..at], true),
+        None => (last, false),
+    };
+    let name = match name.rfind('.') {
+        Some(at) => &name[at + 1..],
+        None if called => name,
+        None => return None,
+    };
+    (!name.is_empty() && !name.contains(['{', '}', '$'])).then_some(name)
 }
 
 impl Operation {

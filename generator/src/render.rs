@@ -84,7 +84,7 @@ pub fn assemble_files(parts: impl IntoIterator<Item = RenderedPart>, header: &He
 
 /// prettyplease puts top-level items on consecutive lines; a blank line between them reads
 /// better. Only lines at column 0 are top-level in its output, so this is safe on its text.
-fn separate_items(text: &str) -> String {
+pub fn separate_items(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 16);
     // The last top-level line if it ended an item, so the next item gets a blank line before it.
     let mut previous: Option<&str> = None;

@@ -55,6 +55,22 @@ pub const DEFAULT_USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("
 /// retries of one request), which errors return ([`crate::ApiError::client_request_id`]) and
 /// Graph's support asks for. A `client-request-id` or `User-Agent` given per request
 /// ([`crate::runtime::WithHeaders`]) is sent instead.
+///
+/// Each operation of the description is a method (see the crate's front page); this builds one
+/// for a national cloud, with retries off and a shorter timeout:
+///
+/// ```no_run
+#[doc = concat!("use ", env!("CARGO_CRATE_NAME"), "::{BearerToken, Client, RetryPolicy};")]
+/// use std::time::Duration;
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let client = Client::new(BearerToken::new("<access token>"))?
+///     .with_base_url("https://graph.microsoft.us/v1.0")?
+///     .with_retry_policy(RetryPolicy::never())
+///     .with_timeout(Duration::from_secs(30));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
@@ -368,6 +384,33 @@ impl Client {
     }
 
     /// Every item of a paged listing, page after page.
+    ///
+    /// With the one `use` below, a listing reads with `while let`; `pages` is read the same way
+    /// and gives each page with its `@odata.count` (the crate's front page shows a listing of
+    /// this description):
+    ///
+    /// ```no_run
+    #[doc = concat!("use ", env!("CARGO_CRATE_NAME"), "::client::StreamExt;")]
+    #[doc = concat!("use ", env!("CARGO_CRATE_NAME"), "::paging::Page;")]
+    #[doc = concat!("use ", env!("CARGO_CRATE_NAME"), "::{Client, Error, Operation};")]
+    ///
+    /// /// How many items `listing` has, and how many the service said it has.
+    /// async fn count<O, P>(client: &Client, listing: &O) -> Result<(usize, Option<i64>), Error<O::Error>>
+    /// where
+    ///     O: Operation<Output = Option<P>> + Sync,
+    ///     P: Page,
+    ///     P::Item: Send,
+    /// {
+    ///     let mut items = client.items(listing);
+    ///     let mut seen = 0;
+    ///     while let Some(item) = items.next().await {
+    ///         item?;
+    ///         seen += 1;
+    ///     }
+    ///     let first_page = client.pages(listing).next().await.transpose()?;
+    ///     Ok((seen, first_page.and_then(|page| page.count)))
+    /// }
+    /// ```
     pub fn items<'a, O, P>(&'a self, op: &'a O) -> BoxStream<'a, Result<P::Item, Error<O::Error>>>
     where
         O: Operation<Output = Option<P>> + Sync,

@@ -57,6 +57,12 @@ impl UnknownMembers {
         self.get(key).and_then(|raw| serde_json::from_str(raw.get()).ok())
     }
 
+    /// The member's text, borrowed, when it is a JSON string without escapes (such as an
+    /// `@odata.type` kept here); `None` for anything else.
+    pub fn get_str(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(|raw| serde_json::from_str(raw.get()).ok())
+    }
+
     /// The member parsed as a `T`.
     pub fn parse<T: de::DeserializeOwned>(&self, key: &str) -> Option<Result<T, serde_json::Error>> {
         self.get(key).map(|raw| serde_json::from_str(raw.get()))

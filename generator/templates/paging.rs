@@ -29,6 +29,18 @@ pub fn odata_count(members: &crate::objects::UnknownMembers) -> Option<i64> {
 
 /// One page of a listing: its items, and what it says about the listing. It derefs to its
 /// items, so `page.len()` and `for x in &*page` work as on a `Vec`.
+///
+/// ```
+#[doc = concat!("use ", env!("CARGO_CRATE_NAME"), "::PageOf;")]
+///
+/// let page = PageOf { items: vec!["a", "b"], count: Some(7), delta_link: None };
+/// assert_eq!((page.len(), page.count), (2, Some(7)));
+/// let mut seen = Vec::new();
+/// for item in page {
+///     seen.push(item);
+/// }
+/// assert_eq!(seen, ["a", "b"]);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct PageOf<T> {
     pub items: Vec<T>,

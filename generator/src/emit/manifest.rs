@@ -23,7 +23,8 @@ pub fn emit_manifest(api: &Api, s: &CrateSettings<'_>, areas: &Areas) -> String 
         r#"[package]
 name = {name}
 version = {version}
-edition = "2021"
+# 2024: rustdoc builds all of a crate's doctests as one binary (2021: one per example).
+edition = "2024"
 description = {description}
 publish = false
 

@@ -5,6 +5,7 @@
 //! with prettyplease, which alone decides the layout. The fixed runtime modules are hand-written
 //! Rust and are copied as they are.
 
+mod examples;
 mod manifest;
 mod models;
 mod operations;
@@ -14,7 +15,7 @@ use crate::areas::{plan_areas, Areas};
 use crate::ir::*;
 use proc_macro2::TokenStream;
 use quote::quote;
-use tokens::{cfg_for, escape_doc_line, ident, inner_doc, lit, own_doc};
+use tokens::{cfg_for, escape_doc_line, ident, inner_doc, inner_doc_verbatim, lit, own_doc};
 
 /// The fixed parts of the generated crate, kept as real Rust source so they read as code.
 const RUNTIME_TEMPLATE: &str = include_str!("../../templates/runtime.rs");
@@ -190,6 +191,7 @@ fn emit_lib(api: &Api, s: &CrateSettings<'_>) -> TokenStream {
          - `client` (feature `client`, on by default): an async client that sends them.",
         escape_doc_line(&api.title)
     ));
+    let examples = inner_doc_verbatim(&format!("\n{}", examples::crate_examples(api, &ident(&s.crate_name.replace('-', "_")), s.base_url)));
     let base_url = lit(s.base_url);
     let (auth, auth_doc) = match &api.auth {
         Auth::None => (quote!(runtime::AuthScheme::None), "The description asks for no credentials: the client's token is not sent."),
@@ -213,6 +215,7 @@ fn emit_lib(api: &Api, s: &CrateSettings<'_>) -> TokenStream {
     };
     quote! {
         #docs
+        #examples
         pub mod models;
         pub mod objects;
         pub mod operations;
@@ -225,8 +228,9 @@ fn emit_lib(api: &Api, s: &CrateSettings<'_>) -> TokenStream {
         pub use client::Client;
         pub use objects::UnknownMembers;
         pub use values::WireEnum;
+        pub use paging::{DeltaLink, PageOf};
         pub use runtime::{
-            ApiError, BaseUrl, BearerToken, DecodeError, Error, ErrorBody, Operation, Patch, RequestError, RetryPolicy,
+            ApiError, BaseUrl, Batch, BearerToken, DecodeError, Error, ErrorBody, Operation, Patch, RequestError, RetryPolicy,
         };
         #base_url_doc
         pub const DEFAULT_BASE_URL: &str = #base_url;

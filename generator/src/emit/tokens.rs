@@ -201,6 +201,18 @@ pub fn inner_doc(text: &str) -> TokenStream {
         .collect()
 }
 
+/// Like [`inner_doc`], keeping each line's indentation (for code blocks): only trailing space
+/// is dropped.
+pub fn inner_doc_verbatim(text: &str) -> TokenStream {
+    text.lines()
+        .flat_map(|l| l.split('\r'))
+        .map(|l| {
+            let line = doc_text(l.trim_end());
+            quote!(#![doc = #line])
+        })
+        .collect()
+}
+
 fn doc_line(text: &str) -> TokenStream {
     let line = doc_text(text);
     quote!(#[doc = #line])
