@@ -69,7 +69,7 @@ impl Operation for UpdateUserStatus<'_> {
 impl crate::client::Client {
     /// Update the navigation property userStatuses in deviceAppManagement
     ///
-    /// A [`Call`](crate::client::Call) of [`UpdateUserStatus`].
+    /// A [`Call`] of [`UpdateUserStatus`].
     pub fn update_user_status<'a>(
         &'a self,
         mobile_app_id: &'a str,

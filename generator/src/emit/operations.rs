@@ -462,7 +462,7 @@ fn emit_param_push(p: &Param, value: TokenStream) -> TokenStream {
 fn emit_client_method(api: &Api, op: &Operation) -> TokenStream {
     let spec = doc(op.doc.as_deref().unwrap_or(""));
     let separator = op.doc.is_some().then(|| quote!(#[doc = ""]));
-    let own = own_doc(&format!("A [`Call`](crate::client::Call) of [`{}`].", op.type_name));
+    let own = own_doc(&format!("A [`Call`] of [`{}`].", op.type_name));
     let deprecated = deprecated_attr(&op.deprecated);
     // The request type borrows path strings and the body, and the call borrows them and the
     // client for `'a`. With nothing borrowed but the client, `'_` says the same.
