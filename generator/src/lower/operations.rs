@@ -1,0 +1,512 @@
+//! Operations: their names (operationIds that differ only in case told apart), path templates,
+//! responses and pagers.
+
+use super::*;
+
+impl<'a> Lowerer<'a> {
+    pub(super) fn lower_operations(&mut self) -> Vec<Operation> {
+        let doc = self.doc;
+        let mut raw = Vec::new();
+        for (path, item) in doc.paths.paths.iter() {
+            let path_pointer = pointer_push("/paths", path);
+            let item = match item {
+                ReferenceOr::Item(i) => i,
+                ReferenceOr::Reference { .. } => {
+                    self.diags.push(Diagnostic::warning(path_pointer, "path item `$ref` is not supported; the path was left out")
+                        .help("write the path item inline"));
+                    continue;
+                }
+            };
+            let methods = [
+                ("get", Method::Get, &item.get),
+                ("put", Method::Put, &item.put),
+                ("post", Method::Post, &item.post),
+                ("delete", Method::Delete, &item.delete),
+                ("patch", Method::Patch, &item.patch),
+            ];
+            for (verb, method, op) in methods {
+                if let Some(op) = op {
+                    let pointer = pointer_push(&path_pointer, verb);
+                    if let Some(lowered) = self.lower_operation(path, method, op, &item.parameters, &pointer) {
+                        raw.push(lowered);
+                    }
+                }
+            }
+            for (verb, op) in [("head", &item.head), ("options", &item.options), ("trace", &item.trace)] {
+                if op.is_some() {
+                    self.diags.push(Diagnostic::warning(pointer_push(&path_pointer, verb), format!("`{verb}` operations are not supported; left out")));
+                }
+            }
+        }
+        self.name_operations(&mut raw);
+        raw
+    }
+
+    /// Method names from operationIds: `deviceAppManagement.mobileApp_UpdateUserStatus` becomes
+    /// `update_user_status`; where two operations would share a name, both are qualified with the
+    /// segments before it until they differ.
+    pub(super) fn name_operations(&mut self, ops: &mut [Operation]) {
+        let mut seen_ids: BTreeMap<String, usize> = BTreeMap::new();
+        let case_groups = ids_differing_in_case(ops);
+        let naming = naming_ids(ops, &case_groups);
+        let candidates: Vec<(String, Vec<String>)> = ops
+            .iter()
+            .zip(&naming)
+            .enumerate()
+            .map(|(i, (op, (id, qualifier)))| {
+                let segments: Vec<&str> = id.split(['.', '_']).filter(|s| !s.is_empty()).collect();
+                let mut c = Vec::new();
+                for take in 1..=segments.len().max(1) {
+                    let from = segments.len().saturating_sub(take);
+                    let joined = segments.get(from..).map(|s| s.join(" ")).unwrap_or_default();
+                    c.push(names::upper_camel(&format!("{joined} {qualifier}"), "Op"));
+                }
+                // The sort key keeps numbering stable across runs: operationId, then position.
+                (format!("{}\u{0}{i:08}", op.operation_id), c)
+            })
+            .collect();
+        for (i, op) in ops.iter().enumerate() {
+            if seen_ids.insert(op.operation_id.clone(), i).is_some() {
+                self.diags.push(Diagnostic::warning(
+                    format!("{}/operationId", op.path_template_pointer()),
+                    format!("operationId `{}` is used by more than one operation; the later one gets a numbered name", op.operation_id),
+                ).help("operationIds must be unique in a description"));
+            }
+        }
+        let type_names = names::assign_unique(&candidates, &BTreeSet::new());
+        for (op, type_name) in ops.iter_mut().zip(type_names) {
+            op.fn_name = names::snake(&type_name, "op");
+            op.type_name = type_name;
+        }
+        for group in case_groups {
+            let members: Vec<&Operation> = group.iter().filter_map(|i| ops.get(*i)).collect();
+            let Some(last) = members.last() else { continue };
+            let listed: Vec<String> = members
+                .iter()
+                .map(|op| format!("`{}` ({} {}) is `{}`", op.operation_id, op.method.as_str(), op.path_template, op.fn_name))
+                .collect();
+            self.diags.push(
+                Diagnostic::warning(
+                    format!("{}/operationId", last.path_template_pointer()),
+                    format!("operationIds that differ only in case, named apart by their paths: {}", listed.join("; ")),
+                )
+                .help("Rust names ignore case; give these operations operationIds that differ in more than case"),
+            );
+        }
+    }
+
+    pub(super) fn lower_operation(
+        &mut self,
+        path: &str,
+        method: Method,
+        op: &'a openapiv3::Operation,
+        shared_params: &'a [ReferenceOr<Parameter>],
+        pointer: &str,
+    ) -> Option<Operation> {
+        let operation_id = match &op.operation_id {
+            Some(id) => id.clone(),
+            None => {
+                let synthesized = format!("{} {}", method.as_str().to_lowercase(), path);
+                self.diags.push(Diagnostic::warning(pointer, "operation has no operationId; named from its method and path")
+                    .help("give every operation a unique operationId"));
+                synthesized
+            }
+        };
+        let owner = names::upper_camel(operation_id.rsplit(['_', '.']).next().unwrap_or(&operation_id), "Op");
+
+        // Operation-level parameters override path-level ones with the same name and location.
+        let mut params: Vec<Param> = Vec::new();
+        // Where each param is declared, for errors about the param itself.
+        let mut param_pointers: Vec<String> = Vec::new();
+        let mut used = BTreeSet::new();
+        // Path-item parameters first, so the operation's own replace them below.
+        let mut declared: Vec<(&'a ReferenceOr<Parameter>, String)> = Vec::new();
+        for (i, p) in shared_params.iter().enumerate() {
+            declared.push((p, pointer_push(&pointer_push(&parent_pointer(pointer), "parameters"), &i.to_string())));
+        }
+        for (i, p) in op.parameters.iter().enumerate() {
+            declared.push((p, pointer_push(&pointer_push(pointer, "parameters"), &i.to_string())));
+        }
+        let mut resolved: Vec<(&'a Parameter, String)> = Vec::new();
+        for (p, p_pointer) in declared {
+            let Some(param) = self.resolve_parameter(p, &p_pointer) else { continue };
+            let p_pointer = match p {
+                ReferenceOr::Reference { reference } => local_pointer(reference).unwrap_or(p_pointer),
+                ReferenceOr::Item(_) => p_pointer,
+            };
+            let data = param.parameter_data_ref();
+            if let Some(pos) = resolved.iter().position(|(q, _)| {
+                q.parameter_data_ref().name == data.name && std::mem::discriminant(*q) == std::mem::discriminant(param)
+            }) {
+                if let Some(slot) = resolved.get_mut(pos) {
+                    *slot = (param, p_pointer);
+                }
+            } else {
+                resolved.push((param, p_pointer));
+            }
+        }
+        // False once something the generator cannot express is found: the operation is left
+        // out (with a warning saying why) but the rest of the description still generates.
+        let mut supported = true;
+        for (param, p_pointer) in resolved {
+            let data = param.parameter_data_ref();
+            let location = match param {
+                Parameter::Path { .. } => ParamLocation::Path,
+                Parameter::Query { .. } => ParamLocation::Query,
+                Parameter::Header { .. } => {
+                    if let Some(why) = refused_header(&data.name) {
+                        self.diags.push(Diagnostic::warning(pointer_push(&p_pointer, "name"), format!("header parameter `{}` left out: {why}", data.name))
+                            .help("the operation is generated without it; remove the parameter from the description"));
+                        continue;
+                    }
+                    ParamLocation::Header
+                }
+                Parameter::Cookie { .. } => {
+                    self.diags.push(Diagnostic::warning(p_pointer, format!("cookie parameter `{}` is not supported; left out", data.name)));
+                    continue;
+                }
+            };
+            // An object or array in a path is refused below; typing it first would leave its
+            // inline struct in the models with no operation to use it.
+            let compound = |lw: &Self, s: &'a ReferenceOr<Schema>| {
+                matches!(lw.resolve_node(node(s), 0).map(|s| &s.schema_kind), Some(SchemaKind::Type(Type::Object(_) | Type::Array(_))))
+            };
+            let ty = match &data.format {
+                ParameterSchemaOrContent::Schema(s) if location == ParamLocation::Path && compound(self, s) => TypeRef::Json,
+                // `oneOf`/`anyOf` of scalars (an id that is a number or a name) becomes a small
+                // enum of them, written as the alternative's own text.
+                ParameterSchemaOrContent::Schema(s) => {
+                    let param_owner = format!("{owner} {}", data.name);
+                    self.type_of(node(s), &pointer_push(&p_pointer, "schema"), &param_owner, 1).0
+                }
+                ParameterSchemaOrContent::Content(_) => {
+                    self.diags.push(Diagnostic::warning(&p_pointer, format!("parameter `{}` uses `content`; sent as a string", data.name)));
+                    TypeRef::String
+                }
+            };
+            let ty = typed_header(location, &data.name, ty);
+            if location == ParamLocation::Path && !self.is_single_value(&ty, 0) {
+                // One operation the client cannot call is no reason to refuse the others.
+                self.diags.push(Diagnostic::warning(&p_pointer, format!("path parameter `{}` is not a single scalar value; operation `{operation_id}` left out", data.name))
+                    .help("path segments carry single values: a string, number, boolean or enum"));
+                supported = false;
+            }
+            let serialization = match param {
+                Parameter::Query { style, .. } => self.choose_query_serialization(style, data.explode, &ty),
+                // Headers (`simple`) join array items with commas.
+                Parameter::Header { .. } => self.choose_header_serialization(&ty),
+                // Paths carry single values (checked above).
+                _ => Ok(Serialization::Joined(',')),
+            };
+            if let Ok(Serialization::Members(_)) = serialization {
+                self.warn_nested_members(&ty, &data.name, &p_pointer);
+            }
+            let serialization = match serialization {
+                Ok(serialization) => serialization,
+                Err(why) => {
+                    let kind = if location == ParamLocation::Header { "header" } else { "query" };
+                    let what = format!("{kind} parameter `{}` {why}", data.name);
+                    let help = "describe the parameter as a scalar, an array of scalars or (in the query) an object";
+                    if data.required {
+                        self.diags.push(Diagnostic::warning(&p_pointer, format!("{what}; operation `{operation_id}` left out")).help(help));
+                        supported = false;
+                    } else {
+                        self.diags.push(Diagnostic::warning(&p_pointer, format!("{what}; the parameter is left out")).help(help));
+                    }
+                    continue;
+                }
+            };
+            param_pointers.push(p_pointer.clone());
+            params.push(Param {
+                rust_name: names::dedupe(names::snake(&data.name, "param"), &mut used, "_"),
+                wire_name: data.name.clone(),
+                location,
+                required: data.required || location == ParamLocation::Path,
+                ty,
+                serialization,
+                doc: data.description.clone(),
+            });
+        }
+
+        // Body and responses are lowered even when the path is wrong, so one run reports all.
+        let segments = self.lower_path(path, &params, &param_pointers, pointer);
+        let body = self.lower_request_body(op, method, pointer, &owner, &operation_id);
+        let (success, error) = self.lower_responses(op, pointer, &owner);
+        let segments = segments?;
+        let body = body.ok()?;
+        if !supported {
+            return None;
+        }
+        let pager = self.lower_pager(op, &success, pointer);
+        let doc = match (&op.summary, &op.description) {
+            (Some(s), Some(d)) if s != d => Some(format!("{s}\n\n{d}")),
+            (Some(s), _) => Some(s.clone()),
+            (None, Some(d)) => Some(d.clone()),
+            (None, None) => None,
+        };
+        Some(Operation {
+            operation_id,
+            fn_name: String::new(),
+            type_name: String::new(),
+            method,
+            path_template: path.to_string(),
+            path: segments,
+            params,
+            body,
+            success,
+            error,
+            pager,
+            // An empty requirement list, or only the empty requirement, asks for no credentials.
+            anonymous: op.security.as_ref().is_some_and(|s| s.iter().all(|r| r.is_empty())),
+            tag: op.tags.first().cloned(),
+            doc,
+            deprecated: deprecation(&op.extensions, op.deprecated),
+        })
+    }
+
+    /// `x-ms-pageable`: the response must be a struct with the item array and the next link.
+    pub(super) fn lower_pager(&mut self, op: &openapiv3::Operation, success: &SuccessResponse, pointer: &str) -> Option<PagerDef> {
+        let pageable = op.extensions.get("x-ms-pageable")?;
+        let next_name = pageable.get("nextLinkName").and_then(|v| v.as_str()).unwrap_or("@odata.nextLink");
+        let item_name = pageable.get("itemName").and_then(|v| v.as_str()).unwrap_or("value");
+        let found = match &success.body {
+            Some(TypeRef::Named(id)) if !success.text => match self.kind_of(*id) {
+                Some(TypeKind::Struct(s)) => {
+                    let items = s.fields.iter().find(|f| f.json_name == item_name);
+                    let next = s.fields.iter().find(|f| f.json_name == next_name && f.ty == TypeRef::String);
+                    match (items, next) {
+                        (Some(items), Some(next)) => match &items.ty {
+                            TypeRef::Array(item) => Some(PagerDef {
+                                page: *id,
+                                items_field: items.rust_name.clone(),
+                                item: (**item).clone(),
+                                next_link_field: next.rust_name.clone(),
+                                delta_link_field: find_delta_link(s),
+                                count: find_page_count(s),
+                            }),
+                            _ => None,
+                        },
+                        _ => None,
+                    }
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        if found.is_none() {
+            self.diags.push(Diagnostic::warning(pointer_push(pointer, "x-ms-pageable"), format!("the response has no `{item_name}` array and `{next_name}` string; no pager generated"))
+                .help("the operation is still generated; follow next links by hand"));
+        }
+        found
+    }
+
+    /// Splits the path template into literals and parameters, checking that the two agree.
+    pub(super) fn lower_path(&mut self, path: &str, params: &[Param], param_pointers: &[String], pointer: &str) -> Option<Vec<PathSegment>> {
+        let mut segments = Vec::new();
+        let mut rest = path;
+        let mut used_params = BTreeSet::new();
+        let mut ok = true;
+        while let Some(open) = rest.find('{') {
+            let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+                self.diags.push(Diagnostic::error(parent_pointer(pointer), format!("unclosed `{{` in path `{path}`")));
+                return None;
+            };
+            if open > 0 {
+                segments.push(PathSegment::Literal(rest[..open].to_string()));
+            }
+            let name = &rest[open + 1..close];
+            match params.iter().position(|p| p.location == ParamLocation::Path && p.wire_name == name) {
+                Some(i) => {
+                    used_params.insert(i);
+                    segments.push(PathSegment::Param(i));
+                }
+                None => {
+                    self.diags.push(Diagnostic::error(pointer, format!("path template variable `{{{name}}}` has no path parameter"))
+                        .help(format!("declare a parameter with `name: {name}` and `in: path`")));
+                    ok = false;
+                }
+            }
+            rest = &rest[close + 1..];
+        }
+        if !rest.is_empty() {
+            segments.push(PathSegment::Literal(rest.to_string()));
+        }
+        for (i, p) in params.iter().enumerate() {
+            if p.location == ParamLocation::Path && !used_params.contains(&i) {
+                let at = param_pointers.get(i).map_or(pointer, String::as_str);
+                self.diags.push(Diagnostic::error(at, format!("path parameter `{}` does not appear in the path template `{path}`", p.wire_name))
+                    .help("add `{name}` to the path or remove the parameter"));
+                ok = false;
+            }
+        }
+        ok.then_some(segments)
+    }
+
+    pub(super) fn lower_responses(&mut self, op: &'a openapiv3::Operation, pointer: &str, owner: &str) -> (SuccessResponse, Option<TypeRef>) {
+        let responses_pointer = pointer_push(pointer, "responses");
+        let mut success = None;
+        let mut error = None;
+        let mut text = false;
+        let mut binary = None;
+        let mut entries: Vec<(String, bool, &'a ReferenceOr<openapiv3::Response>)> = Vec::new();
+        for (code, r) in &op.responses.responses {
+            let (key, is_success) = match code {
+                StatusCode::Code(c) => (c.to_string(), (200..300).contains(c)),
+                StatusCode::Range(r) => (format!("{r}XX"), *r == 2),
+            };
+            entries.push((key, is_success, r));
+        }
+        if let Some(d) = &op.responses.default {
+            entries.push(("default".to_string(), false, d));
+        }
+        for (key, is_success, r) in entries {
+            let r_pointer = pointer_push(&responses_pointer, &key);
+            let Some(response) = self.resolve_response(r, &r_pointer) else { continue };
+            // A referenced response is described where it is defined: point there, or no line is found.
+            let r_pointer = match r {
+                ReferenceOr::Reference { reference } => local_pointer(reference).unwrap_or(r_pointer),
+                ReferenceOr::Item(_) => r_pointer,
+            };
+            let found = response
+                .content
+                .iter()
+                .find(|(m, _)| is_json(m))
+                .or_else(|| response.content.iter().find(|(m, mt)| is_success && classify_media(m, mt.schema.as_ref()) == MediaKind::Text));
+            if found.is_none() && is_success && success.is_none() && binary.is_none() {
+                // A download (`$value`, `content`, an image): read as bytes, asked for as declared.
+                binary = response.content.iter().find(|(m, mt)| classify_media(m, mt.schema.as_ref()) == MediaKind::Binary).map(|(m, _)| m.clone());
+            }
+            let Some((media, mt)) = found else { continue };
+            let Some(schema) = &mt.schema else { continue };
+            let slot = if is_success { &mut success } else { &mut error };
+            if slot.is_some() {
+                continue;
+            }
+            if is_success {
+                text = !is_json(media);
+            }
+            let schema_pointer = pointer_push(&pointer_push(&pointer_push(&r_pointer, "content"), media), "schema");
+            let suffix = if is_success { "response" } else { "error" };
+            let (ty, _) = self.type_of(node(schema), &schema_pointer, &format!("{owner} {suffix}"), 1);
+            let slot = if is_success { &mut success } else { &mut error };
+            *slot = Some(ty);
+        }
+        // A JSON or text body, where one is declared, wins over a download.
+        let binary = binary.filter(|_| success.is_none());
+        (SuccessResponse { body: success, text, binary }, error)
+    }
+
+    pub(super) fn resolve_response(&mut self, r: &'a ReferenceOr<openapiv3::Response>, pointer: &str) -> Option<&'a openapiv3::Response> {
+        self.resolve(r, "responses", |c| &c.responses, "response", pointer)
+    }
+}
+
+/// Positions of the operations whose operationIds are equal but for case, in groups of two or
+/// more distinct ids (ids repeated exactly are warned about on their own).
+pub(super) fn ids_differing_in_case(ops: &[Operation]) -> Vec<Vec<usize>> {
+    let mut by_folded: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, op) in ops.iter().enumerate() {
+        by_folded.entry(op.operation_id.to_ascii_lowercase()).or_default().push(i);
+    }
+    by_folded
+        .into_values()
+        .filter(|group| group.iter().filter_map(|i| ops.get(*i)).map(|op| &op.operation_id).collect::<BTreeSet<_>>().len() > 1)
+        .collect()
+}
+
+/// What each operation is named from: its operationId and an empty qualifier, except within a
+/// group of ids that differ only in case, which Rust names cannot tell apart. There an OData
+/// action or function (a path ending `…/microsoft.graph.updateRelationships`) is named after
+/// that segment; members whose names still clash get a qualifier saying what differs: `Action`
+/// or `Function`, or for all but one plain operation the last segment of its path, else its
+/// method. A clash left after that is numbered by `assign_unique`.
+pub(super) fn naming_ids(ops: &[Operation], case_groups: &[Vec<usize>]) -> Vec<(String, String)> {
+    let mut naming: Vec<(String, String)> = ops.iter().map(|op| (op.operation_id.clone(), String::new())).collect();
+    for group in case_groups {
+        for &i in group {
+            let Some(op) = ops.get(i) else { continue };
+            if let (Some(action), Some(entry)) = (odata_operation_segment(&op.path_template), naming.get_mut(i)) {
+                let stem = op.operation_id.rfind(['.', '_']).map_or("", |at| &op.operation_id[..=at]);
+                entry.0 = format!("{stem}{action}");
+            }
+        }
+        let mut clashes: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for &i in group {
+            if let Some((id, _)) = naming.get(i) {
+                clashes.entry(id.rsplit(['.', '_']).next().unwrap_or(id).to_ascii_lowercase()).or_default().push(i);
+            }
+        }
+        for clash in clashes.into_values().filter(|c| c.len() > 1) {
+            let mut kept: Option<&Operation> = None;
+            for i in clash {
+                let Some(op) = ops.get(i) else { continue };
+                let qualifier = match (odata_operation_segment(&op.path_template), kept) {
+                    (Some(_), _) if op.method == Method::Post => "Action".to_string(),
+                    (Some(_), _) => "Function".to_string(),
+                    (None, None) => {
+                        kept = Some(op);
+                        continue;
+                    }
+                    // The first plain one keeps its name; the others say how their path or
+                    // method differs from it.
+                    (None, Some(first)) => match last_literal_segment(&op.path_template) {
+                        Some(segment) if last_literal_segment(&first.path_template) != Some(segment) => segment.to_string(),
+                        _ if op.method != first.method => op.method.as_str().to_ascii_lowercase(),
+                        _ => String::new(),
+                    },
+                };
+                if let Some(entry) = naming.get_mut(i) {
+                    entry.1 = qualifier;
+                }
+            }
+        }
+    }
+    naming
+}
+
+/// The last path segment that is neither a parameter nor an OData system segment (`$count`).
+pub(super) fn last_literal_segment(path: &str) -> Option<&str> {
+    path.rsplit('/').find(|s| !s.is_empty() && !s.contains(['{', '$']))
+}
+
+/// The name of the OData action or function a path ends in: `updateRelationships` for
+/// `…/microsoft.graph.updateRelationships`, `getStatus` for `…/getStatus()`.
+pub(super) fn odata_operation_segment(path: &str) -> Option<&str> {
+    let last = path.rsplit('/').next()?;
+    let (name, called) = match last.find('(') {
+        Some(at) => (&last[..at], true),
+        None => (last, false),
+    };
+    let name = match name.rfind('.') {
+        Some(at) => &name[at + 1..],
+        None if called => name,
+        None => return None,
+    };
+    (!name.is_empty() && !name.contains(['{', '}', '$'])).then_some(name)
+}
+
+impl Operation {
+    fn path_template_pointer(&self) -> String {
+        pointer_push(&pointer_push("/paths", &self.path_template), &self.method.as_str().to_lowercase())
+    }
+}
+
+/// A delta function's response declares `@odata.deltaLink` (a string) beside its next link: that
+/// is what makes its pager one that ends with a link to resume from.
+pub(super) fn find_delta_link(page: &StructDef) -> Option<String> {
+    page.fields.iter().find(|f| f.json_name == "@odata.deltaLink" && f.ty == TypeRef::String).map(|f| f.rust_name.clone())
+}
+
+/// `@odata.count` as declared (an integer), else from the map of undeclared members, where
+/// Graph's count lands when the description leaves it out (most collection responses do).
+pub(super) fn find_page_count(page: &StructDef) -> Option<PageCount> {
+    match page.fields.iter().find(|f| f.json_name == "@odata.count") {
+        Some(f) if matches!(f.ty, TypeRef::I32 | TypeRef::I64) => Some(PageCount::Field {
+            rust_name: f.rust_name.clone(),
+            wide: f.ty == TypeRef::I64,
+            optional: !f.required || f.nullable,
+        }),
+        Some(_) => None,
+        None => page.extra.as_ref().filter(|e| e.value == TypeRef::Json).map(|e| PageCount::Extra(e.rust_name.clone())),
+    }
+}

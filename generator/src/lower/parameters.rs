@@ -1,0 +1,167 @@
+//! Parameters: which types a path, query or header parameter may have, and how each is serialized
+//! (`style`/`explode`).
+
+use super::*;
+
+impl<'a> Lowerer<'a> {
+    /// True for a type written as one piece of text: a string of any format, a number, a
+    /// boolean, an enum (its wire value), or a named alias of one of those. Such a value fits in
+    /// one path segment; arrays, maps, objects and unions do not.
+    pub(super) fn is_single_value(&self, ty: &TypeRef, depth: usize) -> bool {
+        match ty {
+            TypeRef::String | TypeRef::Bool | TypeRef::I16 | TypeRef::I32 | TypeRef::I64 | TypeRef::U8 | TypeRef::U16
+            | TypeRef::U32 | TypeRef::U64 | TypeRef::F32 | TypeRef::F64 | TypeRef::DateTime | TypeRef::Date
+            | TypeRef::Time | TypeRef::Duration | TypeRef::Uuid | TypeRef::Bytes | TypeRef::ConsistencyLevel => true,
+            TypeRef::Lenient(inner) => self.is_single_value(inner, depth + 1),
+            // Flags enums are one comma-separated value, as Graph sends them.
+            TypeRef::Named(id) => match self.kind_of(*id) {
+                Some(TypeKind::Enum(_)) => true,
+                Some(TypeKind::Alias(inner)) if depth < MAX_DEPTH => self.is_single_value(inner, depth + 1),
+                Some(TypeKind::Alternatives(a)) => a.single_value,
+                _ => false,
+            },
+            TypeRef::Json | TypeRef::Array(_) | TypeRef::Map(_) | TypeRef::Nullable(_) => false,
+        }
+    }
+
+    /// How a query parameter goes into the query string, from its `style` and `explode` (whose
+    /// default is true for `form` only), or why it cannot.
+    pub(super) fn choose_query_serialization(&self, style: &openapiv3::QueryStyle, explode: Option<bool>, ty: &TypeRef) -> Result<Serialization, &'static str> {
+        use openapiv3::QueryStyle;
+        let joined = |style: &QueryStyle| match style {
+            QueryStyle::SpaceDelimited => ' ',
+            QueryStyle::PipeDelimited => '|',
+            QueryStyle::Form | QueryStyle::DeepObject => ',',
+        };
+        let item = match ty {
+            TypeRef::Array(item) => item.as_ref(),
+            // Any JSON value is sent as its text.
+            TypeRef::Json => return Ok(Serialization::Joined(',')),
+            object if self.is_object(object, 0) => {
+                return Ok(Serialization::Members(match style {
+                    QueryStyle::DeepObject => ObjectStyle::DeepObject,
+                    QueryStyle::Form if explode.unwrap_or(true) => ObjectStyle::Exploded,
+                    other => ObjectStyle::Joined(joined(other)),
+                }));
+            }
+            single if self.is_single_value(single, 0) => return Ok(Serialization::Joined(',')),
+            _ => return Err("is a union of objects or arrays, which has no query form"),
+        };
+        let item = match item {
+            TypeRef::Nullable(inner) => inner.as_ref(),
+            other => other,
+        };
+        if !self.is_single_value(item, 0) {
+            return Err("is an array of objects or arrays, which OpenAPI gives no query form");
+        }
+        match style {
+            QueryStyle::Form if explode.unwrap_or(true) => Ok(Serialization::Repeated),
+            QueryStyle::DeepObject => Err("is an array with `style: deepObject`, which is for objects"),
+            other => Ok(Serialization::Joined(joined(other))),
+        }
+    }
+
+    /// How a header parameter is written (`simple`: array items joined with commas), or why it
+    /// cannot be: an object's members have no header form the generated code writes.
+    pub(super) fn choose_header_serialization(&self, ty: &TypeRef) -> Result<Serialization, &'static str> {
+        let item = match ty {
+            TypeRef::Array(item) => item.as_ref(),
+            _ => ty,
+        };
+        match item {
+            _ if *item == TypeRef::Json || self.is_single_value(item, 0) => Ok(Serialization::Joined(',')),
+            TypeRef::Nullable(_) => Err("is an array whose items may be null, which the generator cannot write into a header"),
+            _ => Err("is an object or holds objects, which the generator cannot write into a header"),
+        }
+    }
+
+    /// True for a struct or a map (or a named alias of one): a value written member by member.
+    pub(super) fn is_object(&self, ty: &TypeRef, depth: usize) -> bool {
+        match ty {
+            TypeRef::Map(_) => true,
+            TypeRef::Named(id) => match self.kind_of(*id) {
+                Some(TypeKind::Struct(_)) => true,
+                Some(TypeKind::Alias(inner)) if depth < MAX_DEPTH => self.is_object(inner, depth + 1),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// Warns at an object query parameter whose declared members are themselves objects, or arrays
+    /// of them: OpenAPI leaves how they are written undefined, and the client sends their JSON text.
+    pub(super) fn warn_nested_members(&mut self, ty: &TypeRef, name: &str, pointer: &str) {
+        let mut ty = ty;
+        for _ in 0..MAX_DEPTH {
+            match ty {
+                TypeRef::Named(id) => match self.kind_of(*id) {
+                    Some(TypeKind::Alias(inner)) => ty = inner,
+                    _ => break,
+                },
+                _ => break,
+            }
+        }
+        let nested = |lw: &Self, ty: &TypeRef| {
+            let item = match ty {
+                TypeRef::Array(item) | TypeRef::Nullable(item) => item.as_ref(),
+                other => other,
+            };
+            !matches!(item, TypeRef::Json) && !lw.is_single_value(item, 0)
+        };
+        let members = match ty {
+            TypeRef::Named(id) => match self.kind_of(*id) {
+                Some(TypeKind::Struct(s)) => {
+                    let names: Vec<String> = s.fields.iter().filter(|f| nested(self, &f.ty)).map(|f| format!("`{}`", f.json_name)).collect();
+                    match names.len() {
+                        0 => None,
+                        1 => Some(format!("member {} holds an object or array", names.join(""))),
+                        _ => Some(format!("members {} hold objects or arrays", names.join(", "))),
+                    }
+                }
+                _ => None,
+            },
+            TypeRef::Map(value) if nested(self, value) => Some("every member holds an object or array".to_string()),
+            _ => None,
+        };
+        if let Some(members) = members {
+            self.diags.push(Diagnostic::warning(pointer, format!("query parameter `{name}`: {members}, sent as JSON text"))
+                .help("OpenAPI does not say how nested values go into a query string; check what the server expects"));
+        }
+    }
+
+    pub(super) fn resolve_parameter(&mut self, p: &'a ReferenceOr<Parameter>, pointer: &str) -> Option<&'a Parameter> {
+        self.resolve(p, "parameters", |c| &c.parameters, "parameter", pointer)
+    }
+}
+
+/// Why a header parameter named `name` may not be generated, if it may not. The client or the
+/// HTTP layer owns these headers; one set from an argument would duplicate or contradict theirs
+/// (a second `Authorization`, a `Host` naming another server, a `Content-Length` that hangs a GET).
+pub(super) fn refused_header(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    let valid_token = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    if !valid_token {
+        return Some("not a valid HTTP header name, so no request could carry it");
+    }
+    match lower.as_str() {
+        // OpenAPI 3.0.3, Parameter Object: "If in is header and the name field is Accept,
+        // Content-Type or Authorization, the parameter definition SHALL be ignored."
+        "accept" | "content-type" | "authorization" => Some("OpenAPI says to ignore it; the client sets it"),
+        "host" | "content-length" | "transfer-encoding" | "connection" | "keep-alive" | "te" | "trailer" | "upgrade"
+        | "expect" => Some("the HTTP layer sets this protocol header"),
+        _ if lower.starts_with("proxy-") => Some("proxy headers belong to the HTTP layer and may carry credentials"),
+        "cookie" => Some("it carries credentials; cookie parameters (`in: cookie`) are not supported"),
+        "retry-attempt" => Some("the client sets it on each retry"),
+        _ => None,
+    }
+}
+
+/// The runtime's typed header for a header parameter Graph gives a fixed meaning, where the
+/// description types it as a plain string: `ConsistencyLevel` (`eventual`, which `$count` and
+/// `$search` on directory objects require). Anything else keeps its type.
+pub(super) fn typed_header(location: ParamLocation, name: &str, ty: TypeRef) -> TypeRef {
+    if location == ParamLocation::Header && name.eq_ignore_ascii_case("ConsistencyLevel") && ty == TypeRef::String {
+        return TypeRef::ConsistencyLevel;
+    }
+    ty
+}
