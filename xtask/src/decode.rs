@@ -45,38 +45,65 @@ fn sample() -> String {
     out
 }
 
-fn best_of<T>(runs: usize, mut decode: impl FnMut() -> Result<T, serde_json::Error>) -> Result<Duration, String> {
-    let mut best = Duration::MAX;
-    for _ in 0..runs {
-        let t = Instant::now();
-        let value = decode().map_err(|e| e.to_string())?;
-        best = best.min(t.elapsed());
-        drop(value);
-    }
-    Ok(best)
+/// One timed decode.
+fn time<T>(decode: &mut impl FnMut() -> Result<T, serde_json::Error>) -> Result<Duration, String> {
+    let t = Instant::now();
+    let value = decode().map_err(|e| e.to_string())?;
+    let took = t.elapsed();
+    drop(value);
+    Ok(took)
 }
 
-/// `key value` lines: the input's size and the best time of each decoder.
+/// `rounds` runs of `a` and `b` in turn, so that a slow spell of this shared machine falls on
+/// both: the best time of each, and the median of the round-by-round ratios `a / b`.
+fn compare<A, B>(
+    rounds: usize,
+    mut a: impl FnMut() -> Result<A, serde_json::Error>,
+    mut b: impl FnMut() -> Result<B, serde_json::Error>,
+) -> Result<(Duration, Duration, f64), String> {
+    let (mut best_a, mut best_b) = (Duration::MAX, Duration::MAX);
+    let mut ratios = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        let (ta, tb) = (time(&mut a)?, time(&mut b)?);
+        best_a = best_a.min(ta);
+        best_b = best_b.min(tb);
+        ratios.push(ta.as_secs_f64() / tb.as_secs_f64().max(1e-9));
+    }
+    ratios.sort_by(f64::total_cmp);
+    let median = ratios.get(ratios.len() / 2).copied().unwrap_or(0.0);
+    Ok((best_a, best_b, median))
+}
+
+/// `key value` lines: the input's size, the best time of each decoder and the median paired ratio
+/// (in thousandths).
 pub fn measure_decode(runs: usize) -> Result<String, String> {
     let text = sample();
-    let runs = runs.max(5) * 4;
-    let generated = best_of(runs, || serde_json::from_str::<Vec<graph_beta_intune::models::UserAppInstallStatus>>(&text))?;
-    let hand = best_of(runs, || serde_json::from_str::<Vec<HandWritten>>(&text))?;
+    let rounds = runs.max(5) * 8;
+    let (generated, hand, ratio) = compare(
+        rounds,
+        || serde_json::from_str::<Vec<graph_beta_intune::models::UserAppInstallStatus>>(&text),
+        || serde_json::from_str::<Vec<HandWritten>>(&text),
+    )?;
     // Both through serde_path_to_error, as the generated crate's `parse_response` decodes.
-    let with_paths = best_of(runs, || {
-        serde_path_to_error::deserialize::<_, Vec<graph_beta_intune::models::UserAppInstallStatus>>(&mut serde_json::Deserializer::from_str(&text))
-            .map_err(serde_path_to_error::Error::into_inner)
-    })?;
-    let hand_with_paths = best_of(runs, || {
-        serde_path_to_error::deserialize::<_, Vec<HandWritten>>(&mut serde_json::Deserializer::from_str(&text))
-            .map_err(serde_path_to_error::Error::into_inner)
-    })?;
+    let (with_paths, hand_with_paths, paths_ratio) = compare(
+        rounds,
+        || {
+            serde_path_to_error::deserialize::<_, Vec<graph_beta_intune::models::UserAppInstallStatus>>(&mut serde_json::Deserializer::from_str(&text))
+                .map_err(serde_path_to_error::Error::into_inner)
+        },
+        || {
+            serde_path_to_error::deserialize::<_, Vec<HandWritten>>(&mut serde_json::Deserializer::from_str(&text))
+                .map_err(serde_path_to_error::Error::into_inner)
+        },
+    )?;
     Ok(format!(
-        "decode_bytes {}\ndecode_objects {OBJECTS}\ndecode_generated_ns {}\ndecode_hand_ns {}\ndecode_paths_ns {}\ndecode_hand_paths_ns {}\n",
+        "decode_bytes {}\ndecode_objects {OBJECTS}\ndecode_rounds {rounds}\ndecode_generated_ns {}\ndecode_hand_ns {}\ndecode_ratio_milli {}\ndecode_paths_ns {}\ndecode_hand_paths_ns {}\ndecode_paths_ratio_milli {}\n",
         text.len(),
         generated.as_nanos(),
         hand.as_nanos(),
+        (ratio * 1000.0).round() as u64,
         with_paths.as_nanos(),
-        hand_with_paths.as_nanos()
+        hand_with_paths.as_nanos(),
+        (paths_ratio * 1000.0).round() as u64
     ))
 }
