@@ -48,7 +48,7 @@ pub const MAX_REDIRECTS: usize = 10;
 /// version, which is what Graph's support and logs can tell clients apart by.
 pub const DEFAULT_USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
 
-/// A Microsoft Graph client holding a base URL, a token provider (and its cached token), a retry
+/// The service's client, holding a base URL, a token provider (and its cached token), a retry
 /// policy, a timeout, a limit on response size and the `User-Agent` it sends.
 ///
 /// Every request also carries a fresh `client-request-id` (a random UUID, kept across the

@@ -184,8 +184,12 @@ fn emit_struct(api: &Api, name: &Ident, head: TokenStream, cfg: &TokenStream, s:
     });
     let extra = s.extra.as_ref().map(|x| {
         let field = ident(&x.rust_name);
+        let docs = match api.dialect {
+            Dialect::OData => own_doc("Members the description does not declare, kept as sent (Graph adds properties over time)."),
+            Dialect::Plain => own_doc("Members the description does not declare, kept as sent."),
+        };
         quote! {
-            /// Members the description does not declare, kept as sent (Graph adds properties over time).
+            #docs
             pub #field: crate::objects::UnknownMembers,
         }
     });
