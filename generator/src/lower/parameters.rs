@@ -47,10 +47,11 @@ impl<'a> Lowerer<'a> {
             single if self.is_single_value(single, 0) => return Ok(Serialization::Joined(',')),
             _ => return Err("is a union of objects or arrays, which has no query form"),
         };
-        let item = match item {
-            TypeRef::Nullable(inner) => inner.as_ref(),
-            other => other,
-        };
+        // OpenAPI gives a null item no query form (RFC 6570 drops it, servers read `a,,b` and
+        // `a=` differently), so such an array is not guessed at.
+        if matches!(item, TypeRef::Nullable(_)) {
+            return Err("is an array whose items may be null, which has no query form");
+        }
         if !self.is_single_value(item, 0) {
             return Err("is an array of objects or arrays, which OpenAPI gives no query form");
         }
