@@ -12,7 +12,7 @@ use crate::models;
 #[allow(unused_imports)]
 use crate::runtime::{
     decode_bytes, decode_text, encode_form, encode_multipart, expand_path,
-    optional_param, param_pairs, query_pairs, DecodeError, Error, Operation, ParamValue,
+    optional_param, param_pairs, query_pairs, DecodeError, Operation, ParamValue,
     PartValue, QueryKey, RequestError,
 };
 

@@ -8,9 +8,9 @@
 
 use graph_beta_intune::models::{ODataError, UserAppInstallStatusPatch};
 use graph_beta_intune::operations::UpdateUserStatus;
-use graph_beta_intune::runtime::{build_request, decode_nothing, DecodeError, Operation, QueryKey};
+use graph_beta_intune::runtime::{build_request, Operation, QueryKey};
 use graph_beta_intune::{BaseUrl, BearerToken, Client, Error, RequestError};
-use http::{Method, StatusCode};
+use http::Method;
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -301,10 +301,6 @@ impl Operation for Search {
 
     fn headers(&self) -> Vec<(&'static str, String)> {
         vec![("client-request-id", self.client_request_id.clone())]
-    }
-
-    fn parse_success(status: StatusCode, body: &[u8]) -> Result<(), DecodeError> {
-        decode_nothing(status, body)
     }
 }
 

@@ -1,9 +1,9 @@
 //! A GET operation written by hand for the client tests, since the description has only a PATCH.
 
 use graph_beta_intune::models::{ODataError, UserAppInstallStatus};
-use graph_beta_intune::runtime::{decode_optional, encode_path_segment, DecodeError, Operation};
+use graph_beta_intune::runtime::{encode_path_segment, Operation};
 use graph_beta_intune::RequestError;
-use http::{Method, StatusCode};
+use http::Method;
 
 /// A GET defined here, since the description has only the PATCH: idempotent, so retried by default.
 pub struct GetStatus<'a> {
@@ -17,10 +17,6 @@ impl Operation for GetStatus<'_> {
 
     fn path(&self) -> Result<String, RequestError> {
         Ok(format!("/deviceAppManagement/mobileApps/app/userStatuses/{}", encode_path_segment("id", self.id)?))
-    }
-
-    fn parse_success(status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
-        decode_optional(status, body)
     }
 }
 

@@ -2,9 +2,9 @@
 
 use graph_beta_intune::models::{ODataError, UserAppInstallStatus};
 use graph_beta_intune::paging::Page;
-use graph_beta_intune::runtime::{decode_optional, DecodeError, Operation};
+use graph_beta_intune::runtime::Operation;
 use graph_beta_intune::RequestError;
-use http::{Method, StatusCode};
+use http::Method;
 
 /// One page of statuses, with its next link.
 #[derive(serde::Deserialize)]
@@ -34,9 +34,5 @@ impl Operation for ListStatuses {
 
     fn path(&self) -> Result<String, RequestError> {
         Ok("/deviceAppManagement/mobileApps/app/userStatuses".to_string())
-    }
-
-    fn parse_success(status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
-        decode_optional(status, body)
     }
 }

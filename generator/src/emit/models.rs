@@ -345,7 +345,7 @@ fn type_has_default(api: &Api, ty: &TypeRef) -> bool {
     match ty {
         TypeRef::Named(id) => match api.types.get(id.0).map(|t| &t.kind) {
             // Only one level deep: a struct whose required fields are all plain values.
-            Some(TypeKind::Struct(s)) => s.fields.iter().all(|f| !f.required || f.nullable || plain_default(&f.ty)),
+            Some(TypeKind::Struct(s)) => s.fields.iter().all(|f| is_optional(f) || plain_default(&f.ty)),
             Some(TypeKind::Alias(inner)) => plain_default(inner),
             Some(TypeKind::Enum(e)) => e.flags,
             _ => false,
@@ -374,7 +374,7 @@ fn emit_union(api: &Api, name: &Ident, head: TokenStream, cfg: &TokenStream, u: 
     let variant_docs = u.variants.iter().map(|v| own_doc(&format!("`{}` `{}`.", u.tag_property, v.wire)));
     let variant_types = u.variants.iter().map(|v| rust_type(api, &TypeRef::Named(v.ty), false));
     let (tag_method, accessors) = emit_union_accessors(api, name, cfg, u);
-    let kept = match union_struct(api, u.base).and_then(|s| s.fields.iter().find(|f| f.json_name == u.tag_property)) {
+    let kept = match struct_def(api, u.base).and_then(|s| s.fields.iter().find(|f| f.json_name == u.tag_property)) {
         Some(f) => format!("its own members are kept in `additional_properties`, its `{}` in `{}`", u.tag_property, f.rust_name),
         None => format!("its own members, and its `{}`, are kept in `additional_properties`", u.tag_property),
     };
@@ -436,9 +436,9 @@ fn emit_union(api: &Api, name: &Ident, head: TokenStream, cfg: &TokenStream, u: 
 /// that every variant holds as the same Rust type (each derived struct has the base's members
 /// flattened in, so an accessor is one match over the variants).
 fn emit_union_accessors(api: &Api, name: &Ident, cfg: &TokenStream, u: &UnionDef) -> (Ident, TokenStream) {
-    let base = union_struct(api, u.base);
+    let base = struct_def(api, u.base);
     // A variant that is not a struct (never, as `lower` builds unions) has no members to read.
-    let structs: Vec<Option<&StructDef>> = u.variants.iter().map(|v| union_struct(api, v.ty)).collect();
+    let structs: Vec<Option<&StructDef>> = u.variants.iter().map(|v| struct_def(api, v.ty)).collect();
     let base_fields = base.map_or(&[][..], |b| b.fields.as_slice());
     let variants: Vec<Ident> = u.variants.iter().map(|v| ident(&v.rust_name)).chain([ident(&u.fallback)]).collect();
     let tag_field = base_fields.iter().find(|f| f.json_name == u.tag_property);
@@ -517,8 +517,8 @@ fn is_copy(ty: &TypeRef) -> bool {
     matches!(ty, Bool | I16 | I32 | I64 | U8 | U16 | U32 | U64 | F32 | F64 | DateTime | Date | Time | Uuid)
 }
 
-/// A union member's struct (every one is, as `lower` builds them).
-fn union_struct(api: &Api, id: TypeId) -> Option<&StructDef> {
+/// The struct a type id names, if it is one (every union member is, as `lower` builds them).
+fn struct_def(api: &Api, id: TypeId) -> Option<&StructDef> {
     match api.types.get(id.0).map(|t| &t.kind) {
         Some(TypeKind::Struct(s)) => Some(s),
         _ => None,
@@ -642,12 +642,12 @@ fn emit_page_impl(api: &Api, p: &PagerDef, cfg: &TokenStream) -> TokenStream {
     let item = rust_type(api, &p.item, false);
     let items = ident(&p.items_field);
     let next = ident(&p.next_link_field);
-    let (items_optional, next_optional) = match api.types.get(p.page.0).map(|t| &t.kind) {
-        Some(TypeKind::Struct(s)) => (
-            s.fields.iter().any(|f| f.rust_name == p.items_field && (!f.required || f.nullable)),
-            s.fields.iter().any(|f| f.rust_name == p.next_link_field && (!f.required || f.nullable)),
+    let (items_optional, next_optional) = match struct_def(api, p.page) {
+        Some(s) => (
+            s.fields.iter().any(|f| f.rust_name == p.items_field && is_optional(f)),
+            s.fields.iter().any(|f| f.rust_name == p.next_link_field && is_optional(f)),
         ),
-        _ => (true, true),
+        None => (true, true),
     };
     let into_items = if items_optional { quote!(self.#items.unwrap_or_default()) } else { quote!(self.#items) };
     let next_link = if next_optional { quote!(self.#next.as_deref()) } else { quote!(Some(self.#next.as_str())) };

@@ -23,7 +23,7 @@ pub fn emit_operations(api: &Api, ops: &[&Operation], module_doc: Option<&str>, 
             #[allow(unused_imports)]
             use crate::runtime::{
                 decode_bytes, decode_text, encode_form, encode_multipart, expand_path, optional_param,
-                param_pairs, query_pairs, DecodeError, Error, Operation, ParamValue, PartValue, QueryKey,
+                param_pairs, query_pairs, DecodeError, Operation, ParamValue, PartValue, QueryKey,
                 RequestError,
             };
             #[cfg(feature = "client")]
