@@ -1,22 +1,14 @@
 //! The generated crate's `Cargo.toml`: TOML text, not Rust, so it is written as text.
 
 use super::CrateSettings;
-use crate::areas::Areas;
+use crate::areas::{Areas, Split};
 use crate::ir::Api;
 
 pub fn emit_manifest(api: &Api, s: &CrateSettings<'_>, areas: &Areas) -> String {
-    let mut area_features = String::new();
-    let mut default = r#"["client"]"#.to_string();
-    if areas.split() {
-        let names: Vec<String> = areas.areas.iter().map(|a| toml_string(&a.feature)).collect();
-        default = r#"["client", "full"]"#.to_string();
-        area_features.push_str("# Every area, and the types no operation uses.\n");
-        area_features.push_str(&format!("full = [{}]\n", names.join(", ")));
-        area_features.push_str("# One feature per area (operation tag): each compiles its operations and the types they use.\n");
-        for area in &areas.areas {
-            area_features.push_str(&format!("{} = []\n", toml_string(&area.feature)));
-        }
-    }
+    let (default, area_features) = match areas {
+        Areas::Single => (r#"["client"]"#, String::new()),
+        Areas::Split(split) => (r#"["client", "full"]"#, split_features(split)),
+    };
     let workspace = if s.standalone { "\n# Built on its own, not as part of an enclosing workspace.\n[workspace]\n" } else { "" };
     let description = toml_string(&format!("Typed Rust client for {}, generated from its OpenAPI description", api.title));
     format!(
@@ -63,6 +55,35 @@ azure-identity = ["client", "dep:azure_core"]
         name = toml_string(s.crate_name),
         version = toml_string(s.crate_version),
     )
+}
+
+/// The features of a split crate: `full`, one per area (the model groups its operations name) and
+/// one per model group (the groups its types contain); Cargo follows the lists, so each name is
+/// written once per area or group that needs it directly, never once per area that reaches it.
+fn split_features(split: &Split) -> String {
+    let list = |names: &mut dyn Iterator<Item = &str>| names.map(toml_string).collect::<Vec<_>>().join(", ");
+    let mut out = String::new();
+    out.push_str("# Every area and every model group.\nfull = [\n");
+    for name in split.areas.iter().map(|a| a.feature.as_str()).chain(split.groups.iter().map(|g| g.feature.as_str())) {
+        out.push_str(&format!("    {},\n", toml_string(name)));
+    }
+    out.push_str("]\n");
+    out.push_str("# One feature per area (operation tag): its operations and the model groups they name.\n");
+    for area in &split.areas {
+        let groups = list(&mut area.groups.iter().filter_map(|g| split.groups.get(*g)).map(|g| g.feature.as_str()));
+        out.push_str(&format!("{} = [{groups}]\n", toml_string(&area.feature)));
+    }
+    out.push_str(
+        "# One feature per model group (models/<group>.rs): a type and the types only it contains, with the\n\
+         # groups it needs. Navigation properties and derived types' union variants need their target's\n\
+         # group on; without it their members are kept as unknown members. Turn a group on by name to\n\
+         # type such a target outside the areas you use.\n",
+    );
+    for group in &split.groups {
+        let needs = list(&mut group.needs.iter().filter_map(|g| split.groups.get(*g)).map(|g| g.feature.as_str()));
+        out.push_str(&format!("{} = [{needs}]\n", toml_string(&group.feature)));
+    }
+    out
 }
 
 fn toml_string(s: &str) -> String {

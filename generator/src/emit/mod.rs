@@ -11,11 +11,12 @@ mod models;
 mod operations;
 pub mod tokens;
 
-use crate::areas::{plan_areas, Areas};
+use crate::areas::{plan_areas, Areas, Split};
 use crate::ir::*;
+use models::{Layout, Scope};
 use proc_macro2::TokenStream;
 use quote::quote;
-use tokens::{cfg_for, escape_doc_line, ident, inner_doc, inner_doc_verbatim, lit, own_doc};
+use tokens::{escape_doc_line, ident, inner_doc, inner_doc_verbatim, lit, own_doc};
 
 /// The fixed parts of the generated crate, kept as real Rust source so they read as code.
 const RUNTIME_TEMPLATE: &str = include_str!("../../templates/runtime.rs");
@@ -62,6 +63,10 @@ enum Job {
     ModelsHead,
     Types(std::ops::Range<usize>),
     PatchesAndPages,
+    /// `models.rs` of a crate split into model groups: one gated module per group.
+    ModelsRoot,
+    /// One model group's file.
+    Group(usize),
     OperationsRoot,
     /// A slice of the operations of one area (or of all, when there are no areas); the first
     /// slice of a file also writes the module's header.
@@ -73,27 +78,40 @@ enum Job {
 pub struct Plan {
     pub parts: Vec<Part>,
     areas: Areas,
+    /// For each model group (split crates only): the PATCH bodies and the pagers of its types.
+    group_patches: Vec<Vec<usize>>,
+    group_pagers: Vec<Vec<usize>>,
 }
 
 pub fn plan_crate(api: &Api) -> Plan {
     let areas = plan_areas(api);
     let part = |path: &str, job: Job| Part { path: path.to_string(), job };
-    let mut parts = vec![part("Cargo.toml", Job::Manifest), part("src/lib.rs", Job::Lib), part("src/models.rs", Job::ModelsHead)];
-    let mut start = 0;
-    while start < api.types.len() {
-        let end = (start + TYPES_PER_PART).min(api.types.len());
-        parts.push(part("src/models.rs", Job::Types(start..end)));
-        start = end;
-    }
-    parts.push(part("src/models.rs", Job::PatchesAndPages));
-    if areas.split() {
-        parts.push(part("src/operations.rs", Job::OperationsRoot));
-        for (i, area) in areas.areas.iter().enumerate() {
-            let path = format!("src/operations/{}.rs", area.module);
-            push_operation_parts(&mut parts, &path, Some(i), area.operations.len());
+    let mut parts = vec![part("Cargo.toml", Job::Manifest), part("src/lib.rs", Job::Lib)];
+    let (mut group_patches, mut group_pagers) = (Vec::new(), Vec::new());
+    match &areas {
+        Areas::Single => {
+            parts.push(part("src/models.rs", Job::ModelsHead));
+            let mut start = 0;
+            while start < api.types.len() {
+                let end = (start + TYPES_PER_PART).min(api.types.len());
+                parts.push(part("src/models.rs", Job::Types(start..end)));
+                start = end;
+            }
+            parts.push(part("src/models.rs", Job::PatchesAndPages));
+            push_operation_parts(&mut parts, "src/operations.rs", None, api.operations.len());
         }
-    } else {
-        push_operation_parts(&mut parts, "src/operations.rs", None, api.operations.len());
+        Areas::Split(split) => {
+            parts.push(part("src/models.rs", Job::ModelsRoot));
+            for (g, group) in split.groups.iter().enumerate() {
+                parts.push(part(&format!("src/models/{}.rs", group.module), Job::Group(g)));
+            }
+            (group_patches, group_pagers) = place_patches_and_pagers(api, split);
+            parts.push(part("src/operations.rs", Job::OperationsRoot));
+            for (i, area) in split.areas.iter().enumerate() {
+                let path = format!("src/operations/{}.rs", area.module);
+                push_operation_parts(&mut parts, &path, Some(i), area.operations.len());
+            }
+        }
     }
     for (path, text) in [
         ("src/runtime.rs", RUNTIME_TEMPLATE),
@@ -104,7 +122,29 @@ pub fn plan_crate(api: &Api) -> Plan {
     ] {
         parts.push(part(path, Job::Template(text)));
     }
-    Plan { parts, areas }
+    Plan { parts, areas, group_patches, group_pagers }
+}
+
+/// Each PATCH body goes with the struct it patches, each `Page` impl with its page type (the
+/// first operation that pages through it names it).
+fn place_patches_and_pagers(api: &Api, split: &Split) -> (Vec<Vec<usize>>, Vec<Vec<usize>>) {
+    let mut patches = vec![Vec::new(); split.groups.len()];
+    let mut pagers = vec![Vec::new(); split.groups.len()];
+    for (i, p) in api.patches.iter().enumerate() {
+        if let Some(list) = split.group_of.get(p.of.0).and_then(|g| patches.get_mut(*g)) {
+            list.push(i);
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, op) in api.operations.iter().enumerate() {
+        let Some(page) = op.pager.as_ref().map(|p| p.page) else { continue };
+        if seen.insert(page) {
+            if let Some(list) = split.group_of.get(page.0).and_then(|g| pagers.get_mut(*g)) {
+                list.push(i);
+            }
+        }
+    }
+    (patches, pagers)
 }
 
 fn push_operation_parts(parts: &mut Vec<Part>, path: &str, area: Option<usize>, count: usize) {
@@ -129,17 +169,20 @@ pub fn emit_part(api: &Api, settings: &CrateSettings<'_>, plan: &Plan, part: &Pa
         Job::Lib => emit_lib(api, settings),
         Job::ModelsHead => models::emit_models_head(),
         Job::Types(range) => {
-            let types = api.types.get(range.clone()).unwrap_or_default();
-            types
-                .iter()
-                .zip(range.clone())
-                .map(|(t, i)| models::emit_type(api, t, &cfg_for(areas, areas.type_users.get(i))))
-                .collect()
+            let scope = Scope { api, layout: Layout::Whole };
+            api.types.get(range.clone()).unwrap_or_default().iter().map(|t| models::emit_type(&scope, t)).collect()
         }
-        Job::PatchesAndPages => models::emit_patches_and_pages(api, areas),
-        Job::OperationsRoot => emit_operations_root(areas),
+        Job::PatchesAndPages => models::emit_patches_and_pages(&Scope { api, layout: Layout::Whole }),
+        Job::ModelsRoot => models::emit_models_root(api, split_of(areas)?, &plan.group_patches),
+        Job::Group(g) => {
+            let split = split_of(areas)?;
+            let patches = plan.group_patches.get(*g).map_or(&[][..], Vec::as_slice);
+            let pagers = plan.group_pagers.get(*g).map_or(&[][..], Vec::as_slice);
+            models::emit_group(api, split, *g, patches, pagers)?
+        }
+        Job::OperationsRoot => emit_operations_root(split_of(areas)?),
         Job::Operations { area: Some(a), range } => {
-            let Some(area) = areas.areas.get(*a) else { return Err(format!("no area {a}")) };
+            let Some(area) = split_of(areas)?.areas.get(*a) else { return Err(format!("no area {a}")) };
             let ops: Vec<&Operation> =
                 area.operations.get(range.clone()).unwrap_or_default().iter().filter_map(|i| api.operations.get(*i)).collect();
             let tag = escape_doc_line(&area.tag);
@@ -162,8 +205,16 @@ pub fn emit_crate(api: &Api, settings: &CrateSettings<'_>) -> Result<Vec<Emitted
     plan.parts.iter().map(|part| emit_part(api, settings, &plan, part)).collect()
 }
 
-fn emit_operations_root(areas: &Areas) -> TokenStream {
-    let modules = areas.areas.iter().map(|a| {
+/// The layout of a split crate, which only its parts ask for.
+fn split_of(areas: &Areas) -> Result<&Split, String> {
+    match areas {
+        Areas::Split(split) => Ok(split),
+        Areas::Single => Err("a part of a split crate was planned for a crate of one area".to_string()),
+    }
+}
+
+fn emit_operations_root(split: &Split) -> TokenStream {
+    let modules = split.areas.iter().map(|a| {
         let docs = own_doc(&format!("Operations tagged `{}` (feature `{}`).", escape_doc_line(&a.tag), a.feature));
         let feature = lit(&a.feature);
         // A tag such as `match` makes a module named by a keyword; `r#match` is still `match.rs`.

@@ -1,12 +1,79 @@
 //! Models: structs, enums, aliases and `@odata.type` unions, the PATCH bodies, and the `Page`
 //! impls of collection responses, each built with `quote!`.
 
-use super::tokens::{cfg_for, deprecated_attr, doc, ident, lit, own_doc, rust_type, type_name};
-use crate::areas::Areas;
+use super::tokens::{deprecated_attr, doc, ident, lit, own_doc, rust_type, type_name};
+use crate::areas::Split;
 use crate::ir::*;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 use std::collections::BTreeSet;
+
+/// Where models are emitted: how they name other types, and which references are gated.
+pub struct Scope<'a> {
+    pub api: &'a Api,
+    pub layout: Layout<'a>,
+}
+
+pub enum Layout<'a> {
+    /// Every model in one `models.rs`, always compiled: types are named as they are.
+    Whole,
+    /// One file per model group (`models/<group>.rs`), compiled with its feature: types are named
+    /// `models::T`, and a reference that does not pull its target in is gated on the target's group.
+    Grouped { split: &'a Split, group: usize },
+}
+
+impl Scope<'_> {
+    /// The Rust type of a reference, as this layout names it.
+    fn ty(&self, ty: &TypeRef) -> TokenStream {
+        rust_type(self.api, ty, matches!(self.layout, Layout::Grouped { .. }))
+    }
+
+    /// `#[cfg(feature = "model-…")]` on a reference to a type whose group may be off (see
+    /// `areas`); nothing where the target is always there with this group.
+    fn gate(&self, ty: &TypeRef) -> TokenStream {
+        let Layout::Grouped { split, group } = self.layout else { return TokenStream::new() };
+        match split.gate(group, ty) {
+            Some(feature) => {
+                let feature = lit(feature);
+                quote!(#[cfg(feature = #feature)])
+            }
+            None => TokenStream::new(),
+        }
+    }
+
+    /// A rustdoc link to a type, by a path that resolves where the link is.
+    fn link(&self, id: TypeId) -> String {
+        let name = type_name(self.api, id);
+        match self.layout {
+            Layout::Whole => format!("[`{name}`]"),
+            Layout::Grouped { .. } => format!("[`{name}`](models::{name})"),
+        }
+    }
+
+    /// A field's gate: only navigation properties have one.
+    fn field_gate(&self, f: &Field) -> TokenStream {
+        if f.navigation {
+            self.gate(&f.ty)
+        } else {
+            TokenStream::new()
+        }
+    }
+
+    /// Whether every field of a struct is gated: with each of their features off, the code that
+    /// reads and writes them is empty, and rustc's lints for that case must not fire.
+    fn all_gated(&self, s: &StructDef) -> bool {
+        !s.fields.is_empty() && s.fields.iter().all(|f| !self.field_gate(f).is_empty())
+    }
+
+    /// A union variant's gate: the base is always there, derived types only with their group.
+    fn variant_gate(&self, u: &UnionDef, v: &UnionVariant) -> TokenStream {
+        if v.ty == u.base {
+            TokenStream::new()
+        } else {
+            self.gate(&TypeRef::Named(v.ty))
+        }
+    }
+}
 
 pub fn emit_models_head() -> TokenStream {
     let head = super::tokens::inner_doc("The description's schemas as Rust types, and the PATCH bodies derived from them.");
@@ -21,7 +88,69 @@ pub fn emit_models_head() -> TokenStream {
     }
 }
 
-pub fn emit_type(api: &Api, t: &TypeDef, cfg: &TokenStream) -> TokenStream {
+/// `models.rs` of a crate split into model groups: each group's file, compiled with its feature,
+/// and its items re-exported by name, so every model is `models::T` whatever file holds it.
+pub fn emit_models_root(api: &Api, split: &Split, group_patches: &[Vec<usize>]) -> TokenStream {
+    let head = super::tokens::inner_doc(
+        "The description's schemas as Rust types, and the PATCH bodies derived from them. Each file \
+         below holds one model group: a type and the types only it contains, compiled with the \
+         group's feature (`model-…`), which an area's feature turns on for the types its operations \
+         use. A navigation property or a derived type's union variant exists only while its \
+         target's feature is on; until then its member is kept with the unknown members.",
+    );
+    let modules = split.groups.iter().enumerate().map(|(i, g)| {
+        let module = ident(&g.module);
+        let feature = lit(&g.feature);
+        let names = g.types.iter().filter_map(|id| api.types.get(id.0)).map(|t| ident(&t.name));
+        let patches = group_patches.get(i).into_iter().flatten().filter_map(|p| api.patches.get(*p)).map(|p| ident(&p.name));
+        quote! {
+            #[cfg(feature = #feature)]
+            mod #module;
+            #[cfg(feature = #feature)]
+            pub use #module::{#(#names,)* #(#patches),*};
+        }
+    });
+    quote! {
+        #head
+        #![allow(deprecated)]
+        #(#modules)*
+    }
+}
+
+/// One model group's file: its types, their PATCH bodies and `Page` impls.
+pub fn emit_group(api: &Api, split: &Split, group: usize, patches: &[usize], pagers: &[usize]) -> Result<TokenStream, String> {
+    let g = split.groups.get(group).ok_or_else(|| format!("no model group {group}"))?;
+    let scope = Scope { api, layout: Layout::Grouped { split, group } };
+    let head_name = g.types.first().map_or("", |id| type_name(api, *id));
+    let head = super::tokens::inner_doc(&if g.types.len() > 1 {
+        format!("`{head_name}` and the types only it contains (feature `{}`).", g.feature)
+    } else {
+        format!("`{head_name}` (feature `{}`).", g.feature)
+    });
+    let types = g.types.iter().filter_map(|id| api.types.get(id.0)).map(|t| emit_type(&scope, t));
+    let patches = patches.iter().filter_map(|i| api.patches.get(*i)).map(|p| emit_patch(&scope, p));
+    let pages = pagers.iter().filter_map(|i| api.operations.get(*i)?.pager.as_ref()).map(|p| emit_page_impl(&scope, p));
+    // An enum implements the trait, and a union may read its tag through it.
+    let wire_enum = g
+        .types
+        .iter()
+        .filter_map(|id| api.types.get(id.0))
+        .any(|t| matches!(t.kind, TypeKind::Enum(_) | TypeKind::Union(_)))
+        .then(|| quote!(#[allow(unused_imports)] use crate::values::WireEnum;));
+    Ok(quote! {
+        #head
+        #[allow(unused_imports)]
+        use serde::{Deserialize, Serialize};
+        #[allow(unused_imports)]
+        use crate::models;
+        #wire_enum
+        #(#types)*
+        #(#patches)*
+        #(#pages)*
+    })
+}
+
+pub fn emit_type(scope: &Scope<'_>, t: &TypeDef) -> TokenStream {
     let mut docs = t.doc.clone().unwrap_or_default();
     if t.schema_name.contains('.') {
         if !docs.is_empty() {
@@ -31,38 +160,37 @@ pub fn emit_type(api: &Api, t: &TypeDef, cfg: &TokenStream) -> TokenStream {
     }
     let docs = doc(&docs);
     let deprecated = deprecated_attr(&t.deprecated);
-    let head = quote!(#docs #deprecated #cfg);
+    let head = quote!(#docs #deprecated);
     let name = ident(&t.name);
     match &t.kind {
         TypeKind::Alias(ty) => {
-            let ty = rust_type(api, ty, false);
+            let ty = scope.ty(ty);
             quote! {
                 #head
                 pub type #name = #ty;
             }
         }
-        TypeKind::Enum(e) => emit_enum(&name, head, cfg, e),
-        TypeKind::Struct(s) => emit_struct(api, &name, head, cfg, s),
-        TypeKind::Union(u) => emit_union(api, &name, head, cfg, u),
-        TypeKind::Alternatives(a) => emit_alternatives(api, &name, head, cfg, a),
+        TypeKind::Enum(e) => emit_enum(&name, head, e),
+        TypeKind::Struct(s) => emit_struct(scope, &name, head, s),
+        TypeKind::Union(u) => emit_union(scope, &name, head, u),
+        TypeKind::Alternatives(a) => emit_alternatives(scope, &name, head, a),
     }
 }
 
 /// `oneOf`/`anyOf`: an enum of the alternatives, read by serde in order (untagged), or by the
 /// discriminator's value with unlisted values kept as JSON (tagged).
-fn emit_alternatives(api: &Api, name: &proc_macro2::Ident, head: TokenStream, cfg: &TokenStream, a: &AlternativesDef) -> TokenStream {
+fn emit_alternatives(scope: &Scope<'_>, name: &proc_macro2::Ident, head: TokenStream, a: &AlternativesDef) -> TokenStream {
     let variants: Vec<_> = a.variants.iter().map(|v| ident(&v.rust_name)).collect();
     let types: Vec<TokenStream> = a
         .variants
         .iter()
         .map(|v| {
-            let ty = rust_type(api, &v.ty, false);
+            let ty = scope.ty(&v.ty);
             if v.boxed { quote!(Box<#ty>) } else { ty }
         })
         .collect();
     let param = a.single_value.then(|| {
         quote! {
-            #cfg
             impl crate::runtime::ParamValue for #name {
                 fn to_param(&self) -> String {
                     match self {
@@ -106,7 +234,6 @@ fn emit_alternatives(api: &Api, name: &proc_macro2::Ident, head: TokenStream, cf
             #fallback(serde_json::Value),
         }
 
-        #cfg
         impl Serialize for #name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 match self {
@@ -116,7 +243,6 @@ fn emit_alternatives(api: &Api, name: &proc_macro2::Ident, head: TokenStream, cf
             }
         }
 
-        #cfg
         impl<'de> Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let value = serde_json::Value::deserialize(deserializer)?;
@@ -133,7 +259,8 @@ fn emit_alternatives(api: &Api, name: &proc_macro2::Ident, head: TokenStream, cf
     }
 }
 
-fn emit_struct(api: &Api, name: &Ident, head: TokenStream, cfg: &TokenStream, s: &StructDef) -> TokenStream {
+fn emit_struct(scope: &Scope<'_>, name: &Ident, head: TokenStream, s: &StructDef) -> TokenStream {
+    let api = scope.api;
     let defaultable = s.fields.iter().all(|f| !f.required || f.nullable || type_has_default(api, &f.ty));
     let mut derives = vec![quote!(Debug), quote!(Clone), quote!(PartialEq)];
     if defaultable {
@@ -148,7 +275,7 @@ fn emit_struct(api: &Api, name: &Ident, head: TokenStream, cfg: &TokenStream, s:
     let fields = s.fields.iter().map(|f| {
         let docs = doc(f.doc.as_deref().unwrap_or(""));
         let deprecated = deprecated_attr(&f.deprecated);
-        let mut ty = rust_type(api, &f.ty, false);
+        let mut ty = scope.ty(&f.ty);
         if f.boxed {
             ty = quote!(Box<#ty>);
         }
@@ -175,8 +302,10 @@ fn emit_struct(api: &Api, name: &Ident, head: TokenStream, cfg: &TokenStream, s:
         }
         let serde = (!serde_args.is_empty()).then(|| quote!(#[serde(#(#serde_args),*)]));
         let field = ident(&f.rust_name);
+        let gate = scope.field_gate(f);
         quote! {
             #docs
+            #gate
             #deprecated
             #serde
             pub #field: #ty,
@@ -196,11 +325,11 @@ fn emit_struct(api: &Api, name: &Ident, head: TokenStream, cfg: &TokenStream, s:
     let serde_impls = s.extra.as_ref().map(|x| {
         let extra = ident(&x.rust_name);
         let decode = if s.fields.iter().all(is_optional) {
-            emit_members_impl(name, cfg, s, &extra)
+            emit_members_impl(scope, name, s, &extra)
         } else {
-            emit_strict_deserialize(name, cfg, s, &extra)
+            emit_strict_deserialize(scope, name, s, &extra)
         };
-        let encode = emit_serialize(name, cfg, s, &extra);
+        let encode = emit_serialize(scope, name, s, &extra);
         quote!(#encode #decode)
     });
     quote! {
@@ -217,21 +346,22 @@ fn emit_struct(api: &Api, name: &Ident, head: TokenStream, cfg: &TokenStream, s:
 /// The encoding of a struct that keeps unknown members: its members in declared order, an
 /// absent optional one left out (a required nullable one written as `null`), then the unknown
 /// ones as they came.
-fn emit_serialize(name: &Ident, cfg: &TokenStream, s: &StructDef, extra: &Ident) -> TokenStream {
+fn emit_serialize(scope: &Scope<'_>, name: &Ident, s: &StructDef, extra: &Ident) -> TokenStream {
     let entries = s.fields.iter().map(|f| {
-        let (wire, field) = (lit(&f.json_name), ident(&f.rust_name));
+        let (wire, field, gate) = (lit(&f.json_name), ident(&f.rust_name), scope.field_gate(f));
         if f.required {
-            quote!(map.required(#wire, &self.#field)?;)
+            quote!(#gate map.required(#wire, &self.#field)?;)
         } else {
-            quote!(map.optional(#wire, &self.#field)?;)
+            quote!(#gate map.optional(#wire, &self.#field)?;)
         }
     });
     // With no declared members there is nothing to write before `end`.
     let mutable = (!s.fields.is_empty()).then(|| quote!(mut));
+    let allow = scope.all_gated(s).then(|| quote!(#[allow(unused_mut)]));
     quote! {
-        #cfg
         impl Serialize for #name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                #allow
                 let #mutable map = crate::objects::MemberWriter::new(serializer)?;
                 #(#entries)*
                 map.end(&self.#extra)
@@ -254,14 +384,18 @@ fn is_optional(f: &Field) -> bool {
 
 /// The decoding of a struct whose every member may be absent: each known member read into its
 /// field of a default value, by the shared `deserialize_members`.
-fn emit_members_impl(name: &Ident, cfg: &TokenStream, s: &StructDef, extra: &Ident) -> TokenStream {
+fn emit_members_impl(scope: &Scope<'_>, name: &Ident, s: &StructDef, extra: &Ident) -> TokenStream {
     let read_member = (!s.fields.is_empty()).then(|| {
         let wires = s.fields.iter().map(member_names);
         let fields = s.fields.iter().map(|f| ident(&f.rust_name));
+        // A gated field's member, while its field is compiled out, is an unknown member.
+        let gates = s.fields.iter().map(|f| scope.field_gate(f));
+        let allow = scope.all_gated(s).then(|| quote!(#[allow(unreachable_code, unused_variables)]));
         quote! {
+            #allow
             fn read_member<'de, A: serde::de::MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
                 match key {
-                    #(#wires => self.#fields = map.next_value()?,)*
+                    #(#gates #wires => self.#fields = map.next_value()?,)*
                     _ => return Ok(false),
                 }
                 Ok(true)
@@ -269,7 +403,6 @@ fn emit_members_impl(name: &Ident, cfg: &TokenStream, s: &StructDef, extra: &Ide
         }
     });
     quote! {
-        #cfg
         impl crate::objects::Members for #name {
             #read_member
             fn unknown_members(&mut self) -> &mut crate::objects::UnknownMembers {
@@ -277,7 +410,6 @@ fn emit_members_impl(name: &Ident, cfg: &TokenStream, s: &StructDef, extra: &Ide
             }
         }
 
-        #cfg
         impl<'de> Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 crate::objects::deserialize_members(deserializer)
@@ -288,7 +420,7 @@ fn emit_members_impl(name: &Ident, cfg: &TokenStream, s: &StructDef, extra: &Ide
 
 /// The decoding of a struct with members that must be present: each read into a local, and a
 /// missing one an error, as serde's derive reports it.
-fn emit_strict_deserialize(name: &Ident, cfg: &TokenStream, s: &StructDef, extra: &Ident) -> TokenStream {
+fn emit_strict_deserialize(scope: &Scope<'_>, name: &Ident, s: &StructDef, extra: &Ident) -> TokenStream {
     let locals: Vec<_> = s.fields.iter().enumerate().map(|(i, _)| format_ident!("field_{i}")).collect();
     let patterns = s.fields.iter().map(member_names);
     let wires: Vec<_> = s.fields.iter().map(|f| lit(&f.json_name)).collect();
@@ -307,9 +439,9 @@ fn emit_strict_deserialize(name: &Ident, cfg: &TokenStream, s: &StructDef, extra
             quote!(#field: #local.ok_or_else(|| <A::Error as serde::de::Error>::missing_field(#wire))?)
         }
     });
+    let gates: Vec<TokenStream> = s.fields.iter().map(|f| scope.field_gate(f)).collect();
     let expecting = lit(&format!("struct {name}"));
     quote! {
-        #cfg
         impl<'de> Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 struct ObjectVisitor;
@@ -319,17 +451,17 @@ fn emit_strict_deserialize(name: &Ident, cfg: &TokenStream, s: &StructDef, extra
                         f.write_str(#expecting)
                     }
                     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<#name, A::Error> {
-                        #(let mut #locals = None;)*
+                        #(#gates let mut #locals = None;)*
                         let mut #extra = crate::objects::UnknownMembers::new();
                         while let Some(key) = map.next_key::<crate::objects::MemberKey<'de>>()? {
                             match key.as_str() {
-                                #(#patterns => #reads,)*
+                                #(#gates #patterns => #reads,)*
                                 _ => crate::objects::read_unknown(&mut #extra, key, &mut map)?,
                             }
                         }
                         #extra.finish_reading();
                         Ok(#name {
-                            #(#inits,)*
+                            #(#gates #inits,)*
                             #extra,
                         })
                     }
@@ -366,19 +498,25 @@ fn plain_default(ty: &TypeRef) -> bool {
     }
 }
 
-fn emit_union(api: &Api, name: &Ident, head: TokenStream, cfg: &TokenStream, u: &UnionDef) -> TokenStream {
+fn emit_union(scope: &Scope<'_>, name: &Ident, head: TokenStream, u: &UnionDef) -> TokenStream {
+    let api = scope.api;
     let tag = lit(&u.tag_property);
     let fallback = ident(&u.fallback);
-    let base = rust_type(api, &TypeRef::Named(u.base), false);
+    let base = scope.ty(&TypeRef::Named(u.base));
     let variants: Vec<_> = u.variants.iter().map(|v| ident(&v.rust_name)).collect();
     let variant_docs = u.variants.iter().map(|v| own_doc(&format!("`{}` `{}`.", u.tag_property, v.wire)));
-    let variant_types = u.variants.iter().map(|v| rust_type(api, &TypeRef::Named(v.ty), false));
-    let (tag_method, accessors) = emit_union_accessors(api, name, cfg, u);
+    let variant_types = u.variants.iter().map(|v| scope.ty(&TypeRef::Named(v.ty)));
+    let gates: Vec<TokenStream> = u.variants.iter().map(|v| scope.variant_gate(u, v)).collect();
+    let (tag_method, accessors) = emit_union_accessors(scope, name, u);
     let kept = match struct_def(api, u.base).and_then(|s| s.fields.iter().find(|f| f.json_name == u.tag_property)) {
         Some(f) => format!("its own members are kept in `additional_properties`, its `{}` in `{}`", u.tag_property, f.rust_name),
         None => format!("its own members, and its `{}`, are kept in `additional_properties`", u.tag_property),
     };
-    let fallback_doc = own_doc(&format!("A type derived from [`{}`] that this crate does not know; {kept}.", type_name(api, u.base)));
+    let unknown = match scope.layout {
+        Layout::Whole => "that this crate does not know",
+        Layout::Grouped { .. } => "that this crate does not know, or whose model feature is off",
+    };
+    let fallback_doc = own_doc(&format!("A type derived from {} {unknown}; {kept}.", scope.link(u.base)));
     // A value with no `@odata.type` is the base type.
     let patterns = u.variants.iter().map(|v| {
         let tag = lit(v.wire.trim_start_matches('#'));
@@ -394,17 +532,17 @@ fn emit_union(api: &Api, name: &Ident, head: TokenStream, cfg: &TokenStream, u: 
         pub enum #name {
             #(
                 #variant_docs
+                #gates
                 #variants(Box<#variant_types>),
             )*
             #fallback_doc
             #fallback(Box<#base>),
         }
 
-        #cfg
         impl Serialize for #name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 let value = match self {
-                    #(Self::#variants(v) => serde_json::to_value(v),)*
+                    #(#gates Self::#variants(v) => serde_json::to_value(v),)*
                     Self::#fallback(v) => serde_json::to_value(v),
                 };
                 let mut value = value.map_err(serde::ser::Error::custom)?;
@@ -416,12 +554,11 @@ fn emit_union(api: &Api, name: &Ident, head: TokenStream, cfg: &TokenStream, u: 
             }
         }
 
-        #cfg
         impl<'de> Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let (value, tag) = crate::objects::read_tagged(deserializer, #tag)?;
                 let parsed = match tag.as_deref().map(|t| t.trim_start_matches('#')) {
-                    #(#patterns => serde_json::from_str(value.get()).map(|v| Self::#variants(Box::new(v))),)*
+                    #(#gates #patterns => serde_json::from_str(value.get()).map(|v| Self::#variants(Box::new(v))),)*
                     Some(_) => serde_json::from_str(value.get()).map(|v| Self::#fallback(Box::new(v))),
                 };
                 parsed.map_err(serde::de::Error::custom)
@@ -435,12 +572,15 @@ fn emit_union(api: &Api, name: &Ident, head: TokenStream, cfg: &TokenStream, u: 
 /// A union's accessors: the name of the variant's type as sent, and each member of the base
 /// that every variant holds as the same Rust type (each derived struct has the base's members
 /// flattened in, so an accessor is one match over the variants).
-fn emit_union_accessors(api: &Api, name: &Ident, cfg: &TokenStream, u: &UnionDef) -> (Ident, TokenStream) {
+fn emit_union_accessors(scope: &Scope<'_>, name: &Ident, u: &UnionDef) -> (Ident, TokenStream) {
+    let api = scope.api;
     let base = struct_def(api, u.base);
     // A variant that is not a struct (never, as `lower` builds unions) has no members to read.
     let structs: Vec<Option<&StructDef>> = u.variants.iter().map(|v| struct_def(api, v.ty)).collect();
     let base_fields = base.map_or(&[][..], |b| b.fields.as_slice());
     let variants: Vec<Ident> = u.variants.iter().map(|v| ident(&v.rust_name)).chain([ident(&u.fallback)]).collect();
+    // Each match arm's gate, the fallback's (none) last.
+    let gates: Vec<TokenStream> = u.variants.iter().map(|v| scope.variant_gate(u, v)).chain([TokenStream::new()]).collect();
     let tag_field = base_fields.iter().find(|f| f.json_name == u.tag_property);
     let tag_method_name = tag_field.map_or_else(|| crate::names::snake(&u.tag_property, "tag"), |f| f.rust_name.clone());
     let tag_method = ident(&tag_method_name);
@@ -452,6 +592,7 @@ fn emit_union_accessors(api: &Api, name: &Ident, cfg: &TokenStream, u: &UnionDef
     ));
     let wires = u.variants.iter().map(|v| lit(&v.wire));
     let known = &variants[..u.variants.len()];
+    let known_gates = &gates[..u.variants.len()];
     let fallback = ident(&u.fallback);
     let base_wire = lit(&base_wire);
     // The fallback's own tag is wherever the base keeps that member.
@@ -480,7 +621,7 @@ fn emit_union_accessors(api: &Api, name: &Ident, cfg: &TokenStream, u: &UnionDef
         if !structs.iter().all(|s| s.is_some_and(|s| s.fields.iter().any(same))) {
             return None;
         }
-        Some(emit_union_accessor(api, &variants, f))
+        Some(emit_union_accessor(scope, &variants, &gates, f))
     });
     let extra = base.and_then(|b| b.extra.as_ref());
     let extra = extra.filter(|x| structs.iter().all(|s| s.and_then(|s| s.extra.as_ref()).is_some_and(|y| y.rust_name == x.rust_name))).map(|x| {
@@ -489,18 +630,17 @@ fn emit_union_accessors(api: &Api, name: &Ident, cfg: &TokenStream, u: &UnionDef
             /// The members the description does not declare, as kept by whichever type this is.
             pub fn #field(&self) -> &crate::objects::UnknownMembers {
                 match self {
-                    #(Self::#variants(v) => &v.#field,)*
+                    #(#gates Self::#variants(v) => &v.#field,)*
                 }
             }
         }
     });
     let tokens = quote! {
-        #cfg
         impl #name {
             #tag_doc
             pub fn #tag_method(&self) -> &str {
                 match self {
-                    #(Self::#known(_) => #wires,)*
+                    #(#known_gates Self::#known(_) => #wires,)*
                     Self::#fallback(v) => #other_tag,
                 }
             }
@@ -527,23 +667,24 @@ fn struct_def(api: &Api, id: TypeId) -> Option<&StructDef> {
 
 /// One member of the base, read from whichever variant this is; an optional one as
 /// `Option<&T>` (`Option<&str>`, `Option<&[T]>`), a required one as `&T`.
-fn emit_union_accessor(api: &Api, variants: &[Ident], f: &Field) -> TokenStream {
+fn emit_union_accessor(scope: &Scope<'_>, variants: &[Ident], gates: &[TokenStream], f: &Field) -> TokenStream {
     let field = ident(&f.rust_name);
     let deprecated = deprecated_attr(&f.deprecated);
-    let inner = rust_type(api, &f.ty, false);
+    let inner = scope.ty(&f.ty);
     let copied = !f.boxed && is_copy(&f.ty);
     let (ty, deref) = match &f.ty {
         _ if f.boxed => (inner, true),
         TypeRef::String => (quote!(str), true),
         TypeRef::Array(item) => {
-            let item = rust_type(api, item, false);
+            let item = scope.ty(item);
             (quote!([#item]), true)
         }
         _ => (inner, false),
     };
     let docs = own_doc(&format!("`{}`, whichever type this is.", f.json_name));
-    let arms = quote!(match self { #(Self::#variants(v) => &v.#field,)* });
-    let copies = quote!(match self { #(Self::#variants(v) => v.#field,)* });
+    let arms = quote!(match self { #(#gates Self::#variants(v) => &v.#field,)* });
+    let copies = quote!(match self { #(#gates Self::#variants(v) => v.#field,)* });
+    let gate = scope.field_gate(f);
     let (ret, body) = match (is_optional(f), copied, deref) {
         (true, true, _) => (quote!(Option<#ty>), copies),
         (false, true, _) => (quote!(#ty), copies),
@@ -553,6 +694,7 @@ fn emit_union_accessor(api: &Api, variants: &[Ident], f: &Field) -> TokenStream 
     };
     quote! {
         #docs
+        #gate
         #deprecated
         pub fn #field(&self) -> #ret {
             #body
@@ -560,7 +702,7 @@ fn emit_union_accessor(api: &Api, variants: &[Ident], f: &Field) -> TokenStream 
     }
 }
 
-fn emit_enum(name: &Ident, head: TokenStream, cfg: &TokenStream, e: &EnumDef) -> TokenStream {
+fn emit_enum(name: &Ident, head: TokenStream, e: &EnumDef) -> TokenStream {
     let fallback = ident(&e.fallback);
     let variants: Vec<_> = e.variants.iter().map(|v| ident(&v.rust_name)).collect();
     let docs = e.variants.iter().map(|v| doc(&format!("`{}`{}", v.wire, v.doc.as_deref().map(|d| format!(": {d}")).unwrap_or_default())));
@@ -577,7 +719,6 @@ fn emit_enum(name: &Ident, head: TokenStream, cfg: &TokenStream, e: &EnumDef) ->
             #fallback(String),
         }
 
-        #cfg
         impl WireEnum for #name {
             fn as_str(&self) -> &str {
                 match self {
@@ -593,28 +734,24 @@ fn emit_enum(name: &Ident, head: TokenStream, cfg: &TokenStream, e: &EnumDef) ->
             }
         }
 
-        #cfg
         impl std::fmt::Display for #name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
-        #cfg
         impl Serialize for #name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
             }
         }
 
-        #cfg
         impl<'de> Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 crate::values::deserialize_wire(deserializer)
             }
         }
 
-        #cfg
         impl crate::runtime::ParamValue for #name {
             fn to_param(&self) -> String {
                 self.as_str().to_string()
@@ -623,23 +760,23 @@ fn emit_enum(name: &Ident, head: TokenStream, cfg: &TokenStream, e: &EnumDef) ->
     }
 }
 
-pub fn emit_patches_and_pages(api: &Api, areas: &Areas) -> TokenStream {
-    let mut out = TokenStream::new();
-    for (i, p) in api.patches.iter().enumerate() {
-        out.extend(emit_patch(api, p, &cfg_for(areas, areas.patch_users.get(i))));
-    }
+/// The PATCH bodies and `Page` impls of a crate whose models are in one file.
+pub fn emit_patches_and_pages(scope: &Scope<'_>) -> TokenStream {
+    let api = scope.api;
+    let mut out: TokenStream = api.patches.iter().map(|p| emit_patch(scope, p)).collect();
     let mut seen_pages = BTreeSet::new();
     for p in api.operations.iter().filter_map(|op| op.pager.as_ref()) {
         if seen_pages.insert(p.page) {
-            out.extend(emit_page_impl(api, p, &cfg_for(areas, areas.type_users.get(p.page.0))));
+            out.extend(emit_page_impl(scope, p));
         }
     }
     out
 }
 
-fn emit_page_impl(api: &Api, p: &PagerDef, cfg: &TokenStream) -> TokenStream {
-    let page = rust_type(api, &TypeRef::Named(p.page), false);
-    let item = rust_type(api, &p.item, false);
+pub fn emit_page_impl(scope: &Scope<'_>, p: &PagerDef) -> TokenStream {
+    let api = scope.api;
+    let page = scope.ty(&TypeRef::Named(p.page));
+    let item = scope.ty(&p.item);
     let items = ident(&p.items_field);
     let next = ident(&p.next_link_field);
     let (items_optional, next_optional) = match struct_def(api, p.page) {
@@ -683,7 +820,6 @@ fn emit_page_impl(api: &Api, p: &PagerDef, cfg: &TokenStream) -> TokenStream {
         }
     });
     quote! {
-        #cfg
         impl crate::paging::Page for #page {
             type Item = #item;
             fn into_items(self) -> Vec<Self::Item> {
@@ -698,7 +834,8 @@ fn emit_page_impl(api: &Api, p: &PagerDef, cfg: &TokenStream) -> TokenStream {
     }
 }
 
-fn emit_patch(api: &Api, p: &PatchDef, cfg: &TokenStream) -> TokenStream {
+pub fn emit_patch(scope: &Scope<'_>, p: &PatchDef) -> TokenStream {
+    let api = scope.api;
     let name = ident(&p.name);
     let docs = own_doc(&format!(
         "The PATCH body of [`{}`]: each field is left alone unless set. Fields that may be null are a \
@@ -709,7 +846,7 @@ fn emit_patch(api: &Api, p: &PatchDef, cfg: &TokenStream) -> TokenStream {
     let fields = p.fields.iter().map(|f| {
         let docs = doc(f.doc.as_deref().unwrap_or(""));
         let field = ident(&f.rust_name);
-        let mut ty = rust_type(api, &f.ty, false);
+        let mut ty = scope.ty(&f.ty);
         if f.boxed {
             ty = quote!(Box<#ty>);
         }
@@ -742,13 +879,11 @@ fn emit_patch(api: &Api, p: &PatchDef, cfg: &TokenStream) -> TokenStream {
     });
     quote! {
         #docs
-        #cfg
         #[derive(Debug, Clone, PartialEq, Default)]
         pub struct #name {
             #(#fields)*
         }
 
-        #cfg
         impl Serialize for #name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 use serde::ser::SerializeMap;

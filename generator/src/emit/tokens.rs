@@ -1,12 +1,10 @@
 //! The small token builders every emitter shares: names, literals, type references, `cfg` and
 //! `deprecated` attributes, and documentation made safe for rustdoc and rustc.
 
-use crate::areas::Areas;
 use crate::ir::{Api, Deprecation, TypeKind, TypeRef};
 use crate::names::needs_raw;
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
-use std::collections::BTreeSet;
 
 /// An identifier for a name from the IR, raw (`r#type`) where it is a keyword.
 ///
@@ -112,25 +110,6 @@ pub fn rust_type(api: &Api, ty: &TypeRef, qualified: bool) -> TokenStream {
 /// The name of a type, for links in documentation.
 pub fn type_name(api: &Api, id: crate::ir::TypeId) -> &str {
     api.types.get(id.0).map_or("", |t| t.name.as_str())
-}
-
-/// `#[cfg(...)]` for a top-level item that the given areas need: nothing when every area (or the
-/// only one) needs it; `full` for what no operation needs.
-pub fn cfg_for(areas: &Areas, users: Option<&BTreeSet<usize>>) -> TokenStream {
-    if !areas.split() {
-        return TokenStream::new();
-    }
-    let empty = BTreeSet::new();
-    let users = users.unwrap_or(&empty);
-    if users.len() == areas.areas.len() {
-        return TokenStream::new();
-    }
-    let features: Vec<Literal> = users.iter().filter_map(|a| areas.areas.get(*a)).map(|a| lit(&a.feature)).collect();
-    match features.as_slice() {
-        [] => quote!(#[cfg(feature = "full")]),
-        [one] => quote!(#[cfg(feature = #one)]),
-        many => quote!(#[cfg(any(#(feature = #many),*))]),
-    }
 }
 
 pub fn deprecated_attr(d: &Option<Deprecation>) -> TokenStream {
