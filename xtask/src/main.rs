@@ -167,7 +167,9 @@ fn slice(args: &[String]) -> ExitCode {
     for arg in args {
         match arg.as_str() {
             "--check" => check = true,
-            other if recipe.is_none() && !other.starts_with('-') => recipe = Some(PathBuf::from(other)),
+            other if recipe.is_none() && !other.starts_with('-') => {
+                recipe = Some(PathBuf::from(other))
+            }
             other => {
                 eprintln!("error: unexpected argument `{other}`\n{USAGE}");
                 return ExitCode::from(2);
@@ -190,17 +192,35 @@ fn slice(args: &[String]) -> ExitCode {
         eprintln!("warning: {w}");
     }
     if outcome.warnings.len() > MAX_SHOWN_WARNINGS {
-        eprintln!("warning: … and {} more operationIds repeated (the generator numbers their names)", outcome.warnings.len() - MAX_SHOWN_WARNINGS);
+        eprintln!(
+            "warning: … and {} more operationIds repeated (the generator numbers their names)",
+            outcome.warnings.len() - MAX_SHOWN_WARNINGS
+        );
     }
-    let components: Vec<String> = outcome.stats.components.iter().map(|(section, n)| format!("{n} {section}")).collect();
-    let what = if check { "up to date" } else if outcome.written { "written" } else { "unchanged" };
+    let components: Vec<String> = outcome
+        .stats
+        .components
+        .iter()
+        .map(|(section, n)| format!("{n} {section}"))
+        .collect();
+    let what = if check {
+        "up to date"
+    } else if outcome.written {
+        "written"
+    } else {
+        "unchanged"
+    };
     println!(
         "slice: {} {what}: {} bytes, {} paths, {} operations, components: {}, {:.2?}",
         outcome.out,
         outcome.bytes,
         outcome.stats.paths,
         outcome.stats.operations,
-        if components.is_empty() { "none".to_string() } else { components.join(", ") },
+        if components.is_empty() {
+            "none".to_string()
+        } else {
+            components.join(", ")
+        },
         started.elapsed()
     );
     ExitCode::SUCCESS
