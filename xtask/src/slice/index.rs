@@ -547,6 +547,7 @@ fn head_of(child: &Child, inner: &Container, offset: usize) -> Range<usize> {
 /// Byte offsets of line starts, to turn a marker (line, column in characters) into a byte offset.
 struct LineTable {
     starts: Vec<usize>,
+    len: usize,
 }
 
 impl LineTable {
@@ -558,16 +559,19 @@ impl LineTable {
                 .filter(|&(_, b)| b == b'\n')
                 .map(|(i, _)| i + 1),
         );
-        LineTable { starts }
+        LineTable {
+            starts,
+            len: text.len(),
+        }
     }
 
-    /// The byte offset where 1-based `line` starts (the text's end past the last line).
+    /// The byte offset where 1-based `line` starts; the text's end past the last line (the
+    /// scanner marks the end of a text without a final line break on the line after it).
     fn line_start(&self, line: usize) -> usize {
-        let last = self.starts.last().copied().unwrap_or(0);
         self.starts
             .get(line.saturating_sub(1))
             .copied()
-            .unwrap_or(last)
+            .unwrap_or(self.len)
     }
 
     /// The byte offset of a marker: its line's start plus its column's characters.
