@@ -454,9 +454,19 @@ fn a_conflicting_schema_names_both_files() {
 
 #[test]
 fn a_source_without_a_final_line_break_keeps_its_last_line() {
-    let s = Scratch::with("eol", &[("a.yml", "openapi: 3.0.1\npaths:\n  /a:\n    get:\n      operationId: a")]);
-    s.slice("sources: [a.yml]\nout: cut.yaml\nheader: ''\n").unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(s.read("cut.yaml"), "openapi: 3.0.1\npaths:\n  /a:\n    get:\n      operationId: a\n");
+    let s = Scratch::with(
+        "eol",
+        &[(
+            "a.yml",
+            "openapi: 3.0.1\npaths:\n  /a:\n    get:\n      operationId: a",
+        )],
+    );
+    s.slice("sources: [a.yml]\nout: cut.yaml\nheader: ''\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        s.read("cut.yaml"),
+        "openapi: 3.0.1\npaths:\n  /a:\n    get:\n      operationId: a\n"
+    );
 }
 
 #[test]
