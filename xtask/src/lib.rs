@@ -3,6 +3,7 @@
 //! a file the generator does not own.
 
 pub mod read;
+pub mod slice;
 pub mod writer;
 
 use graph_codegen::{Diagnostic, GeneratedFile, Settings};
@@ -202,7 +203,8 @@ fn compare_with(out: &Path, files: &[GeneratedFile], diffs: bool) -> Result<Vec<
     Ok(changes)
 }
 
-fn unified_diff(path: &str, old: &str, new: &str) -> String {
+/// A unified diff of a file's old and new text, for `--check` (codegen's and slice's).
+pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
     similar::TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(3)

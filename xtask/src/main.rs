@@ -24,13 +24,17 @@ const USAGE: &str = "usage:
   cargo xtask codegen --check                 change nothing; fail if generated/ is stale
   cargo xtask codegen --spec FILE --out DIR   generate a complete crate from any spec
       [--name CRATE]                          package name (default: the folder's name)
-  cargo xtask bench [--help]                  print the generator's speed on spec/graph";
+  cargo xtask bench [--help]                  print the generator's speed on spec/graph
+  cargo xtask slice RECIPE                    cut and merge descriptions as RECIPE says (e.g.
+                                              spec/recipes/openapi.yaml); writes its `out`
+  cargo xtask slice RECIPE --check            change nothing; fail, with a diff, if `out` is stale";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("codegen") => codegen(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
+        Some("slice") => slice(&args[1..]),
         // Internal: one input measured in a fresh process, for `bench`.
         Some("bench-one") => bench::one(&args[1..]),
         _ => {
@@ -152,6 +156,74 @@ fn check_tree(out_dir: &Path, generated: &Generated, started: Instant) -> ExitCo
     }
     eprintln!("error: {} file(s) differ from what `cargo xtask codegen` generates; run it and commit the result", changes.len());
     ExitCode::FAILURE
+}
+
+/// The most repeated-operationId warnings printed one by one; the rest are counted.
+const MAX_SHOWN_WARNINGS: usize = 20;
+
+/// `slice RECIPE [--check]`: runs the recipe, prints its warnings and one summary line.
+fn slice(args: &[String]) -> ExitCode {
+    let (mut recipe, mut check) = (None, false);
+    for arg in args {
+        match arg.as_str() {
+            "--check" => check = true,
+            other if recipe.is_none() && !other.starts_with('-') => {
+                recipe = Some(PathBuf::from(other))
+            }
+            other => {
+                eprintln!("error: unexpected argument `{other}`\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let Some(recipe) = recipe else {
+        eprintln!("error: name the recipe file\n{USAGE}");
+        return ExitCode::from(2);
+    };
+    let started = Instant::now();
+    let outcome = match xtask::slice::run(&workspace_root(), &recipe, check) {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for w in outcome.warnings.iter().take(MAX_SHOWN_WARNINGS) {
+        eprintln!("warning: {w}");
+    }
+    if outcome.warnings.len() > MAX_SHOWN_WARNINGS {
+        eprintln!(
+            "warning: … and {} more operationIds repeated (the generator numbers their names)",
+            outcome.warnings.len() - MAX_SHOWN_WARNINGS
+        );
+    }
+    let components: Vec<String> = outcome
+        .stats
+        .components
+        .iter()
+        .map(|(section, n)| format!("{n} {section}"))
+        .collect();
+    let what = if check {
+        "up to date"
+    } else if outcome.written {
+        "written"
+    } else {
+        "unchanged"
+    };
+    println!(
+        "slice: {} {what}: {} bytes, {} paths, {} operations, components: {}, {:.2?}",
+        outcome.out,
+        outcome.bytes,
+        outcome.stats.paths,
+        outcome.stats.operations,
+        if components.is_empty() {
+            "none".to_string()
+        } else {
+            components.join(", ")
+        },
+        started.elapsed()
+    );
+    ExitCode::SUCCESS
 }
 
 /// Cargo's rule for a package name, as far as `--name` needs it.
