@@ -859,7 +859,7 @@ fn check_generated_crate(root: &Path, module: &Path, work: &Path, feature: Optio
 }
 
 /// The names in the manifest's `[features]` section.
-fn feature_names(manifest: &str) -> Vec<String> {
+pub(crate) fn feature_names(manifest: &str) -> Vec<String> {
     let mut in_features = false;
     let mut names = Vec::new();
     for line in manifest.lines() {

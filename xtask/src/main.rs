@@ -3,6 +3,7 @@
 mod bench;
 #[cfg(feature = "decode-bench")]
 mod decode;
+mod sweep;
 
 // The generator allocates many small strings and vectors, and glibc's allocator spent about a
 // third of a module run in malloc and free (perf); mimalloc cuts each stage by 10-20%. The
@@ -24,13 +25,15 @@ const USAGE: &str = "usage:
   cargo xtask codegen --check                 change nothing; fail if generated/ is stale
   cargo xtask codegen --spec FILE --out DIR   generate a complete crate from any spec
       [--name CRATE]                          package name (default: the folder's name)
-  cargo xtask bench [--help]                  print the generator's speed on spec/graph";
+  cargo xtask bench [--help]                  print the generator's speed on spec/graph
+  cargo xtask graph-sweep [--help]            generate every Graph module (and the merged descriptions) and lint the crates";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("codegen") => codegen(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
+        Some("graph-sweep") => sweep::run(&args[1..]),
         // Internal: one input measured in a fresh process, for `bench`.
         Some("bench-one") => bench::one(&args[1..]),
         _ => {
