@@ -201,11 +201,7 @@ pub fn run(args: &[String]) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!(
-        "graph-sweep: {} crate(s) in {} (one target dir; the first check also builds the dependencies)",
-        jobs.len(),
-        workspace.dir.display()
-    );
+    println!("graph-sweep: {} crate(s) in {} (one target dir; the first check also builds the dependencies)", jobs.len(), workspace.dir.display());
     let mut progress = Progress::new(jobs.len());
     let mut rows = Vec::new();
     for job in &jobs {
@@ -230,7 +226,8 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
         scope: Scope::Sweep,
     };
     let list = |value: Option<&String>, flag: &str| -> Result<Vec<String>, String> {
-        let items: Vec<String> = value.map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()).unwrap_or_default();
+        let items: Vec<String> =
+            value.map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()).unwrap_or_default();
         if items.is_empty() {
             return Err(format!("{flag} takes a comma-separated list"));
         }
@@ -403,7 +400,14 @@ fn sweep_module(workspace: &mut Workspace, progress: &mut Progress, version: Gra
 
 /// The merged crate of a version: generated from target/graph/VERSION.yaml (made by the slice
 /// recipe if missing), then clippy with each area alone and, unless skipped, with every feature.
-fn sweep_merged(workspace: &mut Workspace, progress: &mut Progress, root: &Path, version: GraphVersion, areas: &[String], whole: WholeCheck) -> Vec<Row> {
+fn sweep_merged(
+    workspace: &mut Workspace,
+    progress: &mut Progress,
+    root: &Path,
+    version: GraphVersion,
+    areas: &[String],
+    whole: WholeCheck,
+) -> Vec<Row> {
     let label = format!("{} (merged)", version.dir());
     let crate_name = version.merged_crate();
     let input = match merged_input(root, version) {
@@ -436,7 +440,13 @@ fn sweep_merged(workspace: &mut Workspace, progress: &mut Progress, root: &Path,
         }
         if features.iter().any(|f| f == area) {
             let selected = format!("client,{area}");
-            lint(workspace, progress, &mut row, &["clippy", "-p", crate_name, "--no-default-features", "--features", &selected, "--", "-D", "warnings"], area);
+            lint(
+                workspace,
+                progress,
+                &mut row,
+                &["clippy", "-p", crate_name, "--no-default-features", "--features", &selected, "--", "-D", "warnings"],
+                area,
+            );
         } else {
             progress.step(&format!("{area} FAILED (no such feature)"));
             row.outcome = Outcome::Failed(format!("the generated Cargo.toml has no area feature `{area}`; its features: {}", some_names(&features)));
