@@ -872,7 +872,7 @@ fn check_generated_crate(root: &Path, module: &Path, work: &Path, feature: Optio
         };
         let warm = check();
         // Touching the crate root makes cargo check the crate again, and only the crate.
-        let touched = fs::File::options().append(true).open(out.join("src/lib.rs")).and_then(|f| f.set_modified(std::time::SystemTime::now()));
+        let touched = sweep::touch_crate_root(&out);
         match (warm, touched) {
             (Err(e), _) => println!("  {label}: FAILED\n    {e}"),
             (Ok(first), Err(e)) => println!("  {label}: first check {} (cannot touch src/lib.rs to time the crate alone: {e})", ms(first)),
@@ -974,8 +974,7 @@ fn build_dependencies(root: &Path, work: &Path, target_dir: &Path) -> Result<(),
 /// One non-incremental `cargo check ARGS` of the crate at `dir`, after touching its root so cargo
 /// checks it again; its time and peak memory, or why it failed.
 fn timed_check(dir: &Path, target_dir: &Path, args: &[String]) -> String {
-    let touched = fs::File::options().append(true).open(dir.join("src/lib.rs")).and_then(|f| f.set_modified(std::time::SystemTime::now()));
-    if let Err(e) = touched {
+    if let Err(e) = sweep::touch_crate_root(dir) {
         return format!("FAILED: cannot touch src/lib.rs to check the crate again: {e}");
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();

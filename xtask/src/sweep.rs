@@ -367,11 +367,17 @@ impl Workspace {
         fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
     }
 
-    /// `cargo ARGS -p CRATE -- -D warnings`-style runs in the workspace, measured.
+    /// `cargo ARGS` in the workspace, measured. Not incremental: the figures are a first build's,
+    /// as a crate from a registry builds, and 80 crates' incremental caches would fill the disk.
     fn cargo(&self, args: &[&str]) -> io::Result<Measured> {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut command = Command::new(cargo);
-        command.current_dir(&self.dir).args(args).env("CARGO_TARGET_DIR", &self.target_dir).env("CARGO_TERM_COLOR", "never");
+        command
+            .current_dir(&self.dir)
+            .args(args)
+            .env("CARGO_TARGET_DIR", &self.target_dir)
+            .env("CARGO_TERM_COLOR", "never")
+            .env("CARGO_INCREMENTAL", "0");
         run_measured(&mut command)
     }
 }
@@ -394,7 +400,7 @@ fn sweep_module(workspace: &mut Workspace, progress: &mut Progress, version: Gra
             return row;
         }
     }
-    lint(workspace, progress, &mut row, &["clippy", "-p", &crate_name, "--all-features", "--", "-D", "warnings"], "clippy");
+    lint(workspace, progress, &mut row, &Member { name: &crate_name, folder: &folder }, Features::All, "clippy");
     row
 }
 
@@ -439,14 +445,7 @@ fn sweep_merged(
             row.generated = Some(generation);
         }
         if features.iter().any(|f| f == area) {
-            let selected = format!("client,{area}");
-            lint(
-                workspace,
-                progress,
-                &mut row,
-                &["clippy", "-p", crate_name, "--no-default-features", "--features", &selected, "--", "-D", "warnings"],
-                area,
-            );
+            lint(workspace, progress, &mut row, &Member { name: crate_name, folder: &folder }, Features::Area(area), area);
         } else {
             progress.step(&format!("{area} FAILED (no such feature)"));
             row.outcome = Outcome::Failed(format!("the generated Cargo.toml has no area feature `{area}`; its features: {}", some_names(&features)));
@@ -457,7 +456,7 @@ fn sweep_merged(
         let mut row = Row::new(label, "clippy --all-features");
         // The whole of a merged crate takes minutes: say what is running before it ends.
         progress.step("all features (the whole crate: minutes, ~8-10 GB of memory)...");
-        lint(workspace, progress, &mut row, &["clippy", "-p", crate_name, "--all-features", "--", "-D", "warnings"], "");
+        lint(workspace, progress, &mut row, &Member { name: crate_name, folder: &folder }, Features::All, "");
         rows.push(row);
     }
     rows
@@ -511,10 +510,37 @@ fn generate_member(workspace: &mut Workspace, spec: &Path, spec_path: &str, crat
     Ok(Generation { operations: generated.operations, types: generated.types, bytes, time })
 }
 
-/// Runs one cargo lint in the workspace and records its time, peak memory and outcome in `row`;
-/// `what` names it in the progress line (empty: the step already printed says what it is).
-fn lint(workspace: &Workspace, progress: &mut Progress, row: &mut Row, args: &[&str], what: &str) {
-    match workspace.cargo(args) {
+/// A generated crate of the workspace: its package name and its folder there.
+struct Member<'a> {
+    name: &'a str,
+    folder: &'a str,
+}
+
+/// The features a lint enables.
+#[derive(Clone, Copy)]
+enum Features<'a> {
+    All,
+    /// One area with the client, as a program that needs that area builds it.
+    Area(&'a str),
+}
+
+/// `cargo clippy` of one member with `features` and `-D warnings`, its time, peak memory and
+/// outcome recorded in `row`; `what` names it in the progress line (empty: the step already
+/// printed says what it is). The crate's root is touched first, so clippy lints it even when an
+/// earlier sweep left it up to date, and its time is this run's.
+fn lint(workspace: &Workspace, progress: &mut Progress, row: &mut Row, member: &Member<'_>, features: Features<'_>, what: &str) {
+    let selected;
+    let mut args = vec!["clippy", "-p", member.name];
+    match features {
+        Features::All => args.push("--all-features"),
+        Features::Area(area) => {
+            selected = format!("client,{area}");
+            args.extend(["--no-default-features", "--features", &selected]);
+        }
+    }
+    args.extend(["--", "-D", "warnings"]);
+    let run = touch_crate_root(&workspace.dir.join(member.folder)).and_then(|()| workspace.cargo(&args));
+    match run {
         Ok(run) => {
             row.check_time = Some(run.wall);
             row.peak_kib = run.peak_kib;
@@ -714,6 +740,12 @@ fn wait_with_peak(child: &mut std::process::Child) -> io::Result<(ExitStatus, Op
 #[cfg(not(unix))]
 fn wait_with_peak(child: &mut std::process::Child) -> io::Result<(ExitStatus, Option<u64>)> {
     Ok((child.wait()?, None))
+}
+
+/// Sets the modification time of the crate at `dir`'s `src/lib.rs` to now, so cargo checks the
+/// crate again (and only it: its dependencies stay built).
+pub(crate) fn touch_crate_root(dir: &Path) -> io::Result<()> {
+    fs::File::options().append(true).open(dir.join("src/lib.rs")).and_then(|f| f.set_modified(std::time::SystemTime::now()))
 }
 
 /// The first few of `names`, for a message that must stay one line.
