@@ -6,6 +6,7 @@
 //! timed runs, one for the parse floor, and one that runs `generate` once, whose peak memory
 //! (VmHWM) is that of a single run on that input alone.
 
+use crate::sweep;
 use graph_codegen::{emit, load, lower, render};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -13,7 +14,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
-use crate::sweep;
 use xtask::{compiler_failure, corpus_dir, generate_from, workspace_root, workspace_settings, write_tree};
 
 /// Relative to spec/graph, smallest first.
@@ -82,7 +82,18 @@ enum MergedFeatures {
 }
 
 pub fn run(args: &[String]) -> ExitCode {
-    let mut options = Options { runs: 5, dev: false, graph_sized: true, check: true, codegen: true, decode: true, release_build: false, feature: None, files: Vec::new(), graph: GraphRows::Skip };
+    let mut options = Options {
+        runs: 5,
+        dev: false,
+        graph_sized: true,
+        check: true,
+        codegen: true,
+        decode: true,
+        release_build: false,
+        feature: None,
+        files: Vec::new(),
+        graph: GraphRows::Skip,
+    };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -914,7 +925,13 @@ fn merged_graph(exe: &Path, root: &Path, work: &Path, runs: usize) {
     let result = measure_in_child(exe, &input, runs);
     print_row(MERGED_BETA, &result);
     if let Ok(f) = &result {
-        println!("  generate {} against its parse floor {} ({:.1}x); peak {}", ms(f.generate), ms(f.floor), ratio(f.generate, f.floor), sweep::gibibytes(f.peak_kib));
+        println!(
+            "  generate {} against its parse floor {} ({:.1}x); peak {}",
+            ms(f.generate),
+            ms(f.floor),
+            ratio(f.generate, f.floor),
+            sweep::gibibytes(f.peak_kib)
+        );
     }
     println!();
     check_merged_crate(root, &input, work);
@@ -942,7 +959,9 @@ fn check_merged_crate(root: &Path, input: &Path, work: &Path) {
                 println!("  {area}: FAILED: the generated Cargo.toml has no such feature");
                 continue;
             }
-            MergedFeatures::Area(area) => (area.to_string(), vec!["--no-default-features".to_string(), "--features".to_string(), format!("client,{area}")]),
+            MergedFeatures::Area(area) => {
+                (area.to_string(), vec!["--no-default-features".to_string(), "--features".to_string(), format!("client,{area}")])
+            }
             MergedFeatures::All => ("all features".to_string(), vec!["--all-features".to_string()]),
         };
         println!("  {label}: {}", timed_check(&out, &target_dir, &args));
@@ -987,7 +1006,12 @@ fn timed_check(dir: &Path, target_dir: &Path, args: &[String]) -> String {
     }
     let peak = run.peak_kib.map_or_else(|| "peak unknown".to_string(), |k| format!("peak {}", sweep::gibibytes(k)));
     // Anything cargo compiled besides the crate is in the figure: say so rather than hide it.
-    let others = run.stderr.lines().map(str::trim_start).filter(|l| (l.starts_with("Checking ") || l.starts_with("Compiling ")) && !l.contains("graph-beta")).count();
+    let others = run
+        .stderr
+        .lines()
+        .map(str::trim_start)
+        .filter(|l| (l.starts_with("Checking ") || l.starts_with("Compiling ")) && !l.contains("graph-beta"))
+        .count();
     let note = if others > 0 { format!(" (includes {others} other crate(s) cargo had to build)") } else { String::new() };
     format!("{}, {peak}{note}", ms(run.wall))
 }
@@ -1047,8 +1071,12 @@ fn type_features_enabled(manifest: &str, area: &str) -> Option<(usize, usize)> {
     let table = feature_table(manifest);
     let fixed = |name: &str| matches!(name, "default" | "full" | "client" | "tracing" | "azure-identity");
     let is_feature = |name: &String| table.contains_key(name.as_str()) && !fixed(name);
-    let listed: std::collections::BTreeSet<&String> =
-        table.iter().filter(|(name, _)| !matches!(name.as_str(), "default" | "full")).flat_map(|(_, list)| list.iter()).filter(|n| is_feature(n)).collect();
+    let listed: std::collections::BTreeSet<&String> = table
+        .iter()
+        .filter(|(name, _)| !matches!(name.as_str(), "default" | "full"))
+        .flat_map(|(_, list)| list.iter())
+        .filter(|n| is_feature(n))
+        .collect();
     if listed.is_empty() || !table.contains_key(area) {
         return None;
     }
