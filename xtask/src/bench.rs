@@ -6,6 +6,7 @@
 //! timed runs, one for the parse floor, and one that runs `generate` once, whose peak memory
 //! (VmHWM) is that of a single run on that input alone.
 
+use crate::sweep;
 use graph_codegen::{emit, load, lower, render};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -13,7 +14,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
-use xtask::{corpus_dir, generate_from, workspace_root, workspace_settings, write_tree};
+use xtask::{compiler_failure, corpus_dir, generate_from, workspace_root, workspace_settings, write_tree};
 
 /// Relative to spec/graph, smallest first.
 const INPUTS: &[&str] = &[
@@ -30,7 +31,14 @@ const COPIES: usize = 10;
 /// On-CPU figures below this are not printed: see `sched_stat`.
 const MIN_CPU_FIGURE: Duration = Duration::from_millis(50);
 
-const USAGE: &str = "usage: cargo xtask bench [--runs N] [--dev] [--no-graph-sized] [--no-check] [--no-codegen] [--no-decode] [--release-build] [--feature NAME] [FILE...]
+/// The merged description of all beta modules, which `cargo xtask slice spec/recipes/graph-beta.yaml` writes.
+const MERGED_BETA: &str = "target/graph/beta.yaml";
+/// The merged crate's checks: a small area, the area whose types reach furthest, and everything.
+const MERGED_CHECKS: &[MergedFeatures] = &[MergedFeatures::Area("users-todo"), MergedFeatures::Area("users-user"), MergedFeatures::All];
+/// The area whose share of the crate's types is reported (the issue's target: at most 25%).
+const REACH_AREA: &str = "users-user";
+
+const USAGE: &str = "usage: cargo xtask bench [--runs N] [--dev] [--no-graph-sized] [--no-check] [--no-codegen] [--no-decode] [--release-build] [--feature NAME] [--graph|--graph-only] [FILE...]
   FILE...          inputs to measure (default: every description in spec/graph)
   --dev            measure this binary's build (the dev profile) instead of a release build
   --runs N         best of N runs for each figure (default 5; the Graph-sized input uses at most 3)
@@ -39,7 +47,10 @@ const USAGE: &str = "usage: cargo xtask bench [--runs N] [--dev] [--no-graph-siz
   --no-codegen     skip timing `cargo xtask codegen` as a user runs it
   --no-decode      skip decoding 10,000 objects into the generated model and a derived struct
   --release-build  also time `cargo build --release --all-features` of the module crate (minutes)
-  --feature NAME   the feature to check alone (default: one picked from the crate's features)";
+  --feature NAME   the feature to check alone (default: one picked from the crate's features)
+  --graph          also all of Graph beta merged (target/graph/beta.yaml): generating it, and `cargo check`
+                   of its crate with users-todo, users-user and all features (minutes, ~8 GB of memory)
+  --graph-only     only those figures";
 
 struct Options {
     runs: usize,
@@ -51,10 +62,38 @@ struct Options {
     release_build: bool,
     feature: Option<String>,
     files: Vec<PathBuf>,
+    graph: GraphRows,
+}
+
+/// Whether the figures of all of Graph beta merged are measured: they take minutes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum GraphRows {
+    Skip,
+    Include,
+    Only,
+}
+
+/// The features a check of the merged crate enables.
+#[derive(Clone, Copy)]
+enum MergedFeatures {
+    /// One area with the client, as a program that needs that area builds it.
+    Area(&'static str),
+    All,
 }
 
 pub fn run(args: &[String]) -> ExitCode {
-    let mut options = Options { runs: 5, dev: false, graph_sized: true, check: true, codegen: true, decode: true, release_build: false, feature: None, files: Vec::new() };
+    let mut options = Options {
+        runs: 5,
+        dev: false,
+        graph_sized: true,
+        check: true,
+        codegen: true,
+        decode: true,
+        release_build: false,
+        feature: None,
+        files: Vec::new(),
+        graph: GraphRows::Skip,
+    };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -72,6 +111,8 @@ pub fn run(args: &[String]) -> ExitCode {
             "--no-codegen" => options.codegen = false,
             "--no-decode" => options.decode = false,
             "--release-build" => options.release_build = true,
+            "--graph" => options.graph = GraphRows::Include,
+            "--graph-only" => options.graph = GraphRows::Only,
             "--feature" => match it.next() {
                 Some(name) => options.feature = Some(name.clone()),
                 None => return usage_error("--feature takes a name"),
@@ -98,6 +139,11 @@ pub fn run(args: &[String]) -> ExitCode {
     };
     let files: Vec<PathBuf> = if options.files.is_empty() { INPUTS.iter().map(|i| corpus.join(i)).collect() } else { options.files.clone() };
 
+    if options.graph == GraphRows::Only {
+        merged_graph(&exe, &root, &work, options.runs.min(2));
+        let _ = fs::remove_file(&exe);
+        return ExitCode::SUCCESS;
+    }
     let profile = if options.dev { "the dev profile, as `cargo xtask codegen` runs" } else { "a release build" };
     println!("graph-codegen bench: best of {} runs, each input in a fresh process of {profile}", options.runs);
     println!("  stages on one thread: load (YAML to openapiv3), lower (to IR), emit (quote! to tokens), parse (syn::parse2),");
@@ -129,6 +175,10 @@ pub fn run(args: &[String]) -> ExitCode {
     if options.check {
         println!();
         check_generated_crate(&root, &corpus.join(MODULE), &work, options.feature.as_deref(), options.release_build);
+    }
+    if options.graph == GraphRows::Include {
+        println!();
+        merged_graph(&exe, &root, &work, options.runs.min(2));
     }
     let _ = fs::remove_file(&exe);
     ExitCode::SUCCESS
@@ -784,27 +834,14 @@ fn decode_comparison(exe: &Path, runs: usize) {
 fn check_generated_crate(root: &Path, module: &Path, work: &Path, feature: Option<&str>, release_build: bool) {
     println!("cargo on the module's generated crate (dependencies prebuilt; the crate itself only):");
     let out = work.join("module-crate");
-    let mut settings = workspace_settings();
-    settings.crate_name = "bench-module".to_string();
-    settings.spec_path = MODULE.to_string();
-    settings.command = "cargo xtask bench".to_string();
-    settings.standalone = true;
-    let written = generate_from(module, &settings).map_err(|e| e.to_string()).and_then(|g| {
-        write_tree(&out, &g.files).map_err(|e| e.to_string())?;
-        Ok(g.files.iter().filter(|f| f.path.ends_with(".rs")).map(|f| f.contents.len()).sum::<usize>())
-    });
-    let rust_bytes = match written {
+    let rust_bytes = match write_standalone_crate(root, module, MODULE, "bench-module", &out) {
         Ok(n) => n,
         Err(e) => {
             println!("  FAILED to generate: {e}");
             return;
         }
     };
-    let lock = root.join("Cargo.lock");
-    if !out.join("Cargo.lock").is_file() {
-        let _ = fs::copy(&lock, out.join("Cargo.lock"));
-    }
-    println!("  {} of Rust in {}", bytes(rust_bytes as u64), out.display());
+    println!("  {} of Rust in {}", bytes(rust_bytes), out.display());
 
     let manifest = fs::read_to_string(out.join("Cargo.toml")).unwrap_or_default();
     let features = area_features(&manifest);
@@ -846,7 +883,7 @@ fn check_generated_crate(root: &Path, module: &Path, work: &Path, feature: Optio
         };
         let warm = check();
         // Touching the crate root makes cargo check the crate again, and only the crate.
-        let touched = fs::File::options().append(true).open(out.join("src/lib.rs")).and_then(|f| f.set_modified(std::time::SystemTime::now()));
+        let touched = sweep::touch_crate_root(&out);
         match (warm, touched) {
             (Err(e), _) => println!("  {label}: FAILED\n    {e}"),
             (Ok(first), Err(e)) => println!("  {label}: first check {} (cannot touch src/lib.rs to time the crate alone: {e})", ms(first)),
@@ -858,8 +895,206 @@ fn check_generated_crate(root: &Path, module: &Path, work: &Path, feature: Optio
     }
 }
 
+/// Generates `spec` as a standalone crate named `name` into `out`, its Cargo.lock seeded from the
+/// repository's (the same dependency versions, already downloaded). Returns the bytes of Rust.
+fn write_standalone_crate(root: &Path, spec: &Path, spec_label: &str, name: &str, out: &Path) -> Result<u64, String> {
+    let mut settings = workspace_settings();
+    settings.crate_name = name.to_string();
+    settings.spec_path = spec_label.to_string();
+    settings.command = "cargo xtask bench".to_string();
+    settings.standalone = true;
+    let generated = generate_from(spec, &settings).map_err(|e| e.to_string())?;
+    write_tree(out, &generated.files).map_err(|e| e.to_string())?;
+    if !out.join("Cargo.lock").is_file() {
+        let _ = fs::copy(root.join("Cargo.lock"), out.join("Cargo.lock"));
+    }
+    Ok(generated.files.iter().filter(|f| f.path.ends_with(".rs")).map(|f| f.contents.len() as u64).sum())
+}
+
+/// All of Graph beta merged ([`MERGED_BETA`], which the slice recipe writes): generating it, in
+/// the same fresh-process way as every input above (its parse floor measured in the same run), and
+/// `cargo check` of its crate with one small area, one large area and every feature.
+fn merged_graph(exe: &Path, root: &Path, work: &Path, runs: usize) {
+    println!("All of Graph beta merged: {MERGED_BETA} (best of {runs})");
+    let input = root.join(MERGED_BETA);
+    if !input.is_file() {
+        println!("  skipped: {MERGED_BETA} is missing; make it with `cargo xtask slice spec/recipes/graph-beta.yaml`, then run again");
+        return;
+    }
+    print_header();
+    let result = measure_in_child(exe, &input, runs);
+    print_row(MERGED_BETA, &result);
+    if let Ok(f) = &result {
+        println!(
+            "  generate {} against its parse floor {} ({:.1}x); peak {}",
+            ms(f.generate),
+            ms(f.floor),
+            ratio(f.generate, f.floor),
+            sweep::gibibytes(f.peak_kib)
+        );
+    }
+    println!();
+    check_merged_crate(root, &input, work);
+}
+
+/// `cargo check` of the merged crate alone: the dependencies are built first by checking a small
+/// crate with the same manifest (so its timed runs build nothing else), and each timed run is
+/// non-incremental, as a crate from a registry builds for its users.
+fn check_merged_crate(root: &Path, input: &Path, work: &Path) {
+    println!("cargo check of the merged crate alone (dependencies prebuilt, CARGO_INCREMENTAL=0; time and peak memory of cargo and rustc):");
+    let out = work.join("graph-beta");
+    let target_dir = work.join("target");
+    match write_standalone_crate(root, input, MERGED_BETA, "graph-beta", &out) {
+        Ok(n) => println!("  {} of Rust in {}", bytes(n), out.display()),
+        Err(e) => return println!("  FAILED to generate: {e}"),
+    }
+    if let Err(e) = build_dependencies(root, work, &target_dir) {
+        return println!("  FAILED to build the dependencies: {e}");
+    }
+    let manifest = fs::read_to_string(out.join("Cargo.toml")).unwrap_or_default();
+    let features = feature_names(&manifest);
+    for &check in MERGED_CHECKS {
+        let (label, args) = match check {
+            MergedFeatures::Area(area) if !features.iter().any(|f| f == area) => {
+                println!("  {area}: FAILED: the generated Cargo.toml has no such feature");
+                continue;
+            }
+            MergedFeatures::Area(area) => {
+                (area.to_string(), vec!["--no-default-features".to_string(), "--features".to_string(), format!("client,{area}")])
+            }
+            MergedFeatures::All => ("all features".to_string(), vec!["--all-features".to_string()]),
+        };
+        println!("  {label}: {}", timed_check(&out, &target_dir, &args));
+    }
+    match type_features_enabled(&manifest, REACH_AREA) {
+        Some((enabled, total)) => println!(
+            "  {REACH_AREA} enables {enabled} of the crate's {total} per-type features ({:.0}%), read from its Cargo.toml",
+            enabled as f64 * 100.0 / total.max(1) as f64
+        ),
+        None => println!("  the share of types {REACH_AREA} compiles is left out: the generated Cargo.toml has no per-type features to count"),
+    }
+}
+
+/// Builds what the merged crate depends on, with the features its checks use, by checking a small
+/// crate with the same manifest: dependencies are shared in one target dir across crates.
+fn build_dependencies(root: &Path, work: &Path, target_dir: &Path) -> Result<(), String> {
+    let small = "userAppInstallStatus.slice.yaml";
+    let out = work.join("dependencies-crate");
+    write_standalone_crate(root, &corpus_dir().join(small), small, "bench-dependencies", &out)?;
+    for args in [&["--all-features"][..], &["--no-default-features", "--features", "client"][..]] {
+        let run = cargo_check(&out, target_dir, args).map_err(|e| format!("cannot run cargo: {e}"))?;
+        if !run.status.success() {
+            return Err(compiler_failure(&run.stderr, 4));
+        }
+    }
+    Ok(())
+}
+
+/// One non-incremental `cargo check ARGS` of the crate at `dir`, after touching its root so cargo
+/// checks it again; its time and peak memory, or why it failed.
+fn timed_check(dir: &Path, target_dir: &Path, args: &[String]) -> String {
+    if let Err(e) = sweep::touch_crate_root(dir) {
+        return format!("FAILED: cannot touch src/lib.rs to check the crate again: {e}");
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = match cargo_check(dir, target_dir, &args) {
+        Ok(run) => run,
+        Err(e) => return format!("FAILED: cannot run cargo: {e}"),
+    };
+    if !run.status.success() {
+        return format!("FAILED after {}\n{}", ms(run.wall), compiler_failure(&run.stderr, 4));
+    }
+    let peak = run.peak_kib.map_or_else(|| "peak unknown".to_string(), |k| format!("peak {}", sweep::gibibytes(k)));
+    // Anything cargo compiled besides the crate is in the figure: say so rather than hide it.
+    let others = run
+        .stderr
+        .lines()
+        .map(str::trim_start)
+        .filter(|l| (l.starts_with("Checking ") || l.starts_with("Compiling ")) && !l.contains("graph-beta"))
+        .count();
+    let note = if others > 0 { format!(" (includes {others} other crate(s) cargo had to build)") } else { String::new() };
+    format!("{}, {peak}{note}", ms(run.wall))
+}
+
+/// `cargo check ARGS` of the crate at `dir` in `target_dir`, measured.
+fn cargo_check(dir: &Path, target_dir: &Path, args: &[&str]) -> std::io::Result<sweep::Measured> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .arg("check")
+        .args(args)
+        .arg("--manifest-path")
+        .arg(dir.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", target_dir)
+        .env("CARGO_TERM_COLOR", "never")
+        .env("CARGO_INCREMENTAL", "0");
+    sweep::run_measured(&mut command)
+}
+
+/// Each feature of the manifest's `[features]` table with the names its list holds (arrays over
+/// several lines included; `dep:` and `crate/feature` entries kept as written).
+fn feature_table(manifest: &str) -> BTreeMap<String, Vec<String>> {
+    let mut table = BTreeMap::new();
+    let mut in_features = false;
+    // A feature whose list goes on over the next lines: its name and its text so far.
+    let mut open: Option<(String, String)> = None;
+    for line in manifest.lines().map(str::trim) {
+        let (name, text) = match open.take() {
+            Some((name, text)) => (name, text + line),
+            None if line.starts_with('[') => {
+                in_features = line == "[features]";
+                continue;
+            }
+            None => match line.split_once('=') {
+                Some((name, value)) if in_features && !line.starts_with('#') => (name.trim().trim_matches('"').to_string(), value.to_string()),
+                _ => continue,
+            },
+        };
+        if text.contains(']') {
+            table.insert(name, quoted_strings(&text));
+        } else {
+            open = Some((name, text));
+        }
+    }
+    table
+}
+
+/// The `"…"` strings of a TOML array's text.
+fn quoted_strings(text: &str) -> Vec<String> {
+    text.split('"').skip(1).step_by(2).map(str::to_string).collect()
+}
+
+/// (per-type features `area` enables, all of them): a per-type feature is one that another
+/// feature lists, other than the crate's fixed ones; an area is one no feature but `default`
+/// and `full` lists. None where the manifest has no per-type features.
+fn type_features_enabled(manifest: &str, area: &str) -> Option<(usize, usize)> {
+    let table = feature_table(manifest);
+    let fixed = |name: &str| matches!(name, "default" | "full" | "client" | "tracing" | "azure-identity");
+    let is_feature = |name: &String| table.contains_key(name.as_str()) && !fixed(name);
+    let listed: std::collections::BTreeSet<&String> = table
+        .iter()
+        .filter(|(name, _)| !matches!(name.as_str(), "default" | "full"))
+        .flat_map(|(_, list)| list.iter())
+        .filter(|n| is_feature(n))
+        .collect();
+    if listed.is_empty() || !table.contains_key(area) {
+        return None;
+    }
+    let mut reached = std::collections::BTreeSet::new();
+    let mut stack = vec![area.to_string()];
+    while let Some(name) = stack.pop() {
+        for next in table.get(&name).into_iter().flatten() {
+            if is_feature(next) && reached.insert(next.clone()) {
+                stack.push(next.clone());
+            }
+        }
+    }
+    let enabled = reached.iter().filter(|n| listed.contains(n)).count();
+    Some((enabled, listed.len()))
+}
+
 /// The names in the manifest's `[features]` section.
-fn feature_names(manifest: &str) -> Vec<String> {
+pub(crate) fn feature_names(manifest: &str) -> Vec<String> {
     let mut in_features = false;
     let mut names = Vec::new();
     for line in manifest.lines() {
@@ -905,6 +1140,14 @@ mod tests {
         assert_eq!(pick_feature(&areas).as_deref(), Some("a-mobile-app"));
         assert_eq!(pick_feature(&["users".to_string()]).as_deref(), Some("users"));
         assert_eq!(pick_feature(&[]), None);
+    }
+
+    #[test]
+    fn per_type_features_reached_from_an_area_are_counted() {
+        let manifest = "[features]\ndefault = [\"client\", \"full\"]\nclient = [\"dep:reqwest\"]\nfull = [\"users-user\", \"users-todo\"]\n\"users-user\" = [\n    \"type-user\",\n    \"type-todo\",\n]\n\"users-todo\" = [\"type-todo\"]\n\"type-user\" = [\"type-group\"]\n\"type-todo\" = []\n\"type-group\" = []\n\"type-drive\" = []\n\"users-drive\" = [\"type-drive\"]\n";
+        assert_eq!(type_features_enabled(manifest, "users-user"), Some((3, 4)));
+        assert_eq!(type_features_enabled(manifest, "users-todo"), Some((1, 4)));
+        assert_eq!(type_features_enabled("[features]\nfull = [\"a\"]\n\"a\" = []\n", "a"), None, "no per-type features");
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod slice;
 pub mod writer;
 
 use graph_codegen::{Diagnostic, GeneratedFile, Settings};
+use std::fmt::Write as _;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -303,6 +304,50 @@ pub fn package_name_from_folder(folder: &str) -> String {
     name
 }
 
+/// The first `quoted` compiler errors as rustc printed them (for a report of a failed cargo run), and the per-target totals; if there are no
+/// compiler errors (say, dependency resolution failed), the end of cargo's output.
+pub fn compiler_failure(stderr: &str, quoted: usize) -> String {
+    let mut blocks: Vec<String> = Vec::new();
+    let mut current: Option<String> = None;
+    for line in stderr.lines() {
+        if line.starts_with("error") || line.starts_with("warning") {
+            blocks.extend(current.take());
+            current = Some(line.to_string());
+        } else if line.trim().is_empty() {
+            blocks.extend(current.take());
+        } else if let Some(block) = &mut current {
+            block.push('\n');
+            block.push_str(line);
+        }
+    }
+    blocks.extend(current);
+    let totals: Vec<&String> = blocks.iter().filter(|b| b.starts_with("error: could not compile")).collect();
+    let errors: Vec<&String> = blocks
+        .iter()
+        .filter(|b| b.starts_with("error") && !b.starts_with("error: could not compile") && !b.starts_with("error: aborting"))
+        .collect();
+    if errors.is_empty() {
+        let tail: Vec<&str> = stderr.lines().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect();
+        return indent(&tail.join("\n"));
+    }
+    let mut report = String::new();
+    for total in &totals {
+        let _ = writeln!(report, "{}", indent(total));
+    }
+    for error in errors.iter().take(quoted) {
+        let _ = writeln!(report, "{}", indent(error));
+    }
+    if errors.len() > quoted {
+        let _ = writeln!(report, "    … and {} more distinct error(s) shown by cargo", errors.len() - quoted);
+    }
+    report.trim_end().to_string()
+}
+
+/// `text` indented by four spaces, to quote it under a line of its own.
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -324,5 +369,15 @@ mod tests {
             assert!(checked_relative(bad).is_err(), "{bad:?}");
         }
         assert!(checked_relative("src/operations/mod_area.rs").is_ok());
+    }
+
+    #[test]
+    fn compiler_failures_quote_errors_and_totals() {
+        let stderr = "    Checking real-x v0.1.0\nwarning: unused import\n --> src/a.rs:1:5\n\nerror[E0428]: the name `A` is defined multiple times\n --> src/models.rs:3:1\n  |\n3 | pub struct A;\n\nerror: aborting due to 1 previous error\n\nerror: could not compile `real-x` (lib) due to 1 previous error\n";
+        let report = compiler_failure(stderr, 4);
+        assert!(report.contains("error[E0428]: the name `A` is defined multiple times\n     --> src/models.rs:3:1"), "{report}");
+        assert!(report.contains("could not compile `real-x` (lib)"), "{report}");
+        assert!(!report.contains("unused import"), "warnings that are not errors are not quoted: {report}");
+        assert!(!report.contains("aborting"), "{report}");
     }
 }

@@ -14,7 +14,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
-use xtask::{corpus_dir, workspace_root, write_tree};
+use xtask::{compiler_failure, corpus_dir, workspace_root, write_tree};
 
 /// Relative to spec/graph, smallest first so a failure shows up early.
 const INPUTS: &[&str] = &[
@@ -143,7 +143,7 @@ fn clippy(dir: &Path, target_dir: &Path, args: &[&str]) -> Result<(), String> {
     if output.status.success() {
         Ok(())
     } else {
-        Err(compiler_failure(&String::from_utf8_lossy(&output.stderr)))
+        Err(compiler_failure(&String::from_utf8_lossy(&output.stderr), QUOTED_ERRORS))
     }
 }
 
@@ -206,45 +206,6 @@ fn first_difference(a: &[GeneratedFile], b: &[GeneratedFile]) -> Option<String> 
     })
 }
 
-/// The first compiler errors as rustc printed them, and the per-target totals; if there are no
-/// compiler errors (say, dependency resolution failed), the end of cargo's output.
-fn compiler_failure(stderr: &str) -> String {
-    let mut blocks: Vec<String> = Vec::new();
-    let mut current: Option<String> = None;
-    for line in stderr.lines() {
-        if line.starts_with("error") || line.starts_with("warning") {
-            blocks.extend(current.take());
-            current = Some(line.to_string());
-        } else if line.trim().is_empty() {
-            blocks.extend(current.take());
-        } else if let Some(block) = &mut current {
-            block.push('\n');
-            block.push_str(line);
-        }
-    }
-    blocks.extend(current);
-    let totals: Vec<&String> = blocks.iter().filter(|b| b.starts_with("error: could not compile")).collect();
-    let errors: Vec<&String> = blocks
-        .iter()
-        .filter(|b| b.starts_with("error") && !b.starts_with("error: could not compile") && !b.starts_with("error: aborting"))
-        .collect();
-    if errors.is_empty() {
-        let tail: Vec<&str> = stderr.lines().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect();
-        return indent(&tail.join("\n"));
-    }
-    let mut report = String::new();
-    for total in &totals {
-        let _ = writeln!(report, "{}", indent(total));
-    }
-    for error in errors.iter().take(QUOTED_ERRORS) {
-        let _ = writeln!(report, "{}", indent(error));
-    }
-    if errors.len() > QUOTED_ERRORS {
-        let _ = writeln!(report, "    … and {} more distinct error(s) shown by cargo", errors.len() - QUOTED_ERRORS);
-    }
-    report.trim_end().to_string()
-}
-
 fn indent(text: &str) -> String {
     text.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
 }
@@ -263,14 +224,4 @@ fn crate_names_are_valid_package_names() {
     assert_eq!(crate_name("mobileApps.2024-10-01.slice.yaml"), "real-mobileapps-2024-10-01-slice");
     assert_eq!(crate_name("odata/Basic.OpenApi.yaml"), "real-basic-openapi");
     assert_eq!(crate_name("Devices.CorporateManagement.beta.2024-10-01.yml"), "real-devices-corporatemanagement-beta-2024-10-01");
-}
-
-#[test]
-fn compiler_failures_quote_errors_and_totals() {
-    let stderr = "    Checking real-x v0.1.0\nwarning: unused import\n --> src/a.rs:1:5\n\nerror[E0428]: the name `A` is defined multiple times\n --> src/models.rs:3:1\n  |\n3 | pub struct A;\n\nerror: aborting due to 1 previous error\n\nerror: could not compile `real-x` (lib) due to 1 previous error\n";
-    let report = compiler_failure(stderr);
-    assert!(report.contains("error[E0428]: the name `A` is defined multiple times\n     --> src/models.rs:3:1"), "{report}");
-    assert!(report.contains("could not compile `real-x` (lib)"), "{report}");
-    assert!(!report.contains("unused import"), "warnings that are not errors are not quoted: {report}");
-    assert!(!report.contains("aborting"), "{report}");
 }
