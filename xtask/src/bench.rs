@@ -966,12 +966,20 @@ fn check_merged_crate(root: &Path, input: &Path, work: &Path) {
         };
         println!("  {label}: {}", timed_check(&out, &target_dir, &args));
     }
+    let models = fs::read_to_string(out.join("src/models.rs")).unwrap_or_default();
     match type_features_enabled(&manifest, REACH_AREA) {
-        Some((enabled, total)) => println!(
-            "  {REACH_AREA} enables {enabled} of the crate's {total} per-type features ({:.0}%), read from its Cargo.toml",
-            enabled as f64 * 100.0 / total.max(1) as f64
-        ),
-        None => println!("  the share of types {REACH_AREA} compiles is left out: the generated Cargo.toml has no per-type features to count"),
+        Some((enabled, total)) => {
+            let per_group = types_per_group(&models);
+            let count = |groups: &std::collections::BTreeSet<String>| groups.iter().filter_map(|g| per_group.get(g)).sum::<usize>();
+            let all: usize = per_group.values().sum();
+            let compiled = count(&enabled);
+            println!(
+                "  {REACH_AREA} turns on {} of the crate's {total} model groups: {compiled} of its {all} model types ({:.1}%), read from its Cargo.toml and models.rs",
+                enabled.len(),
+                compiled as f64 * 100.0 / all.max(1) as f64
+            )
+        }
+        None => println!("  the share of types {REACH_AREA} compiles is left out: the generated Cargo.toml has no model groups to count"),
     }
 }
 
@@ -1064,20 +1072,14 @@ fn quoted_strings(text: &str) -> Vec<String> {
     text.split('"').skip(1).step_by(2).map(str::to_string).collect()
 }
 
-/// (per-type features `area` enables, all of them): a per-type feature is one that another
-/// feature lists, other than the crate's fixed ones; an area is one no feature but `default`
-/// and `full` lists. None where the manifest has no per-type features.
-fn type_features_enabled(manifest: &str, area: &str) -> Option<(usize, usize)> {
+/// (the model groups `area` turns on, how many the crate has): a model group is a feature named
+/// `model-…` (see the generator's `areas`). None where the manifest has none.
+fn type_features_enabled(manifest: &str, area: &str) -> Option<(std::collections::BTreeSet<String>, usize)> {
     let table = feature_table(manifest);
     let fixed = |name: &str| matches!(name, "default" | "full" | "client" | "tracing" | "azure-identity");
     let is_feature = |name: &String| table.contains_key(name.as_str()) && !fixed(name);
-    let listed: std::collections::BTreeSet<&String> = table
-        .iter()
-        .filter(|(name, _)| !matches!(name.as_str(), "default" | "full"))
-        .flat_map(|(_, list)| list.iter())
-        .filter(|n| is_feature(n))
-        .collect();
-    if listed.is_empty() || !table.contains_key(area) {
+    let groups = table.keys().filter(|name| name.starts_with("model-")).count();
+    if groups == 0 || !table.contains_key(area) {
         return None;
     }
     let mut reached = std::collections::BTreeSet::new();
@@ -1089,8 +1091,26 @@ fn type_features_enabled(manifest: &str, area: &str) -> Option<(usize, usize)> {
             }
         }
     }
-    let enabled = reached.iter().filter(|n| listed.contains(n)).count();
-    Some((enabled, listed.len()))
+    reached.retain(|name| name.starts_with("model-"));
+    Some((reached, groups))
+}
+
+/// For each model group's feature, how many types `models.rs` re-exports under it (its
+/// `#[cfg(feature = "…")]` line, then `pub use module::{A, B};` or `pub use module::A;`).
+fn types_per_group(models: &str) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    let mut feature: Option<&str> = None;
+    for line in models.lines().map(str::trim) {
+        if let Some(name) = line.strip_prefix("#[cfg(feature = \"").and_then(|r| r.strip_suffix("\")]")) {
+            feature = Some(name);
+        } else if let (Some(name), Some(names)) = (feature, line.strip_prefix("pub use ")) {
+            let list = names.split_once("::").map_or("", |(_, list)| list);
+            let n = list.split(',').filter(|n| !n.trim().trim_matches(|c| matches!(c, '{' | '}' | ';')).is_empty()).count();
+            counts.insert(name.to_string(), n);
+            feature = None;
+        }
+    }
+    counts
 }
 
 /// The names in the manifest's `[features]` section.
@@ -1143,11 +1163,15 @@ mod tests {
     }
 
     #[test]
-    fn per_type_features_reached_from_an_area_are_counted() {
-        let manifest = "[features]\ndefault = [\"client\", \"full\"]\nclient = [\"dep:reqwest\"]\nfull = [\"users-user\", \"users-todo\"]\n\"users-user\" = [\n    \"type-user\",\n    \"type-todo\",\n]\n\"users-todo\" = [\"type-todo\"]\n\"type-user\" = [\"type-group\"]\n\"type-todo\" = []\n\"type-group\" = []\n\"type-drive\" = []\n\"users-drive\" = [\"type-drive\"]\n";
-        assert_eq!(type_features_enabled(manifest, "users-user"), Some((3, 4)));
-        assert_eq!(type_features_enabled(manifest, "users-todo"), Some((1, 4)));
-        assert_eq!(type_features_enabled("[features]\nfull = [\"a\"]\n\"a\" = []\n", "a"), None, "no per-type features");
+    fn model_groups_reached_from_an_area_are_counted() {
+        let manifest = "[features]\ndefault = [\"client\", \"full\"]\nclient = [\"dep:reqwest\"]\nfull = [\"users-user\", \"users-todo\"]\n\"users-user\" = [\n    \"model-user\",\n    \"model-todo\",\n]\n\"users-todo\" = [\"model-todo\"]\n\"model-user\" = [\"model-group\"]\n\"model-todo\" = []\n\"model-group\" = []\n\"model-drive\" = []\n\"users-drive\" = [\"model-drive\"]\n";
+        let names = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<std::collections::BTreeSet<String>>();
+        assert_eq!(type_features_enabled(manifest, "users-user"), Some((names(&["model-group", "model-todo", "model-user"]), 4)));
+        assert_eq!(type_features_enabled(manifest, "users-todo"), Some((names(&["model-todo"]), 4)));
+        assert_eq!(type_features_enabled("[features]\nfull = [\"a\"]\n\"a\" = []\n", "a"), None, "no model groups");
+        let models = "#![allow(deprecated)]\n#[cfg(feature = \"model-user\")]\nmod user;\n\n#[cfg(feature = \"model-user\")]\npub use user::{PasswordProfile, User};\n#[cfg(feature = \"model-todo\")]\nmod todo;\n#[cfg(feature = \"model-todo\")]\npub use todo::Todo;\n";
+        let counts = types_per_group(models);
+        assert_eq!((counts.get("model-user"), counts.get("model-todo")), (Some(&2), Some(&1)));
     }
 
     #[test]
