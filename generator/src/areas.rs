@@ -102,7 +102,10 @@ fn name_areas(api: &Api, features: &mut BTreeSet<String>) -> Vec<Area> {
             let words: String = tag.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' }).collect();
             // The module is a file name (`operations/<module>.rs`): bounded in length and never a
             // name a platform or Rust's module layout reserves. The feature is bounded alike.
-            let feature = bounded(non_empty(words.to_kebab_case(), "area"), "-", &tag);
+            // `model-` names a model group's feature: an area never starts with it.
+            let kebab = non_empty(words.to_kebab_case(), "area");
+            let kebab = if kebab == "model" || kebab.starts_with("model-") { format!("area-{kebab}") } else { kebab };
+            let feature = bounded(kebab, "-", &tag);
             let feature = crate::names::dedupe(feature, features, "-");
             let module = portable_stem(bounded(non_empty(crate::names::snake(&words.to_snake_case(), "area"), "area"), "_", &tag), "_");
             let module = crate::names::dedupe(module, &mut modules, "_");

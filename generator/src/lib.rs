@@ -52,6 +52,9 @@ pub struct Generated {
     pub warnings: Vec<Diagnostic>,
     pub types: usize,
     pub operations: usize,
+    /// The crate's area features, one per tag (empty for a crate of one area); model groups'
+    /// features (`model-…`) are not areas, and no area feature starts with `model-`.
+    pub areas: Vec<String>,
 }
 
 /// Generates the crate for the spec `text`. On failure, returns every diagnostic (errors and
@@ -97,6 +100,7 @@ pub fn generate(text: &str, settings: &Settings) -> Result<Generated, Vec<Diagno
     let internal = |message: String| locate(vec![Diagnostic::error("", format!("internal generator error: {message}"))
         .help("please report this with the spec that caused it")]);
     let plan = emit::plan_crate(&api);
+    let areas = plan.area_features();
     // Emitting, parsing and printing are most of the work; each part is done whole on one of the
     // pool's threads, and the results come back in plan order, so the output does not depend on
     // scheduling.
@@ -112,7 +116,7 @@ pub fn generate(text: &str, settings: &Settings) -> Result<Generated, Vec<Diagno
     let header = render::Header { spec_path: &spec_path, spec_sha256: &sha, command: &command };
     let parts = rendered.into_iter().collect::<Result<Vec<_>, String>>().map_err(internal)?;
     let files = render::assemble_files(parts, &header).into_iter().map(|(path, contents)| GeneratedFile { path, contents }).collect();
-    Ok(Generated { files, warnings: locate(diags), types: api.types.len(), operations: api.operations.len() })
+    Ok(Generated { files, warnings: locate(diags), types: api.types.len(), operations: api.operations.len(), areas })
 }
 
 /// The pool that emits and prints parts, built once per process. Printing a deeply nested item

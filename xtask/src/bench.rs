@@ -1131,8 +1131,12 @@ pub(crate) fn feature_names(manifest: &str) -> Vec<String> {
 }
 
 /// Features that select an area of the API, as opposed to `default`, `client` or everything.
+/// Model groups' features start with `model-`, which no area's does.
 fn area_features(manifest: &str) -> Vec<String> {
-    feature_names(manifest).into_iter().filter(|n| !matches!(n.as_str(), "default" | "client" | "full" | "all")).collect()
+    feature_names(manifest)
+        .into_iter()
+        .filter(|n| !matches!(n.as_str(), "default" | "client" | "full" | "all" | "tracing" | "azure-identity") && !n.starts_with("model-"))
+        .collect()
 }
 
 /// The mobile apps area if there is one (the example of a user who needs one area): the

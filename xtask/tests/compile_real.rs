@@ -94,14 +94,14 @@ fn check_input(spec: &Path, input: &str, work: &Path, target_dir: &Path) -> Resu
         .map_err(|e| format!("generated {}, but `cargo clippy --all-targets --all-features -- -D warnings` failed:\n{e}", out.display()))?;
     // Each area alone with the client, as a user who needs one area builds it: what an area's
     // code refers to must be enabled by that area's feature, and nothing may go unused.
-    let areas = area_features(&first.files);
+    let areas = &first.areas;
     let mut failed_areas = Vec::new();
     let mut first_area_errors = String::new();
     if let Err(e) = clippy(&out, target_dir, &["--no-default-features"]) {
         failed_areas.push("(none)".to_string());
         first_area_errors = e;
     }
-    for area in &areas {
+    for area in areas {
         let features = format!("client,{area}");
         if let Err(e) = clippy(&out, target_dir, &["--no-default-features", "--features", &features]) {
             if first_area_errors.is_empty() {
@@ -147,26 +147,6 @@ fn clippy(dir: &Path, target_dir: &Path, args: &[&str]) -> Result<(), String> {
     }
 }
 
-/// The features of the generated manifest that select an area: all but `default`, `client` and
-/// `full` (which enables every area).
-fn area_features(files: &[GeneratedFile]) -> Vec<String> {
-    let manifest = files.iter().find(|f| f.path == "Cargo.toml").map_or("", |f| f.contents.as_str());
-    let mut in_features = false;
-    let mut areas = Vec::new();
-    for line in manifest.lines().map(str::trim) {
-        if line.starts_with('[') {
-            in_features = line == "[features]";
-        } else if in_features && !line.starts_with('#') {
-            if let Some((name, _)) = line.split_once('=') {
-                let name = name.trim().trim_matches('"');
-                if !matches!(name, "default" | "client" | "full") {
-                    areas.push(name.to_string());
-                }
-            }
-        }
-    }
-    areas
-}
 
 /// `mobileApps.2024-10-01.slice.yaml` -> `mobileapps-2024-10-01-slice`: a valid package name.
 fn crate_name(input: &str) -> String {
@@ -208,15 +188,6 @@ fn first_difference(a: &[GeneratedFile], b: &[GeneratedFile]) -> Option<String> 
 
 fn indent(text: &str) -> String {
     text.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
-}
-
-#[test]
-fn area_features_leave_out_default_client_and_full() {
-    let manifest = GeneratedFile {
-        path: "Cargo.toml".to_string(),
-        contents: "[package]\nname = \"x\"\n\n[features]\ndefault = [\"client\", \"full\"]\n# The client.\nclient = [\"dep:reqwest\"]\nfull = [\"users\", \"mobile-apps\"]\n\"users\" = []\n\"mobile-apps\" = []\n\n[workspace]\n".to_string(),
-    };
-    assert_eq!(area_features(&[manifest]), ["users", "mobile-apps"]);
 }
 
 #[test]

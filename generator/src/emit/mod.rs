@@ -125,6 +125,16 @@ pub fn plan_crate(api: &Api) -> Plan {
     Plan { parts, areas, group_patches, group_pagers }
 }
 
+impl Plan {
+    /// The area features, in the manifest's order.
+    pub fn area_features(&self) -> Vec<String> {
+        match &self.areas {
+            Areas::Single => Vec::new(),
+            Areas::Split(split) => split.areas.iter().map(|a| a.feature.clone()).collect(),
+        }
+    }
+}
+
 /// Each PATCH body goes with the struct it patches, each `Page` impl with its page type (the
 /// first operation that pages through it names it).
 fn place_patches_and_pagers(api: &Api, split: &Split) -> (Vec<Vec<usize>>, Vec<Vec<usize>>) {
