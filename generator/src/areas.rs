@@ -32,7 +32,7 @@ pub struct Area {
     pub tag: String,
     /// Indices into [`Api::operations`].
     pub operations: Vec<usize>,
-    /// The model groups (indices into [`Areas::groups`]) its operations name directly.
+    /// The model groups (indices into [`Split::groups`]) its operations name directly.
     pub groups: BTreeSet<usize>,
 }
 
