@@ -218,10 +218,7 @@ fn plan_groups(api: &Api, roots: &[BTreeSet<TypeId>], features: &mut BTreeSet<St
     // The one container a type folds into, where it folds.
     let folds_into: Vec<Option<usize>> = (0..n)
         .map(|t| {
-            let only = match containers.get(t).map(|c| c.iter().collect::<Vec<_>>()).as_deref() {
-                Some([only]) => Some(**only),
-                _ => None,
-            };
+            let only = containers.get(t).filter(|c| c.len() == 1).and_then(|c| c.first().copied());
             only.filter(|&c| c != t && !rooted.contains(&t) && !named_loosely.get(t).copied().unwrap_or(true))
         })
         .collect();

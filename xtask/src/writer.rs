@@ -437,15 +437,15 @@ fn exists(path: &Path) -> bool {
 /// Writes a new file (never an existing one) and flushes it, so a journal that names it is never
 /// on disk before its contents.
 fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut file = fs::OpenOptions::new().write(true).create_new(true).open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
+    write_new(path, bytes)?.sync_all()
 }
 
-/// Writes a new file (never an existing one), to be flushed with the others by `flush_staged`.
-fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
+/// Writes a new file (never an existing one), unflushed: `flush_staged` flushes staged files
+/// together.
+fn write_new(path: &Path, bytes: &[u8]) -> io::Result<fs::File> {
     let mut file = fs::OpenOptions::new().write(true).create_new(true).open(path)?;
-    file.write_all(bytes)
+    file.write_all(bytes)?;
+    Ok(file)
 }
 
 /// Flushes every staged file before the journal that names them is written. On Linux one
