@@ -145,13 +145,9 @@ fn place_patches_and_pagers(api: &Api, split: &Split) -> (Vec<Vec<usize>>, Vec<V
             list.push(i);
         }
     }
-    let mut seen = std::collections::BTreeSet::new();
-    for (i, op) in api.operations.iter().enumerate() {
-        let Some(page) = op.pager.as_ref().map(|p| p.page) else { continue };
-        if seen.insert(page) {
-            if let Some(list) = split.group_of.get(page.0).and_then(|g| pagers.get_mut(*g)) {
-                list.push(i);
-            }
+    for (i, pager) in models::distinct_pagers(api) {
+        if let Some(list) = split.group_of.get(pager.page.0).and_then(|g| pagers.get_mut(*g)) {
+            list.push(i);
         }
     }
     (patches, pagers)

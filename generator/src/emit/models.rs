@@ -764,13 +764,15 @@ fn emit_enum(name: &Ident, head: TokenStream, e: &EnumDef) -> TokenStream {
 pub fn emit_patches_and_pages(scope: &Scope<'_>) -> TokenStream {
     let api = scope.api;
     let mut out: TokenStream = api.patches.iter().map(|p| emit_patch(scope, p)).collect();
-    let mut seen_pages = BTreeSet::new();
-    for p in api.operations.iter().filter_map(|op| op.pager.as_ref()) {
-        if seen_pages.insert(p.page) {
-            out.extend(emit_page_impl(scope, p));
-        }
-    }
+    out.extend(distinct_pagers(api).map(|(_, p)| emit_page_impl(scope, p)));
     out
+}
+
+/// The pagers a `Page` impl is written for: one per page type, as the first operation that pages
+/// through it describes it. With the index of that operation.
+pub fn distinct_pagers(api: &Api) -> impl Iterator<Item = (usize, &PagerDef)> {
+    let mut seen = BTreeSet::new();
+    api.operations.iter().enumerate().filter_map(|(i, op)| op.pager.as_ref().map(|p| (i, p))).filter(move |(_, p)| seen.insert(p.page))
 }
 
 pub fn emit_page_impl(scope: &Scope<'_>, p: &PagerDef) -> TokenStream {
