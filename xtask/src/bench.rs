@@ -834,8 +834,8 @@ fn decode_comparison(exe: &Path, runs: usize) {
 fn check_generated_crate(root: &Path, module: &Path, work: &Path, feature: Option<&str>, release_build: bool) {
     println!("cargo on the module's generated crate (dependencies prebuilt; the crate itself only):");
     let out = work.join("module-crate");
-    let rust_bytes = match write_standalone_crate(root, module, MODULE, "bench-module", &out) {
-        Ok(n) => n,
+    let (rust_bytes, features) = match write_standalone_crate(root, module, MODULE, "bench-module", &out) {
+        Ok(made) => made,
         Err(e) => {
             println!("  FAILED to generate: {e}");
             return;
@@ -844,7 +844,6 @@ fn check_generated_crate(root: &Path, module: &Path, work: &Path, feature: Optio
     println!("  {} of Rust in {}", bytes(rust_bytes), out.display());
 
     let manifest = fs::read_to_string(out.join("Cargo.toml")).unwrap_or_default();
-    let features = area_features(&manifest);
     let mut configs: Vec<(String, Vec<String>)> = vec![("check, all features".to_string(), vec!["check".to_string(), "--all-features".to_string()])];
     let chosen = feature.map(str::to_string).or_else(|| pick_feature(&features));
     match chosen {
@@ -855,7 +854,7 @@ fn check_generated_crate(root: &Path, module: &Path, work: &Path, feature: Optio
             }
             configs.push((format!("check, one feature ({area})"), vec!["check".to_string(), "--no-default-features".to_string(), "--features".to_string(), list]));
         }
-        None => println!("  the crate has no per-area features yet (only {:?}): its default build is all of it", feature_names(&manifest)),
+        None => println!("  the crate has one area: its default build is all of it"),
     }
     if release_build {
         configs.push(("build --release, all features".to_string(), vec!["build".to_string(), "--release".to_string(), "--all-features".to_string()]));
@@ -897,7 +896,8 @@ fn check_generated_crate(root: &Path, module: &Path, work: &Path, feature: Optio
 
 /// Generates `spec` as a standalone crate named `name` into `out`, its Cargo.lock seeded from the
 /// repository's (the same dependency versions, already downloaded). Returns the bytes of Rust.
-fn write_standalone_crate(root: &Path, spec: &Path, spec_label: &str, name: &str, out: &Path) -> Result<u64, String> {
+/// Generates and writes a standalone crate; returns its bytes of Rust and its area features.
+fn write_standalone_crate(root: &Path, spec: &Path, spec_label: &str, name: &str, out: &Path) -> Result<(u64, Vec<String>), String> {
     let mut settings = workspace_settings();
     settings.crate_name = name.to_string();
     settings.spec_path = spec_label.to_string();
@@ -908,7 +908,8 @@ fn write_standalone_crate(root: &Path, spec: &Path, spec_label: &str, name: &str
     if !out.join("Cargo.lock").is_file() {
         let _ = fs::copy(root.join("Cargo.lock"), out.join("Cargo.lock"));
     }
-    Ok(generated.files.iter().filter(|f| f.path.ends_with(".rs")).map(|f| f.contents.len() as u64).sum())
+    let rust = generated.files.iter().filter(|f| f.path.ends_with(".rs")).map(|f| f.contents.len() as u64).sum();
+    Ok((rust, generated.areas))
 }
 
 /// All of Graph beta merged ([`MERGED_BETA`], which the slice recipe writes): generating it, in
@@ -944,19 +945,21 @@ fn check_merged_crate(root: &Path, input: &Path, work: &Path) {
     println!("cargo check of the merged crate alone (dependencies prebuilt, CARGO_INCREMENTAL=0; time and peak memory of cargo and rustc):");
     let out = work.join("graph-beta");
     let target_dir = work.join("target");
-    match write_standalone_crate(root, input, MERGED_BETA, "graph-beta", &out) {
-        Ok(n) => println!("  {} of Rust in {}", bytes(n), out.display()),
+    let features = match write_standalone_crate(root, input, MERGED_BETA, "graph-beta", &out) {
+        Ok((n, areas)) => {
+            println!("  {} of Rust in {}", bytes(n), out.display());
+            areas
+        }
         Err(e) => return println!("  FAILED to generate: {e}"),
-    }
+    };
     if let Err(e) = build_dependencies(root, work, &target_dir) {
         return println!("  FAILED to build the dependencies: {e}");
     }
     let manifest = fs::read_to_string(out.join("Cargo.toml")).unwrap_or_default();
-    let features = feature_names(&manifest);
     for &check in MERGED_CHECKS {
         let (label, args) = match check {
             MergedFeatures::Area(area) if !features.iter().any(|f| f == area) => {
-                println!("  {area}: FAILED: the generated Cargo.toml has no such feature");
+                println!("  {area}: FAILED: the generated crate has no such area");
                 continue;
             }
             MergedFeatures::Area(area) => {
@@ -1113,32 +1116,6 @@ fn types_per_group(models: &str) -> BTreeMap<String, usize> {
     counts
 }
 
-/// The names in the manifest's `[features]` section.
-pub(crate) fn feature_names(manifest: &str) -> Vec<String> {
-    let mut in_features = false;
-    let mut names = Vec::new();
-    for line in manifest.lines() {
-        let line = line.trim();
-        if line.starts_with('[') {
-            in_features = line == "[features]";
-        } else if in_features && !line.starts_with('#') {
-            if let Some((name, _)) = line.split_once('=') {
-                names.push(name.trim().trim_matches('"').to_string());
-            }
-        }
-    }
-    names
-}
-
-/// Features that select an area of the API, as opposed to `default`, `client` or everything.
-/// Model groups' features start with `model-`, which no area's does.
-fn area_features(manifest: &str) -> Vec<String> {
-    feature_names(manifest)
-        .into_iter()
-        .filter(|n| !matches!(n.as_str(), "default" | "client" | "full" | "all" | "tracing" | "azure-identity") && !n.starts_with("model-"))
-        .collect()
-}
-
 /// The mobile apps area if there is one (the issue's example of a user who needs one area): the
 /// shortest feature naming mobile apps, so `...-mobile-app` over `...-mobile-app-category`.
 fn pick_feature(features: &[String]) -> Option<String> {
@@ -1156,11 +1133,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn features_are_read_from_the_manifest() {
-        let manifest = "[package]\nname = \"x\"\n\n[features]\ndefault = [\"client\", \"full\"]\n# comment\nclient = [\"dep:reqwest\"]\nfull = [\"a-mobile-app-category\", \"a-mobile-app\"]\n\"a-mobile-app-category\" = []\n\"a-mobile-app\" = []\n\n[workspace]\n";
-        assert_eq!(feature_names(manifest), ["default", "client", "full", "a-mobile-app-category", "a-mobile-app"]);
-        let areas = area_features(manifest);
-        assert_eq!(areas, ["a-mobile-app-category", "a-mobile-app"]);
+    fn the_mobile_apps_area_is_picked() {
+        let areas = ["a-mobile-app-category".to_string(), "a-mobile-app".to_string()];
         assert_eq!(pick_feature(&areas).as_deref(), Some("a-mobile-app"));
         assert_eq!(pick_feature(&["users".to_string()]).as_deref(), Some("users"));
         assert_eq!(pick_feature(&[]), None);

@@ -389,7 +389,7 @@ fn sweep_module(workspace: &mut Workspace, progress: &mut Progress, version: Gra
     let spec_path = format!("spec/graph-modules/{}/{name}.yml", version.dir());
     let generated = generate_member(workspace, spec, &spec_path, &crate_name, &folder);
     match generated {
-        Ok(generation) => {
+        Ok((generation, _)) => {
             progress.step(&format!("generated {}", seconds(generation.time)));
             row.generated = Some(generation);
         }
@@ -425,8 +425,8 @@ fn sweep_merged(
         }
     };
     let folder = format!("merged/{crate_name}");
-    let generation = match generate_member(workspace, &input, version.merged_input(), crate_name, &folder) {
-        Ok(generation) => generation,
+    let (generation, features) = match generate_member(workspace, &input, version.merged_input(), crate_name, &folder) {
+        Ok(made) => made,
         Err(message) => {
             progress.step("generation FAILED");
             let mut row = Row::new(label, "generate");
@@ -435,8 +435,6 @@ fn sweep_merged(
         }
     };
     progress.step(&format!("generated {} ({})", seconds(generation.time), megabytes(generation.bytes)));
-    let manifest = fs::read_to_string(workspace.dir.join(&folder).join("Cargo.toml")).unwrap_or_default();
-    let features = crate::bench::feature_names(&manifest);
     let mut rows = Vec::new();
     for area in areas {
         let mut row = Row::new(label.clone(), &format!("clippy client,{area}"));
@@ -447,7 +445,7 @@ fn sweep_merged(
             lint(workspace, progress, &mut row, &Member { name: crate_name, folder: &folder }, Features::Area(area), area);
         } else {
             progress.step(&format!("{area} FAILED (no such feature)"));
-            row.outcome = Outcome::Failed(format!("the generated Cargo.toml has no area feature `{area}`; its features: {}", some_names(&features)));
+            row.outcome = Outcome::Failed(format!("the generated crate has no area `{area}`; its areas: {}", some_names(&features)));
         }
         rows.push(row);
     }
@@ -481,7 +479,8 @@ fn make_merged_input(root: &Path, version: GraphVersion) -> Result<(), String> {
 
 /// Generates the crate of `spec` into the workspace folder `folder` and adds it as a member;
 /// the time covers generating and writing.
-fn generate_member(workspace: &mut Workspace, spec: &Path, spec_path: &str, crate_name: &str, folder: &str) -> Result<Generation, String> {
+/// With the crate's area features.
+fn generate_member(workspace: &mut Workspace, spec: &Path, spec_path: &str, crate_name: &str, folder: &str) -> Result<(Generation, Vec<String>), String> {
     let settings = Settings {
         crate_name: crate_name.to_string(),
         crate_version: "0.1.0".to_string(),
@@ -496,7 +495,7 @@ fn generate_member(workspace: &mut Workspace, spec: &Path, spec_path: &str, crat
     let time = started.elapsed();
     workspace.add_member(folder)?;
     let bytes = generated.files.iter().map(|f| f.contents.len() as u64).sum();
-    Ok(Generation { operations: generated.operations, types: generated.types, bytes, time })
+    Ok((Generation { operations: generated.operations, types: generated.types, bytes, time }, generated.areas))
 }
 
 /// A generated crate of the workspace: its package name and its folder there.
