@@ -11,7 +11,9 @@
 //! every type (in Graph, navigation properties link nearly every entity to every other, and a
 //! base type's union names every type derived from it):
 //! - a navigation property (`Field::navigation`) exists only while its target's group is on;
-//!   otherwise its member is read into the struct's unknown members, as sent;
+//!   otherwise its member is read into the struct's unknown members, as sent (every Graph struct
+//!   keeps them; a struct without `additionalProperties` skips the member, as it skips any
+//!   member it does not declare);
 //! - a union's variant for a derived type exists only while that type's group is on; otherwise a
 //!   value of that type is read as the union's fallback (the base, its own members kept).
 //!
