@@ -8,7 +8,7 @@
 //! named spec file.
 
 use arbitrary::{Result, Unstructured};
-use graph_codegen::Settings;
+use graph_codegen::{Runtime, Settings};
 use serde_json::{json, Map, Value};
 
 /// The checked-in spec: the mutation seed that looks most like what the generator meets.
@@ -23,6 +23,7 @@ pub fn settings() -> Settings {
         spec_path: SPEC_NAME.to_string(),
         command: "fuzz".to_string(),
         standalone: true,
+        runtime: Runtime::Vendored,
     }
 }
 

@@ -73,23 +73,20 @@
 //! }
 //! ```
 pub mod models;
-pub mod objects;
 pub mod operations;
-pub mod paging;
-pub mod runtime;
-pub mod values;
 
 #[cfg(feature = "client")]
 pub mod client;
 
 #[cfg(feature = "client")]
 pub use client::Client;
-pub use objects::UnknownMembers;
-pub use values::WireEnum;
-pub use paging::{DeltaLink, PageOf};
-pub use runtime::{
-    ApiError, BaseUrl, Batch, BearerToken, DecodeError, Error, ErrorBody, Operation,
-    Patch, RequestError, RetryPolicy,
+
+/// The runtime this crate is written against (client, request machinery, paging, values),
+/// and its modules under the names this crate has always had.
+pub use graph_runtime::{self as runtime, objects, paging, values};
+pub use graph_runtime::{
+    ApiError, BaseUrl, Batch, BearerToken, DecodeError, DeltaLink, Error, ErrorBody,
+    Operation, PageOf, Patch, RequestError, RetryPolicy, UnknownMembers, WireEnum,
 };
 
 /// The service root named by the description's first server.
@@ -98,7 +95,16 @@ pub const DEFAULT_BASE_URL: &str = "https://graph.microsoft.com/beta";
 /// How requests are authenticated, as the description's security requirements say. The client's token is sent as `Authorization: Bearer …`.
 pub const AUTH: runtime::AuthScheme = runtime::AuthScheme::Bearer;
 
+/// This crate's service, as each of its operations names it ([`Operation::service`]): where
+/// requests go by default, how they are authenticated, and the `User-Agent` they carry (this
+/// crate's name and version).
+pub const SERVICE: runtime::Service = runtime::Service {
+    default_base_url: DEFAULT_BASE_URL,
+    auth: AUTH,
+    user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")),
+};
+
 /// [`DEFAULT_BASE_URL`] as a [`BaseUrl`].
 pub fn default_base_url() -> BaseUrl {
-    BaseUrl::trusted(DEFAULT_BASE_URL)
+    SERVICE.base_url()
 }

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 #[allow(unused_imports)]
-use crate::values::WireEnum;
+use graph_runtime::values::WireEnum;
 
 /// Schema `microsoft.graph.ODataErrors.ErrorDetails`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -16,12 +16,12 @@ pub struct ErrorDetails {
     pub message: String,
     pub target: Option<String>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    pub additional_properties: crate::objects::UnknownMembers,
+    pub additional_properties: graph_runtime::objects::UnknownMembers,
 }
 
 impl Serialize for ErrorDetails {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        let mut map = graph_runtime::__private::MemberWriter::new(serializer)?;
         map.required("code", &self.code)?;
         map.required("message", &self.message)?;
         map.optional("target", &self.target)?;
@@ -46,14 +46,16 @@ impl<'de> Deserialize<'de> for ErrorDetails {
                 let mut field_0 = None;
                 let mut field_1 = None;
                 let mut field_2 = None;
-                let mut additional_properties = crate::objects::UnknownMembers::new();
-                while let Some(key) = map.next_key::<crate::objects::MemberKey<'de>>()? {
+                let mut additional_properties = graph_runtime::objects::UnknownMembers::new();
+                while let Some(key) = map
+                    .next_key::<graph_runtime::__private::MemberKey<'de>>()?
+                {
                     match key.as_str() {
                         "code" => field_0 = Some(map.next_value()?),
                         "message" => field_1 = Some(map.next_value()?),
                         "target" => field_2 = map.next_value()?,
                         _ => {
-                            crate::objects::read_unknown(
+                            graph_runtime::__private::read_unknown(
                                 &mut additional_properties,
                                 key,
                                 &mut map,
@@ -86,18 +88,18 @@ impl<'de> Deserialize<'de> for ErrorDetails {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InnerError {
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    pub additional_properties: crate::objects::UnknownMembers,
+    pub additional_properties: graph_runtime::objects::UnknownMembers,
 }
 
 impl Serialize for InnerError {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let map = crate::objects::MemberWriter::new(serializer)?;
+        let map = graph_runtime::__private::MemberWriter::new(serializer)?;
         map.end(&self.additional_properties)
     }
 }
 
-impl crate::objects::Members for InnerError {
-    fn unknown_members(&mut self) -> &mut crate::objects::UnknownMembers {
+impl graph_runtime::__private::Members for InnerError {
+    fn unknown_members(&mut self) -> &mut graph_runtime::objects::UnknownMembers {
         &mut self.additional_properties
     }
 }
@@ -106,7 +108,7 @@ impl<'de> Deserialize<'de> for InnerError {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        crate::objects::deserialize_members(deserializer)
+        graph_runtime::__private::deserialize_members(deserializer)
     }
 }
 
@@ -119,12 +121,12 @@ pub struct MainError {
     pub details: Option<Vec<ErrorDetails>>,
     pub innererror: Option<InnerError>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    pub additional_properties: crate::objects::UnknownMembers,
+    pub additional_properties: graph_runtime::objects::UnknownMembers,
 }
 
 impl Serialize for MainError {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        let mut map = graph_runtime::__private::MemberWriter::new(serializer)?;
         map.required("code", &self.code)?;
         map.required("message", &self.message)?;
         map.optional("target", &self.target)?;
@@ -153,8 +155,10 @@ impl<'de> Deserialize<'de> for MainError {
                 let mut field_2 = None;
                 let mut field_3 = None;
                 let mut field_4 = None;
-                let mut additional_properties = crate::objects::UnknownMembers::new();
-                while let Some(key) = map.next_key::<crate::objects::MemberKey<'de>>()? {
+                let mut additional_properties = graph_runtime::objects::UnknownMembers::new();
+                while let Some(key) = map
+                    .next_key::<graph_runtime::__private::MemberKey<'de>>()?
+                {
                     match key.as_str() {
                         "code" => field_0 = Some(map.next_value()?),
                         "message" => field_1 = Some(map.next_value()?),
@@ -162,7 +166,7 @@ impl<'de> Deserialize<'de> for MainError {
                         "details" => field_3 = map.next_value()?,
                         "innererror" | "innerError" => field_4 = map.next_value()?,
                         _ => {
-                            crate::objects::read_unknown(
+                            graph_runtime::__private::read_unknown(
                                 &mut additional_properties,
                                 key,
                                 &mut map,
@@ -196,12 +200,12 @@ impl<'de> Deserialize<'de> for MainError {
 pub struct ODataError {
     pub error: MainError,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    pub additional_properties: crate::objects::UnknownMembers,
+    pub additional_properties: graph_runtime::objects::UnknownMembers,
 }
 
 impl Serialize for ODataError {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        let mut map = graph_runtime::__private::MemberWriter::new(serializer)?;
         map.required("error", &self.error)?;
         map.end(&self.additional_properties)
     }
@@ -222,12 +226,14 @@ impl<'de> Deserialize<'de> for ODataError {
                 mut map: A,
             ) -> Result<ODataError, A::Error> {
                 let mut field_0 = None;
-                let mut additional_properties = crate::objects::UnknownMembers::new();
-                while let Some(key) = map.next_key::<crate::objects::MemberKey<'de>>()? {
+                let mut additional_properties = graph_runtime::objects::UnknownMembers::new();
+                while let Some(key) = map
+                    .next_key::<graph_runtime::__private::MemberKey<'de>>()?
+                {
                     match key.as_str() {
                         "error" => field_0 = Some(map.next_value()?),
                         _ => {
-                            crate::objects::read_unknown(
+                            graph_runtime::__private::read_unknown(
                                 &mut additional_properties,
                                 key,
                                 &mut map,
@@ -299,11 +305,12 @@ impl<'de> Deserialize<'de> for DeviceAndAppManagementAssignmentFilterType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        crate::values::deserialize_wire(deserializer)
+        graph_runtime::__private::deserialize_wire(deserializer)
     }
 }
 
-impl crate::runtime::ParamValue for DeviceAndAppManagementAssignmentFilterType {
+impl graph_runtime::__private::ParamValue
+for DeviceAndAppManagementAssignmentFilterType {
     fn to_param(&self) -> String {
         self.as_str().to_string()
     }
@@ -355,11 +362,11 @@ impl<'de> Deserialize<'de> for DeviceAndAppManagementAssignmentSource {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        crate::values::deserialize_wire(deserializer)
+        graph_runtime::__private::deserialize_wire(deserializer)
     }
 }
 
-impl crate::runtime::ParamValue for DeviceAndAppManagementAssignmentSource {
+impl graph_runtime::__private::ParamValue for DeviceAndAppManagementAssignmentSource {
     fn to_param(&self) -> String {
         self.as_str().to_string()
     }
@@ -376,12 +383,12 @@ pub struct DeviceAndAppManagementAssignmentTarget {
         DeviceAndAppManagementAssignmentFilterType,
     >,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    pub additional_properties: crate::objects::UnknownMembers,
+    pub additional_properties: graph_runtime::objects::UnknownMembers,
 }
 
 impl Serialize for DeviceAndAppManagementAssignmentTarget {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        let mut map = graph_runtime::__private::MemberWriter::new(serializer)?;
         map.optional(
             "deviceAndAppManagementAssignmentFilterId",
             &self.device_and_app_management_assignment_filter_id,
@@ -394,7 +401,7 @@ impl Serialize for DeviceAndAppManagementAssignmentTarget {
     }
 }
 
-impl crate::objects::Members for DeviceAndAppManagementAssignmentTarget {
+impl graph_runtime::__private::Members for DeviceAndAppManagementAssignmentTarget {
     fn read_member<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -411,7 +418,7 @@ impl crate::objects::Members for DeviceAndAppManagementAssignmentTarget {
         }
         Ok(true)
     }
-    fn unknown_members(&mut self) -> &mut crate::objects::UnknownMembers {
+    fn unknown_members(&mut self) -> &mut graph_runtime::objects::UnknownMembers {
         &mut self.additional_properties
     }
 }
@@ -420,7 +427,7 @@ impl<'de> Deserialize<'de> for DeviceAndAppManagementAssignmentTarget {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        crate::objects::deserialize_members(deserializer)
+        graph_runtime::__private::deserialize_members(deserializer)
     }
 }
 
@@ -430,18 +437,18 @@ pub struct Entity {
     /// The unique identifier for an entity. Read-only.
     pub id: Option<String>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    pub additional_properties: crate::objects::UnknownMembers,
+    pub additional_properties: graph_runtime::objects::UnknownMembers,
 }
 
 impl Serialize for Entity {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        let mut map = graph_runtime::__private::MemberWriter::new(serializer)?;
         map.optional("id", &self.id)?;
         map.end(&self.additional_properties)
     }
 }
 
-impl crate::objects::Members for Entity {
+impl graph_runtime::__private::Members for Entity {
     fn read_member<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -453,7 +460,7 @@ impl crate::objects::Members for Entity {
         }
         Ok(true)
     }
-    fn unknown_members(&mut self) -> &mut crate::objects::UnknownMembers {
+    fn unknown_members(&mut self) -> &mut graph_runtime::objects::UnknownMembers {
         &mut self.additional_properties
     }
 }
@@ -462,7 +469,7 @@ impl<'de> Deserialize<'de> for Entity {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        crate::objects::deserialize_members(deserializer)
+        graph_runtime::__private::deserialize_members(deserializer)
     }
 }
 
@@ -520,11 +527,11 @@ impl<'de> Deserialize<'de> for InstallIntent {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        crate::values::deserialize_wire(deserializer)
+        graph_runtime::__private::deserialize_wire(deserializer)
     }
 }
 
-impl crate::runtime::ParamValue for InstallIntent {
+impl graph_runtime::__private::ParamValue for InstallIntent {
     fn to_param(&self) -> String {
         self.as_str().to_string()
     }
@@ -538,21 +545,21 @@ pub struct MimeContent {
     /// Indicates the content mime type.
     pub r#type: Option<String>,
     /// The byte array that contains the actual content.
-    pub value: Option<crate::values::Base64Bytes>,
+    pub value: Option<graph_runtime::values::Base64Bytes>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    pub additional_properties: crate::objects::UnknownMembers,
+    pub additional_properties: graph_runtime::objects::UnknownMembers,
 }
 
 impl Serialize for MimeContent {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        let mut map = graph_runtime::__private::MemberWriter::new(serializer)?;
         map.optional("type", &self.r#type)?;
         map.optional("value", &self.value)?;
         map.end(&self.additional_properties)
     }
 }
 
-impl crate::objects::Members for MimeContent {
+impl graph_runtime::__private::Members for MimeContent {
     fn read_member<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -565,7 +572,7 @@ impl crate::objects::Members for MimeContent {
         }
         Ok(true)
     }
-    fn unknown_members(&mut self) -> &mut crate::objects::UnknownMembers {
+    fn unknown_members(&mut self) -> &mut graph_runtime::objects::UnknownMembers {
         &mut self.additional_properties
     }
 }
@@ -574,7 +581,7 @@ impl<'de> Deserialize<'de> for MimeContent {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        crate::objects::deserialize_members(deserializer)
+        graph_runtime::__private::deserialize_members(deserializer)
     }
 }
 
@@ -633,12 +640,12 @@ pub struct MobileApp {
     /// The list of installation states for this mobile app.
     pub user_statuses: Option<Vec<UserAppInstallStatus>>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    pub additional_properties: crate::objects::UnknownMembers,
+    pub additional_properties: graph_runtime::objects::UnknownMembers,
 }
 
 impl Serialize for MobileApp {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        let mut map = graph_runtime::__private::MemberWriter::new(serializer)?;
         map.optional("id", &self.id)?;
         map.optional("createdDateTime", &self.created_date_time)?;
         map.optional("dependentAppCount", &self.dependent_app_count)?;
@@ -669,7 +676,7 @@ impl Serialize for MobileApp {
     }
 }
 
-impl crate::objects::Members for MobileApp {
+impl graph_runtime::__private::Members for MobileApp {
     fn read_member<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -706,7 +713,7 @@ impl crate::objects::Members for MobileApp {
         }
         Ok(true)
     }
-    fn unknown_members(&mut self) -> &mut crate::objects::UnknownMembers {
+    fn unknown_members(&mut self) -> &mut graph_runtime::objects::UnknownMembers {
         &mut self.additional_properties
     }
 }
@@ -715,7 +722,7 @@ impl<'de> Deserialize<'de> for MobileApp {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        crate::objects::deserialize_members(deserializer)
+        graph_runtime::__private::deserialize_members(deserializer)
     }
 }
 
@@ -733,12 +740,12 @@ pub struct MobileAppAssignment {
     pub source_id: Option<String>,
     pub target: Option<DeviceAndAppManagementAssignmentTarget>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    pub additional_properties: crate::objects::UnknownMembers,
+    pub additional_properties: graph_runtime::objects::UnknownMembers,
 }
 
 impl Serialize for MobileAppAssignment {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        let mut map = graph_runtime::__private::MemberWriter::new(serializer)?;
         map.optional("id", &self.id)?;
         map.optional("intent", &self.intent)?;
         map.optional("settings", &self.settings)?;
@@ -749,7 +756,7 @@ impl Serialize for MobileAppAssignment {
     }
 }
 
-impl crate::objects::Members for MobileAppAssignment {
+impl graph_runtime::__private::Members for MobileAppAssignment {
     fn read_member<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -766,7 +773,7 @@ impl crate::objects::Members for MobileAppAssignment {
         }
         Ok(true)
     }
-    fn unknown_members(&mut self) -> &mut crate::objects::UnknownMembers {
+    fn unknown_members(&mut self) -> &mut graph_runtime::objects::UnknownMembers {
         &mut self.additional_properties
     }
 }
@@ -775,7 +782,7 @@ impl<'de> Deserialize<'de> for MobileAppAssignment {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        crate::objects::deserialize_members(deserializer)
+        graph_runtime::__private::deserialize_members(deserializer)
     }
 }
 
@@ -785,18 +792,18 @@ impl<'de> Deserialize<'de> for MobileAppAssignment {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MobileAppAssignmentSettings {
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    pub additional_properties: crate::objects::UnknownMembers,
+    pub additional_properties: graph_runtime::objects::UnknownMembers,
 }
 
 impl Serialize for MobileAppAssignmentSettings {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let map = crate::objects::MemberWriter::new(serializer)?;
+        let map = graph_runtime::__private::MemberWriter::new(serializer)?;
         map.end(&self.additional_properties)
     }
 }
 
-impl crate::objects::Members for MobileAppAssignmentSettings {
-    fn unknown_members(&mut self) -> &mut crate::objects::UnknownMembers {
+impl graph_runtime::__private::Members for MobileAppAssignmentSettings {
+    fn unknown_members(&mut self) -> &mut graph_runtime::objects::UnknownMembers {
         &mut self.additional_properties
     }
 }
@@ -805,7 +812,7 @@ impl<'de> Deserialize<'de> for MobileAppAssignmentSettings {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        crate::objects::deserialize_members(deserializer)
+        graph_runtime::__private::deserialize_members(deserializer)
     }
 }
 
@@ -821,12 +828,12 @@ pub struct MobileAppCategory {
     /// The date and time the mobileAppCategory was last modified.
     pub last_modified_date_time: Option<jiff::Timestamp>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    pub additional_properties: crate::objects::UnknownMembers,
+    pub additional_properties: graph_runtime::objects::UnknownMembers,
 }
 
 impl Serialize for MobileAppCategory {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        let mut map = graph_runtime::__private::MemberWriter::new(serializer)?;
         map.optional("id", &self.id)?;
         map.optional("displayName", &self.display_name)?;
         map.optional("lastModifiedDateTime", &self.last_modified_date_time)?;
@@ -834,7 +841,7 @@ impl Serialize for MobileAppCategory {
     }
 }
 
-impl crate::objects::Members for MobileAppCategory {
+impl graph_runtime::__private::Members for MobileAppCategory {
     fn read_member<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -848,7 +855,7 @@ impl crate::objects::Members for MobileAppCategory {
         }
         Ok(true)
     }
-    fn unknown_members(&mut self) -> &mut crate::objects::UnknownMembers {
+    fn unknown_members(&mut self) -> &mut graph_runtime::objects::UnknownMembers {
         &mut self.additional_properties
     }
 }
@@ -857,7 +864,7 @@ impl<'de> Deserialize<'de> for MobileAppCategory {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        crate::objects::deserialize_members(deserializer)
+        graph_runtime::__private::deserialize_members(deserializer)
     }
 }
 
@@ -891,12 +898,12 @@ pub struct MobileAppInstallStatus {
     pub user_principal_name: Option<String>,
     pub app: Option<MobileApp>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    pub additional_properties: crate::objects::UnknownMembers,
+    pub additional_properties: graph_runtime::objects::UnknownMembers,
 }
 
 impl Serialize for MobileAppInstallStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        let mut map = graph_runtime::__private::MemberWriter::new(serializer)?;
         map.optional("id", &self.id)?;
         map.optional("deviceId", &self.device_id)?;
         map.optional("deviceName", &self.device_name)?;
@@ -918,7 +925,7 @@ impl Serialize for MobileAppInstallStatus {
     }
 }
 
-impl crate::objects::Members for MobileAppInstallStatus {
+impl graph_runtime::__private::Members for MobileAppInstallStatus {
     fn read_member<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -945,7 +952,7 @@ impl crate::objects::Members for MobileAppInstallStatus {
         }
         Ok(true)
     }
-    fn unknown_members(&mut self) -> &mut crate::objects::UnknownMembers {
+    fn unknown_members(&mut self) -> &mut graph_runtime::objects::UnknownMembers {
         &mut self.additional_properties
     }
 }
@@ -954,7 +961,7 @@ impl<'de> Deserialize<'de> for MobileAppInstallStatus {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        crate::objects::deserialize_members(deserializer)
+        graph_runtime::__private::deserialize_members(deserializer)
     }
 }
 
@@ -986,12 +993,12 @@ pub struct MobileAppInstallSummary {
     /// Number of Users that have 1 or more device that have been notified to install this app and have 0 devices with failures.
     pub pending_install_user_count: Option<i32>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    pub additional_properties: crate::objects::UnknownMembers,
+    pub additional_properties: graph_runtime::objects::UnknownMembers,
 }
 
 impl Serialize for MobileAppInstallSummary {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        let mut map = graph_runtime::__private::MemberWriter::new(serializer)?;
         map.optional("id", &self.id)?;
         map.optional("failedDeviceCount", &self.failed_device_count)?;
         map.optional("failedUserCount", &self.failed_user_count)?;
@@ -1007,7 +1014,7 @@ impl Serialize for MobileAppInstallSummary {
     }
 }
 
-impl crate::objects::Members for MobileAppInstallSummary {
+impl graph_runtime::__private::Members for MobileAppInstallSummary {
     fn read_member<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1039,7 +1046,7 @@ impl crate::objects::Members for MobileAppInstallSummary {
         }
         Ok(true)
     }
-    fn unknown_members(&mut self) -> &mut crate::objects::UnknownMembers {
+    fn unknown_members(&mut self) -> &mut graph_runtime::objects::UnknownMembers {
         &mut self.additional_properties
     }
 }
@@ -1048,7 +1055,7 @@ impl<'de> Deserialize<'de> for MobileAppInstallSummary {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        crate::objects::deserialize_members(deserializer)
+        graph_runtime::__private::deserialize_members(deserializer)
     }
 }
 
@@ -1102,11 +1109,11 @@ impl<'de> Deserialize<'de> for MobileAppPublishingState {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        crate::values::deserialize_wire(deserializer)
+        graph_runtime::__private::deserialize_wire(deserializer)
     }
 }
 
-impl crate::runtime::ParamValue for MobileAppPublishingState {
+impl graph_runtime::__private::ParamValue for MobileAppPublishingState {
     fn to_param(&self) -> String {
         self.as_str().to_string()
     }
@@ -1129,12 +1136,12 @@ pub struct MobileAppRelationship {
     pub target_publisher: Option<String>,
     pub target_type: Option<MobileAppRelationshipType>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    pub additional_properties: crate::objects::UnknownMembers,
+    pub additional_properties: graph_runtime::objects::UnknownMembers,
 }
 
 impl Serialize for MobileAppRelationship {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        let mut map = graph_runtime::__private::MemberWriter::new(serializer)?;
         map.optional("id", &self.id)?;
         map.optional("targetDisplayName", &self.target_display_name)?;
         map.optional("targetDisplayVersion", &self.target_display_version)?;
@@ -1145,7 +1152,7 @@ impl Serialize for MobileAppRelationship {
     }
 }
 
-impl crate::objects::Members for MobileAppRelationship {
+impl graph_runtime::__private::Members for MobileAppRelationship {
     fn read_member<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1162,7 +1169,7 @@ impl crate::objects::Members for MobileAppRelationship {
         }
         Ok(true)
     }
-    fn unknown_members(&mut self) -> &mut crate::objects::UnknownMembers {
+    fn unknown_members(&mut self) -> &mut graph_runtime::objects::UnknownMembers {
         &mut self.additional_properties
     }
 }
@@ -1171,7 +1178,7 @@ impl<'de> Deserialize<'de> for MobileAppRelationship {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        crate::objects::deserialize_members(deserializer)
+        graph_runtime::__private::deserialize_members(deserializer)
     }
 }
 
@@ -1221,11 +1228,11 @@ impl<'de> Deserialize<'de> for MobileAppRelationshipType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        crate::values::deserialize_wire(deserializer)
+        graph_runtime::__private::deserialize_wire(deserializer)
     }
 }
 
-impl crate::runtime::ParamValue for MobileAppRelationshipType {
+impl graph_runtime::__private::ParamValue for MobileAppRelationshipType {
     fn to_param(&self) -> String {
         self.as_str().to_string()
     }
@@ -1297,11 +1304,11 @@ impl<'de> Deserialize<'de> for ResultantAppState {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        crate::values::deserialize_wire(deserializer)
+        graph_runtime::__private::deserialize_wire(deserializer)
     }
 }
 
-impl crate::runtime::ParamValue for ResultantAppState {
+impl graph_runtime::__private::ParamValue for ResultantAppState {
     fn to_param(&self) -> String {
         self.as_str().to_string()
     }
@@ -1513,11 +1520,11 @@ impl<'de> Deserialize<'de> for ResultantAppStateDetail {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        crate::values::deserialize_wire(deserializer)
+        graph_runtime::__private::deserialize_wire(deserializer)
     }
 }
 
-impl crate::runtime::ParamValue for ResultantAppStateDetail {
+impl graph_runtime::__private::ParamValue for ResultantAppStateDetail {
     fn to_param(&self) -> String {
         self.as_str().to_string()
     }
@@ -1544,12 +1551,12 @@ pub struct UserAppInstallStatus {
     /// The install state of the app on devices.
     pub device_statuses: Option<Vec<MobileAppInstallStatus>>,
     /// Members the description does not declare, kept as sent (Graph adds properties over time).
-    pub additional_properties: crate::objects::UnknownMembers,
+    pub additional_properties: graph_runtime::objects::UnknownMembers,
 }
 
 impl Serialize for UserAppInstallStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = crate::objects::MemberWriter::new(serializer)?;
+        let mut map = graph_runtime::__private::MemberWriter::new(serializer)?;
         map.optional("id", &self.id)?;
         map.optional("failedDeviceCount", &self.failed_device_count)?;
         map.optional("installedDeviceCount", &self.installed_device_count)?;
@@ -1562,7 +1569,7 @@ impl Serialize for UserAppInstallStatus {
     }
 }
 
-impl crate::objects::Members for UserAppInstallStatus {
+impl graph_runtime::__private::Members for UserAppInstallStatus {
     fn read_member<'de, A: serde::de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1583,7 +1590,7 @@ impl crate::objects::Members for UserAppInstallStatus {
         }
         Ok(true)
     }
-    fn unknown_members(&mut self) -> &mut crate::objects::UnknownMembers {
+    fn unknown_members(&mut self) -> &mut graph_runtime::objects::UnknownMembers {
         &mut self.additional_properties
     }
 }
@@ -1592,11 +1599,11 @@ impl<'de> Deserialize<'de> for UserAppInstallStatus {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        crate::objects::deserialize_members(deserializer)
+        graph_runtime::__private::deserialize_members(deserializer)
     }
 }
 
-/// The PATCH body of [`UserAppInstallStatus`]: each field is left alone unless set. Fields that may be null are a [`Patch`](crate::runtime::Patch) (leave alone, clear, set); the others an `Option` (leave alone, set). The key, read-only and navigation properties are not here.
+/// The PATCH body of [`UserAppInstallStatus`]: each field is left alone unless set. Fields that may be null are a [`Patch`](graph_runtime::Patch) (leave alone, clear, set); the others an `Option` (leave alone, set). The key, read-only and navigation properties are not here.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UserAppInstallStatusPatch {
     /// Failed Device Count.
@@ -1606,9 +1613,9 @@ pub struct UserAppInstallStatusPatch {
     /// Not installed device count.
     pub not_installed_device_count: Option<i32>,
     /// User name.
-    pub user_name: crate::runtime::Patch<String>,
+    pub user_name: graph_runtime::Patch<String>,
     /// User Principal Name.
-    pub user_principal_name: crate::runtime::Patch<String>,
+    pub user_principal_name: graph_runtime::Patch<String>,
 }
 
 impl Serialize for UserAppInstallStatusPatch {

@@ -4,17 +4,19 @@
 //! One request type per operation, and the client method that sends it.
 //!
 //! Each request type builds its `http::Request` and reads its response with no I/O (see
-//! [`crate::runtime::build_request`] and [`crate::runtime::parse_response`]).
+//! [`graph_runtime::build_request`] and [`graph_runtime::parse_response`]).
 #![allow(deprecated)]
 #[allow(unused_imports)]
 use crate::models;
 
 #[allow(unused_imports)]
-use crate::runtime::{
+use graph_runtime::__private::{
     decode_bytes, decode_text, encode_form, encode_multipart, expand_path,
-    optional_param, param_pairs, query_pairs, DecodeError, Operation, ParamValue,
-    PartValue, QueryKey, RequestError,
+    optional_param, param_pairs, query_pairs, ParamValue, PartValue,
 };
+
+#[allow(unused_imports)]
+use graph_runtime::{DecodeError, Operation, QueryKey, RequestError, Service};
 
 #[cfg(feature = "client")]
 #[allow(unused_imports)]
@@ -51,6 +53,9 @@ impl Operation for UpdateUserStatus<'_> {
     type Output = Option<models::UserAppInstallStatus>;
     type Error = models::ODataError;
     const METHOD: http::Method = http::Method::PATCH;
+    fn service(&self) -> &'static Service {
+        &crate::SERVICE
+    }
     fn path(&self) -> Result<String, RequestError> {
         expand_path(
             "/deviceAppManagement/mobileApps/{mobileApp-id}/userStatuses/{userAppInstallStatus-id}",

@@ -138,7 +138,7 @@ async fn an_item_reads_as_the_same_response_sent_alone_would() {
     let body = json!({"responses": [answer]}).to_string();
     let post = batch.posts().next().unwrap();
     let http_response = http::Response::builder().status(200).body(body.into_bytes()).unwrap();
-    let answers = parse_response::<graph_beta_intune::runtime::BatchPost>(http_response).unwrap();
+    let answers = parse_response::<graph_beta_intune::runtime::graph::BatchPost>(http_response).unwrap();
     let mut single = http::Response::builder().status(404).header("request-id", "req-1");
     single = single.header("content-type", "application/json");
     let single = single.body(serde_json::to_vec(&answer["body"]).unwrap()).unwrap();

@@ -1,7 +1,7 @@
 //! Tokens from a provider: cached, refreshed before they expire (mid-paging too), one refresh at a
 //! time under concurrency, asked with the base URL's scope; over loopback.
 
-use futures_util::StreamExt;
+use graph_beta_intune::client::StreamExt;
 use graph_beta_intune::client::{AccessToken, CredentialError, TokenFuture, TokenProvider, REFRESH_BEFORE_EXPIRY};
 use graph_beta_intune::runtime::{token_scopes, RetryPolicy};
 use graph_beta_intune::{BaseUrl, BearerToken, Client, Error};
@@ -101,9 +101,14 @@ async fn a_fresh_token_is_reused_and_concurrent_requests_share_one_refresh() {
     let credential = FakeCredential::new(vec![Duration::from_secs(3600)], Duration::from_millis(50));
     let client = Client::new(credential.clone()).unwrap().with_base_url(&url).unwrap();
     let op = GetStatus { id: "s1" };
-    let sends: Vec<_> = (0..8).map(|_| client.send(&op)).collect();
-    for result in futures_util::future::join_all(sends).await {
-        result.unwrap();
+    let sends: Vec<_> = (0..8)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.send(&GetStatus { id: "s1" }).await })
+        })
+        .collect();
+    for send in sends {
+        send.await.unwrap().unwrap();
     }
     client.send(&op).await.unwrap();
     assert_eq!(credential.calls().len(), 1);

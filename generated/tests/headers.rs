@@ -1,7 +1,6 @@
 //! The headers every request carries (`User-Agent`, a fresh `client-request-id`), headers added per
 //! request, and what an error tells a person: over loopback, against answers shaped like Graph's.
 
-use graph_beta_intune::client::DEFAULT_USER_AGENT;
 use graph_beta_intune::runtime::{RetryPolicy, WithHeaders};
 use graph_beta_intune::{BearerToken, Client, Error, RequestError};
 use std::time::Duration;
@@ -29,8 +28,9 @@ async fn every_request_names_the_crate_and_carries_a_fresh_client_request_id_kep
     client.send(&GetStatus { id: "s1" }).await.unwrap();
     client.send(&GetStatus { id: "s1" }).await.unwrap();
     let seen = seen.lock().unwrap();
-    assert_eq!(DEFAULT_USER_AGENT, concat!("graph-beta-intune/", env!("CARGO_PKG_VERSION")));
-    assert!(seen.iter().all(|s| s.header("user-agent") == Some(DEFAULT_USER_AGENT)));
+    let default_user_agent = graph_beta_intune::SERVICE.user_agent;
+    assert_eq!(default_user_agent, concat!("graph-beta-intune/", env!("CARGO_PKG_VERSION")));
+    assert!(seen.iter().all(|s| s.header("user-agent") == Some(default_user_agent)));
     let ids: Vec<&str> = seen.iter().map(|s| s.header("client-request-id").unwrap()).collect();
     assert!(ids.iter().all(|id| is_uuid_v4(id)), "{ids:?}");
     // The retry is the same request; the second send is another.

@@ -164,7 +164,7 @@ fn ids_never_change_the_target_of_the_built_request() {
                 assert_eq!(uri.query(), None, "{context}");
                 check_path(uri.path(), app, status).unwrap_or_else(|e| panic!("{context}: {e}"));
                 // reqwest re-parses the URI as a WHATWG URL before sending: it must not normalize it.
-                let sent = reqwest::Request::try_from(request).unwrap_or_else(|e| panic!("{context}: {e}"));
+                let sent = graph_beta_intune::client::reqwest::Request::try_from(request).unwrap_or_else(|e| panic!("{context}: {e}"));
                 assert_eq!(sent.url().path(), uri.path(), "{context}");
                 assert_eq!(sent.url().query(), None, "{context}");
                 assert_eq!(sent.url().fragment(), None, "{context}");
@@ -291,6 +291,10 @@ impl Operation for Search {
     type Error = ODataError;
     const METHOD: Method = Method::GET;
 
+    fn service(&self) -> &'static graph_beta_intune::runtime::Service {
+        &graph_beta_intune::SERVICE
+    }
+
     fn path(&self) -> Result<String, RequestError> {
         Ok("/deviceAppManagement/mobileApps".to_string())
     }
@@ -341,7 +345,7 @@ fn query_values_are_encoded_and_come_back_intact() {
             ("q".to_string(), "fixed".to_string()),
         ];
         assert_eq!(pairs, expected, "{value:?}");
-        let sent = reqwest::Request::try_from(request).unwrap();
+        let sent = graph_beta_intune::client::reqwest::Request::try_from(request).unwrap();
         assert_eq!(sent.url().query(), Some(query), "{value:?}");
         assert_eq!(sent.url().fragment(), None, "{value:?}");
     }

@@ -26,8 +26,8 @@ struct Answer {
 
 /// Sends a request as the client does (converted to a `reqwest::Request`).
 async fn send(request: http::Request<Vec<u8>>) -> Answer {
-    let request = reqwest::Request::try_from(request).unwrap();
-    let response = reqwest::Client::new().execute(request).await.unwrap();
+    let request = graph_beta_intune::client::reqwest::Request::try_from(request).unwrap();
+    let response = graph_beta_intune::client::reqwest::Client::new().execute(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
     // Read to the end so that the connection is left clean.

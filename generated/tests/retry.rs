@@ -1,6 +1,7 @@
 //! Throttling: the retry policy as a pure function, and the client against loopback servers that
 //! answer 429/503/504 (with and without `Retry-After`), never answer, or fail otherwise.
 
+use graph_beta_intune::client::reqwest;
 use graph_beta_intune::models::{ODataError, UserAppInstallStatus, UserAppInstallStatusPatch};
 use graph_beta_intune::operations::UpdateUserStatus;
 use graph_beta_intune::runtime::{parse_http_date, parse_retry_after, retry_decision, RetryDecision, RetryPolicy, StopReason};

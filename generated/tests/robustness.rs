@@ -337,7 +337,7 @@ async fn broken_http_responses_are_errors() {
         // Each answer is complete when the server closes the connection, so the client must see
         // what is wrong with it then; only waiting for more would end in the timeout.
         if let Err(Error::Transport { source, .. }) = &result {
-            let timed_out = source.downcast_ref::<reqwest::Error>().is_some_and(reqwest::Error::is_timeout);
+            let timed_out = source.downcast_ref::<graph_beta_intune::client::reqwest::Error>().is_some_and(graph_beta_intune::client::reqwest::Error::is_timeout);
             assert!(!timed_out, "{what}: hung until the timeout");
         }
         match (what, &result) {

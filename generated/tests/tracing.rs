@@ -4,7 +4,7 @@
 //!     cargo test -p graph-beta-intune --features tracing --test tracing
 #![cfg(feature = "tracing")]
 
-use futures_util::StreamExt;
+use graph_beta_intune::client::StreamExt;
 use graph_beta_intune::runtime::RetryPolicy;
 use graph_beta_intune::{BearerToken, Client};
 use std::fmt::Write as _;

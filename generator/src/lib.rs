@@ -36,6 +36,20 @@ pub struct Settings {
     pub command: String,
     /// Adds an empty `[workspace]` so the crate builds on its own anywhere.
     pub standalone: bool,
+    /// Where the crate takes the runtime (client, request machinery, paging, values) from.
+    pub runtime: Runtime,
+}
+
+/// Where a generated crate takes the runtime crate (`runtime/` in this workspace) from. The
+/// emitted code is the same either way: it names the runtime as `graph_runtime`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Runtime {
+    /// A path dependency on the runtime crate, the path relative to the generated crate and
+    /// `/`-separated (`../runtime` for `generated/`): every crate of a workspace shares one runtime.
+    Path(String),
+    /// A copy of the runtime inside the crate, as a crate of its own in `graph-runtime/`, so that
+    /// the crate builds with nothing beside it (until the runtime is published).
+    Vendored,
 }
 
 /// One file of the generated crate; `path` is relative to the crate root, `/`-separated.
@@ -95,11 +109,12 @@ pub fn generate(text: &str, settings: &Settings) -> Result<Generated, Vec<Diagno
         crate_name: &settings.crate_name,
         crate_version: &settings.crate_version,
         standalone: settings.standalone,
+        runtime: &settings.runtime,
         base_url: &base_url,
     };
     let internal = |message: String| locate(vec![Diagnostic::error("", format!("internal generator error: {message}"))
         .help("please report this with the spec that caused it")]);
-    let plan = emit::plan_crate(&api);
+    let plan = emit::plan_crate(&api, &settings.runtime);
     let areas = plan.area_features();
     // Emitting, parsing and printing are most of the work; each part is done whole on one of the
     // pool's threads, and the results come back in plan order, so the output does not depend on
@@ -180,6 +195,7 @@ mod tests {
             spec_path: spec_path.to_string(),
             command: command.to_string(),
             standalone: true,
+            runtime: Runtime::Vendored,
         }
     }
 

@@ -6,7 +6,7 @@
 //!
 //! Inputs too large to commit (10,000 levels of nesting, a 100 MB spec) are built here in memory.
 
-use graph_codegen::{generate, Diagnostic, Generated, Settings};
+use graph_codegen::{generate, Diagnostic, Generated, Runtime, Settings};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -21,6 +21,7 @@ fn settings(file: &str) -> Settings {
         spec_path: format!("bad_specs/{file}"),
         command: "cargo test -p graph-codegen --test bad_specs".to_string(),
         standalone: true,
+        runtime: Runtime::Vendored,
     }
 }
 
@@ -184,7 +185,8 @@ fn tags_make_portable_file_names_and_features() {
     for file in ["names_long_tag.yaml", "names_reserved_tags.yaml", "names_keyword_tags.yaml"] {
         let generated = run(file).unwrap_or_else(|d| panic!("{file} was rejected: {d:#?}"));
         assert!(generated.files.iter().any(|f| f.path.starts_with("src/operations/")), "{file}: not split into areas");
-        for f in &generated.files {
+        // The vendored runtime's files have fixed names (its `client/mod.rs` is no area module).
+        for f in generated.files.iter().filter(|f| !f.path.starts_with("graph-runtime/")) {
             for part in f.path.split('/') {
                 let stem = part.split('.').next().unwrap_or(part);
                 assert!(part.len() <= 80, "{file}: {} has a name of {} bytes", f.path, part.len());

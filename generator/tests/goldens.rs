@@ -7,7 +7,7 @@
 //!     rewrites expected/ and warnings.txt from the current generator (removing files it no longer
 //!     produces) instead of failing; review the result with `git diff` before committing it.
 
-use graph_codegen::{generate, Settings};
+use graph_codegen::{generate, Runtime, Settings};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -30,8 +30,17 @@ fn settings(concern: &str) -> Settings {
         spec_path: format!("generator/tests/fixtures/{concern}/openapi.yaml"),
         command: format!("{UPDATE_VAR}=1 cargo test -p graph-codegen --test goldens"),
         standalone: false,
+        runtime: if VENDORED.contains(&concern) {
+            Runtime::Vendored
+        } else {
+            // From tests/fixtures/<concern>/expected to the workspace's runtime/.
+            Runtime::Path("../../../../../runtime".to_string())
+        },
     }
 }
+
+/// The fixtures generated with a copy of the runtime of their own rather than the workspace's.
+const VENDORED: &[&str] = &["vendored_runtime"];
 
 /// Relative `/`-separated paths of every file under `dir`, sorted.
 fn files_under(dir: &Path) -> Vec<String> {
@@ -133,7 +142,7 @@ macro_rules! goldens {
     };
 }
 
-goldens!(naming_keywords, collisions, nullable, enums, all_of, path_parameters, responses, polymorphism, paging, formats, areas, delta, unsupported_operations, plain_formats, scalar_path_parameters, plain_dialect, small_misses, no_schemas, query_styles, object_query_parameters, media_types, alternatives, api_key_auth, basic_auth, api_key_query_auth, server_variables, model_groups);
+goldens!(naming_keywords, collisions, nullable, enums, all_of, path_parameters, responses, polymorphism, paging, formats, areas, delta, unsupported_operations, plain_formats, scalar_path_parameters, plain_dialect, small_misses, no_schemas, query_styles, object_query_parameters, media_types, alternatives, api_key_auth, basic_auth, api_key_query_auth, server_variables, model_groups, vendored_runtime);
 
 /// A fixture folder without a test above would never be compared.
 #[test]

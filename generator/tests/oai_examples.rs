@@ -6,7 +6,7 @@
 //! uses this workspace's Cargo.lock (so the same dependency versions, and no network) and its own
 //! target dir (target/oai-examples-target/), so dependencies build once and stay built.
 
-use graph_codegen::{generate, Settings};
+use graph_codegen::{generate, Runtime, Settings};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -23,14 +23,13 @@ fn settings(name: &str) -> Settings {
         spec_path: format!("spec/openapi-examples/{name}.yaml"),
         command: "cargo test -p graph-codegen --test oai_examples".to_string(),
         standalone: false,
+        // The workspace's runtime, by an absolute path: the crates are written under target/.
+        runtime: Runtime::Path(workspace_root().join("runtime").to_string_lossy().replace('\\', "/")),
     }
 }
 
-/// The runtime modules copied verbatim into every crate; their comments name Graph as an example.
-const TEMPLATES: &[&str] = &["src/runtime.rs", "src/values.rs", "src/paging.rs", "src/client.rs", "src/objects.rs"];
-
 /// Generates every example into `dir/<name>/`, replacing what an earlier run left there; returns
-/// the text of each file written from the description (the templates left out).
+/// the text of each file written.
 fn generate_all(dir: &Path) -> Vec<String> {
     let mut texts = Vec::new();
     for name in EXAMPLES {
@@ -45,9 +44,7 @@ fn generate_all(dir: &Path) -> Vec<String> {
             let path = out.join(&file.path);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(&path, &file.contents).unwrap();
-            if !TEMPLATES.contains(&file.path.as_str()) {
-                texts.push(file.contents.clone());
-            }
+            texts.push(file.contents.clone());
         }
     }
     texts

@@ -487,6 +487,7 @@ fn measure(file: &Path, runs: usize) -> Result<String, String> {
             crate_name: &settings.crate_name,
             crate_version: &settings.crate_version,
             standalone: settings.standalone,
+            runtime: &settings.runtime,
             base_url: &base_url,
         };
         // Stage by stage on one thread, so each stage's cost shows; `generate` below spreads
@@ -903,6 +904,7 @@ fn write_standalone_crate(root: &Path, spec: &Path, spec_label: &str, name: &str
     settings.spec_path = spec_label.to_string();
     settings.command = "cargo xtask bench".to_string();
     settings.standalone = true;
+    settings.runtime = xtask::shared_runtime_for(out);
     let generated = generate_from(spec, &settings).map_err(|e| e.to_string())?;
     write_tree(out, &generated.files).map_err(|e| e.to_string())?;
     if !out.join("Cargo.lock").is_file() {

@@ -6,7 +6,7 @@ pub mod read;
 pub mod slice;
 pub mod writer;
 
-use graph_codegen::{Diagnostic, GeneratedFile, Settings};
+use graph_codegen::{Diagnostic, GeneratedFile, Runtime, Settings};
 use std::fmt::Write as _;
 use std::fs;
 use std::io;
@@ -37,6 +37,27 @@ pub fn workspace_settings() -> Settings {
         spec_path: SPEC.to_string(),
         command: "cargo xtask codegen".to_string(),
         standalone: false,
+        runtime: Runtime::Path(format!("../{RUNTIME_DIR}")),
+    }
+}
+
+/// The runtime crate's folder in the workspace.
+pub const RUNTIME_DIR: &str = "runtime";
+
+/// A dependency on this workspace's runtime for a crate generated into `out`: relative when `out`
+/// is inside the workspace (so the path names no machine's folders), else absolute (a crate in a
+/// scratch folder, which nothing commits).
+pub fn shared_runtime_for(out: &Path) -> Runtime {
+    let root = workspace_root();
+    let runtime = root.join(RUNTIME_DIR);
+    let absolute = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) };
+    let out = absolute(out);
+    match out.strip_prefix(&root) {
+        Ok(inside) => {
+            let ups = inside.components().filter(|c| matches!(c, std::path::Component::Normal(_))).count();
+            Runtime::Path(format!("{}{RUNTIME_DIR}", "../".repeat(ups)))
+        }
+        Err(_) => Runtime::Path(runtime.to_string_lossy().replace('\\', "/")),
     }
 }
 

@@ -11,12 +11,12 @@ mod sweep;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use graph_codegen::Generated;
+use graph_codegen::{Generated, Runtime};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 use xtask::{
-    compare, generate_from, leftovers, lock_out_shared, package_name_from_folder, workspace_root, workspace_settings, write_tree, Change,
+    compare, generate_from, leftovers, lock_out_shared, package_name_from_folder, shared_runtime_for, workspace_root, workspace_settings, write_tree, Change,
     CodegenError, OUT, SPEC,
 };
 
@@ -25,6 +25,9 @@ const USAGE: &str = "usage:
   cargo xtask codegen --check                 change nothing; fail if generated/ is stale
   cargo xtask codegen --spec FILE --out DIR   generate a complete crate from any spec
       [--name CRATE]                          package name (default: the folder's name)
+      [--runtime vendored|shared]             vendored (default): a copy of the runtime in
+                                              DIR/graph-runtime, so DIR builds anywhere; shared:
+                                              a path dependency on this workspace's runtime/
   cargo xtask bench [--help]                  print the generator's speed on spec/graph
   cargo xtask slice RECIPE                    cut and merge descriptions as RECIPE says (e.g.
                                               spec/recipes/openapi.yaml); writes its `out`
@@ -52,6 +55,7 @@ fn codegen(args: &[String]) -> ExitCode {
     let mut spec: Option<PathBuf> = None;
     let mut out: Option<PathBuf> = None;
     let mut name: Option<String> = None;
+    let mut runtime: Option<String> = None;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -59,6 +63,7 @@ fn codegen(args: &[String]) -> ExitCode {
             "--spec" => spec = it.next().map(PathBuf::from),
             "--out" => out = it.next().map(PathBuf::from),
             "--name" => name = it.next().cloned(),
+            "--runtime" => runtime = it.next().cloned(),
             other => {
                 eprintln!("error: unknown argument `{other}`\n{USAGE}");
                 return ExitCode::from(2);
@@ -73,6 +78,14 @@ fn codegen(args: &[String]) -> ExitCode {
             settings.spec_path = spec.display().to_string();
             settings.command = format!("cargo xtask codegen --spec {} --out {}", spec.display(), out.display());
             settings.standalone = true;
+            settings.runtime = match runtime.as_deref() {
+                None | Some("vendored") => Runtime::Vendored,
+                Some("shared") => shared_runtime_for(&out),
+                Some(other) => {
+                    eprintln!("error: --runtime {other:?}: say `vendored` or `shared`\n{USAGE}");
+                    return ExitCode::from(2);
+                }
+            };
             settings.crate_name = match name {
                 Some(name) if valid_package_name(&name) => name,
                 Some(name) => {
@@ -82,6 +95,10 @@ fn codegen(args: &[String]) -> ExitCode {
                 None => package_name_from_folder(&out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()),
             };
             (spec, out)
+        }
+        _ if runtime.is_some() => {
+            eprintln!("error: --runtime goes with --spec and --out (generated/ uses the workspace's runtime)\n{USAGE}");
+            return ExitCode::from(2);
         }
         _ => {
             eprintln!("error: --spec and --out go together\n{USAGE}");

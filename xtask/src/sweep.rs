@@ -488,6 +488,7 @@ fn generate_member(workspace: &mut Workspace, spec: &Path, spec_path: &str, crat
         command: "cargo xtask graph-sweep".to_string(),
         // A member of the throwaway workspace, so no `[workspace]` table of its own.
         standalone: false,
+        runtime: xtask::shared_runtime_for(&workspace.dir.join(folder)),
     };
     let started = Instant::now();
     let generated = generate_from(spec, &settings).map_err(|e| first_lines(&e.to_string(), QUOTED_ERRORS + 1))?;

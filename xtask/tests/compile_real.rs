@@ -72,6 +72,7 @@ fn check_input(spec: &Path, input: &str, work: &Path, target_dir: &Path) -> Resu
         spec_path: format!("spec/graph/{input}"),
         command: "cargo test -p xtask --test compile_real -- --ignored".to_string(),
         standalone: true,
+        runtime: xtask::shared_runtime_for(&work.join(&name)),
     };
     let first = graph_codegen::generate(&text, &settings).map_err(|diags| generation_failure(&diags))?;
     let second = graph_codegen::generate(&text, &settings).map_err(|diags| generation_failure(&diags))?;

@@ -43,12 +43,12 @@ fn added_property_appears_in_model_and_patch() {
     let doc = model.find("/// The user's display name.\n").unwrap_or_else(|| panic!("{model}"));
     let field = model.find("pub user_display_name: Option<String>,").unwrap_or_else(|| panic!("{model}"));
     assert!(!model[doc..field].contains("pub "), "the doc comment belongs to another field: {}", &model[doc..field]);
-    let read = item(models, "impl crate::objects::Members for UserAppInstallStatus {");
+    let read = item(models, "impl graph_runtime::__private::Members for UserAppInstallStatus {");
     assert!(read.contains("\"userDisplayName\" => self.user_display_name = map.next_value()?,"), "{read}");
     let write = item(models, "impl Serialize for UserAppInstallStatus {");
     assert!(write.contains("map.optional(\"userDisplayName\", &self.user_display_name)?;"), "{write}");
     let patch = item(models, "pub struct UserAppInstallStatusPatch {");
-    assert!(patch.contains("pub user_display_name: crate::runtime::Patch<String>,"), "{patch}");
+    assert!(patch.contains("pub user_display_name: graph_runtime::Patch<String>,"), "{patch}");
     let serialize = item(models, "impl Serialize for UserAppInstallStatusPatch {");
     assert!(serialize.contains("map.serialize_entry(\"userDisplayName\", &self.user_display_name)?;"), "{serialize}");
 
@@ -67,7 +67,7 @@ fn added_property_makes_checked_in_crate_stale() {
     });
     let Some(diff) = models_diff else { panic!("src/models.rs not reported stale: {changes:?}") };
     assert!(diff.contains("+    pub user_display_name: Option<String>,"), "{diff}");
-    assert!(diff.contains("+    pub user_display_name: crate::runtime::Patch<String>,"), "{diff}");
+    assert!(diff.contains("+    pub user_display_name: graph_runtime::Patch<String>,"), "{diff}");
     // The header names the spec's hash, so every file is stale, but none is missing or extra.
     assert!(changes.iter().all(|c| matches!(c, Change::Stale { .. })), "{changes:?}");
 

@@ -15,6 +15,10 @@ impl Operation for GetStatus<'_> {
     type Error = ODataError;
     const METHOD: Method = Method::GET;
 
+    fn service(&self) -> &'static graph_beta_intune::runtime::Service {
+        &graph_beta_intune::SERVICE
+    }
+
     fn path(&self) -> Result<String, RequestError> {
         Ok(format!("/deviceAppManagement/mobileApps/app/userStatuses/{}", encode_path_segment("id", self.id)?))
     }

@@ -32,6 +32,10 @@ impl Operation for ListStatuses {
     type Error = ODataError;
     const METHOD: Method = Method::GET;
 
+    fn service(&self) -> &'static graph_beta_intune::runtime::Service {
+        &graph_beta_intune::SERVICE
+    }
+
     fn path(&self) -> Result<String, RequestError> {
         Ok("/deviceAppManagement/mobileApps/app/userStatuses".to_string())
     }

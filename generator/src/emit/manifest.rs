@@ -1,17 +1,19 @@
 //! The generated crate's `Cargo.toml`: TOML text, not Rust, so it is written as text.
 
+use super::vendor::{vendored_package, VENDORED_DIR};
 use super::CrateSettings;
 use crate::areas::{Areas, Split};
 use crate::ir::Api;
+use crate::Runtime;
 
-pub fn emit_manifest(api: &Api, s: &CrateSettings<'_>, areas: &Areas) -> String {
+pub fn emit_manifest(api: &Api, s: &CrateSettings<'_>, areas: &Areas) -> Result<String, String> {
     let (default, area_features) = match areas {
         Areas::Single => (r#"["client"]"#, String::new()),
         Areas::Split(split) => (r#"["client", "full"]"#, split_features(split)),
     };
     let workspace = if s.standalone { "\n# Built on its own, not as part of an enclosing workspace.\n[workspace]\n" } else { "" };
     let description = toml_string(&format!("Typed Rust client for {}, generated from its OpenAPI description", api.title));
-    format!(
+    Ok(format!(
         r#"[package]
 name = {name}
 version = {version}
@@ -21,40 +23,52 @@ description = {description}
 publish = false
 
 [dependencies]
+{runtime}
 http = "1"
 serde = {{ version = "1", features = ["derive"] }}
 # `raw_value`: unknown members are kept as their JSON text (see objects::UnknownMembers).
 serde_json = {{ version = "1", features = ["raw_value"] }}
-serde_path_to_error = "0.1"
 jiff = {{ version = "1", default-features = false, features = ["std", "serde"] }}
 uuid = {{ version = "1", default-features = false, features = ["std", "serde"] }}
-reqwest = {{ version = "0.12", default-features = false, features = ["rustls-tls"], optional = true }}
-# Only its timer, for the waits between retries (see runtime::RetryPolicy).
-tokio = {{ version = "1", default-features = false, features = ["time"], optional = true }}
-# Only for the paged-listing streams.
-futures-util = {{ version = "0.3", default-features = false, features = ["std"], optional = true }}
-# Only with the `tracing` feature: spans and events for sends, retries, redirects and pages.
-tracing = {{ version = "0.1", default-features = false, features = ["std"], optional = true }}
-# Only with the `azure-identity` feature: the `TokenCredential` trait azure_identity's credentials
-# implement (no HTTP client of its own: default features off).
-azure_core = {{ version = "1", default-features = false, optional = true }}
 
 [dev-dependencies]
+# For tests written beside the crate: an async runtime, and JSON paths in decode errors.
 tokio = {{ version = "1", features = ["macros", "rt", "net", "io-util", "time"] }}
+serde_path_to_error = "0.1"
 
 [features]
 default = {default}
 # The async client over reqwest; without it the crate builds and parses requests with no I/O.
-# uuid's v4: the random client-request-id each request carries.
-client = ["dep:reqwest", "dep:tokio", "dep:futures-util", "uuid/v4"]
+client = ["graph-runtime/client"]
 # `tracing` spans and events from the client (no token in any field).
-tracing = ["client", "dep:tracing"]
+tracing = ["client", "graph-runtime/tracing"]
 # Tokens from azure_identity's credentials (client::AzureCredential).
-azure-identity = ["client", "dep:azure_core"]
+azure-identity = ["client", "graph-runtime/azure-identity"]
 {area_features}{workspace}"#,
         name = toml_string(s.crate_name),
         version = toml_string(s.crate_version),
-    )
+        runtime = runtime_dependency(s)?,
+    ))
+}
+
+/// The dependency on the runtime, which the emitted code names `graph_runtime` in either mode:
+/// the workspace's crate by path, or the copy in the crate's own folder under a package name of
+/// its own. Exact version: the runtime's `__private` helpers may change in any release.
+fn runtime_dependency(s: &CrateSettings<'_>) -> Result<String, String> {
+    let (comment, source) = match s.runtime {
+        Runtime::Path(path) => (
+            "# The runtime (client, request machinery, paging, values), shared by the workspace's generated crates.".to_string(),
+            format!("path = {}", toml_string(path)),
+        ),
+        Runtime::Vendored => (
+            format!("# The runtime (client, request machinery, paging, values), vendored: a copy in {VENDORED_DIR}/, so that\n# this crate builds with nothing beside it."),
+            format!("path = {}, package = {}", toml_string(VENDORED_DIR), toml_string(&vendored_package(s.crate_name))),
+        ),
+    };
+    Ok(format!(
+        "{comment}\ngraph-runtime = {{ {source}, version = \"={}\", default-features = false, features = [\"graph\"] }}",
+        super::vendor::runtime_version()?
+    ))
 }
 
 /// The features of a split crate: `full`, one per area (the model groups its operations name) and

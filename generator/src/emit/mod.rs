@@ -2,28 +2,24 @@
 //!
 //! Reads only `ir`; every decision about what the spec means was made in `lower`. Every item is
 //! built with `quote!` as a `proc_macro2::TokenStream`; `render` parses it with `syn` and prints it
-//! with prettyplease, which alone decides the layout. The fixed runtime modules are hand-written
-//! Rust and are copied as they are.
+//! with prettyplease, which alone decides the layout. The runtime is a crate of its own
+//! (`runtime/`), which the crate depends on or, vendored, carries a copy of ([`vendor`]).
 
+mod client;
 mod examples;
 mod manifest;
 mod models;
 mod operations;
 pub mod tokens;
+pub mod vendor;
 
 use crate::areas::{plan_areas, Areas, Split};
 use crate::ir::*;
+use crate::Runtime;
 use models::{Layout, Scope};
 use proc_macro2::TokenStream;
 use quote::quote;
 use tokens::{escape_doc_line, ident, inner_doc, inner_doc_verbatim, lit, own_doc};
-
-/// The fixed parts of the generated crate, kept as real Rust source so they read as code.
-const RUNTIME_TEMPLATE: &str = include_str!("../../templates/runtime.rs");
-const CLIENT_TEMPLATE: &str = include_str!("../../templates/client.rs");
-const VALUES_TEMPLATE: &str = include_str!("../../templates/values.rs");
-const PAGING_TEMPLATE: &str = include_str!("../../templates/paging.rs");
-const OBJECTS_TEMPLATE: &str = include_str!("../../templates/objects.rs");
 
 /// One emitted part of a file, before rendering.
 pub enum Emitted {
@@ -39,6 +35,7 @@ pub struct CrateSettings<'a> {
     pub crate_name: &'a str,
     pub crate_version: &'a str,
     pub standalone: bool,
+    pub runtime: &'a Runtime,
     pub base_url: &'a str,
 }
 
@@ -71,7 +68,12 @@ enum Job {
     /// A slice of the operations of one area (or of all, when there are no areas); the first
     /// slice of a file also writes the module's header.
     Operations { area: Option<usize>, range: std::ops::Range<usize> },
-    Template(&'static str),
+    /// `src/client.rs`: the crate's `Client`.
+    Client,
+    /// A source file of the vendored runtime, copied as it is.
+    VendoredSource(&'static str),
+    /// The vendored runtime's `Cargo.toml`.
+    VendoredManifest,
 }
 
 /// The parts of the crate in file order; parts of one file are consecutive.
@@ -83,7 +85,7 @@ pub struct Plan {
     group_pagers: Vec<Vec<usize>>,
 }
 
-pub fn plan_crate(api: &Api) -> Plan {
+pub fn plan_crate(api: &Api, runtime: &Runtime) -> Plan {
     let areas = plan_areas(api);
     let part = |path: &str, job: Job| Part { path: path.to_string(), job };
     let mut parts = vec![part("Cargo.toml", Job::Manifest), part("src/lib.rs", Job::Lib)];
@@ -113,14 +115,15 @@ pub fn plan_crate(api: &Api) -> Plan {
             }
         }
     }
-    for (path, text) in [
-        ("src/runtime.rs", RUNTIME_TEMPLATE),
-        ("src/objects.rs", OBJECTS_TEMPLATE),
-        ("src/values.rs", VALUES_TEMPLATE),
-        ("src/paging.rs", PAGING_TEMPLATE),
-        ("src/client.rs", CLIENT_TEMPLATE),
-    ] {
-        parts.push(part(path, Job::Template(text)));
+    parts.push(part("src/client.rs", Job::Client));
+    match runtime {
+        Runtime::Path(_) => {}
+        Runtime::Vendored => {
+            parts.push(part(&format!("{}/Cargo.toml", vendor::VENDORED_DIR), Job::VendoredManifest));
+            for (path, text) in vendor::RUNTIME_SOURCES {
+                parts.push(part(&format!("{}/{path}", vendor::VENDORED_DIR), Job::VendoredSource(text)));
+            }
+        }
     }
     Plan { parts, areas, group_patches, group_pagers }
 }
@@ -170,8 +173,10 @@ pub fn emit_part(api: &Api, settings: &CrateSettings<'_>, plan: &Plan, part: &Pa
     let areas = &plan.areas;
     let path = part.path.clone();
     let tokens = match &part.job {
-        Job::Manifest => return Ok(Emitted::Text { path, text: manifest::emit_manifest(api, settings, areas) }),
-        Job::Template(text) => return Ok(Emitted::Verbatim { path, text }),
+        Job::Manifest => return Ok(Emitted::Text { path, text: manifest::emit_manifest(api, settings, areas)? }),
+        Job::VendoredSource(text) => return Ok(Emitted::Verbatim { path, text }),
+        Job::VendoredManifest => return Ok(Emitted::Text { path, text: vendor::vendored_manifest(settings.crate_name)? }),
+        Job::Client => client::emit_client(api),
         Job::Lib => emit_lib(api, settings),
         Job::ModelsHead => models::emit_models_head(),
         Job::Types(range) => {
@@ -207,7 +212,7 @@ pub fn emit_part(api: &Api, settings: &CrateSettings<'_>, plan: &Plan, part: &Pa
 
 /// Every part, emitted in order on this thread.
 pub fn emit_crate(api: &Api, settings: &CrateSettings<'_>) -> Result<Vec<Emitted>, String> {
-    let plan = plan_crate(api);
+    let plan = plan_crate(api, settings.runtime);
     plan.parts.iter().map(|part| emit_part(api, settings, &plan, part)).collect()
 }
 
@@ -274,28 +279,33 @@ fn emit_lib(api: &Api, s: &CrateSettings<'_>) -> TokenStream {
         #docs
         #examples
         pub mod models;
-        pub mod objects;
         pub mod operations;
-        pub mod paging;
-        pub mod runtime;
-        pub mod values;
         #[cfg(feature = "client")]
         pub mod client;
         #[cfg(feature = "client")]
         pub use client::Client;
-        pub use objects::UnknownMembers;
-        pub use values::WireEnum;
-        pub use paging::{DeltaLink, PageOf};
-        pub use runtime::{
-            ApiError, BaseUrl, Batch, BearerToken, DecodeError, Error, ErrorBody, Operation, Patch, RequestError, RetryPolicy,
+        /// The runtime this crate is written against (client, request machinery, paging, values),
+        /// and its modules under the names this crate has always had.
+        pub use graph_runtime::{self as runtime, objects, paging, values};
+        pub use graph_runtime::{
+            ApiError, BaseUrl, Batch, BearerToken, DecodeError, DeltaLink, Error, ErrorBody, Operation, PageOf, Patch,
+            RequestError, RetryPolicy, UnknownMembers, WireEnum,
         };
         #base_url_doc
         pub const DEFAULT_BASE_URL: &str = #base_url;
         #auth_doc
         pub const AUTH: runtime::AuthScheme = #auth;
+        /// This crate's service, as each of its operations names it ([`Operation::service`]): where
+        /// requests go by default, how they are authenticated, and the `User-Agent` they carry (this
+        /// crate's name and version).
+        pub const SERVICE: runtime::Service = runtime::Service {
+            default_base_url: DEFAULT_BASE_URL,
+            auth: AUTH,
+            user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")),
+        };
         /// [`DEFAULT_BASE_URL`] as a [`BaseUrl`].
         pub fn default_base_url() -> BaseUrl {
-            BaseUrl::trusted(DEFAULT_BASE_URL)
+            SERVICE.base_url()
         }
     }
 }

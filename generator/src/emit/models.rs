@@ -84,7 +84,7 @@ pub fn emit_models_head() -> TokenStream {
         #[allow(unused_imports)]
         use serde::{Deserialize, Serialize};
         #[allow(unused_imports)]
-        use crate::values::WireEnum;
+        use graph_runtime::values::WireEnum;
     }
 }
 
@@ -136,7 +136,7 @@ pub fn emit_group(api: &Api, split: &Split, group: usize, patches: &[usize], pag
         .iter()
         .filter_map(|id| api.types.get(id.0))
         .any(|t| matches!(t.kind, TypeKind::Enum(_) | TypeKind::Union(_)))
-        .then(|| quote!(#[allow(unused_imports)] use crate::values::WireEnum;));
+        .then(|| quote!(#[allow(unused_imports)] use graph_runtime::values::WireEnum;));
     Ok(quote! {
         #head
         #[allow(unused_imports)]
@@ -191,7 +191,7 @@ fn emit_alternatives(scope: &Scope<'_>, name: &proc_macro2::Ident, head: TokenSt
         .collect();
     let param = a.single_value.then(|| {
         quote! {
-            impl crate::runtime::ParamValue for #name {
+            impl graph_runtime::__private::ParamValue for #name {
                 fn to_param(&self) -> String {
                     match self {
                         #(Self::#variants(value) => value.to_param(),)*
@@ -319,7 +319,7 @@ fn emit_struct(scope: &Scope<'_>, name: &Ident, head: TokenStream, s: &StructDef
         };
         quote! {
             #docs
-            pub #field: crate::objects::UnknownMembers,
+            pub #field: graph_runtime::objects::UnknownMembers,
         }
     });
     let serde_impls = s.extra.as_ref().map(|x| {
@@ -362,7 +362,7 @@ fn emit_serialize(scope: &Scope<'_>, name: &Ident, s: &StructDef, extra: &Ident)
         impl Serialize for #name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 #allow
-                let #mutable map = crate::objects::MemberWriter::new(serializer)?;
+                let #mutable map = graph_runtime::__private::MemberWriter::new(serializer)?;
                 #(#entries)*
                 map.end(&self.#extra)
             }
@@ -403,16 +403,16 @@ fn emit_members_impl(scope: &Scope<'_>, name: &Ident, s: &StructDef, extra: &Ide
         }
     });
     quote! {
-        impl crate::objects::Members for #name {
+        impl graph_runtime::__private::Members for #name {
             #read_member
-            fn unknown_members(&mut self) -> &mut crate::objects::UnknownMembers {
+            fn unknown_members(&mut self) -> &mut graph_runtime::objects::UnknownMembers {
                 &mut self.#extra
             }
         }
 
         impl<'de> Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                crate::objects::deserialize_members(deserializer)
+                graph_runtime::__private::deserialize_members(deserializer)
             }
         }
     }
@@ -452,11 +452,11 @@ fn emit_strict_deserialize(scope: &Scope<'_>, name: &Ident, s: &StructDef, extra
                     }
                     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<#name, A::Error> {
                         #(#gates let mut #locals = None;)*
-                        let mut #extra = crate::objects::UnknownMembers::new();
-                        while let Some(key) = map.next_key::<crate::objects::MemberKey<'de>>()? {
+                        let mut #extra = graph_runtime::objects::UnknownMembers::new();
+                        while let Some(key) = map.next_key::<graph_runtime::__private::MemberKey<'de>>()? {
                             match key.as_str() {
                                 #(#gates #patterns => #reads,)*
-                                _ => crate::objects::read_unknown(&mut #extra, key, &mut map)?,
+                                _ => graph_runtime::__private::read_unknown(&mut #extra, key, &mut map)?,
                             }
                         }
                         #extra.finish_reading();
@@ -556,7 +556,7 @@ fn emit_union(scope: &Scope<'_>, name: &Ident, head: TokenStream, u: &UnionDef) 
 
         impl<'de> Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let (value, tag) = crate::objects::read_tagged(deserializer, #tag)?;
+                let (value, tag) = graph_runtime::__private::read_tagged(deserializer, #tag)?;
                 let parsed = match tag.as_deref().map(|t| t.trim_start_matches('#')) {
                     #(#gates #patterns => serde_json::from_str(value.get()).map(|v| Self::#variants(Box::new(v))),)*
                     Some(_) => serde_json::from_str(value.get()).map(|v| Self::#fallback(Box::new(v))),
@@ -628,7 +628,7 @@ fn emit_union_accessors(scope: &Scope<'_>, name: &Ident, u: &UnionDef) -> (Ident
         let field = ident(&x.rust_name);
         quote! {
             /// The members the description does not declare, as kept by whichever type this is.
-            pub fn #field(&self) -> &crate::objects::UnknownMembers {
+            pub fn #field(&self) -> &graph_runtime::objects::UnknownMembers {
                 match self {
                     #(#gates Self::#variants(v) => &v.#field,)*
                 }
@@ -748,11 +748,11 @@ fn emit_enum(name: &Ident, head: TokenStream, e: &EnumDef) -> TokenStream {
 
         impl<'de> Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                crate::values::deserialize_wire(deserializer)
+                graph_runtime::__private::deserialize_wire(deserializer)
             }
         }
 
-        impl crate::runtime::ParamValue for #name {
+        impl graph_runtime::__private::ParamValue for #name {
             fn to_param(&self) -> String {
                 self.as_str().to_string()
             }
@@ -812,7 +812,7 @@ pub fn emit_page_impl(scope: &Scope<'_>, p: &PagerDef) -> TokenStream {
             }
             PageCount::Extra(map) => {
                 let map = ident(map);
-                quote!(crate::paging::odata_count(&self.#map))
+                quote!(graph_runtime::__private::odata_count(&self.#map))
             }
         };
         quote! {
@@ -822,7 +822,7 @@ pub fn emit_page_impl(scope: &Scope<'_>, p: &PagerDef) -> TokenStream {
         }
     });
     quote! {
-        impl crate::paging::Page for #page {
+        impl graph_runtime::paging::Page for #page {
             type Item = #item;
             fn into_items(self) -> Vec<Self::Item> {
                 #into_items
@@ -841,7 +841,7 @@ pub fn emit_patch(scope: &Scope<'_>, p: &PatchDef) -> TokenStream {
     let name = ident(&p.name);
     let docs = own_doc(&format!(
         "The PATCH body of [`{}`]: each field is left alone unless set. Fields that may be null are a \
-         [`Patch`](crate::runtime::Patch) (leave alone, clear, set); the others an `Option` (leave alone, \
+         [`Patch`](graph_runtime::Patch) (leave alone, clear, set); the others an `Option` (leave alone, \
          set). The key, read-only and navigation properties are not here.",
         type_name(api, p.of)
     ));
@@ -852,7 +852,7 @@ pub fn emit_patch(scope: &Scope<'_>, p: &PatchDef) -> TokenStream {
         if f.boxed {
             ty = quote!(Box<#ty>);
         }
-        let ty = if f.nullable { quote!(crate::runtime::Patch<#ty>) } else { quote!(Option<#ty>) };
+        let ty = if f.nullable { quote!(graph_runtime::Patch<#ty>) } else { quote!(Option<#ty>) };
         quote! {
             #docs
             pub #field: #ty,

@@ -16,16 +16,17 @@ pub fn emit_operations(api: &Api, ops: &[&Operation], module_doc: Option<&str>, 
             #docs
             //!
             //! Each request type builds its `http::Request` and reads its response with no I/O (see
-            //! [`crate::runtime::build_request`] and [`crate::runtime::parse_response`]).
+            //! [`graph_runtime::build_request`] and [`graph_runtime::parse_response`]).
             #![allow(deprecated)]
             #[allow(unused_imports)]
             use crate::models;
             #[allow(unused_imports)]
-            use crate::runtime::{
+            use graph_runtime::__private::{
                 decode_bytes, decode_text, encode_form, encode_multipart, expand_path, optional_param,
-                param_pairs, query_pairs, DecodeError, Operation, ParamValue, PartValue, QueryKey,
-                RequestError,
+                param_pairs, query_pairs, ParamValue, PartValue,
             };
+            #[allow(unused_imports)]
+            use graph_runtime::{DecodeError, Operation, QueryKey, RequestError, Service};
             #[cfg(feature = "client")]
             #[allow(unused_imports)]
             use crate::client::Call;
@@ -205,6 +206,9 @@ fn emit_operation(api: &Api, op: &Operation) -> TokenStream {
             const METHOD: http::Method = http::Method::#method;
             #accept
             #anonymous
+            fn service(&self) -> &'static Service {
+                &crate::SERVICE
+            }
             #path
             #query
             #headers
@@ -240,7 +244,7 @@ fn emit_body_fn(b: &RequestBody) -> TokenStream {
     let content_type = (b.content_type != "application/json").then(|| {
         // A multipart body names its boundary, which the runtime keeps beside the encoder.
         let content_type = match &b.ty {
-            BodyType::Multipart(_) => quote!(crate::runtime::MULTIPART_CONTENT_TYPE),
+            BodyType::Multipart(_) => quote!(graph_runtime::MULTIPART_CONTENT_TYPE),
             _ => lit(&b.content_type).into_token_stream(),
         };
         quote! {
@@ -315,7 +319,7 @@ fn emit_multipart_parts(api: &Api, op: &Operation, m: &MultipartDef) -> TokenStr
         }
 
         impl #name {
-            /// The body, encoded as `multipart/form-data` (see [`crate::runtime::encode_multipart`]).
+            /// The body, encoded as `multipart/form-data` (the runtime encodes it).
             pub fn encode(&self) -> Result<Vec<u8>, RequestError> {
                 #binding: Vec<(&str, PartValue<'_>)> = Vec::from([#(#required),*]);
                 #(#later)*
@@ -443,7 +447,7 @@ fn emit_param_push(p: &Param, value: TokenStream) -> TokenStream {
                     quote!(Joined(#delimiter))
                 }
             };
-            quote!(list.extend(crate::runtime::object_query_pairs(#wire, #value, crate::runtime::ObjectStyle::#style)?);)
+            quote!(list.extend(graph_runtime::__private::object_query_pairs(#wire, #value, graph_runtime::__private::ObjectStyle::#style)?);)
         }
         _ if !matches!(p.ty, TypeRef::Array(_)) => quote!(list.push((#wire.into(), #value.to_param()));),
         Serialization::Repeated => quote! {

@@ -73,22 +73,22 @@ pub fn rust_type(api: &Api, ty: &TypeRef, qualified: bool) -> TokenStream {
         TypeRef::DateTime => quote!(jiff::Timestamp),
         TypeRef::Date => quote!(jiff::civil::Date),
         TypeRef::Time => quote!(jiff::civil::Time),
-        TypeRef::Duration => quote!(crate::values::IsoDuration),
+        TypeRef::Duration => quote!(graph_runtime::values::IsoDuration),
         TypeRef::Uuid => quote!(uuid::Uuid),
         // A runtime type lower chose for a header parameter.
-        TypeRef::ConsistencyLevel => quote!(crate::runtime::ConsistencyLevel),
-        TypeRef::Bytes => quote!(crate::values::Base64Bytes),
+        TypeRef::ConsistencyLevel => quote!(graph_runtime::graph::ConsistencyLevel),
+        TypeRef::Bytes => quote!(graph_runtime::values::Base64Bytes),
         TypeRef::Json => quote!(serde_json::Value),
         TypeRef::Lenient(inner) => {
             let inner = rust_type(api, inner, qualified);
-            quote!(crate::values::Lenient<#inner>)
+            quote!(graph_runtime::values::Lenient<#inner>)
         }
         TypeRef::Named(id) => {
             let def = api.types.get(id.0);
             let name = ident(def.map_or("MissingType", |t| t.name.as_str()));
             let path = if qualified { quote!(models::#name) } else { quote!(#name) };
             match def.map(|t| &t.kind) {
-                Some(TypeKind::Enum(e)) if e.flags => quote!(crate::values::Flags<#path>),
+                Some(TypeKind::Enum(e)) if e.flags => quote!(graph_runtime::values::Flags<#path>),
                 _ => path,
             }
         }

@@ -1,0 +1,136 @@
+//! Where the client's tokens come from, and how long it keeps them.
+
+use crate::BearerToken;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+/// A bearer token and when it stops being valid (`None`: not known to expire).
+#[derive(Debug, Clone)]
+pub struct AccessToken {
+    pub token: BearerToken,
+    pub expires_at: Option<SystemTime>,
+}
+
+/// Why a [`TokenProvider`] gave no token; the send fails with it as [`Error::Credential`].
+pub type CredentialError = Box<dyn std::error::Error + Send + Sync>;
+
+/// What [`TokenProvider::token`] returns: a boxed future, so that the trait can be used as
+/// `dyn TokenProvider`.
+pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<AccessToken, CredentialError>> + Send + 'a>>;
+
+/// Where the client gets its tokens: scopes in (see [`crate::graph::token_scopes`]), a token and
+/// its expiry out. The client caches the token and asks again [`REFRESH_BEFORE_EXPIRY`] before it
+/// expires, one request at a time. [`BearerToken`] is the provider of a fixed token.
+pub trait TokenProvider: Send + Sync {
+    fn token<'a>(&'a self, scopes: &'a [String]) -> TokenFuture<'a>;
+}
+
+/// A provider shared with the caller (who can then look at it, or hand it to several clients).
+impl<T: TokenProvider + ?Sized> TokenProvider for Arc<T> {
+    fn token<'a>(&'a self, scopes: &'a [String]) -> TokenFuture<'a> {
+        (**self).token(scopes)
+    }
+}
+
+impl TokenProvider for BearerToken {
+    fn token<'a>(&'a self, _scopes: &'a [String]) -> TokenFuture<'a> {
+        let token = AccessToken { token: self.clone(), expires_at: None };
+        Box::pin(async move { Ok(token) })
+    }
+}
+
+/// Tokens from any of `azure_identity`'s credentials, or anything else implementing
+/// `azure_core`'s `TokenCredential`:
+/// `Client::new(AzureCredential::new(azure_identity::DeveloperToolsCredential::new(None)?))`.
+/// The client asks it with the base URL's scope and caches what it gives like any provider's.
+#[cfg(feature = "azure-identity")]
+#[derive(Clone, Debug)]
+pub struct AzureCredential(Arc<dyn azure_core::credentials::TokenCredential>);
+
+#[cfg(feature = "azure-identity")]
+impl AzureCredential {
+    pub fn new(credential: Arc<dyn azure_core::credentials::TokenCredential>) -> Self {
+        AzureCredential(credential)
+    }
+}
+
+#[cfg(feature = "azure-identity")]
+impl TokenProvider for AzureCredential {
+    fn token<'a>(&'a self, scopes: &'a [String]) -> TokenFuture<'a> {
+        Box::pin(async move {
+            let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+            let token = self.0.get_token(&scopes, None).await?;
+            Ok(AccessToken {
+                token: BearerToken::new(token.token.secret()),
+                expires_at: Some(SystemTime::from(token.expires_on)),
+            })
+        })
+    }
+}
+
+/// How long before its expiry a cached token is replaced, so that no request leaves with a token
+/// that expires on the way (the margin Azure's SDKs use). A token that lives less than this is
+/// asked for again before each request.
+pub const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(300);
+
+/// The client's tokens: one provider, and the last token it gave for each set of scopes (one
+/// per service root the client has sent to: Graph's modules share one).
+pub(super) struct TokenCache {
+    provider: Arc<dyn TokenProvider>,
+    /// An async lock held across the provider's call: requests that find the token stale wait
+    /// for the one refresh under way instead of each starting their own.
+    cached: futures_util::lock::Mutex<BTreeMap<Vec<String>, AccessToken>>,
+}
+
+impl TokenCache {
+    pub(super) fn new(provider: Arc<dyn TokenProvider>) -> Self {
+        TokenCache { provider, cached: futures_util::lock::Mutex::new(BTreeMap::new()) }
+    }
+
+    /// The cached token for `scopes` while it is fresh, else a new one from the provider, which
+    /// gets `timeout` (the client's per-send timeout) to give it: every request waits on a
+    /// refresh, so a provider that hangs must not hang them all.
+    pub(super) async fn current(&self, scopes: &[String], timeout: Option<Duration>) -> Result<BearerToken, CredentialError> {
+        let mut cached = self.cached.lock().await;
+        if let Some(token) = cached.get(scopes).filter(|t| is_fresh(t, SystemTime::now())) {
+            return Ok(token.token.clone());
+        }
+        let asking = self.provider.token(scopes);
+        let fresh = match timeout {
+            Some(limit) => tokio::time::timeout(limit, asking)
+                .await
+                .map_err(|_| format!("the token provider gave no token within {limit:?}"))??,
+            None => asking.await?,
+        };
+        event!(
+            tracing::Level::DEBUG,
+            expires_in_s = fresh.expires_at.and_then(|at| at.duration_since(SystemTime::now()).ok()).map(|d| d.as_secs()),
+            "graph: new token"
+        );
+        let token = fresh.token.clone();
+        cached.insert(scopes.to_vec(), fresh);
+        Ok(token)
+    }
+}
+
+/// The scopes a token for requests to `base_url` is asked with: Microsoft identity platform's
+/// rule under the `graph` feature ([`crate::graph::token_scopes`]), else none (the provider
+/// knows what its service wants).
+pub(super) fn scopes_for(base_url: &crate::BaseUrl) -> Vec<String> {
+    #[cfg(feature = "graph")]
+    return crate::graph::token_scopes(base_url);
+    #[cfg(not(feature = "graph"))]
+    {
+        let _ = base_url;
+        Vec::new()
+    }
+}
+
+/// Whether `token` is still good for a request at `now`: it does not expire within
+/// [`REFRESH_BEFORE_EXPIRY`].
+fn is_fresh(token: &AccessToken, now: SystemTime) -> bool {
+    token.expires_at.is_none_or(|at| at.duration_since(now).is_ok_and(|left| left > REFRESH_BEFORE_EXPIRY))
+}

@@ -1,0 +1,317 @@
+//! JSON batching: several operations in one `POST /$batch`, each read back as if sent alone.
+
+use crate::error::{DecodeError, Error, RequestError};
+use crate::operation::{FromBody, Operation};
+use crate::request::build_request_at;
+use crate::response::{decode_optional, parse_response};
+use crate::service::Service;
+use std::fmt;
+
+/// The most requests Graph accepts in one `$batch`.
+pub const BATCH_LIMIT: usize = 20;
+
+/// Operations sent together as JSON batches (`POST {base}/$batch`), each read back as if it had
+/// been sent alone (<https://learn.microsoft.com/graph/json-batching>).
+///
+/// [`Batch::add`] builds an operation's request with the code a single send uses and returns a
+/// typed [`BatchKey`]; [`BatchResponses::get`] reads that item's answer with the code a single
+/// send uses, so an item's 404 is that item's [`Error::Api`] with its `ODataError`, and an
+/// item's 429 is its error with [`ApiError::retry_after`]. Items go out in the order added,
+/// [`BATCH_LIMIT`] to a POST ([`Batch::posts`]); a `dependsOn` must stay within one POST, since
+/// Graph resolves it only there, and is refused when it would not.
+///
+/// Two operations of any types in one round trip, the second run after the first:
+///
+/// ```no_run
+#[doc = concat!("use ", env!("CARGO_CRATE_NAME"), "::{graph::Batch, Client, Error, Operation};")]
+///
+/// async fn send_pair<A: Operation, B: Operation>(
+///     client: &Client,
+///     first: &A,
+///     second: &B,
+/// ) -> Result<(Option<A::Output>, Option<B::Output>), Box<dyn std::error::Error>> {
+///     let mut batch = Batch::new();
+///     let a = batch.add(first)?;
+///     let b = batch.add_after(second, &[a.id()])?;
+///     let answers = client.send_batch(&batch).await?;
+///     // Each answer reads as if its operation had been sent alone.
+///     let second = match answers.get(&b) {
+///         Ok(output) => Some(output),
+///         Err(Error::Api(e)) if e.status == 429 => {
+///             println!("throttled: send it again after {:?}", e.retry_after);
+///             None
+///         }
+///         Err(_) => None,
+///     };
+///     Ok((answers.get(&a).ok(), second))
+/// }
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    items: Vec<BatchItem>,
+    /// The service of the first item: the one the POSTs go to, and whose credentials they carry.
+    service: Option<&'static Service>,
+}
+
+/// One request of a batch, as Graph's `$batch` body writes it; its `url` is relative to the
+/// version root (`/users/x?$select=id`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct BatchItem {
+    pub id: String,
+    pub method: String,
+    pub url: String,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub headers: std::collections::BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<serde_json::Value>,
+    #[serde(rename = "dependsOn", skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+}
+
+/// Which item of a [`Batch`] holds an `O`, and so how its response is read.
+pub struct BatchKey<O> {
+    id: String,
+    // `fn() -> O`: the key neither owns an `O` nor limits where it may be sent.
+    op: std::marker::PhantomData<fn() -> O>,
+}
+
+impl<O> BatchKey<O> {
+    /// The item's `id` in the batch, for [`Batch::add_after`] and [`BatchResponses::response`].
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl<O> Clone for BatchKey<O> {
+    fn clone(&self) -> Self {
+        BatchKey { id: self.id.clone(), op: std::marker::PhantomData }
+    }
+}
+
+impl<O> fmt::Debug for BatchKey<O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("BatchKey").field(&self.id).finish()
+    }
+}
+
+impl Batch {
+    pub fn new() -> Self {
+        Batch::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The items as they will be sent.
+    pub fn items(&self) -> &[BatchItem] {
+        &self.items
+    }
+
+    /// Adds `op`, built now exactly as [`build_request`] builds it (the token aside: the batch
+    /// POST carries it).
+    pub fn add<O: Operation>(&mut self, op: &O) -> Result<BatchKey<O>, RequestError> {
+        self.add_after(op, &[])
+    }
+
+    /// Adds `op`, to run after the items `depends_on` names ([`BatchKey::id`]) have run; Graph
+    /// answers it `424 Failed Dependency` if one of them failed. Each must be an earlier item
+    /// that goes in the same POST of [`BATCH_LIMIT`].
+    pub fn add_after<O: Operation>(&mut self, op: &O, depends_on: &[&str]) -> Result<BatchKey<O>, RequestError> {
+        let index = self.items.len();
+        let id = (index + 1).to_string();
+        for dependency in depends_on {
+            let Some(at) = self.items.iter().position(|item| item.id == *dependency) else {
+                return Err(RequestError::Batch(format!("item {id} depends on {dependency:?}, which is not an earlier item of this batch")));
+            };
+            if at / BATCH_LIMIT != index / BATCH_LIMIT {
+                let first = index / BATCH_LIMIT * BATCH_LIMIT + 1;
+                return Err(RequestError::Batch(format!(
+                    "item {id} depends on item {dependency}, which goes in an earlier POST (items {first} to {} go together); Graph resolves dependsOn only within one batch",
+                    first + BATCH_LIMIT - 1
+                )));
+            }
+        }
+        let service = op.service();
+        match self.service {
+            None => self.service = Some(service),
+            // Operations of several generated crates may share a batch when they share a service
+            // root: the items' URLs are relative to it, and the POST carries one credential.
+            Some(first) if first.default_base_url != service.default_base_url || first.auth != service.auth => {
+                return Err(RequestError::Batch(format!(
+                    "item {id} is an operation of the service at {:?}, and the batch's first item of the service at {:?}; one batch goes to one service",
+                    service.default_base_url, first.default_base_url
+                )));
+            }
+            Some(_) => {}
+        }
+        let (parts, body) = build_request_at(op, "", None)?.into_parts();
+        let mut headers = std::collections::BTreeMap::new();
+        for (name, value) in &parts.headers {
+            let Ok(text) = value.to_str() else {
+                return Err(RequestError::Batch(format!("item {id}: header `{name}` is not text a JSON batch can carry")));
+            };
+            headers.insert(name.as_str().to_string(), text.to_string());
+        }
+        let body = if body.is_empty() {
+            None
+        } else {
+            Some(serde_json::from_slice(&body).map_err(|e| RequestError::Body(e.to_string()))?)
+        };
+        self.items.push(BatchItem {
+            id: id.clone(),
+            method: parts.method.as_str().to_string(),
+            url: parts.uri.to_string(),
+            headers,
+            body,
+            depends_on: depends_on.iter().map(|d| d.to_string()).collect(),
+        });
+        Ok(BatchKey { id, op: std::marker::PhantomData })
+    }
+
+    /// The POSTs the batch is sent as, in order, [`BATCH_LIMIT`] items to each.
+    pub fn posts(&self) -> impl Iterator<Item = BatchPost<'_>> {
+        // A batch with items has the service of its first; an empty one has no POSTs.
+        let service = self.service;
+        self.items.chunks(BATCH_LIMIT).filter_map(move |items| Some(BatchPost { items, service: service? }))
+    }
+}
+
+/// One `POST /$batch` of at most [`BATCH_LIMIT`] items: an [`Operation`] like any other, so it is
+/// built, sent and read (a whole-batch error included) by the same code as every operation.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchPost<'b> {
+    items: &'b [BatchItem],
+    service: &'static Service,
+}
+
+impl BatchPost<'_> {
+    pub fn items(&self) -> &[BatchItem] {
+        self.items
+    }
+}
+
+impl Operation for BatchPost<'_> {
+    type Output = BatchResponses;
+    /// The batch as a whole failed: the body as it came (Graph's `ODataError` shape).
+    type Error = serde_json::Value;
+    const METHOD: http::Method = http::Method::POST;
+
+    fn service(&self) -> &'static Service {
+        self.service
+    }
+
+    fn path(&self) -> Result<String, RequestError> {
+        Ok("/$batch".to_string())
+    }
+
+    fn body(&self) -> Result<Option<Vec<u8>>, RequestError> {
+        #[derive(serde::Serialize)]
+        struct Body<'a> {
+            requests: &'a [BatchItem],
+        }
+        serde_json::to_vec(&Body { requests: self.items }).map(Some).map_err(|e| RequestError::Body(e.to_string()))
+    }
+}
+
+/// `$batch`'s answer: each item's status, headers and body, read later as its own operation's.
+impl FromBody for BatchResponses {
+    fn from_body(status: http::StatusCode, body: &[u8]) -> Result<Self, DecodeError> {
+        #[derive(serde::Deserialize)]
+        struct Body {
+            responses: Vec<Answer>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Answer {
+            id: String,
+            status: u16,
+            /// Values are strings in Graph's answers; anything else is kept as its JSON text
+            /// rather than failing every other item.
+            #[serde(default)]
+            headers: std::collections::BTreeMap<String, serde_json::Value>,
+            #[serde(default)]
+            body: Option<serde_json::Value>,
+        }
+        let Some(Body { responses }) = decode_optional::<Body>(status, body)? else {
+            return Err(DecodeError { status, path: ".".to_string(), message: "the batch response has no body".to_string() });
+        };
+        let mut read = BatchResponses::default();
+        for (i, answer) in responses.into_iter().enumerate() {
+            let item_status = http::StatusCode::from_u16(answer.status).map_err(|_| DecodeError {
+                status,
+                path: format!("responses[{i}].status"),
+                message: format!("{} is not an HTTP status", answer.status),
+            })?;
+            let mut response = http::Response::new(Vec::new());
+            *response.status_mut() = item_status;
+            let mut is_json = false;
+            for (name, value) in &answer.headers {
+                let value = match value {
+                    serde_json::Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                };
+                if name.eq_ignore_ascii_case("content-type") {
+                    is_json = value.to_ascii_lowercase().contains("json");
+                }
+                // A header HTTP could not carry is left out rather than failing the other items.
+                if let (Ok(name), Ok(value)) = (http::HeaderName::try_from(name.as_str()), http::HeaderValue::try_from(value)) {
+                    response.headers_mut().append(name, value);
+                }
+            }
+            *response.body_mut() = match answer.body {
+                None => Vec::new(),
+                // Graph carries a body that is not JSON (a `$count`'s text) as a JSON string.
+                Some(serde_json::Value::String(text)) if !is_json => text.into_bytes(),
+                Some(value) => serde_json::to_vec(&value).unwrap_or_default(),
+            };
+            read.responses.insert(answer.id, response);
+        }
+        Ok(read)
+    }
+}
+
+/// The answers to a [`Batch`], by item id.
+#[derive(Debug, Default)]
+pub struct BatchResponses {
+    responses: std::collections::BTreeMap<String, http::Response<Vec<u8>>>,
+}
+
+impl BatchResponses {
+    /// `key`'s answer, read by [`parse_response`] as if its operation had been sent alone. An item
+    /// the service did not answer is an [`Error::Decode`] naming it.
+    pub fn get<O: Operation>(&self, key: &BatchKey<O>) -> Result<O::Output, Error<O::Error>> {
+        let Some(answer) = self.responses.get(&key.id) else {
+            return Err(Error::Decode(DecodeError {
+                status: http::StatusCode::OK,
+                path: "responses".to_string(),
+                message: format!("the batch response has no answer for item {}", key.id),
+            }));
+        };
+        let mut response = http::Response::new(answer.body().clone());
+        *response.status_mut() = answer.status();
+        *response.headers_mut() = answer.headers().clone();
+        parse_response::<O>(response)
+    }
+
+    /// An item's answer as it came: status, headers and body.
+    pub fn response(&self, id: &str) -> Option<&http::Response<Vec<u8>>> {
+        self.responses.get(id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.responses.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.responses.is_empty()
+    }
+
+    /// Adds the answers of another POST of the same batch.
+    pub fn extend(&mut self, other: BatchResponses) {
+        self.responses.extend(other.responses);
+    }
+}

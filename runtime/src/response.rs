@@ -1,0 +1,75 @@
+//! Reading an operation's HTTP response. No I/O happens here.
+
+use crate::error::{ApiError, DecodeError, Error, ErrorBody};
+use crate::operation::Operation;
+use crate::retry::parse_retry_after;
+use serde::de::DeserializeOwned;
+use std::fmt;
+
+/// Reads the response to `O`: 2xx through [`Operation::parse_success`], anything else as an
+/// [`ApiError`] carrying the service's error body.
+pub fn parse_response<O: Operation>(response: http::Response<Vec<u8>>) -> Result<O::Output, Error<O::Error>> {
+    let status = response.status();
+    if status.is_success() {
+        return O::parse_success(status, response.body()).map_err(Error::Decode);
+    }
+    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let body = response.body();
+    let parsed = if body.iter().all(u8::is_ascii_whitespace) {
+        ErrorBody::Empty
+    } else {
+        match serde_json::from_slice::<O::Error>(body) {
+            Ok(e) => ErrorBody::Parsed(e),
+            Err(_) => ErrorBody::Raw(body.to_vec()),
+        }
+    };
+    Err(Error::Api(Box::new(ApiError {
+        status,
+        request_id: header("request-id"),
+        client_request_id: header("client-request-id"),
+        // A throttled answer the client did not retry (or one item of a batch) says when to come
+        // back; an HTTP date is measured from now.
+        retry_after: header("retry-after").and_then(|v| parse_retry_after(&v, std::time::SystemTime::now())),
+        body: parsed,
+    })))
+}
+
+/// Decodes a JSON body; an empty body (or 204) is `None`.
+pub fn decode_optional<T: DeserializeOwned>(status: http::StatusCode, body: &[u8]) -> Result<Option<T>, DecodeError> {
+    if status == http::StatusCode::NO_CONTENT || body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| DecodeError { status, path: e.path().to_string(), message: e.inner().to_string() })?;
+    // Trailing bytes after the JSON value mean the body is not what was described either.
+    de.end().map_err(|e| DecodeError { status, path: ".".to_string(), message: e.to_string() })?;
+    Ok(Some(value))
+}
+
+/// Decodes a `text/plain` body, such as OData's `$count`; an empty body is `None`.
+pub fn decode_text<T>(status: http::StatusCode, body: &[u8]) -> Result<Option<T>, DecodeError>
+where
+    T: std::str::FromStr,
+    T::Err: fmt::Display,
+{
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if status == http::StatusCode::NO_CONTENT || text.is_empty() {
+        return Ok(None);
+    }
+    text.parse().map(Some).map_err(|e: T::Err| DecodeError { status, path: ".".to_string(), message: e.to_string() })
+}
+
+/// Reads a download as it came; an empty body (or 204) is `None`.
+pub fn decode_bytes(status: http::StatusCode, body: &[u8]) -> Result<Option<Vec<u8>>, DecodeError> {
+    if status == http::StatusCode::NO_CONTENT || body.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(body.to_vec()))
+}
+
+/// For operations whose success carries no body: whatever was sent is ignored.
+pub fn decode_nothing(_status: http::StatusCode, _body: &[u8]) -> Result<(), DecodeError> {
+    Ok(())
+}
