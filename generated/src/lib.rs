@@ -6,6 +6,7 @@
 //! - `models`: the schemas, as the service sends them; unknown members are kept.
 //! - `operations`: one request type per operation; each builds an `http::Request` and parses the response with no I/O.
 //! - `client` (feature `client`, on by default): an async client that sends them.
+//! - `runtime`: what the code above is written against: the `graph-runtime` crate, shared with the other crates generated beside this one (one client can serve them all: see `client::Client`).
 //!
 //! # Example
 //!

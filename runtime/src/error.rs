@@ -23,7 +23,7 @@ pub enum RequestError {
     Build(String),
     /// A next link pointed away from the base URL's scheme and host; it was not followed.
     UntrustedNextLink(String),
-    /// An operation cannot go into a [`Batch`] as asked (a `dependsOn` it cannot keep, a header
+    /// An operation cannot go into a [`Batch`](crate::graph::Batch) as asked (a `dependsOn` it cannot keep, a header
     /// JSON cannot carry); the message says which item and why.
     Batch(String),
 }
@@ -102,7 +102,7 @@ pub struct ApiError<E> {
     /// sends a fresh one with each request; the service's echo wins if they differ).
     pub client_request_id: Option<String>,
     /// The response's `Retry-After` (a 429 or 503 the client did not retry, or a throttled item
-    /// of a [`Batch`], which the client never retries on its own): how long to wait before
+    /// of a [`Batch`](crate::graph::Batch), which the client never retries on its own): how long to wait before
     /// sending it again.
     pub retry_after: Option<std::time::Duration>,
     pub body: ErrorBody<E>,

@@ -245,12 +245,19 @@ fn emit_operations_root(split: &Split) -> TokenStream {
 }
 
 fn emit_lib(api: &Api, s: &CrateSettings<'_>) -> TokenStream {
+    let runtime = match s.runtime {
+        Runtime::Path(_) => "the `graph-runtime` crate, shared with the other crates generated beside this one \
+                             (one client can serve them all: see `client::Client`)",
+        Runtime::Vendored => "a copy of the `graph-runtime` crate vendored in this crate's `graph-runtime/` folder, \
+                              so that it builds with nothing beside it",
+    };
     let docs = inner_doc(&format!(
         "Typed client for {}, generated from its OpenAPI description.\n\n\
          - `models`: the schemas, as the service sends them; unknown members are kept.\n\
          - `operations`: one request type per operation; each builds an `http::Request` and parses the \
          response with no I/O.\n\
-         - `client` (feature `client`, on by default): an async client that sends them.",
+         - `client` (feature `client`, on by default): an async client that sends them.\n\
+         - `runtime`: what the code above is written against: {runtime}.",
         escape_doc_line(&api.title)
     ));
     let examples = inner_doc_verbatim(&format!("\n{}", examples::crate_examples(api, &ident(&s.crate_name.replace('-', "_")), s.base_url)));

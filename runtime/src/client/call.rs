@@ -43,7 +43,7 @@ impl<'c, O: Operation> Call<'c, O> {
     }
 
     /// The request, to send later with [`Client::send`] or to build with
-    /// [`build_request`].
+    /// [`build_request`](crate::build_request).
     pub fn into_operation(self) -> O {
         self.op
     }

@@ -14,7 +14,7 @@ pub struct AccessToken {
     pub expires_at: Option<SystemTime>,
 }
 
-/// Why a [`TokenProvider`] gave no token; the send fails with it as [`Error::Credential`].
+/// Why a [`TokenProvider`] gave no token; the send fails with it as [`Error::Credential`](crate::Error::Credential).
 pub type CredentialError = Box<dyn std::error::Error + Send + Sync>;
 
 /// What [`TokenProvider::token`] returns: a boxed future, so that the trait can be used as

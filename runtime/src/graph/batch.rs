@@ -16,7 +16,7 @@ pub const BATCH_LIMIT: usize = 20;
 /// [`Batch::add`] builds an operation's request with the code a single send uses and returns a
 /// typed [`BatchKey`]; [`BatchResponses::get`] reads that item's answer with the code a single
 /// send uses, so an item's 404 is that item's [`Error::Api`] with its `ODataError`, and an
-/// item's 429 is its error with [`ApiError::retry_after`]. Items go out in the order added,
+/// item's 429 is its error with [`ApiError::retry_after`](crate::ApiError::retry_after). Items go out in the order added,
 /// [`BATCH_LIMIT`] to a POST ([`Batch::posts`]); a `dependsOn` must stay within one POST, since
 /// Graph resolves it only there, and is refused when it would not.
 ///
@@ -112,7 +112,7 @@ impl Batch {
         &self.items
     }
 
-    /// Adds `op`, built now exactly as [`build_request`] builds it (the token aside: the batch
+    /// Adds `op`, built now exactly as [`build_request`](crate::build_request) builds it (the token aside: the batch
     /// POST carries it).
     pub fn add<O: Operation>(&mut self, op: &O) -> Result<BatchKey<O>, RequestError> {
         self.add_after(op, &[])
@@ -137,17 +137,13 @@ impl Batch {
             }
         }
         let service = op.service();
-        match self.service {
-            None => self.service = Some(service),
-            // Operations of several generated crates may share a batch when they share a service
-            // root: the items' URLs are relative to it, and the POST carries one credential.
-            Some(first) if first.default_base_url != service.default_base_url || first.auth != service.auth => {
-                return Err(RequestError::Batch(format!(
-                    "item {id} is an operation of the service at {:?}, and the batch's first item of the service at {:?}; one batch goes to one service",
-                    service.default_base_url, first.default_base_url
-                )));
-            }
-            Some(_) => {}
+        // Operations of several generated crates may share a batch when they share a service
+        // root: the items' URLs are relative to it, and the POST carries one credential.
+        if let Some(first) = self.service.filter(|first| first.default_base_url != service.default_base_url || first.auth != service.auth) {
+            return Err(RequestError::Batch(format!(
+                "item {id} is an operation of the service at {:?}, and the batch's first item of the service at {:?}; one batch goes to one service",
+                service.default_base_url, first.default_base_url
+            )));
         }
         let (parts, body) = build_request_at(op, "", None)?.into_parts();
         let mut headers = std::collections::BTreeMap::new();
@@ -170,6 +166,7 @@ impl Batch {
             body,
             depends_on: depends_on.iter().map(|d| d.to_string()).collect(),
         });
+        self.service.get_or_insert(service);
         Ok(BatchKey { id, op: std::marker::PhantomData })
     }
 

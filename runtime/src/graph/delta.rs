@@ -2,7 +2,7 @@
 
 /// Where a delta query resumes: the `@odata.deltaLink` its last page gave. Store
 /// [`DeltaLink::as_str`], and later [`DeltaLink::new`] it and start the same operation's listing
-/// from it ([`Pager::resume`], or the client's `resume_pages`) to get only what changed since. It
+/// from it ([`Pager::resume`](crate::paging::Pager::resume), or the client's `resume_pages`) to get only what changed since. It
 /// is followed, like a next link, only on the base URL's scheme and host.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeltaLink(String);
