@@ -139,7 +139,8 @@ async fn an_item_reads_as_the_same_response_sent_alone_would() {
     let post = batch.posts().next().unwrap();
     let http_response = http::Response::builder().status(200).body(body.into_bytes()).unwrap();
     let answers = parse_response::<graph_beta_intune::runtime::graph::BatchPost>(http_response).unwrap();
-    let mut single = http::Response::builder().status(404).header("request-id", "req-1");
+    // Sent alone, the ids come as headers; in a batch, from the item's `innerError`.
+    let mut single = http::Response::builder().status(404).header("request-id", "req-1").header("client-request-id", "c0ffee00-0000-4000-8000-000000000000");
     single = single.header("content-type", "application/json");
     let single = single.body(serde_json::to_vec(&answer["body"]).unwrap()).unwrap();
     let (Err(Error::Api(batched)), Err(Error::Api(alone))) = (answers.get(&key), parse_response::<GetStatus>(single)) else {

@@ -172,7 +172,14 @@ impl<E: fmt::Debug + serde::Serialize> fmt::Display for Error<E> {
         match self {
             Error::Request(e) => write!(f, "{e}"),
             Error::Transport { source, client_request_id } => {
-                write!(f, "transport error: {source}")?;
+                // The causes too: reqwest's own text ("error sending request") says nothing of
+                // why ("connection refused"), which is in its sources.
+                write!(f, "transport error: {}", escape_for_display(&source.to_string(), DISPLAY_TEXT_LIMIT))?;
+                let mut cause = source.source();
+                while let Some(next) = cause {
+                    write!(f, ": {}", escape_for_display(&next.to_string(), DISPLAY_TEXT_LIMIT))?;
+                    cause = next.source();
+                }
                 match client_request_id {
                     Some(id) => write!(f, " (client-request-id {})", escape_for_display(id, DISPLAY_TEXT_LIMIT)),
                     None => Ok(()),
@@ -218,3 +225,36 @@ impl<E: fmt::Debug + serde::Serialize> fmt::Display for ApiError<E> {
 }
 
 impl<E: fmt::Debug + serde::Serialize> std::error::Error for Error<E> {}
+
+impl<E: serde::Serialize> Error<E> {
+    /// The service's error code (`Request_ResourceNotFound`, `ErrorItemNotFound`, …) where the
+    /// service answered with one: OData's `{"error": {"code": …}}`, or a `code` at the top.
+    pub fn service_code(&self) -> Option<String> {
+        match self {
+            Error::Api(e) => e.service_code(),
+            Error::Request(_) | Error::Transport { .. } | Error::Decode(_) | Error::Credential(_) => None,
+        }
+    }
+
+    /// The HTTP status the service answered with, for an [`Error::Api`].
+    pub fn status(&self) -> Option<http::StatusCode> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            Error::Request(_) | Error::Transport { .. } | Error::Decode(_) | Error::Credential(_) => None,
+        }
+    }
+}
+
+impl<E: serde::Serialize> ApiError<E> {
+    /// The service's error code, read from the parsed body or from a raw JSON one: OData's
+    /// `{"error": {"code": …}}`, or a `code` at the top.
+    pub fn service_code(&self) -> Option<String> {
+        let value = match &self.body {
+            ErrorBody::Parsed(body) => serde_json::to_value(body).ok()?,
+            ErrorBody::Raw(bytes) => serde_json::from_slice(bytes).ok()?,
+            ErrorBody::Empty => return None,
+        };
+        let detail = value.get("error").filter(|e| e.is_object()).unwrap_or(&value);
+        detail.get("code").and_then(serde_json::Value::as_str).filter(|code| !code.is_empty()).map(str::to_string)
+    }
+}

@@ -91,7 +91,8 @@ impl<'o, O: Operation> WithHeaders<'o, O> {
         WithHeaders { op, headers: Vec::new() }
     }
 
-    /// Adds one header, sent after the operation's own.
+    /// Adds one header, sent after the operation's own; it replaces a header of the operation's
+    /// of the same name (names compare without case).
     pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.headers.push((name, value.into()));
         self
@@ -117,8 +118,12 @@ impl<O: Operation> Operation for WithHeaders<'_, O> {
         self.op.query()
     }
 
+    /// The operation's headers, then the added ones; an added header replaces the operation's
+    /// header of the same name (a typed `consistency_level` and a `ConsistencyLevel` added by
+    /// hand send one header, the added one).
     fn headers(&self) -> Vec<(&'static str, String)> {
-        let mut headers = self.op.headers();
+        let added = |name: &str| self.headers.iter().any(|(own, _)| own.eq_ignore_ascii_case(name));
+        let mut headers: Vec<(&'static str, String)> = self.op.headers().into_iter().filter(|(name, _)| !added(name)).collect();
         headers.extend(self.headers.iter().cloned());
         headers
     }

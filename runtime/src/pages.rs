@@ -2,11 +2,11 @@
 //! listing, with no I/O. The async client drives it as a `Stream`; anything else (a blocking
 //! client, a test) can drive it by hand.
 
-use crate::error::{Error, RequestError};
+use crate::error::{escape_for_display, DecodeError, Error, RequestError};
 #[cfg(feature = "graph")]
 use crate::graph::DeltaLink;
 use crate::operation::Operation;
-use crate::request::build_request;
+use crate::request::{build_link_request, build_request};
 use crate::response::parse_response;
 use crate::{BaseUrl, BearerToken};
 
@@ -88,6 +88,9 @@ enum State {
 pub struct Pager<'o, O> {
     op: &'o O,
     state: State,
+    /// The links followed so far: a service that links back to a page already read would be
+    /// followed forever.
+    followed: std::collections::BTreeSet<String>,
 }
 
 impl<'o, O, P> Pager<'o, O>
@@ -96,14 +99,14 @@ where
     P: Page,
 {
     pub fn new(op: &'o O) -> Self {
-        Pager { op, state: State::First }
+        Pager { op, state: State::First, followed: Default::default() }
     }
 
     /// A delta query of `op` resumed from the link an earlier one ended with: its first request
     /// is that link (same scheme and host as the base URL, or it is refused).
     #[cfg(feature = "graph")]
     pub fn resume(op: &'o O, from: &DeltaLink) -> Self {
-        Pager { op, state: State::Next(from.as_str().to_string()) }
+        Pager { op, state: State::Next(from.as_str().to_string()), followed: Default::default() }
     }
 
     /// True once the last page was read (or a page failed).
@@ -115,7 +118,7 @@ where
     pub fn next_request(&self, base_url: &BaseUrl, token: &BearerToken) -> Option<Result<http::Request<Vec<u8>>, RequestError>> {
         match &self.state {
             State::First => Some(build_request(self.op, base_url, token)),
-            State::Next(link) => Some(build_next_link_request(link, base_url, token)),
+            State::Next(link) => Some(build_next_link_request(self.op, link, base_url, token)),
             State::Done => None,
         }
     }
@@ -127,6 +130,17 @@ where
         match parse_response::<O>(response) {
             Ok(Some(page)) => {
                 let count = page.count();
+                if let State::Next(link) = &self.state {
+                    self.followed.insert(link.clone());
+                }
+                if let Some(link) = page.next_link().filter(|link| self.followed.contains(*link)) {
+                    self.state = State::Done;
+                    return Err(Error::Decode(DecodeError {
+                        status: http::StatusCode::OK,
+                        path: "@odata.nextLink".to_string(),
+                        message: format!("the next link {} leads to a page already read; not followed", escape_for_display(link, 256)),
+                    }));
+                }
                 let (state, delta_link) = match (page.next_link(), page.delta_link()) {
                     (Some(link), _) if !link.is_empty() => (State::Next(link.to_string()), None),
                     (_, Some(delta)) if !delta.is_empty() => (State::Done, Some(delta)),
@@ -156,20 +170,21 @@ where
     }
 }
 
-/// A GET for a next link. The link must point at the same scheme and host as the base URL: the
-/// bearer token is never sent to a host the caller did not choose.
-pub fn build_next_link_request(link: &str, base_url: &BaseUrl, token: &BearerToken) -> Result<http::Request<Vec<u8>>, RequestError> {
+/// The GET of a next (or delta) link of the listing `op`. The link must point at the same scheme
+/// and host as the base URL: the credentials are never sent to a host the caller did not choose.
+/// It carries what the listing's first request carried (credentials, `Accept`, header
+/// parameters, added headers): Graph asks for `ConsistencyLevel` on every page.
+pub fn build_next_link_request<O: Operation>(
+    op: &O,
+    link: &str,
+    base_url: &BaseUrl,
+    token: &BearerToken,
+) -> Result<http::Request<Vec<u8>>, RequestError> {
     let untrusted = || RequestError::UntrustedNextLink(link.to_string());
     let uri: http::Uri = link.parse().map_err(|_| untrusted())?;
     let base: http::Uri = base_url.as_str().parse().map_err(|_| untrusted())?;
     if uri.scheme() != base.scheme() || uri.authority() != base.authority() {
         return Err(untrusted());
     }
-    http::Request::builder()
-        .method(http::Method::GET)
-        .uri(uri)
-        .header(http::header::AUTHORIZATION, token.header_value()?)
-        .header(http::header::ACCEPT, "application/json")
-        .body(Vec::new())
-        .map_err(|e| RequestError::Build(e.to_string()))
+    build_link_request(op, link, token)
 }

@@ -22,7 +22,7 @@ pub fn build_request<O: Operation>(
 
 /// The request for `op` at `root` (the base URL, or `""` for a `$batch` item, whose URL is
 /// relative to the version root), with the token when there is one: the one place a request is
-/// assembled, so a batch item is exactly what a single send would be.
+/// assembled from an operation, so a batch item is exactly what a single send would be.
 pub(crate) fn build_request_at<O: Operation>(
     op: &O,
     root: &str,
@@ -30,8 +30,7 @@ pub(crate) fn build_request_at<O: Operation>(
 ) -> Result<http::Request<Vec<u8>>, RequestError> {
     let mut url = format!("{root}{}", op.path()?);
     let mut query = op.query()?;
-    let scheme = if O::SENDS_CREDENTIALS { op.service().auth } else { AuthScheme::None };
-    if let (AuthScheme::ApiKeyQuery(name), Some(token)) = (scheme, token) {
+    if let (AuthScheme::ApiKeyQuery(name), Some(token)) = (credential_scheme(op), token) {
         query.push((Cow::Borrowed(name), token.0.clone()));
     }
     for (i, (key, value)) in query.iter().enumerate() {
@@ -42,9 +41,46 @@ pub(crate) fn build_request_at<O: Operation>(
         url.push_str(&encode_query_component(value, b","));
     }
     let body = op.body()?;
-    let mut builder = http::Request::builder().method(O::METHOD).uri(url).header(http::header::ACCEPT, O::ACCEPT);
+    let builder = http::Request::builder().method(O::METHOD).uri(url);
+    with_operation_headers(op, builder, token, body)
+}
+
+/// A GET of `link` (a next or delta link the service gave, already checked to be on the
+/// service) for the listing `op`: the link is the URL as written, and the request carries what
+/// the operation's first request carried (its credentials as its service says, its `Accept`,
+/// its header parameters and the headers added to it), since Graph asks for some of them
+/// (`ConsistencyLevel`) on every page.
+pub(crate) fn build_link_request<O: Operation>(op: &O, link: &str, token: &BearerToken) -> Result<http::Request<Vec<u8>>, RequestError> {
+    let mut url = link.to_string();
+    if let AuthScheme::ApiKeyQuery(name) = credential_scheme(op) {
+        // A link the service wrote may carry the key already; it is sent once.
+        let query = url.split_once('?').map_or("", |(_, query)| query);
+        let key = encode_query_component(name, b"$");
+        if !query.split('&').any(|pair| pair.split('=').next() == Some(key.as_str())) {
+            url.push(if query.is_empty() && !url.ends_with('?') { '?' } else { '&' });
+            url.push_str(&format!("{key}={}", encode_query_component(&token.0, b",")));
+        }
+    }
+    let builder = http::Request::builder().method(http::Method::GET).uri(url);
+    with_operation_headers(op, builder, Some(token), None)
+}
+
+/// How `op` sends credentials: as its service says, unless it is marked `security: []`.
+fn credential_scheme<O: Operation>(op: &O) -> AuthScheme {
+    if O::SENDS_CREDENTIALS { op.service().auth } else { AuthScheme::None }
+}
+
+/// `builder` with `op`'s `Accept`, credential header, content type (with a body) and header
+/// parameters, and `body`.
+fn with_operation_headers<O: Operation>(
+    op: &O,
+    mut builder: http::request::Builder,
+    token: Option<&BearerToken>,
+    body: Option<Vec<u8>>,
+) -> Result<http::Request<Vec<u8>>, RequestError> {
+    builder = builder.header(http::header::ACCEPT, O::ACCEPT);
     let headers = op.headers();
-    if let Some((name, value)) = token.map(|token| token.credential_header(scheme)).transpose()?.flatten() {
+    if let Some((name, value)) = token.map(|token| token.credential_header(credential_scheme(op))).transpose()?.flatten() {
         // An operation that declares the same header itself (its own `Authorization`) sets it;
         // sending both would give the server two.
         if !headers.iter().any(|(declared, _)| name.as_str().eq_ignore_ascii_case(declared)) {

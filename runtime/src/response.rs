@@ -54,9 +54,13 @@ where
     T::Err: fmt::Display,
 {
     let text = String::from_utf8_lossy(body);
-    let text = text.trim();
+    let mut text = text.trim().to_string();
     if status == http::StatusCode::NO_CONTENT || text.is_empty() {
         return Ok(None);
+    }
+    // The same text as a JSON string (`"7"`): how a `$batch` answer may carry a `$count`.
+    if let Some(unquoted) = text.starts_with('"').then(|| serde_json::from_str::<String>(&text).ok()).flatten() {
+        text = unquoted.trim().to_string();
     }
     text.parse().map(Some).map_err(|e: T::Err| DecodeError { status, path: ".".to_string(), message: e.to_string() })
 }
@@ -72,4 +76,19 @@ pub fn decode_bytes(status: http::StatusCode, body: &[u8]) -> Result<Option<Vec<
 /// For operations whose success carries no body: whatever was sent is ignored.
 pub fn decode_nothing(_status: http::StatusCode, _body: &[u8]) -> Result<(), DecodeError> {
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `$count` inside a `$batch` answer may come as a JSON string.
+    #[test]
+    fn text_is_read_as_sent_or_as_a_json_string() {
+        let ok = http::StatusCode::OK;
+        assert_eq!(decode_text::<i64>(ok, b"12\n"), Ok(Some(12)));
+        assert_eq!(decode_text::<i64>(ok, br#""7""#), Ok(Some(7)));
+        assert_eq!(decode_text::<String>(ok, br#""a \"quoted\" word""#), Ok(Some("a \"quoted\" word".to_string())));
+        assert!(decode_text::<i64>(ok, br#""seven""#).is_err());
+    }
 }

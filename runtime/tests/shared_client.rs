@@ -11,9 +11,10 @@ use graph_beta_intune::operations::UpdateUserStatus;
 use graph_runtime::client::{AccessToken, TokenFuture, TokenProvider};
 use graph_runtime::graph::Batch;
 use graph_runtime::{AuthScheme, BearerToken, Operation, RequestError, Service};
+use loopback::{serve, Answer, Seen};
 use std::sync::{Arc, Mutex};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+
+mod loopback;
 
 /// A provider that counts how often it is asked, and with which scopes.
 #[derive(Default)]
@@ -28,105 +29,28 @@ impl TokenProvider for Counting {
     }
 }
 
-/// One request as the server read it, with the index of the connection it came on.
-#[derive(Debug, Clone)]
-struct Seen {
-    connection: usize,
-    method: String,
-    target: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Seen {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-}
-
-/// An HTTP/1.1 server that keeps each connection open for as many requests as the client sends
-/// on it, answering each with `answer`; returns its base URL and the requests seen.
-async fn keep_alive_server(answer: fn(&Seen) -> (u16, &'static str, String)) -> (String, Arc<Mutex<Vec<Seen>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = Arc::clone(&seen);
-    tokio::spawn(async move {
-        let mut connection = 0;
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let log = Arc::clone(&log);
-            let index = connection;
-            connection += 1;
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                loop {
-                    let head_end = loop {
-                        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                            break i + 4;
-                        }
-                        match socket.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    };
-                    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-                    let mut lines = head.lines();
-                    let mut request_line = lines.next().unwrap_or("").split(' ');
-                    let method = request_line.next().unwrap_or("").to_string();
-                    let target = request_line.next().unwrap_or("").to_string();
-                    let headers: Vec<(String, String)> =
-                        lines.filter_map(|l| l.split_once(':')).map(|(n, v)| (n.trim().to_string(), v.trim().to_string())).collect();
-                    let length: usize = headers
-                        .iter()
-                        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-                        .and_then(|(_, v)| v.parse().ok())
-                        .unwrap_or(0);
-                    while buf.len() < head_end + length {
-                        match socket.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    }
-                    let body = buf[head_end..head_end + length].to_vec();
-                    buf.drain(..head_end + length);
-                    let request = Seen { connection: index, method, target, headers, body };
-                    let (status, content_type, text) = answer(&request);
-                    log.lock().unwrap().push(request);
-                    let response =
-                        format!("HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\r\n{text}", text.len());
-                    if socket.write_all(response.as_bytes()).await.is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    (base, seen)
-}
-
-fn answer(seen: &Seen) -> (u16, &'static str, String) {
+fn answer(seen: &Seen, _origin: &str) -> Answer {
     match (seen.method.as_str(), seen.target.as_str()) {
         ("PATCH", "/deviceAppManagement/mobileApps/app-1/userStatuses/status-1") => {
-            (200, "application/json", r#"{"id":"status-1","userName":"Contoso"}"#.to_string())
+            Answer::json(200, r#"{"id":"status-1","userName":"Contoso"}"#)
         }
-        ("GET", "/deviceAppManagement/mobileAppCategories/$count") => (200, "text/plain", "12".to_string()),
-        ("POST", "/$batch") => (
+        ("GET", "/deviceAppManagement/mobileAppCategories/$count") => {
+            Answer { headers: vec![("content-type".to_string(), "text/plain".to_string())], ..Answer::json(200, "12") }
+        }
+        ("POST", "/$batch") => Answer::json(
             200,
-            "application/json",
             r#"{"responses":[
                 {"id":"1","status":200,"headers":{"content-type":"application/json"},"body":{"id":"status-1"}},
                 {"id":"2","status":200,"headers":{"content-type":"text/plain"},"body":"7"}
-            ]}"#
-            .to_string(),
+            ]}"#,
         ),
-        _ => (404, "application/json", r#"{"error":{"code":"NotFound","message":"no such route"}}"#.to_string()),
+        _ => Answer::json(404, r#"{"error":{"code":"NotFound","message":"no such route"}}"#),
     }
 }
 
 #[tokio::test]
 async fn one_client_one_token_one_pool_and_one_batch_serve_two_generated_crates() {
-    let (base, seen) = keep_alive_server(answer).await;
+    let (base, seen) = serve(answer).await;
     let provider = Arc::new(Counting::default());
     let shared = graph_runtime::Client::new(Arc::clone(&provider)).unwrap().with_base_url(&base).unwrap();
     // Each crate's own client type, wrapping clones of the one runtime client.

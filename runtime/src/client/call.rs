@@ -56,6 +56,17 @@ impl<'c, O: Operation> Call<'c, O> {
         let op = self.headers.into_iter().fold(WithHeaders::new(&self.op), |op, (name, value)| op.header(name, value));
         self.client.send(&op).await
     }
+
+    /// Sends the request and gives the output with the response's status and headers
+    /// ([`Client::send_with_response`]): `let created = call.with_response().await?;
+    /// created.headers().get("location")`.
+    pub async fn with_response(self) -> Result<http::Response<O::Output>, Error<O::Error>> {
+        if self.headers.is_empty() {
+            return self.client.send_with_response(&self.op).await;
+        }
+        let op = self.headers.into_iter().fold(WithHeaders::new(&self.op), |op, (name, value)| op.header(name, value));
+        self.client.send_with_response(&op).await
+    }
 }
 
 impl<O> std::ops::Deref for Call<'_, O> {

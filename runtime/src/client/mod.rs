@@ -97,6 +97,8 @@ pub struct Client {
     max_response_bytes: usize,
     /// Sent instead of each service's own `User-Agent`.
     user_agent: Option<http::HeaderValue>,
+    /// Asked for instead of the scopes of each request's root.
+    token_scopes: Option<Vec<String>>,
 }
 
 impl fmt::Debug for Client {
@@ -107,6 +109,7 @@ impl fmt::Debug for Client {
             .field("timeout", &self.timeout)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("user_agent", &self.user_agent)
+            .field("token_scopes", &self.token_scopes)
             .finish_non_exhaustive()
     }
 }
@@ -138,6 +141,7 @@ impl Client {
             timeout: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             user_agent: None,
+            token_scopes: None,
         })
     }
 
@@ -181,6 +185,21 @@ impl Client {
         let value = http::HeaderValue::try_from(user_agent).map_err(|_| RequestError::InvalidHeader { name: "user-agent" })?;
         self.user_agent = Some(value);
         Ok(self)
+    }
+
+    /// Asks the token provider for `scopes` for every request, instead of the scopes of the
+    /// request's root ([`crate::graph::token_scopes`]: `https://graph.microsoft.com/.default`):
+    /// for a proxy or gateway in front of a service, whose own URL is not the token's audience.
+    pub fn with_token_scopes(mut self, scopes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.token_scopes = Some(scopes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Drops every token the client holds (those of its clones too: they share the cache), so
+    /// that the next request asks the provider: after a sign-out, a change of permissions, or a
+    /// revocation the client cannot see.
+    pub async fn forget_tokens(&self) {
+        self.credential.forget().await;
     }
 
     /// The `User-Agent` the client sends instead of each service's own, if it was given one.
@@ -228,6 +247,18 @@ impl Client {
         crate::parse_response::<O>(response)
     }
 
+    /// [`Client::send`], with the response's status and headers around the output (`ETag`,
+    /// `Location`, `request-id`, `Preference-Applied`): `response.headers()["etag"]`,
+    /// `response.into_body()`.
+    pub async fn send_with_response<O: Operation>(&self, op: &O) -> Result<http::Response<O::Output>, Error<O::Error>> {
+        let base_url = self.base_url_for(op.service());
+        let response =
+            self.execute(&O::METHOD, op.service(), &base_url, |token| crate::build_request(op, &base_url, token)).await?;
+        let (parts, body) = response.into_parts();
+        let output = crate::parse_response::<O>(http::Response::from_parts(parts.clone(), body))?;
+        Ok(http::Response::from_parts(parts, output))
+    }
+
     /// A [`Call`] of `op`: what each generated per-operation method returns.
     pub fn call<O: Operation>(&self, op: O) -> Call<'_, O> {
         Call::new(self, op)
@@ -245,7 +276,8 @@ impl Client {
     pub async fn send_batch(&self, batch: &Batch) -> Result<BatchResponses, Error<serde_json::Value>> {
         let mut answers = BatchResponses::default();
         for post in batch.posts() {
-            answers.extend(self.send(&post).await?);
+            let (parts, answered) = self.send_with_response(&post).await?.into_parts();
+            answers.extend(answered.kept_for_post(post.items(), &parts.headers));
         }
         Ok(answers)
     }

@@ -24,14 +24,33 @@ pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<AccessToken, Crede
 /// Where the client gets its tokens: scopes in (see [`crate::graph::token_scopes`]), a token and
 /// its expiry out. The client caches the token and asks again [`REFRESH_BEFORE_EXPIRY`] before it
 /// expires, one request at a time. [`BearerToken`] is the provider of a fixed token.
+///
+/// When the service rejects a token before its stated expiry (`401`: Graph revokes tokens under
+/// Continuous Access Evaluation), the client drops it and asks once more: with
+/// [`TokenProvider::token_with_claims`] when the answer carries a claims challenge
+/// (`WWW-Authenticate: Bearer … claims="…"`), else with [`TokenProvider::token`]; the request is
+/// sent again once with the new token, and a second `401` is the caller's error.
 pub trait TokenProvider: Send + Sync {
     fn token<'a>(&'a self, scopes: &'a [String]) -> TokenFuture<'a>;
+
+    /// A token that satisfies `claims`, the JSON a service's claims challenge asks for (decoded
+    /// from the challenge's base64): what MSAL's `WithClaims` and Azure Identity's `claims`
+    /// option take. A provider that cannot pass claims on gives what [`TokenProvider::token`]
+    /// gives, which is this method's default.
+    fn token_with_claims<'a>(&'a self, scopes: &'a [String], claims: &'a str) -> TokenFuture<'a> {
+        let _ = claims;
+        self.token(scopes)
+    }
 }
 
 /// A provider shared with the caller (who can then look at it, or hand it to several clients).
 impl<T: TokenProvider + ?Sized> TokenProvider for Arc<T> {
     fn token<'a>(&'a self, scopes: &'a [String]) -> TokenFuture<'a> {
         (**self).token(scopes)
+    }
+
+    fn token_with_claims<'a>(&'a self, scopes: &'a [String], claims: &'a str) -> TokenFuture<'a> {
+        (**self).token_with_claims(scopes, claims)
     }
 }
 
@@ -90,30 +109,82 @@ impl TokenCache {
         TokenCache { provider, cached: futures_util::lock::Mutex::new(BTreeMap::new()) }
     }
 
-    /// The cached token for `scopes` while it is fresh, else a new one from the provider, which
-    /// gets `timeout` (the client's per-send timeout) to give it: every request waits on a
-    /// refresh, so a provider that hangs must not hang them all.
+    /// The cached token for `scopes` while it is fresh, else a new one from the provider.
+    /// `timeout` (the client's per-send timeout) bounds the whole wait, the wait for a refresh
+    /// another request started included: every request waits on a refresh, so a provider that
+    /// hangs must not hold them one timeout after another.
     pub(super) async fn current(&self, scopes: &[String], timeout: Option<Duration>) -> Result<BearerToken, CredentialError> {
-        let mut cached = self.cached.lock().await;
-        if let Some(token) = cached.get(scopes).filter(|t| is_fresh(t, SystemTime::now())) {
-            return Ok(token.token.clone());
-        }
-        let asking = self.provider.token(scopes);
-        let fresh = match timeout {
-            Some(limit) => tokio::time::timeout(limit, asking)
-                .await
-                .map_err(|_| format!("the token provider gave no token within {limit:?}"))??,
-            None => asking.await?,
-        };
-        event!(
-            tracing::Level::DEBUG,
-            expires_in_s = fresh.expires_at.and_then(|at| at.duration_since(SystemTime::now()).ok()).map(|d| d.as_secs()),
-            "graph: new token"
-        );
-        let token = fresh.token.clone();
-        cached.insert(scopes.to_vec(), fresh);
-        Ok(token)
+        within(timeout, async {
+            let mut cached = self.cached.lock().await;
+            if let Some(token) = cached.get(scopes).filter(|t| is_fresh(t, SystemTime::now())) {
+                return Ok(token.token.clone());
+            }
+            let fresh = checked(self.provider.token(scopes).await?)?;
+            let token = fresh.token.clone();
+            cached.insert(scopes.to_vec(), fresh);
+            Ok(token)
+        })
+        .await
     }
+
+    /// A token to replace `rejected`, which the service answered `401` to: a new one from the
+    /// provider (with `claims`, when the answer carried a claims challenge), unless another
+    /// request already replaced it.
+    pub(super) async fn renew(
+        &self,
+        scopes: &[String],
+        rejected: &BearerToken,
+        claims: Option<&str>,
+        timeout: Option<Duration>,
+    ) -> Result<BearerToken, CredentialError> {
+        within(timeout, async {
+            let mut cached = self.cached.lock().await;
+            let replaced = cached.get(scopes).filter(|t| t.token.0 != rejected.0 && is_fresh(t, SystemTime::now()));
+            if let (Some(token), None) = (replaced, claims) {
+                return Ok(token.token.clone());
+            }
+            cached.remove(scopes);
+            let fresh = match claims {
+                Some(claims) => self.provider.token_with_claims(scopes, claims).await?,
+                None => self.provider.token(scopes).await?,
+            };
+            let fresh = checked(fresh)?;
+            let token = fresh.token.clone();
+            cached.insert(scopes.to_vec(), fresh);
+            Ok(token)
+        })
+        .await
+    }
+
+    /// Drops every cached token: the next request of each scope asks the provider.
+    pub(super) async fn forget(&self) {
+        self.cached.lock().await.clear();
+    }
+}
+
+/// `asking` within `timeout`, if there is one.
+async fn within(
+    timeout: Option<Duration>,
+    asking: impl Future<Output = Result<BearerToken, CredentialError>>,
+) -> Result<BearerToken, CredentialError> {
+    match timeout {
+        Some(limit) => tokio::time::timeout(limit, asking).await.map_err(|_| format!("the token provider gave no token within {limit:?}"))?,
+        None => asking.await,
+    }
+}
+
+/// A token the provider gave, refused when it is empty or blank: `Authorization: Bearer ` would
+/// be sent instead, and answered `401` as if the credential were wrong.
+fn checked(fresh: AccessToken) -> Result<AccessToken, CredentialError> {
+    if fresh.token.0.trim().is_empty() {
+        return Err("the token provider gave an empty token".into());
+    }
+    event!(
+        tracing::Level::DEBUG,
+        expires_in_s = fresh.expires_at.and_then(|at| at.duration_since(SystemTime::now()).ok()).map(|d| d.as_secs()),
+        "graph: new token"
+    );
+    Ok(fresh)
 }
 
 /// The scopes a token for requests to `base_url` is asked with: Microsoft identity platform's

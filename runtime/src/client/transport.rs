@@ -50,7 +50,9 @@ impl Client {
         build: impl Fn(&BearerToken) -> Result<http::Request<Vec<u8>>, RequestError>,
     ) -> Result<http::Response<Vec<u8>>, Error<E>> {
         let started = Instant::now();
-        let scopes = scopes_for(base_url);
+        let scopes = self.token_scopes.clone().unwrap_or_else(|| scopes_for(base_url));
+        // A token rejected before its stated expiry is replaced once, and the request sent again.
+        let mut renewed: Option<BearerToken> = None;
         let user_agent = match &self.user_agent {
             Some(value) => Some(value.clone()),
             // A generated crate's name and version is always a valid header; a hand-made
@@ -58,12 +60,17 @@ impl Client {
             None => http::HeaderValue::try_from(service.user_agent).ok(),
         };
         let mut attempts: u32 = 0;
+        let mut reauthenticated = false;
         // One id for the request and its retries: they are one operation to the caller.
         let fresh_id = http::HeaderValue::try_from(uuid::Uuid::new_v4().to_string());
         loop {
             attempts = attempts.saturating_add(1);
-            let token = self.credential.current(&scopes, self.timeout).await.map_err(Error::Credential)?;
+            let token = match renewed.take() {
+                Some(token) => token,
+                None => self.credential.current(&scopes, self.timeout).await.map_err(Error::Credential)?,
+            };
             let mut request = build(&token).map_err(Error::Request)?;
+            let carried_token = carries_token(&request, &token);
             let headers = request.headers_mut();
             if let Some(user_agent) = &user_agent {
                 headers.entry(http::header::USER_AGENT).or_insert_with(|| user_agent.clone());
@@ -87,10 +94,7 @@ impl Client {
                 // Graph's SDKs tell the service which retry this is.
                 request.headers_mut().insert("retry-attempt", http::HeaderValue::from(attempts - 1));
             }
-            let mut request = reqwest::Request::try_from(request).map_err(transport)?;
-            if let Some(timeout) = self.timeout {
-                *request.timeout_mut() = Some(timeout);
-            }
+            let request = reqwest::Request::try_from(request).map_err(transport)?;
             let response = self.send_following_redirects(request).await.map_err(with_id)?;
             let status = response.status();
             let mut headers = response.headers().clone();
@@ -110,6 +114,20 @@ impl Client {
                 elapsed_ms = elapsed.as_millis() as u64,
                 "graph: response"
             );
+            if status == http::StatusCode::UNAUTHORIZED && carried_token && !reauthenticated {
+                reauthenticated = true;
+                let claims = claims_challenge(&headers);
+                event!(
+                    tracing::Level::INFO,
+                    path = %path,
+                    client_request_id = client_request_id.as_deref().unwrap_or_default(),
+                    claims_challenge = claims.is_some(),
+                    "graph: token rejected, asking for a new one"
+                );
+                let token = self.credential.renew(&scopes, &token, claims.as_deref(), self.timeout).await.map_err(Error::Credential)?;
+                renewed = Some(token);
+                continue;
+            }
             if !status.is_success() {
                 let now = SystemTime::now();
                 let decision = retry_decision(&self.retry, method, status, &headers, attempts, elapsed, now, draw_roll());
@@ -150,8 +168,18 @@ impl Client {
 
     /// Sends `request`, then each redirect [`redirect_target`] allows (see [`Client::send`]),
     /// and returns the first response that is not followed.
-    async fn send_following_redirects<E>(&self, request: reqwest::Request) -> Result<reqwest::Response, Error<E>> {
+    async fn send_following_redirects<E>(&self, mut request: reqwest::Request) -> Result<reqwest::Response, Error<E>> {
         let origin = request.url().origin();
+        // The client's timeout bounds the send with all its hops, not each hop.
+        let deadline = self.timeout.map(|limit| (Instant::now() + limit, limit));
+        let time_left = |deadline: Option<(Instant, std::time::Duration)>| {
+            deadline.map(|(at, limit)| at.checked_duration_since(Instant::now()).filter(|left| !left.is_zero()).ok_or(limit))
+        };
+        match time_left(deadline) {
+            Some(Ok(left)) => *request.timeout_mut() = Some(left),
+            Some(Err(limit)) => return Err(timed_out(limit)),
+            None => {}
+        }
         // Only a GET without a body is ever re-sent elsewhere; it is kept to build the next hop.
         let empty = request.body().is_none_or(|b| b.as_bytes().is_some_and(<[u8]>::is_empty));
         let mut again = if request.method() == reqwest::Method::GET && empty { request.try_clone() } else { None };
@@ -160,7 +188,9 @@ impl Client {
             let (Some(mut next), Some(target)) = (again.take(), redirect_target(&response)) else { break };
             let cross_origin = target.origin() != origin;
             if cross_origin {
-                // The credentials reqwest's own policy strips too, a per-request one included.
+                // The credentials reqwest's own policy strips too, a per-request one included, and
+                // every header marked sensitive: the credential of an API-key scheme
+                // (`X-Api-Key`) is one, sent under a name of the service's choosing.
                 let headers = next.headers_mut();
                 for name in [
                     reqwest::header::AUTHORIZATION,
@@ -170,6 +200,16 @@ impl Client {
                 ] {
                     headers.remove(name);
                 }
+                let sensitive: Vec<reqwest::header::HeaderName> =
+                    headers.iter().filter(|(_, value)| value.is_sensitive()).map(|(name, _)| name.clone()).collect();
+                for name in sensitive {
+                    headers.remove(name);
+                }
+            }
+            match time_left(deadline) {
+                Some(Ok(left)) => *next.timeout_mut() = Some(left),
+                Some(Err(limit)) => return Err(timed_out(limit)),
+                None => {}
             }
             event!(tracing::Level::DEBUG, status = response.status().as_u16(), cross_origin, "graph: following a redirect");
             *next.url_mut() = target;
@@ -183,7 +223,7 @@ impl Client {
     /// `Content-Length` over it stops it before any is read).
     async fn read_body<E>(&self, mut response: reqwest::Response) -> Result<Vec<u8>, Error<E>> {
         let limit = self.max_response_bytes;
-        let too_large = || transport(ResponseTooLarge { limit });
+        let too_large = || Error::Transport { source: Box::new(ResponseTooLarge { limit }), client_request_id: None };
         let declared = response.content_length().and_then(|n| usize::try_from(n).ok());
         if declared.is_some_and(|n| n > limit) {
             return Err(too_large());
@@ -208,9 +248,43 @@ fn draw_roll() -> f64 {
     bits as f64 / (1u64 << 53) as f64
 }
 
-/// A transport failure, before any request id is attached to it.
-fn transport<E>(source: impl std::error::Error + Send + Sync + 'static) -> Error<E> {
-    Error::Transport { source: Box::new(source), client_request_id: None }
+/// A transport failure, before any request id is attached to it. The URL is taken out of
+/// reqwest's error: after a redirect it is a pre-authenticated download URL, whose query holds
+/// its signature, and an error's text ends up in logs.
+fn transport<E>(source: reqwest::Error) -> Error<E> {
+    Error::Transport { source: Box::new(source.without_url()), client_request_id: None }
+}
+
+/// The send ran past the client's timeout across its redirect hops.
+fn timed_out<E>(limit: std::time::Duration) -> Error<E> {
+    Error::Transport { source: format!("the request took longer than the client's timeout of {limit:?}").into(), client_request_id: None }
+}
+
+/// Whether `request` carries `token` (in a header the runtime marked sensitive, or in its query
+/// for an API key sent there): only then is a `401` a reason to ask for a new token.
+fn carries_token(request: &http::Request<Vec<u8>>, token: &BearerToken) -> bool {
+    request.headers().values().any(http::HeaderValue::is_sensitive)
+        || request.uri().query().is_some_and(|query| !token.0.is_empty() && query.contains(&crate::encode_query_component(&token.0, b",")))
+}
+
+/// The claims a `401`'s `WWW-Authenticate` challenge asks for (`Bearer …, error="insufficient_claims",
+/// claims="eyJ…"`), decoded from base64 to the JSON a token request takes (as sent when it is not
+/// base64).
+fn claims_challenge(headers: &http::HeaderMap) -> Option<String> {
+    for value in headers.get_all(http::header::WWW_AUTHENTICATE) {
+        let Ok(text) = value.to_str() else { continue };
+        let lower = text.to_ascii_lowercase();
+        let Some(at) = lower.find("claims=\"") else { continue };
+        let rest = &text[at + "claims=\"".len()..];
+        let Some(end) = rest.find('"') else { continue };
+        let raw = &rest[..end];
+        if raw.is_empty() {
+            continue;
+        }
+        let decoded = crate::values::Base64Bytes::decode(raw).and_then(|bytes| String::from_utf8(bytes.0).ok());
+        return Some(decoded.filter(|json| json.trim_start().starts_with('{')).unwrap_or_else(|| raw.to_string()));
+    }
+    None
 }
 
 /// Where a redirect response points, resolved against the URL it came from; `None` when it is not

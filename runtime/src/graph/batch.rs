@@ -238,11 +238,18 @@ impl FromBody for BatchResponses {
         };
         let mut read = BatchResponses::default();
         for (i, answer) in responses.into_iter().enumerate() {
-            let item_status = http::StatusCode::from_u16(answer.status).map_err(|_| DecodeError {
-                status,
-                path: format!("responses[{i}].status"),
-                message: format!("{} is not an HTTP status", answer.status),
-            })?;
+            // An answer that cannot be read, or a second answer for one id, is that item's error:
+            // the answers of the items that ran are kept, and no answer replaces another.
+            if read.responses.contains_key(&answer.id) || read.unreadable.contains_key(&answer.id) {
+                read.responses.remove(&answer.id);
+                let why = format!("the batch response answers item {:?} more than once (again at responses[{i}])", answer.id);
+                read.unreadable.insert(answer.id, why);
+                continue;
+            }
+            let Ok(item_status) = http::StatusCode::from_u16(answer.status) else {
+                read.unreadable.insert(answer.id, format!("responses[{i}].status: {} is not an HTTP status", answer.status));
+                continue;
+            };
             let mut response = http::Response::new(Vec::new());
             *response.status_mut() = item_status;
             let mut is_json = false;
@@ -275,23 +282,64 @@ impl FromBody for BatchResponses {
 #[derive(Debug, Default)]
 pub struct BatchResponses {
     responses: std::collections::BTreeMap<String, http::Response<Vec<u8>>>,
+    /// Items whose answer could not be taken as theirs, and why.
+    unreadable: std::collections::BTreeMap<String, String>,
+    /// The ids of the POST that carried each item's answer, for an item error that names none.
+    posts: std::collections::BTreeMap<String, PostIds>,
+}
+
+/// A batch POST's `request-id` and `client-request-id`.
+#[derive(Debug, Clone, Default)]
+struct PostIds {
+    request_id: Option<String>,
+    client_request_id: Option<String>,
+}
+
+/// `header` of `headers` as text.
+fn header_text(headers: &http::HeaderMap, header: &str) -> Option<String> {
+    headers.get(header).and_then(|v| v.to_str().ok()).map(str::to_string)
 }
 
 impl BatchResponses {
     /// `key`'s answer, read by [`parse_response`] as if its operation had been sent alone. An item
-    /// the service did not answer is an [`Error::Decode`] naming it.
+    /// the service did not answer, or answered in a way that cannot be read (twice, or with a
+    /// status that is none), is an [`Error::Decode`] naming it. An item's error carries the ids
+    /// support asks for: its answer's headers', else those of its body's `innerError`, else the
+    /// batch POST's.
     pub fn get<O: Operation>(&self, key: &BatchKey<O>) -> Result<O::Output, Error<O::Error>> {
+        let missing = |message: String| {
+            Error::Decode(DecodeError { status: http::StatusCode::OK, path: "responses".to_string(), message })
+        };
+        if let Some(why) = self.unreadable.get(&key.id) {
+            return Err(missing(why.clone()));
+        }
         let Some(answer) = self.responses.get(&key.id) else {
-            return Err(Error::Decode(DecodeError {
-                status: http::StatusCode::OK,
-                path: "responses".to_string(),
-                message: format!("the batch response has no answer for item {}", key.id),
-            }));
+            return Err(missing(format!("the batch response has no answer for item {}", key.id)));
         };
         let mut response = http::Response::new(answer.body().clone());
         *response.status_mut() = answer.status();
         *response.headers_mut() = answer.headers().clone();
-        parse_response::<O>(response)
+        match parse_response::<O>(response) {
+            Err(Error::Api(mut e)) => {
+                let inner = inner_error_ids(answer.body());
+                let post = self.posts.get(&key.id).cloned().unwrap_or_default();
+                e.request_id = e.request_id.or(inner.request_id).or(post.request_id);
+                e.client_request_id = e.client_request_id.or(inner.client_request_id).or(post.client_request_id);
+                Err(Error::Api(e))
+            }
+            other => other,
+        }
+    }
+
+    /// Keeps the answers of the items `sent` names, and notes the ids of the POST (its response
+    /// `headers`) they came in: an answer for an item this POST did not send is not taken.
+    pub(crate) fn kept_for_post(mut self, sent: &[BatchItem], headers: &http::HeaderMap) -> Self {
+        let ids = PostIds { request_id: header_text(headers, "request-id"), client_request_id: header_text(headers, "client-request-id") };
+        let was_sent = |id: &String| sent.iter().any(|item| &item.id == id);
+        self.responses.retain(|id, _| was_sent(id));
+        self.unreadable.retain(|id, _| was_sent(id));
+        self.posts = sent.iter().map(|item| (item.id.clone(), ids.clone())).collect();
+        self
     }
 
     /// An item's answer as it came: status, headers and body.
@@ -310,5 +358,16 @@ impl BatchResponses {
     /// Adds the answers of another POST of the same batch.
     pub fn extend(&mut self, other: BatchResponses) {
         self.responses.extend(other.responses);
+        self.unreadable.extend(other.unreadable);
+        self.posts.extend(other.posts);
     }
+}
+
+/// The ids Graph puts in an item error's body (`{"error": {"innerError": {"request-id": …,
+/// "client-request-id": …}}}`), where a batch item's answer has no headers of its own for them.
+fn inner_error_ids(body: &[u8]) -> PostIds {
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else { return PostIds::default() };
+    let inner = value.get("error").and_then(|e| e.get("innerError").or_else(|| e.get("innererror")));
+    let id = |name: &str| inner.and_then(|i| i.get(name)).and_then(serde_json::Value::as_str).map(str::to_string);
+    PostIds { request_id: id("request-id"), client_request_id: id("client-request-id") }
 }
