@@ -10,7 +10,8 @@ pub struct TypeId(pub usize);
 pub struct Api {
     /// `info.title` of the description.
     pub title: String,
-    /// The first server URL without its trailing slash, if the description names one.
+    /// The root the client defaults to: the first server URL without its trailing slash, or
+    /// Graph's own for a cut of Graph's description that names none usable; `None`: no default.
     pub default_base_url: Option<String>,
     /// Whether the description follows Microsoft Graph's OData conventions; decided once, in
     /// `lower`, and only then are they applied.

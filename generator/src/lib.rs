@@ -95,13 +95,8 @@ pub fn generate(text: &str, settings: &Settings) -> Result<Generated, Vec<Diagno
     let doc = load::load_spec(text).map_err(locate)?;
     let (api, diags) = lower::lower_api(&doc);
     drop(doc);
-    // `lower` checked the server URL and warned where it falls back; Graph's own root is only a
-    // guess worth making for a cut of Graph's description.
-    let base_url = match (&api.default_base_url, api.dialect) {
-        (Some(url), _) => url.clone(),
-        (None, ir::Dialect::OData) => lower::FALLBACK_BASE_URL.to_string(),
-        (None, ir::Dialect::Plain) => String::new(),
-    };
+    // `lower` decided the default root (the server's, Graph's for a cut of Graph, or none).
+    let base_url = api.default_base_url.clone().unwrap_or_default();
     if diags.iter().any(Diagnostic::is_error) {
         return Err(locate(diags));
     }

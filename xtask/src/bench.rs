@@ -482,7 +482,7 @@ fn measure(file: &Path, runs: usize) -> Result<String, String> {
         mark();
         drop(doc);
 
-        let base_url = api.default_base_url.clone().unwrap_or_else(|| "https://graph.microsoft.com/v1.0".to_string());
+        let base_url = api.default_base_url.clone().unwrap_or_default();
         let crate_settings = emit::CrateSettings {
             crate_name: &settings.crate_name,
             crate_version: &settings.crate_version,

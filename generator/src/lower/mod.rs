@@ -64,7 +64,7 @@ pub fn lower_api(doc: &OpenAPI) -> (Api, Vec<Diagnostic>) {
             })
         })
         .collect();
-    let default_base_url = lower_server_url(doc, lw.dialect, &mut lw.diags);
+    let default_base_url = lower_server_url(doc, &auth, &mut lw.diags);
     let api = Api {
         title: doc.info.title.clone(),
         default_base_url,

@@ -5,13 +5,16 @@ use super::*;
 
 impl<'a> Lowerer<'a> {
     /// The scheme every request uses: the first of the description's security requirements (or,
-    /// with none at the top, of its first operation that has one). Graph's descriptions always
-    /// take a bearer token.
+    /// with none at the top, of its first operation that has one). A description that declares
+    /// none takes a bearer token if it follows Graph's conventions (a cut of Graph's description
+    /// may have left its `security` out), and nothing otherwise. What a description declares
+    /// always wins over its dialect: an `x-ms-pageable` does not make an API key a bearer token.
     pub(super) fn lower_auth(&mut self) -> Auth {
         use openapiv3::{APIKeyLocation, SecurityScheme};
-        if self.dialect == Dialect::OData {
-            return Auth::Bearer;
-        }
+        let undeclared = match self.dialect {
+            Dialect::OData => Auth::Bearer,
+            Dialect::Plain => Auth::None,
+        };
         let doc = self.doc;
         let from_ops = || {
             doc.paths.paths.values().find_map(|item| match item {
@@ -19,7 +22,7 @@ impl<'a> Lowerer<'a> {
                 ReferenceOr::Reference { .. } => None,
             })
         };
-        let Some(requirements) = doc.security.as_ref().or_else(from_ops) else { return Auth::None };
+        let Some(requirements) = doc.security.as_ref().or_else(from_ops) else { return undeclared };
         // `security: [{}]` (or `[]`) makes security optional, and a client with no token works.
         let Some(name) = requirements.iter().find_map(|r| r.keys().next()) else { return Auth::None };
         if requirements.len() > 1 || requirements.iter().any(|r| r.len() > 1) {
@@ -51,26 +54,32 @@ impl<'a> Lowerer<'a> {
     }
 }
 
-/// The first server's URL, if it is one the client may default to; otherwise a warning and `None`
-/// (a client for Graph then defaults to [`FALLBACK_BASE_URL`]; any other has no default, and
-/// fails with `RequestError::MissingBaseUrl` until given one).
-pub(super) fn lower_server_url(doc: &OpenAPI, dialect: Dialect, diags: &mut Vec<Diagnostic>) -> Option<String> {
-    let fallback = match dialect {
-        // Graph's own root is only a guess worth making for a cut of Graph's description.
-        Dialect::OData => format!("the client defaults to {FALLBACK_BASE_URL}"),
-        Dialect::Plain => "the client has no default service root (requests fail with `RequestError::MissingBaseUrl`)".to_string(),
+/// The root the client defaults to: the first server's URL, if it is one the client may default
+/// to; otherwise a warning, and Graph's own root ([`FALLBACK_BASE_URL`]) for a cut of Graph's
+/// description that sends Graph a bearer token, or no default at all (the client then fails with
+/// `RequestError::MissingBaseUrl` until given one). Following OData's conventions is not enough
+/// for Graph's root: an Azure description with `x-ms-` extensions and an API key must not send
+/// its key to Graph.
+pub(super) fn lower_server_url(doc: &OpenAPI, auth: &Auth, diags: &mut Vec<Diagnostic>) -> Option<String> {
+    let graph_cut = *auth == Auth::Bearer && is_graph_cut(doc);
+    let (fallback, note) = if graph_cut {
+        (Some(FALLBACK_BASE_URL.to_string()), format!("the client defaults to {FALLBACK_BASE_URL}"))
+    } else {
+        (None, "the client has no default service root (requests fail with `RequestError::MissingBaseUrl`)".to_string())
+    };
+    let fallback_with = |diags: &mut Vec<Diagnostic>, d: Diagnostic| {
+        diags.push(d);
+        fallback.clone()
     };
     let Some(server) = doc.servers.first() else {
-        diags.push(Diagnostic::warning("/servers", format!("no absolute server URL; {fallback}"))
+        return fallback_with(diags, Diagnostic::warning("/servers", format!("no absolute server URL; {note}"))
             .help("add `servers: [{url: https://…}]`, or call `with_base_url` on the client"));
-        return None;
     };
     let resolved = match resolve_server_variables(server) {
         Ok(resolved) => resolved,
         Err((pointer, why)) => {
-            diags.push(Diagnostic::warning(pointer, format!("{why}; {fallback}"))
+            return fallback_with(diags, Diagnostic::warning(pointer, format!("{why}; {note}"))
                 .help("define every `{variable}` of the URL under `variables`, each with a `default` among its `enum` values, or call `with_base_url` on the client"));
-            return None;
         }
     };
     let url = resolved.trim_end_matches('/');
@@ -83,9 +92,8 @@ pub(super) fn lower_server_url(doc: &OpenAPI, dialect: Dialect, diags: &mut Vec<
             } else {
                 format!("server URL {:?} (with its variables' defaults, {resolved:?})", server.url)
             };
-            diags.push(Diagnostic::warning("/servers/0/url", format!("{named} {why}; {fallback}"))
-                .help("give an absolute http(s) URL with no user information, query or fragment, or call `with_base_url` on the client"));
-            None
+            fallback_with(diags, Diagnostic::warning("/servers/0/url", format!("{named} {why}; {note}"))
+                .help("give an absolute http(s) URL with no user information, query or fragment, or call `with_base_url` on the client"))
         }
     }
 }
@@ -135,6 +143,12 @@ pub(super) fn server_url_problem(url: &str) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// Whether the description is a cut of Microsoft Graph's own: it names schemas in Graph's
+/// namespace (`microsoft.graph.user`).
+fn is_graph_cut(doc: &OpenAPI) -> bool {
+    doc.components.as_ref().is_some_and(|c| c.schemas.keys().any(|k| k.to_ascii_lowercase().starts_with("microsoft.graph.")))
 }
 
 /// Whether the description follows Graph's OData conventions. Any one sign is enough, since a
