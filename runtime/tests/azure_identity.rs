@@ -3,6 +3,7 @@
 //! Runs only with the feature:
 //!
 //!     cargo test -p graph-runtime --features azure-identity --test azure_identity
+#![cfg(all(feature = "azure-identity", feature = "graph"))]
 
 use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
 use azure_core::error::{Error as AzureError, ErrorKind};

@@ -2,6 +2,7 @@
 //! mixed operations go in one POST and come back typed as if sent alone (a 404 item with its
 //! ODataError, a 429 item with its Retry-After), large sets split into POSTs of 20, and a
 //! `dependsOn` that would cross POSTs is refused before anything is sent.
+#![cfg(all(feature = "client", feature = "graph"))]
 
 mod support;
 

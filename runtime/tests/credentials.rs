@@ -1,5 +1,6 @@
 //! Tokens from a provider: cached, refreshed before they expire (mid-paging too), one refresh at a
 //! time under concurrency, asked with the base URL's scope; over loopback.
+#![cfg(all(feature = "client", feature = "graph"))]
 
 use graph_runtime::client::StreamExt;
 use graph_runtime::client::{AccessToken, CredentialError, TokenFuture, TokenProvider, REFRESH_BEFORE_EXPIRY};

@@ -1,5 +1,6 @@
 //! The headers every request carries (`User-Agent`, a fresh `client-request-id`), headers added per
 //! request, and what an error tells a person: over loopback, against answers shaped like Graph's.
+#![cfg(feature = "client")]
 
 use graph_runtime::{BearerToken, Client, Error, RequestError, RetryPolicy, WithHeaders};
 use std::time::Duration;

@@ -1,6 +1,7 @@
 //! Redirects over loopback: a PATCH (or anything with a body) is never re-sent to where a 3xx
 //! points, and a GET follows one without carrying the token to another origin (another port on
 //! 127.0.0.1 is another origin).
+#![cfg(feature = "client")]
 
 use graph_runtime::{BearerToken, Client, Error, Patch, RetryPolicy, WithHeaders};
 use support::models::{ODataError, StatusPatch};

@@ -1,5 +1,6 @@
 //! Throttling: the retry policy as a pure function, and the client against loopback servers that
 //! answer 429/503/504 (with and without `Retry-After`), never answer, or fail otherwise.
+#![cfg(feature = "client")]
 
 use graph_runtime::client::reqwest;
 use graph_runtime::{parse_http_date, parse_retry_after, retry_decision, RetryDecision, RetryPolicy, StopReason};

@@ -1,5 +1,6 @@
 //! Broken HTTP over loopback, odd `Retry-After` values and bodies past the client's size limit:
 //! transport or API errors, never a panic, a hang or a token in an error's text.
+#![cfg(feature = "client")]
 
 use graph_runtime::client::{reqwest, ResponseTooLarge, DEFAULT_MAX_RESPONSE_BYTES};
 use graph_runtime::{retry_decision, BearerToken, Client, Error, RetryDecision, RetryPolicy, StopReason};

@@ -2,6 +2,7 @@
 //! and never the token in any field. Runs only with the feature:
 //!
 //!     cargo test -p graph-runtime --features tracing --test tracing
+#![cfg(feature = "tracing")]
 
 use graph_runtime::client::StreamExt;
 use graph_runtime::RetryPolicy;
