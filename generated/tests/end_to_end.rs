@@ -123,6 +123,10 @@ fn assert_common(received: &Received, path: &str, addr: SocketAddr) {
     assert_eq!(received.header("content-type"), Some("application/json"));
     assert_eq!(received.header("host"), Some(addr.to_string().as_str()));
     assert_eq!(received.header("content-length"), Some(received.body.len().to_string().as_str()));
+    // The crate names itself: its `SERVICE` carries its name and version, which the runtime
+    // sends as the `User-Agent` unless the client names another.
+    assert_eq!(graph_beta_intune::SERVICE.user_agent, concat!("graph-beta-intune/", env!("CARGO_PKG_VERSION")));
+    assert_eq!(received.header("user-agent"), Some(graph_beta_intune::SERVICE.user_agent));
 }
 
 #[tokio::test]
