@@ -1,19 +1,17 @@
-//! Responses that are not what the description promised: every field given the wrong JSON kind,
-//! every truncation, seeded byte mutations, deep nesting, and broken HTTP over loopback. Each is a
-//! typed error (with the JSON path of the failing field where there is one), never a panic; unknown
-//! fields and enum values are kept.
+//! Responses that are not what the description promised, read by the generated models: every
+//! field given the wrong JSON kind, every truncation, seeded byte mutations, deep nesting. Each is
+//! a typed error (with the JSON path of the failing field where there is one), never a panic;
+//! unknown fields and enum values are kept. (Broken HTTP over loopback is the runtime's to test:
+//! runtime/tests/robustness.rs.)
 
 use graph_beta_intune::models::{
     MobileAppInstallStatus, MobileAppPublishingState, ODataError, ResultantAppState, ResultantAppStateDetail,
-    UserAppInstallStatus, UserAppInstallStatusPatch,
+    UserAppInstallStatus,
 };
 use graph_beta_intune::operations::UpdateUserStatus;
-use graph_beta_intune::runtime::{parse_response, RetryPolicy};
-use graph_beta_intune::{BearerToken, Client, DecodeError, Error, WireEnum};
+use graph_beta_intune::runtime::parse_response;
+use graph_beta_intune::{DecodeError, Error, WireEnum};
 use serde_json::{json, Value};
-use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 
 type Parsed = Result<Option<UserAppInstallStatus>, Error<ODataError>>;
 
@@ -291,118 +289,6 @@ fn unknown_enum_values_are_kept_and_sent_back_as_they_came() {
         Some(ResultantAppState::Unrecognized("somethingNew".to_string()))
     );
     assert_eq!(parsed.app.unwrap().publishing_state, Some(MobileAppPublishingState::Unrecognized(String::new())));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Broken HTTP over loopback: transport errors, never a panic or a hang.
-
-/// A server that answers each connection with `raw` and closes it.
-async fn raw_server(raw: &'static [u8]) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/beta", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        for _ in 0..16 {
-            let Ok((mut stream, _)) = listener.accept().await else { return };
-            let mut buf = [0u8; 8192];
-            let _ = stream.read(&mut buf).await;
-            let _ = stream.write_all(raw).await;
-            let _ = stream.shutdown().await;
-        }
-    });
-    url
-}
-
-#[tokio::test]
-async fn broken_http_responses_are_errors() {
-    let cases: [(&str, &[u8]); 9] = [
-        ("body shorter than its Content-Length", b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{\"id\":\"s1\""),
-        ("closed without a word", b""),
-        ("not HTTP", b"SSH-2.0-OpenSSH_9.6\r\n"),
-        ("status out of range", b"HTTP/1.1 999 What\r\ncontent-length: 0\r\n\r\n"),
-        ("broken chunk", b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"),
-        ("header without a colon", b"HTTP/1.1 200 OK\r\nbroken header\r\ncontent-length: 2\r\n\r\n{}"),
-        ("two content lengths", b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-length: 3\r\n\r\n{}"),
-        ("truncated headers", b"HTTP/1.1 200 OK\r\ncontent-len"),
-        ("empty body promised as JSON", b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 0\r\n\r\n"),
-    ];
-    let patch = UserAppInstallStatusPatch { installed_device_count: Some(1), ..Default::default() };
-    for (what, raw) in cases {
-        let url = raw_server(raw).await;
-        let client = Client::new(BearerToken::new("t"))
-            .unwrap()
-            .with_base_url(&url)
-            .unwrap()
-            .with_timeout(Duration::from_secs(30));
-        let result = client.update_user_status("app", "s1", &patch).await;
-        // Each answer is complete when the server closes the connection, so the client must see
-        // what is wrong with it then; only waiting for more would end in the timeout.
-        if let Err(Error::Transport { source, .. }) = &result {
-            let timed_out = source.downcast_ref::<graph_beta_intune::client::reqwest::Error>().is_some_and(graph_beta_intune::client::reqwest::Error::is_timeout);
-            assert!(!timed_out, "{what}: hung until the timeout");
-        }
-        match (what, &result) {
-            // The description's 2XX includes 204, so an empty 2xx body is "no body", not an error.
-            ("empty body promised as JSON", Ok(None)) => {}
-            // Any three digits are a status to HTTP; outside 2xx it is an API error.
-            ("status out of range", Err(Error::Api(e))) if e.status.as_u16() == 999 => {}
-            (_, Err(Error::Transport { .. })) => {}
-            _ => panic!("{what}: {result:?}"),
-        }
-    }
-}
-
-#[tokio::test]
-async fn odd_retry_after_values_neither_panic_nor_wait_long() {
-    use graph_beta_intune::runtime::{retry_decision, RetryDecision, StopReason};
-    // Each response, the `Retry-After` values it carries, and what the policy must make of them:
-    // unreadable or past values fall back to millisecond backoff, huge ones stop at once, and of
-    // two headers the first (0) is the one read.
-    let backoff = |d: &RetryDecision| matches!(d, RetryDecision::Retry(wait) if *wait <= Duration::from_millis(10));
-    type Case = (&'static [u8], &'static [&'static [u8]], fn(&RetryDecision) -> bool);
-    let cases: [Case; 5] = [
-        (b"HTTP/1.1 429 Too Many\r\nretry-after: \xff\xfe\r\ncontent-length: 0\r\n\r\n", &[b"\xff\xfe"], backoff),
-        (b"HTTP/1.1 429 Too Many\r\nretry-after: -1\r\ncontent-length: 0\r\n\r\n", &[b"-1"], backoff),
-        (
-            b"HTTP/1.1 503 Busy\r\nretry-after: 99999999999999999999999999\r\ncontent-length: 0\r\n\r\n",
-            &[b"99999999999999999999999999"],
-            |d| *d == RetryDecision::Stop(StopReason::OverBudget),
-        ),
-        (
-            b"HTTP/1.1 503 Busy\r\nretry-after: Sun, 06 Nov 1994 08:49:37 GMT\r\ncontent-length: 0\r\n\r\n",
-            &[b"Sun, 06 Nov 1994 08:49:37 GMT"],
-            |d| *d == RetryDecision::Retry(Duration::ZERO),
-        ),
-        (
-            b"HTTP/1.1 504 Late\r\nretry-after: 0\r\nretry-after: 9\r\ncontent-length: 0\r\n\r\n",
-            &[b"0", b"9"],
-            |d| *d == RetryDecision::Retry(Duration::ZERO),
-        ),
-    ];
-    let policy = RetryPolicy {
-        max_attempts: 3,
-        max_total: Duration::from_secs(3),
-        base_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(10),
-        retry_non_idempotent: true,
-    };
-    let patch = UserAppInstallStatusPatch::default();
-    for (raw, values, expected) in cases {
-        let shown = String::from_utf8_lossy(raw);
-        // What the client decides with these headers, without a clock: the decision is pure.
-        let status = if raw.starts_with(b"HTTP/1.1 429") { 429 } else if raw.starts_with(b"HTTP/1.1 503") { 503 } else { 504 };
-        let mut headers = http::HeaderMap::new();
-        for value in values {
-            headers.append(http::header::RETRY_AFTER, http::HeaderValue::from_bytes(value).unwrap());
-        }
-        let status = http::StatusCode::from_u16(status).unwrap();
-        let decision = retry_decision(&policy, &http::Method::PATCH, status, &headers, 1, Duration::ZERO, std::time::SystemTime::now(), 0.5);
-        assert!(expected(&decision), "{shown:?}: {decision:?}");
-        // And the client, over loopback, ends with the service's answer rather than a panic.
-        let url = raw_server(raw).await;
-        let client = Client::new(BearerToken::new("t")).unwrap().with_base_url(&url).unwrap().with_retry_policy(policy.clone());
-        let result = client.update_user_status("app", "s1", &patch).await;
-        assert!(matches!(result, Err(Error::Api(_))), "{shown:?}: {result:?}");
-    }
 }
 
 #[test]

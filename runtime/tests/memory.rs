@@ -3,10 +3,12 @@
 //! because unknown members were `serde_json::Value` trees. Kept as their JSON text, they cost
 //! about their size. A test binary of its own, since it installs a counting global allocator.
 
-use graph_beta_intune::operations::UpdateUserStatus;
-use graph_beta_intune::runtime::parse_response;
+use graph_runtime::parse_response;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use support::operations::UpdateStatus;
+
+mod support;
 
 /// The system allocator, counting the bytes live now and the most live at once.
 struct Counting;
@@ -51,7 +53,7 @@ fn an_unknown_member_of_many_small_values_costs_about_its_size() {
 
     let before = LIVE.load(Ordering::Relaxed);
     PEAK.store(before, Ordering::Relaxed);
-    let parsed = parse_response::<UpdateUserStatus<'_>>(response).expect("decodes").expect("a body");
+    let parsed = parse_response::<UpdateStatus<'_>>(response).expect("decodes").expect("a body");
     let peak = PEAK.load(Ordering::Relaxed) - before;
 
     assert_eq!(parsed.additional_properties.get("big").map(|raw| raw.get().len()), Some(extra.len()));

@@ -1,12 +1,11 @@
 //! Redirects over loopback: a PATCH (or anything with a body) is never re-sent to where a 3xx
 //! points, and a GET follows one without carrying the token to another origin (another port on
 //! 127.0.0.1 is another origin).
+#![cfg(feature = "client")]
 
-use graph_beta_intune::models::{ODataError, UserAppInstallStatusPatch};
-use graph_beta_intune::operations::UpdateUserStatus;
-use graph_beta_intune::runtime::{RetryPolicy, WithHeaders};
-use graph_beta_intune::{BearerToken, Client, Error, Patch};
-use support::get_status::GetStatus;
+use graph_runtime::{BearerToken, Client, Error, Patch, RetryPolicy, WithHeaders};
+use support::models::{ODataError, StatusPatch};
+use support::operations::{GetStatus, UpdateStatus};
 use support::scripted::{reply, scripted, serve_script};
 use tokio::net::TcpListener;
 
@@ -31,8 +30,8 @@ async fn a_patch_answered_307_or_308_to_another_path_is_not_followed() {
     for status in [307, 308, 301, 302, 303] {
         let location = "/beta/users/victim-user/delete-me";
         let (url, seen) = scripted(vec![reply(status, &[("location", location)], ""), reply(200, &[], OK_BODY)]).await;
-        let patch = UserAppInstallStatusPatch { user_name: Patch::Set("x".to_string()), ..Default::default() };
-        let result = client(&url).send(&UpdateUserStatus::new("app", "s1", &patch)).await;
+        let patch = StatusPatch { user_name: Patch::Set("x".to_string()), ..Default::default() };
+        let result = client(&url).send(&UpdateStatus { id: "s1", patch: &patch }).await;
         assert_eq!(status_of(result), status);
         let seen = seen.lock().unwrap();
         assert_eq!(seen.len(), 1, "{status}: the PATCH was re-sent: {:?}", seen.iter().map(|s| &s.target).collect::<Vec<_>>());
@@ -44,8 +43,8 @@ async fn a_patch_answered_307_or_308_to_another_path_is_not_followed() {
 async fn a_patch_redirected_to_another_host_sends_neither_body_nor_token_there() {
     let (elsewhere, seen_elsewhere) = scripted(vec![reply(200, &[], OK_BODY)]).await;
     let (url, seen) = scripted(vec![reply(308, &[("location", &format!("{elsewhere}/steal"))], "")]).await;
-    let patch = UserAppInstallStatusPatch { user_name: Patch::Set("secret".to_string()), ..Default::default() };
-    assert_eq!(status_of(client(&url).send(&UpdateUserStatus::new("app", "s1", &patch)).await), 308);
+    let patch = StatusPatch { user_name: Patch::Set("secret".to_string()), ..Default::default() };
+    assert_eq!(status_of(client(&url).send(&UpdateStatus { id: "s1", patch: &patch }).await), 308);
     assert_eq!(seen.lock().unwrap().len(), 1);
     assert!(seen_elsewhere.lock().unwrap().is_empty());
 }
@@ -76,7 +75,7 @@ async fn a_get_redirected_on_the_same_origin_keeps_the_token_and_a_return_does_n
     client(&url).send(&GetStatus { id: "s1" }).await.unwrap();
     let seen = seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 2);
-    assert_eq!(seen[1].target, "/beta/deviceAppManagement/mobileApps/app/userStatuses/moved");
+    assert_eq!(seen[1].target, "/beta/statuses/moved");
     assert_eq!(seen[1].header("authorization"), Some(format!("Bearer {TOKEN}").as_str()));
 
     // Out to another origin and back: `localhost` names the same server as `127.0.0.1` but is
@@ -100,7 +99,7 @@ async fn a_get_redirected_on_the_same_origin_keeps_the_token_and_a_return_does_n
 async fn redirects_stop_after_the_limit_and_the_3xx_is_returned() {
     let (url, seen) = scripted(vec![reply(302, &[("location", "again")], "")]).await;
     assert_eq!(status_of(client(&url).send(&GetStatus { id: "s1" }).await), 302);
-    assert_eq!(seen.lock().unwrap().len(), 1 + graph_beta_intune::client::MAX_REDIRECTS);
+    assert_eq!(seen.lock().unwrap().len(), 1 + graph_runtime::client::MAX_REDIRECTS);
 }
 
 #[tokio::test]

@@ -1,17 +1,16 @@
 //! The `tracing` feature: spans and events for a send, a throttled retry, a redirect and a page,
 //! and never the token in any field. Runs only with the feature:
 //!
-//!     cargo test -p graph-beta-intune --features tracing --test tracing
+//!     cargo test -p graph-runtime --features tracing --test tracing
 #![cfg(feature = "tracing")]
 
-use graph_beta_intune::client::StreamExt;
-use graph_beta_intune::runtime::RetryPolicy;
-use graph_beta_intune::{BearerToken, Client};
+use graph_runtime::client::StreamExt;
+use graph_runtime::RetryPolicy;
+use graph_runtime::{BearerToken, Client};
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use support::get_status::GetStatus;
-use support::list_statuses::ListStatuses;
+use support::operations::{GetStatus, ListStatuses};
 use support::scripted::{reply, scripted};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
@@ -76,7 +75,7 @@ async fn send_retry_and_redirect_are_traced_without_the_token() {
     let lines = capture.0.lock().unwrap().clone();
     let text = lines.join("\n");
     assert!(text.contains("span graph.request method=GET"), "{text}");
-    let path = "path=/beta/deviceAppManagement/mobileApps/app/userStatuses/s1 client_request_id=";
+    let path = "path=/beta/statuses/s1 client_request_id=";
     assert!(text.contains(&format!("message=graph: throttled, retrying {path}")), "{text}");
     assert!(text.contains("attempt=1 status=429 delay_ms=0"), "{text}");
     assert!(text.contains("message=graph: following a redirect status=302 cross_origin=false"), "{text}");

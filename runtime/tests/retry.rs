@@ -1,15 +1,15 @@
 //! Throttling: the retry policy as a pure function, and the client against loopback servers that
 //! answer 429/503/504 (with and without `Retry-After`), never answer, or fail otherwise.
+#![cfg(feature = "client")]
 
-use graph_beta_intune::client::reqwest;
-use graph_beta_intune::models::{ODataError, UserAppInstallStatus, UserAppInstallStatusPatch};
-use graph_beta_intune::operations::UpdateUserStatus;
-use graph_beta_intune::runtime::{parse_http_date, parse_retry_after, retry_decision, RetryDecision, RetryPolicy, StopReason};
-use graph_beta_intune::{BearerToken, Client, Error};
+use graph_runtime::client::reqwest;
+use graph_runtime::{parse_http_date, parse_retry_after, retry_decision, RetryDecision, RetryPolicy, StopReason};
+use graph_runtime::{BearerToken, Client, Error};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
-use support::get_status::GetStatus;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use support::models::{ODataError, Status, StatusPatch};
+use support::operations::{GetStatus, UpdateStatus};
 use support::scripted::{reply, scripted};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
@@ -204,7 +204,7 @@ fn client(url: &str, policy: RetryPolicy) -> Client {
 
 const OK_BODY: &str = r#"{"id":"s1","installedDeviceCount":3}"#;
 
-fn status_of<E: std::fmt::Debug>(result: Result<Option<UserAppInstallStatus>, Error<E>>) -> u16 {
+fn status_of<E: std::fmt::Debug>(result: Result<Option<Status>, Error<E>>) -> u16 {
     match result {
         Err(Error::Api(e)) => e.status.as_u16(),
         other => panic!("expected an API error, got {other:?}"),
@@ -275,8 +275,8 @@ async fn a_504_without_retry_after_backs_off_exponentially() {
 
 #[tokio::test]
 async fn patch_is_not_retried_unless_the_user_opts_in() {
-    let patch = UserAppInstallStatusPatch { installed_device_count: Some(7), ..Default::default() };
-    let op = UpdateUserStatus::new("app", "s1", &patch);
+    let patch = StatusPatch { installed_device_count: Some(7), ..Default::default() };
+    let op = UpdateStatus { id: "s1", patch: &patch };
     let script = vec![reply(429, &[("retry-after", "0")], ""), reply(200, &[], OK_BODY)];
 
     let (url, seen) = scripted(script.clone()).await;
@@ -372,7 +372,7 @@ async fn a_timeout_fires_against_a_server_that_never_answers_and_is_not_retried(
 fn the_client_starts_with_the_default_policy_and_timeout() {
     let client = Client::new(BearerToken::new("t")).unwrap();
     assert_eq!(client.retry_policy(), &RetryPolicy::default());
-    assert_eq!(client.timeout(), Some(graph_beta_intune::client::DEFAULT_TIMEOUT));
+    assert_eq!(client.timeout(), Some(graph_runtime::client::DEFAULT_TIMEOUT));
     assert_eq!(client.without_timeout().timeout(), None);
     // A reqwest::ClientBuilder brought by the user keeps its own timeout.
     let client = Client::with_http_builder(reqwest::Client::builder(), BearerToken::new("t")).unwrap();

@@ -2,18 +2,18 @@
 //! no network), asked with the base URL's scope, cached until near their expiry, errors passed on.
 //! Runs only with the feature:
 //!
-//!     cargo test -p graph-beta-intune --features azure-identity --test azure_identity
-#![cfg(feature = "azure-identity")]
+//!     cargo test -p graph-runtime --features azure-identity --test azure_identity
+#![cfg(all(feature = "azure-identity", feature = "graph"))]
 
 use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
 use azure_core::error::{Error as AzureError, ErrorKind};
 use azure_core::time::{Duration as AzureDuration, OffsetDateTime};
-use graph_beta_intune::client::AzureCredential;
-use graph_beta_intune::{Client, Error};
+use graph_runtime::client::AzureCredential;
+use graph_runtime::{token_scopes, Client, Error};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use support::get_status::GetStatus;
+use support::operations::{service_at, GetStatus, OnService, SERVICE};
 use support::scripted::{reply, scripted};
 
 mod support;
@@ -69,10 +69,23 @@ async fn tokens_come_from_the_credential_with_the_graph_scope_and_are_cached() {
     let seen = seen.lock().unwrap().clone();
     assert!(seen.iter().all(|s| s.header("authorization") == Some("Bearer azure-1")));
 
-    // On the default service root the scope is Graph's own (shown by the client's Debug; nothing
-    // is sent to Graph).
-    let client = Client::new(AzureCredential::new(Arc::new(FakeAzureCredential::default()))).unwrap();
-    assert!(format!("{client:?}").contains(r#"token_scopes: ["https://graph.microsoft.com/.default"]"#), "{client:?}");
+}
+
+/// A client without a base URL of its own sends each operation to its service's default root,
+/// and asks the credential with that root's scope: on Graph's root, Graph's own scope.
+#[tokio::test]
+async fn without_a_base_url_the_scope_is_that_of_the_operation_s_service() {
+    assert_eq!(token_scopes(&SERVICE.base_url()), ["https://graph.microsoft.com/.default"]);
+    let (url, seen) = scripted(vec![reply(200, &[], OK_BODY)]).await;
+    let fake = Arc::new(FakeAzureCredential::default());
+    let client = Client::new(AzureCredential::new(fake.clone())).unwrap();
+    assert_eq!(client.base_url(), None);
+    client.send(&OnService { op: &GetStatus { id: "s1" }, service: service_at(&url) }).await.unwrap();
+    let origin = url.trim_end_matches("/beta");
+    assert_eq!(*fake.asked.lock().unwrap(), vec![vec![format!("{origin}/.default")]]);
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen[0].target, "/beta/statuses/s1");
+    assert_eq!(seen[0].header("authorization"), Some("Bearer azure-1"));
 }
 
 #[tokio::test]

@@ -1,10 +1,10 @@
 //! The headers every request carries (`User-Agent`, a fresh `client-request-id`), headers added per
 //! request, and what an error tells a person: over loopback, against answers shaped like Graph's.
+#![cfg(feature = "client")]
 
-use graph_beta_intune::runtime::{RetryPolicy, WithHeaders};
-use graph_beta_intune::{BearerToken, Client, Error, RequestError};
+use graph_runtime::{BearerToken, Client, Error, RequestError, RetryPolicy, WithHeaders};
 use std::time::Duration;
-use support::get_status::GetStatus;
+use support::operations::GetStatus;
 use support::scripted::{reply, scripted};
 
 mod support;
@@ -21,15 +21,16 @@ fn is_uuid_v4(text: &str) -> bool {
 }
 
 #[tokio::test]
-async fn every_request_names_the_crate_and_carries_a_fresh_client_request_id_kept_across_retries() {
+async fn every_request_names_its_service_and_carries_a_fresh_client_request_id_kept_across_retries() {
     let script = vec![reply(503, &[("retry-after", "0")], ""), reply(200, &[], OK_BODY), reply(200, &[], OK_BODY)];
     let (url, seen) = scripted(script).await;
     let client = client(&url);
     client.send(&GetStatus { id: "s1" }).await.unwrap();
     client.send(&GetStatus { id: "s1" }).await.unwrap();
     let seen = seen.lock().unwrap();
-    let default_user_agent = graph_beta_intune::SERVICE.user_agent;
-    assert_eq!(default_user_agent, concat!("graph-beta-intune/", env!("CARGO_PKG_VERSION")));
+    // The operation's service names the agent (a generated crate's is its name and version).
+    let default_user_agent = support::operations::SERVICE.user_agent;
+    assert_eq!(default_user_agent, "runtime-tests/0.1");
     assert!(seen.iter().all(|s| s.header("user-agent") == Some(default_user_agent)));
     let ids: Vec<&str> = seen.iter().map(|s| s.header("client-request-id").unwrap()).collect();
     assert!(ids.iter().all(|id| is_uuid_v4(id)), "{ids:?}");

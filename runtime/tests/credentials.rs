@@ -1,14 +1,14 @@
 //! Tokens from a provider: cached, refreshed before they expire (mid-paging too), one refresh at a
 //! time under concurrency, asked with the base URL's scope; over loopback.
+#![cfg(all(feature = "client", feature = "graph"))]
 
-use graph_beta_intune::client::StreamExt;
-use graph_beta_intune::client::{AccessToken, CredentialError, TokenFuture, TokenProvider, REFRESH_BEFORE_EXPIRY};
-use graph_beta_intune::runtime::{token_scopes, RetryPolicy};
-use graph_beta_intune::{BaseUrl, BearerToken, Client, Error};
+use graph_runtime::client::StreamExt;
+use graph_runtime::client::{AccessToken, CredentialError, TokenFuture, TokenProvider, REFRESH_BEFORE_EXPIRY};
+use graph_runtime::{token_scopes, RetryPolicy};
+use graph_runtime::{BaseUrl, BearerToken, Client, Error};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
-use support::get_status::GetStatus;
-use support::list_statuses::ListStatuses;
+use support::operations::{GetStatus, ListStatuses};
 use support::scripted::{reply, scripted, serve_script};
 use tokio::net::TcpListener;
 
@@ -75,7 +75,7 @@ fn bearer(seen: &support::scripted::Seen) -> &str {
 async fn a_token_that_expires_mid_paging_is_replaced_before_the_next_page() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let origin = format!("http://{}", listener.local_addr().unwrap());
-    let page1 = format!(r#"{{"value":[{{"id":"s1"}}],"@odata.nextLink":"{origin}/beta/deviceAppManagement/mobileApps/app/userStatuses?$skiptoken=2"}}"#);
+    let page1 = format!(r#"{{"value":[{{"id":"s1"}}],"@odata.nextLink":"{origin}/beta/statuses?$skiptoken=2"}}"#);
     let (url, seen) = serve_script(listener, vec![reply(200, &[], &page1), reply(200, &[], r#"{"value":[{"id":"s2"}]}"#)]);
     // The first token is good for half a second past the refresh margin; the second for an hour.
     let credential = FakeCredential::new(vec![REFRESH_BEFORE_EXPIRY + Duration::from_millis(500), Duration::from_secs(3600)], Duration::ZERO);
