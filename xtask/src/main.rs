@@ -3,6 +3,7 @@
 mod bench;
 #[cfg(feature = "decode-bench")]
 mod decode;
+mod names;
 mod sweep;
 
 // The generator allocates many small strings and vectors, and glibc's allocator spent about a
@@ -32,7 +33,8 @@ const USAGE: &str = "usage:
   cargo xtask slice RECIPE                    cut and merge descriptions as RECIPE says (e.g.
                                               spec/recipes/openapi.yaml); writes its `out`
   cargo xtask slice RECIPE --check            change nothing; fail, with a diff, if `out` is stale
-  cargo xtask graph-sweep [--help]            generate every Graph module (and the merged descriptions) and lint the crates";
+  cargo xtask graph-sweep [--help]            generate every Graph module (and the merged descriptions) and lint the crates
+  cargo xtask names [--list N]                count numbered and unreadable operation names across the Graph modules";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(&args[1..]),
         Some("slice") => slice(&args[1..]),
         Some("graph-sweep") => sweep::run(&args[1..]),
+        Some("names") => names::run(&args[1..]),
         // Internal: one input measured in a fresh process, for `bench`.
         Some("bench-one") => bench::one(&args[1..]),
         _ => {

@@ -15,6 +15,7 @@ mod service;
 mod schemas;
 mod unions;
 mod operations;
+mod operation_names;
 mod parameters;
 mod bodies;
 mod patch;

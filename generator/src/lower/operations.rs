@@ -48,35 +48,50 @@ impl<'a> Lowerer<'a> {
     pub(super) fn name_operations(&mut self, ops: &mut [Operation]) {
         let mut seen_ids: BTreeMap<String, usize> = BTreeMap::new();
         let case_groups = ids_differing_in_case(ops);
-        let naming = naming_ids(ops, &case_groups);
+        let mut naming = naming_ids(ops, &case_groups);
+        if self.dialect == Dialect::OData {
+            for (op, (id, _)) in ops.iter().zip(naming.iter_mut()) {
+                *id = operation_names::odata_naming_id(id, &op.path_template, op.method);
+            }
+        }
+        // Operations whose whole naming text reads the same (Graph repeats operationIds on
+        // different paths, and splits the same words differently: `deploymentAudience.exclusion_addMember`
+        // beside `deployment.audience.exclusion_addMember`) are told apart by the words of their paths.
+        let same: Vec<String> = naming.iter().map(|(id, qualifier)| names::upper_camel(&format!("{id} {qualifier}"), "Op")).collect();
+        let by_path = operation_names::path_qualifiers(ops, &same);
         let candidates: Vec<(String, Vec<String>)> = ops
             .iter()
             .zip(&naming)
+            .zip(&by_path)
             .enumerate()
-            .map(|(i, (op, (id, qualifier)))| {
+            .map(|(i, ((op, (id, qualifier)), path))| {
                 let segments: Vec<&str> = id.split(['.', '_']).filter(|s| !s.is_empty()).collect();
+                let (before, after) = (path.before.join(" "), path.after.join(" "));
                 let mut c = Vec::new();
                 for take in 1..=segments.len().max(1) {
                     let from = segments.len().saturating_sub(take);
                     let joined = segments.get(from..).map(|s| s.join(" ")).unwrap_or_default();
-                    c.push(names::upper_camel(&format!("{joined} {qualifier}"), "Op"));
+                    c.push(names::upper_camel(&format!("{before} {joined} {after} {qualifier}"), "Op"));
                 }
                 // The sort key keeps numbering stable across runs: operationId, then position.
                 (format!("{}\u{0}{i:08}", op.operation_id), c)
             })
             .collect();
-        for (i, op) in ops.iter().enumerate() {
-            if seen_ids.insert(op.operation_id.clone(), i).is_some() {
-                self.diags.push(Diagnostic::warning(
-                    format!("{}/operationId", op.path_template_pointer()),
-                    format!("operationId `{}` is used by more than one operation; the later one gets a numbered name", op.operation_id),
-                ).help("operationIds must be unique in a description"));
-            }
-        }
         let type_names = names::assign_unique(&candidates, &BTreeSet::new());
         for (op, type_name) in ops.iter_mut().zip(type_names) {
             op.fn_name = names::snake(&type_name, "op");
             op.type_name = type_name;
+        }
+        for (i, op) in ops.iter().enumerate() {
+            if let Some(first) = seen_ids.insert(op.operation_id.clone(), i).and_then(|first| ops.get(first)) {
+                self.diags.push(Diagnostic::warning(
+                    format!("{}/operationId", op.path_template_pointer()),
+                    format!(
+                        "operationId `{}` is used by more than one operation; named apart by their paths: `{}` ({} {}) and `{}` ({} {})",
+                        op.operation_id, first.fn_name, first.method.as_str(), first.path_template, op.fn_name, op.method.as_str(), op.path_template
+                    ),
+                ).help("operationIds must be unique in a description"));
+            }
         }
         for group in case_groups {
             let members: Vec<&Operation> = group.iter().filter_map(|i| ops.get(*i)).collect();
