@@ -213,27 +213,40 @@ pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
         .to_string()
 }
 
-/// Relative paths of the regular files under `out` whose first line is exactly the generator's
-/// header, sorted. Links are never followed (a link to a folder could lead out of `out`, or back
-/// into it forever), and `target`, hand-written `tests` and hidden folders are not searched.
+/// Relative paths of the files under `out` that belong to the crate generated there, sorted: the
+/// regular files whose first line is exactly the generator's header, in a crate whose root
+/// `out/Cargo.toml` is itself a generated file. Nothing else is this output's to remove, whatever
+/// its header says:
+/// - with no generated `out/Cargo.toml`, `out` is no generated crate's root (`--out crate/src`, or
+///   `--out clients` above other crates), so nothing under it is this crate's;
+/// - a folder with a `Cargo.toml` of its own is another crate (a sibling generated into
+///   `clients/a`, a fixture's expected crate), and is not searched;
+/// - a name that is not UTF-8 is no generated path (those are UTF-8), and is passed over rather
+///   than reported under a lossy name that does not exist;
+/// - links are never followed (a link to a folder could lead out of `out`, or back into it
+///   forever), and `target`, hand-written `tests` and hidden folders are not searched.
 pub fn generated_files_under(out: &Path) -> Vec<String> {
+    let is_generated = |path: &Path| read::first_line(path).is_some_and(|l| graph_codegen::is_header_first_line(&l));
+    if !is_generated(&out.join("Cargo.toml")) {
+        return Vec::new();
+    }
     let mut found = Vec::new();
-    let mut stack = vec![out.to_path_buf()];
-    while let Some(dir) = stack.pop() {
+    let mut stack = vec![(out.to_path_buf(), String::new())];
+    while let Some((dir, rel_dir)) = stack.pop() {
         let Ok(entries) = fs::read_dir(&dir) else { continue };
         for entry in entries.flatten() {
+            let Some(name) = entry.file_name().to_str().map(str::to_string) else { continue };
             // The entry's own type: a link is a link here, whatever it points at.
             let Ok(kind) = entry.file_type() else { continue };
             let path = entry.path();
+            let rel = if rel_dir.is_empty() { name.clone() } else { format!("{rel_dir}/{name}") };
             if kind.is_dir() {
-                let name = entry.file_name();
-                if name != "target" && name != "tests" && !name.to_string_lossy().starts_with('.') {
-                    stack.push(path);
+                let another_crate = fs::symlink_metadata(path.join("Cargo.toml")).is_ok();
+                if name != "target" && name != "tests" && !name.starts_with('.') && !another_crate {
+                    stack.push((path, rel));
                 }
-            } else if kind.is_file() && read::first_line(&path).is_some_and(|l| graph_codegen::is_header_first_line(&l)) {
-                if let Ok(rel) = path.strip_prefix(out) {
-                    found.push(rel.to_string_lossy().replace('\\', "/"));
-                }
+            } else if kind.is_file() && is_generated(&path) {
+                found.push(rel);
             }
         }
     }

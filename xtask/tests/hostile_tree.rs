@@ -6,6 +6,7 @@
 
 mod support;
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -198,4 +199,73 @@ fn check_never_calls_an_interrupted_tree_current() {
     assert_ok(&codegen(&spec(), &out, false));
     assert!(!work.exists(), "the next run did not remove the leftovers");
     assert_ok(&codegen(&spec(), &out, true));
+}
+
+/// Issue 20, item 4: a run into a folder that holds other generated crates (`--out clients`
+/// beside `clients/a` and `clients/b`, a crate vendored inside the output, or `--out
+/// crate/src`) removes none of their files: a header-marked file is this run's to remove only if
+/// it belongs to this crate (the output folder's own Cargo.toml is a generated one, and no folder
+/// on the way holds a Cargo.toml of its own).
+#[test]
+fn a_run_into_a_parent_folder_removes_no_other_crate() {
+    // Sibling crates below the output folder.
+    let scratch = Scratch::new("parent");
+    let clients = scratch.0.join("clients");
+    for name in ["a", "b"] {
+        assert_ok(&codegen(&spec(), &clients.join(name), false));
+    }
+    let siblings = snapshot(&clients);
+    assert_ok(&codegen(&spec(), &clients, false));
+    let after = snapshot(&clients);
+    let lost: Vec<&String> = siblings.iter().filter(|(path, bytes)| after.get(*path) != Some(*bytes)).map(|(path, _)| path).collect();
+    assert!(lost.is_empty(), "--out clients removed or changed {lost:?}");
+    assert_ok(&codegen(&spec(), &clients, true));
+
+    // A crate vendored inside the output folder, whose files carry this very output's header.
+    let (_vendored_scratch, out) = generated_crate("vendored");
+    fs::create_dir_all(out.join("vendored/src")).expect("vendored");
+    fs::write(out.join("vendored/Cargo.toml"), "[package]\nname = \"vendored\"\n").expect("manifest");
+    fs::copy(out.join("src/models.rs"), out.join("vendored/src/models.rs")).expect("copy");
+    assert_ok(&codegen(&spec(), &out, false));
+    assert!(out.join("vendored/src/models.rs").is_file(), "a nested crate's file was removed");
+
+    // `--out crate/src`: the crate's own sources are not this output's.
+    let (_inner_scratch, krate) = generated_crate("inner");
+    let sources = snapshot(&krate.join("src"));
+    assert_ok(&codegen(&spec(), &krate.join("src"), false));
+    let after = snapshot(&krate.join("src"));
+    let lost: Vec<&String> = sources.iter().filter(|(path, bytes)| after.get(*path) != Some(*bytes)).map(|(path, _)| path).collect();
+    assert!(lost.is_empty(), "--out crate/src removed or changed {lost:?}");
+}
+
+/// Issue 20, item 14: a header-marked file (or folder) with a name that is not UTF-8 cannot be
+/// one the generator wrote (its paths are UTF-8), so it neither blocks the run nor is removed.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_header_marked_file_with_a_non_utf8_name_is_passed_over() {
+    use std::os::unix::ffi::OsStrExt;
+    // Held to the end: dropping it removes the folder.
+    let (_scratch, out) = generated_crate("non-utf8");
+    let header = header_line(&out);
+    let name = std::ffi::OsStr::from_bytes(b"stray-\xff.rs");
+    fs::write(out.join("src").join(name), format!("{header}\n// not UTF-8 named\n")).expect("file");
+    let folder = out.join("src").join(std::ffi::OsStr::from_bytes(b"dir-\xfe"));
+    fs::create_dir(&folder).expect("folder");
+    fs::write(folder.join("inner.rs"), format!("{header}\n// under a folder not UTF-8 named\n")).expect("inner");
+    assert_a_run_and_check_change_nothing(&out, "a file not UTF-8 named was touched");
+}
+
+/// A run and `--check` on the crate in `out` both succeed, and leave every file in it as it was.
+fn assert_a_run_and_check_change_nothing(out: &Path, what: &str) {
+    let before = snapshot(out);
+    assert_ok(&codegen(&spec(), out, false));
+    assert_ok(&codegen(&spec(), out, true));
+    let after = snapshot(out);
+    assert!(after == before, "{what}: {:?}", differing(&after, &before));
+}
+
+/// The paths whose contents differ between two snapshots (or that only one has).
+fn differing(a: &BTreeMap<String, Vec<u8>>, b: &BTreeMap<String, Vec<u8>>) -> Vec<String> {
+    let paths: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).filter(|k| a.get(*k) != b.get(*k)).collect();
+    paths.into_iter().cloned().collect()
 }
