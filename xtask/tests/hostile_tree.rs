@@ -184,14 +184,14 @@ fn folder_names_reach_cargo_toml_escaped() {
     }
 }
 
-/// Item 3, `--check`: a tree an interrupted run left (its work folder still there) is never called
-/// up to date, even when its files match; the next run removes the leftovers.
+/// Item 3, `--check`: a tree an interrupted run left (its work folder, marked as the writer's, still
+/// there) is never called up to date, even when its files match; the next run removes the
+/// leftovers.
 #[test]
 fn check_never_calls_an_interrupted_tree_current() {
     // Held to the end: dropping it removes the folder.
     let (_scratch, out) = generated_crate("interrupted");
-    let work = out.join(".codegen-run-1-2-0");
-    fs::create_dir_all(work.join("new")).expect("work dir");
+    let work = plant_work_folder(&out, ".codegen-run-1-2-0", "moved aside");
     fs::write(work.join("new/0"), "staged").expect("staged");
     let run = codegen(&spec(), &out, true);
     assert!(!run.status.success(), "--check passed on a tree with an interrupted run's leftovers");
@@ -199,6 +199,67 @@ fn check_never_calls_an_interrupted_tree_current() {
     assert_ok(&codegen(&spec(), &out, false));
     assert!(!work.exists(), "the next run did not remove the leftovers");
     assert_ok(&codegen(&spec(), &out, true));
+}
+
+/// The file a work folder of the writer holds from its creation on: a `.codegen-run-*` folder
+/// without it is not the writer's (issue 20, item 13).
+const WORK_MARKER: &str = "graph-codegen-work-folder";
+
+/// A work folder as a killed run leaves it, planted by hand: its marker and `old/0` holding `old`.
+fn plant_work_folder(out: &Path, name: &str, old: &str) -> PathBuf {
+    let work = out.join(name);
+    fs::create_dir_all(work.join("new")).expect("work/new");
+    fs::create_dir_all(work.join("old")).expect("work/old");
+    fs::write(work.join(WORK_MARKER), "").expect("marker");
+    fs::write(work.join("old/0"), old).expect("old/0");
+    work
+}
+
+/// Issue 20, item 1: a planted journal and work folder, with a link in `--out` (`src ->
+/// ../victim`, or the work folder's `old -> ../../elsewhere`), once made recovery overwrite, delete
+/// or move away files outside `--out`. Every such journal is now refused before recovery acts:
+/// the run fails naming the link, and nothing inside or outside `--out` changes.
+#[cfg(unix)]
+#[test]
+fn a_planted_journal_never_makes_recovery_act_outside_the_output_folder() {
+    use std::os::unix::fs::symlink;
+    // (what the journal says, whether `out/src` is a link to the victim folder, whether the work
+    // folder's `old` is a link to the victim folder)
+    let cases = [
+        ("overwrite", "put 0 1 src/victim.rs", true, false),
+        ("delete", "put 0 0 src/victim.rs", true, false),
+        ("remove-dir", "dir src/empty", true, false),
+        ("restore-removed", "remove 0 src/victim.rs", true, false),
+        ("read-through-old", "put 0 1 Cargo.toml", false, true),
+    ];
+    for (tag, step, src_link, old_link) in cases {
+        let (scratch, out) = generated_crate(tag);
+        let header = header_line(&out);
+        let victim = scratch.0.join("victim");
+        fs::create_dir_all(victim.join("empty")).expect("victim");
+        // Header-marked, so the old code took it for a generated file it may delete.
+        fs::write(victim.join("victim.rs"), format!("{header}\n// outside --out\n")).expect("victim.rs");
+        fs::write(victim.join("0"), "outside --out, moved in through a link").expect("victim 0");
+        if src_link {
+            fs::rename(out.join("src"), scratch.0.join("src-aside")).expect("src aside");
+            symlink("../victim", out.join("src")).expect("src link");
+        }
+        let work = plant_work_folder(&out, ".codegen-run-1-1-0", "planted");
+        if old_link {
+            fs::remove_dir_all(work.join("old")).expect("old");
+            symlink("../../victim", work.join("old")).expect("old link");
+        }
+        fs::write(out.join(".codegen-journal"), format!("graph-codegen journal 1\nwork .codegen-run-1-1-0\n{step}\nend\n")).expect("journal");
+        let (before_out, before_victim) = (snapshot(&out), snapshot(&victim));
+
+        let run = codegen(&spec(), &out, false);
+        assert!(!run.status.success(), "{tag}: recovery acted on a journal that leads through a link");
+        let message = stderr(&run);
+        assert!(message.contains(".codegen-journal") && message.contains("link"), "{tag}: {message}");
+        assert!(snapshot(&victim) == before_victim, "{tag}: outside --out, changed: {:?}", differing(&snapshot(&victim), &before_victim));
+        assert!(victim.join("empty").is_dir(), "{tag}: a folder outside --out was removed");
+        assert!(snapshot(&out) == before_out, "{tag}: in --out, changed: {:?}", differing(&snapshot(&out), &before_out));
+    }
 }
 
 /// Issue 20, item 4: a run into a folder that holds other generated crates (`--out clients`
@@ -236,6 +297,39 @@ fn a_run_into_a_parent_folder_removes_no_other_crate() {
     let after = snapshot(&krate.join("src"));
     let lost: Vec<&String> = sources.iter().filter(|(path, bytes)| after.get(*path) != Some(*bytes)).map(|(path, _)| path).collect();
     assert!(lost.is_empty(), "--out crate/src removed or changed {lost:?}");
+}
+
+/// Issue 20, item 12: a run that could not fill its work folder (out of inodes) leaves it empty;
+/// such a folder says nothing about the tree (no file outside it was touched), so `--check` does
+/// not call the tree interrupted, and the next run removes it.
+#[test]
+fn an_empty_work_folder_is_no_interrupted_run() {
+    // Held to the end: dropping it removes the folder.
+    let (_scratch, out) = generated_crate("empty-work");
+    let work = out.join(".codegen-run-1-2-0");
+    fs::create_dir(&work).expect("empty work folder");
+    let check = codegen(&spec(), &out, true);
+    assert!(check.status.success(), "--check called an empty work folder an interrupted run: {}", stderr(&check));
+    assert_ok(&codegen(&spec(), &out, false));
+    assert!(!work.exists(), "the next run left the empty work folder");
+}
+
+/// Issue 20, item 13: a folder merely named like a work folder, without the writer's marker (or
+/// holding the marker but not named like one), is not the writer's: it is neither deleted nor
+/// called an interrupted run.
+#[test]
+fn a_folder_named_like_a_work_folder_is_kept() {
+    // Held to the end: dropping it removes the folder.
+    let (_scratch, out) = generated_crate("named-work");
+    for name in [".codegen-run-notes", ".codegen-run-1-2-3"] {
+        fs::create_dir_all(out.join(name).join("old")).expect("folder");
+        fs::write(out.join(name).join("old/0"), "mine").expect("file");
+    }
+    // The marker alone does not make a folder a work folder: its name must be one too.
+    fs::create_dir_all(out.join("notes")).expect("notes");
+    fs::write(out.join("notes").join(WORK_MARKER), "").expect("marker");
+    fs::write(out.join("notes/mine.txt"), "mine").expect("notes file");
+    assert_a_run_and_check_change_nothing(&out, "a folder that is not a work folder was touched");
 }
 
 /// Issue 20, item 14: a header-marked file (or folder) with a name that is not UTF-8 cannot be
