@@ -403,7 +403,14 @@ fn stage(out: &Path, work: &Path, journal: &Journal, puts: &[Put<'_>], steps: &m
 /// Takes the journal's steps: folders created, old files moved into the work folder, new ones
 /// renamed into place, extra ones moved away.
 fn swap(out: &Path, work: &Path, journal: &Journal, steps: &mut Steps) -> Result<(), Early> {
+    let root = fs::canonicalize(out).map_err(|e| Early::Fail(out.to_path_buf(), e))?;
     for step in &journal.steps {
+        // `compare` found no link on the way, but generating and staging take a while: a folder
+        // turned into a link since then is caught here, right before the step, and not written
+        // through.
+        check_step_path(out, &root, step.path()).map_err(|(at, why)| {
+            Early::Fail(at, io::Error::new(io::ErrorKind::InvalidData, format!("{why}; it changed during the run, and codegen writes nothing through links")))
+        })?;
         match step {
             Step::Dir(path) => {
                 let dir = out.join(path);
@@ -497,7 +504,7 @@ fn check_journal(out: &Path, journal: &Journal) -> Result<PathBuf, (PathBuf, io:
     let refuse = |at: &Path, why: String| Err(refusal(out, at.to_path_buf(), why));
     let work = out.join(&journal.work);
     if work_dir_kind(out, &journal.work) != Some(WorkDir::Marked) {
-        return refuse(&work, "names a work folder that is not one graph-codegen made (a link, or no marker)".to_string());
+        return refuse(&work, "it names a work folder that is not one graph-codegen made (a link, or no marker)".to_string());
     }
     for sub in ["new", "old"] {
         let dir = work.join(sub);
@@ -505,12 +512,12 @@ fn check_journal(out: &Path, journal: &Journal) -> Result<PathBuf, (PathBuf, io:
             Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
             Err(e) => return Err((dir, e)),
             Ok(meta) if meta.is_dir() => {}
-            Ok(_) => return refuse(&dir, "keeps its files in a link or a file, not a folder".to_string()),
+            Ok(_) => return refuse(&dir, "its work folder keeps files in a link or a file, not a folder".to_string()),
         }
         for entry in fs::read_dir(&dir).map_err(|e| (dir.clone(), e))? {
             let entry = entry.map_err(|e| (dir.clone(), e))?;
             if !entry.file_type().is_ok_and(|t| t.is_file()) {
-                return refuse(&entry.path(), "keeps a link or a folder where it keeps files".to_string());
+                return refuse(&entry.path(), "its work folder holds a link or a folder where it keeps files".to_string());
             }
         }
     }
@@ -525,18 +532,19 @@ fn check_journal(out: &Path, journal: &Journal) -> Result<PathBuf, (PathBuf, io:
 /// about the journal.
 fn refusal(out: &Path, at: PathBuf, why: String) -> (PathBuf, io::Error) {
     let why = format!(
-        "the journal {} of an interrupted run {why}, so undoing it could change files outside the output folder; nothing was undone. \
+        "the journal {} of an interrupted run is not undone: {why}, so undoing it could change files outside the output folder. \
          If you did not put it there, compare the folder with version control, then delete the journal and the .codegen-run-* folders",
         out.join(JOURNAL).display()
     );
     (at, io::Error::new(io::ErrorKind::InvalidData, why))
 }
 
-/// Whether the journal's `path` has only real folders on the way from `out` (as far as they
-/// exist), resolves inside `root` (`out` resolved) and has no hidden part; if not, where and why.
+/// Whether `path` (a journal's, or a step's about to be taken) has only real folders on the way
+/// from `out` (as far as they exist), resolves inside `root` (`out` resolved) and has no hidden
+/// part; if not, where and why.
 fn check_step_path(out: &Path, root: &Path, path: &str) -> Result<(), (PathBuf, String)> {
     if path.split('/').any(|part| part.starts_with('.')) {
-        return Err((out.join(path), format!("names {path}, a hidden path graph-codegen never writes")));
+        return Err((out.join(path), format!("{path} is a hidden path, which graph-codegen never writes")));
     }
     let parts: Vec<&str> = path.split('/').collect();
     let mut deepest = out.to_path_buf();
@@ -544,15 +552,15 @@ fn check_step_path(out: &Path, root: &Path, path: &str) -> Result<(), (PathBuf, 
         let at = deepest.join(part);
         match fs::symlink_metadata(&at) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => break,
-            Err(e) => return Err((at, format!("names {path}, which cannot be examined ({e})"))),
+            Err(e) => return Err((at, format!("{path} cannot be examined ({e})"))),
             Ok(meta) if meta.is_dir() => deepest = at,
-            Ok(_) => return Err((at.clone(), format!("names {path}, which leads through {}, a link (or a file) where a folder goes", at.display()))),
+            Ok(_) => return Err((at.clone(), format!("{path} leads through {}, a link (or a file) where a folder goes", at.display()))),
         }
     }
     match fs::canonicalize(&deepest) {
         Ok(resolved) if resolved.starts_with(root) => Ok(()),
-        Ok(_) => Err((deepest, format!("names {path}, which resolves outside the output folder"))),
-        Err(e) => Err((deepest, format!("names {path}, which cannot be resolved ({e})"))),
+        Ok(_) => Err((deepest, format!("{path} resolves outside the output folder"))),
+        Err(e) => Err((deepest, format!("{path} cannot be resolved ({e})"))),
     }
 }
 

@@ -129,25 +129,15 @@ fn work_folders(dir: &Path) -> Vec<String> {
 /// start and the next build compiles it (a staged file's own time once left the build `Fresh`).
 #[test]
 fn written_files_are_newer_than_a_build_started_before_the_swap() {
-    use std::time::{Duration, Instant, SystemTime};
+    use std::time::Duration;
     let dir = Scratch::new("mtime");
     let old = old_crate(&dir.0);
     let new = new_crate(&old);
     let changes = compare(&dir.0, &new).expect("comparable");
     let lock = lock_out(&dir.0).expect("unlocked");
-    let journal = dir.0.join(".codegen-journal");
     let build_started = std::thread::scope(|scope| {
         // The "build": starts once the journal is on disk (every file staged), during the pause.
-        let build = scope.spawn(|| {
-            let waiting = Instant::now();
-            while waiting.elapsed() < Duration::from_secs(60) {
-                if journal.exists() {
-                    return Some(SystemTime::now());
-                }
-                std::thread::sleep(Duration::from_millis(1));
-            }
-            None
-        });
+        let build = scope.spawn(|| wait_for_journal(&dir.0));
         apply_with_fault(&lock, &new, &changes, Fault::PauseBeforeSwap(Duration::from_millis(300))).expect("applies");
         build.join().expect("the build thread")
     });
@@ -156,6 +146,62 @@ fn written_files_are_newer_than_a_build_started_before_the_swap() {
         let modified = fs::metadata(dir.0.join(&file.path)).and_then(|m| m.modified()).expect("mtime");
         assert!(modified > build_started, "{} keeps a time before the build's start: {modified:?} <= {build_started:?}", file.path);
     }
+}
+
+/// Waits (up to a minute) for the run to have staged every file: its journal is then on disk.
+fn wait_for_journal(dir: &Path) -> Option<std::time::SystemTime> {
+    let waiting = std::time::Instant::now();
+    while waiting.elapsed() < std::time::Duration::from_secs(60) {
+        if dir.join(".codegen-journal").exists() {
+            return Some(std::time::SystemTime::now());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    None
+}
+
+/// Issue 20, item 1, during a run: `src` swapped for a link to a folder elsewhere after the
+/// comparison (here while the run pauses between staging and swap) is caught right before each
+/// step, so nothing is created, moved or replaced through it; the run fails naming the link, and
+/// once the folder is put back the next run's recovery makes the tree all old.
+#[cfg(unix)]
+#[test]
+fn a_link_planted_during_a_run_is_never_written_through() {
+    let dir = Scratch::new("planted-during");
+    let out = dir.0.join("out");
+    fs::create_dir(&out).expect("out");
+    let old = old_crate(&out);
+    let before = snapshot(&out);
+    let victim = dir.0.join("victim");
+    fs::create_dir(&victim).expect("victim");
+    // Named as the crate's files, which the swap would move aside and replace through the link.
+    for name in ["lib.rs", "models.rs"] {
+        fs::write(victim.join(name), "outside --out").expect("victim file");
+    }
+    let victim_before = snapshot(&victim);
+    let new = new_crate(&old);
+    let changes = compare(&out, &new).expect("comparable");
+    let lock = lock_out(&out).expect("unlocked");
+    let result = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            wait_for_journal(&out).expect("the journal appeared during the pause");
+            fs::rename(out.join("src"), dir.0.join("src-aside")).expect("src aside");
+            std::os::unix::fs::symlink("../victim", out.join("src")).expect("link");
+        });
+        apply_with_fault(&lock, &new, &changes, Fault::PauseBeforeSwap(std::time::Duration::from_millis(300)))
+    });
+    drop(lock);
+    let message = result.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(message.contains("leads through") && message.contains("a link (or a file) where a folder goes"), "{message}");
+    assert_eq!(snapshot(&victim), victim_before, "files outside --out were changed through the link");
+    assert!(!victim.join("brand_new").exists(), "a folder was created through the link");
+
+    fs::remove_file(out.join("src")).expect("unlink");
+    fs::rename(dir.0.join("src-aside"), out.join("src")).expect("src back");
+    let lock = lock_out(&out).expect("unlocked");
+    recover(&lock).expect("recovers once the link is gone");
+    drop(lock);
+    assert_eq!(snapshot(&out), before, "not all old after recovery");
 }
 
 fn expected(files: &[GeneratedFile]) -> BTreeMap<String, Vec<u8>> {
