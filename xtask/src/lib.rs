@@ -118,7 +118,8 @@ pub enum Change {
     /// A generated file whose bytes differ; `diff` is empty where no diff was asked for.
     Stale { path: String, diff: String },
     Missing { path: String },
-    /// A generated file (by its marker) that the generator no longer produces.
+    /// A file of this crate and output (by its header, see `generated_files_under`) that the
+    /// generator no longer produces.
     Extra { path: String },
 }
 
@@ -217,7 +218,9 @@ fn compare_with(out: &Path, files: &[GeneratedFile], diffs: bool) -> Result<Vec<
     if !foreign.is_empty() {
         return Err(CodegenError::NotOwned(foreign));
     }
-    for existing in generated_files_under(out) {
+    // This run's output, as its files name it; a run that produces no file removes none.
+    let output = files.iter().find_map(|f| f.contents.lines().nth(1).and_then(output_named));
+    for existing in output.map(|output| generated_files_under(out, &output)).unwrap_or_default() {
         if !files.iter().any(|f| f.path == existing) {
             changes.push(Change::Extra { path: existing });
         }
@@ -234,27 +237,63 @@ pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
         .to_string()
 }
 
-/// Relative paths of the regular files under `out` whose first line is exactly the generator's
-/// header, sorted. Links are never followed (a link to a folder could lead out of `out`, or back
-/// into it forever), and `target`, hand-written `tests` and hidden folders are not searched.
-pub fn generated_files_under(out: &Path) -> Vec<String> {
+/// Which output a generated file says it was written for, from the second line of its header
+/// (`// Do not edit: regenerate with `COMMAND`.`, `#` in TOML): the command without its `--spec
+/// …` part, so `cargo xtask codegen --out DIR` for a `--spec/--out` run and the whole command
+/// otherwise (`cargo xtask codegen` for the checked-in crate). The spec is left out: the same
+/// crate regenerated from another spec file is the same output.
+fn output_named(second_line: &str) -> Option<String> {
+    let text = second_line.strip_prefix("// ").or_else(|| second_line.strip_prefix("# "))?;
+    let command = text.strip_prefix("Do not edit: regenerate with `")?.strip_suffix("`.")?;
+    let output = match command.split_once(" --spec ").and_then(|(head, rest)| Some((head, rest.rsplit_once(" --out ")?.1))) {
+        Some((head, out)) => format!("{head} --out {out}"),
+        None => command.to_string(),
+    };
+    Some(output)
+}
+
+/// Relative paths of the files under `out` that belong to the crate generated there for
+/// `output` (see [`output_named`]), sorted: the regular files whose first line is exactly the
+/// generator's header and whose second names `output`, in a crate whose root `out/Cargo.toml` is
+/// itself a generated file. Nothing else is this output's to remove, whatever its header says:
+/// - a file generated for another output (`--out crate/src` beside the sources of `crate`, which
+///   name `--out crate`) is that output's;
+/// - with no generated `out/Cargo.toml`, `out` is no generated crate's root (`--out crate/src`, or
+///   `--out clients` above other crates), so nothing under it is this crate's;
+/// - a folder with a `Cargo.toml` of its own is another crate (a sibling generated into
+///   `clients/a`, a fixture's expected crate), and is not searched;
+/// - a name that is not UTF-8 is no generated path (those are UTF-8), and is passed over rather
+///   than reported under a lossy name that does not exist;
+/// - links are never followed (a link to a folder could lead out of `out`, or back into it
+///   forever), and `target`, hand-written `tests` and hidden folders are not searched.
+pub fn generated_files_under(out: &Path, output: &str) -> Vec<String> {
+    let is_generated = |path: &Path| read::first_line(path).is_some_and(|l| graph_codegen::is_header_first_line(&l));
+    let is_this_outputs = |path: &Path| {
+        read::first_lines(path, 2).is_some_and(|lines| match lines.as_slice() {
+            [first, second] => graph_codegen::is_header_first_line(first) && output_named(second).is_some_and(|named| named == output),
+            _ => false,
+        })
+    };
+    if !is_generated(&out.join("Cargo.toml")) {
+        return Vec::new();
+    }
     let mut found = Vec::new();
-    let mut stack = vec![out.to_path_buf()];
-    while let Some(dir) = stack.pop() {
+    let mut stack = vec![(out.to_path_buf(), String::new())];
+    while let Some((dir, rel_dir)) = stack.pop() {
         let Ok(entries) = fs::read_dir(&dir) else { continue };
         for entry in entries.flatten() {
+            let Some(name) = entry.file_name().to_str().map(str::to_string) else { continue };
             // The entry's own type: a link is a link here, whatever it points at.
             let Ok(kind) = entry.file_type() else { continue };
             let path = entry.path();
+            let rel = if rel_dir.is_empty() { name.clone() } else { format!("{rel_dir}/{name}") };
             if kind.is_dir() {
-                let name = entry.file_name();
-                if name != "target" && name != "tests" && !name.to_string_lossy().starts_with('.') {
-                    stack.push(path);
+                let another_crate = fs::symlink_metadata(path.join("Cargo.toml")).is_ok();
+                if name != "target" && name != "tests" && !name.starts_with('.') && !another_crate {
+                    stack.push((path, rel));
                 }
-            } else if kind.is_file() && read::first_line(&path).is_some_and(|l| graph_codegen::is_header_first_line(&l)) {
-                if let Ok(rel) = path.strip_prefix(out) {
-                    found.push(rel.to_string_lossy().replace('\\', "/"));
-                }
+            } else if kind.is_file() && is_this_outputs(&path) {
+                found.push(rel);
             }
         }
     }
@@ -382,6 +421,19 @@ mod tests {
         assert_eq!(package_name_from_folder("---"), "api");
         assert_eq!(package_name_from_folder(""), "api");
         assert_eq!(package_name_from_folder("graph-beta"), "graph-beta");
+    }
+
+    #[test]
+    fn the_output_a_file_names_leaves_out_the_spec() {
+        let standalone = "// Do not edit: regenerate with `cargo xtask codegen --spec a/b.yaml --out clients/a`.";
+        assert_eq!(output_named(standalone).as_deref(), Some("cargo xtask codegen --out clients/a"));
+        let other_spec = "# Do not edit: regenerate with `cargo xtask codegen --spec c.yaml --out clients/a`.";
+        assert_eq!(output_named(other_spec), output_named(standalone));
+        let checked_in = "// Do not edit: regenerate with `cargo xtask codegen`.";
+        assert_eq!(output_named(checked_in).as_deref(), Some("cargo xtask codegen"));
+        let inner = "// Do not edit: regenerate with `cargo xtask codegen --spec a/b.yaml --out clients/a/src`.";
+        assert_ne!(output_named(inner), output_named(standalone));
+        assert_eq!(output_named("// Do not edit by hand"), None);
     }
 
     #[test]

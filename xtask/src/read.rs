@@ -42,11 +42,21 @@ pub fn read_regular(path: &Path, links: Links) -> io::Result<Vec<u8>> {
 /// The first line of the regular file at `path` (never following a link), without its line break;
 /// `None` when the file is not a regular file, cannot be read, or has no line break early enough.
 pub fn first_line(path: &Path) -> Option<String> {
+    first_lines(path, 1)?.pop()
+}
+
+/// The first `n` lines of the regular file at `path` (never following a link), without their line
+/// breaks; `None` as for [`first_line`], or when any of them is not UTF-8.
+pub fn first_lines(path: &Path, n: usize) -> Option<Vec<String>> {
     let file = open_regular(path, Links::Refuse).ok()?;
-    let mut line = Vec::new();
-    io::BufReader::new(file.take(MAX_FIRST_LINE)).read_until(b'\n', &mut line).ok()?;
-    let line = line.strip_suffix(b"\n")?;
-    String::from_utf8(line.to_vec()).ok()
+    let mut reader = io::BufReader::new(file.take(MAX_FIRST_LINE.saturating_mul(n as u64)));
+    (0..n)
+        .map(|_| {
+            let mut line = Vec::new();
+            reader.read_until(b'\n', &mut line).ok()?;
+            String::from_utf8(line.strip_suffix(b"\n")?.to_vec()).ok()
+        })
+        .collect()
 }
 
 /// Opens `path` for reading if it is a regular file no larger than [`MAX_READ`].
