@@ -73,10 +73,43 @@ fn document(doc: &mut Value, origins: &mut Origins, diags: &mut Vec<Diagnostic>)
     if !map.contains_key("paths") {
         map.insert("paths".into(), Value::Mapping(Mapping::new()));
     }
+    mutual_tls(doc, diags);
     inline_path_items(doc, origins, diags);
     hoist_defs(doc, origins);
     if let Some(components) = doc.get_mut("components").and_then(Value::as_mapping_mut) {
         components.remove("pathItems");
+    }
+}
+
+/// 3.1's `mutualTLS` security scheme, which `openapiv3` has no variant for: the client
+/// certificate belongs to the HTTP client, not to generated code, so the scheme is taken out
+/// (with a warning) along with its place in every security requirement.
+fn mutual_tls(doc: &mut Value, diags: &mut Vec<Diagnostic>) {
+    let Some(schemes) = doc.get_mut("components").and_then(|c| c.get_mut("securitySchemes")).and_then(Value::as_mapping_mut) else { return };
+    let names: Vec<Value> = schemes.iter().filter(|(_, s)| s.get("type").and_then(Value::as_str) == Some("mutualTLS")).map(|(k, _)| k.clone()).collect();
+    for name in &names {
+        schemes.remove(name);
+        diags.push(Diagnostic::warning(pointer_push("/components/securitySchemes", &key_text(name)), "mutual TLS is set up on the HTTP client, not by the generated code; requests carry no client certificate unless you add one")
+            .help("give `Client::with_http_client` a reqwest client built with your certificate (`reqwest::Identity`)"));
+    }
+    if names.is_empty() {
+        return;
+    }
+    let strip = |security: Option<&mut Value>| {
+        for requirement in security.and_then(Value::as_sequence_mut).into_iter().flatten() {
+            if let Some(requirement) = requirement.as_mapping_mut() {
+                names.iter().for_each(|n| {
+                    requirement.remove(n);
+                });
+            }
+        }
+    };
+    strip(doc.get_mut("security"));
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_mapping_mut) else { return };
+    for (_, item) in paths.iter_mut() {
+        for method in walk::METHODS {
+            strip(item.get_mut(method).and_then(|op| op.get_mut("security")));
+        }
     }
 }
 
@@ -321,6 +354,21 @@ fn sibling_ref(map: &mut Mapping, at: &str, origins: &mut Origins) {
     only_ref.insert("$ref".into(), reference);
     origins.record(pointer_push(&pointer_push(at, "allOf"), &all_of.len().to_string()), at.to_string());
     all_of.push(Value::Mapping(only_ref));
+    // `type: object` (or `[object, 'null']`) beside a reference repeats what the reference says;
+    // beside `allOf` it would make the schema one 3.0 reads as untyped. Its `null` stays.
+    let object_or_null = |t: &Value| matches!(t.as_str(), Some("object" | "null"));
+    let nullable = match map.get("type") {
+        Some(Value::String(t)) if t == "object" => false,
+        Some(Value::Sequence(list)) if list.iter().all(object_or_null) && list.iter().any(|t| t.as_str() == Some("object")) => {
+            list.iter().any(|t| t.as_str() == Some("null"))
+        }
+        _ => return,
+    };
+    map.remove("type");
+    if nullable {
+        map.insert("nullable".into(), Value::Bool(true));
+        origins.record(pointer_push(at, "nullable"), pointer_push(at, "type"));
+    }
 }
 
 /// The JSON type of a `const` value, so that the schema keeps a type 3.0 can read.

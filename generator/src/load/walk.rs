@@ -9,7 +9,7 @@ use serde_yaml::Value;
 /// node as it was left.
 pub(super) type Visit<'f> = dyn FnMut(&mut Value, &str) + 'f;
 
-const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+pub(super) const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 /// Calls `visit` on every schema of the document, each parent before its children.
 pub(super) fn schemas(doc: &mut Value, visit: &mut Visit<'_>) {
