@@ -76,6 +76,7 @@ fn document(doc: &mut Value, origins: &mut Origins, diags: &mut Vec<Diagnostic>)
     mutual_tls(doc, diags);
     inline_path_items(doc, origins, diags);
     hoist_defs(doc, origins);
+    resolve_anchors(doc);
     if let Some(components) = doc.get_mut("components").and_then(Value::as_mapping_mut) {
         components.remove("pathItems");
     }
@@ -116,7 +117,14 @@ fn mutual_tls(doc: &mut Value, diags: &mut Vec<Diagnostic>) {
 /// A path item written as a `$ref` (3.1 puts reusable ones under `components/pathItems`)
 /// becomes a copy of what it names; its `summary` and `description` override the target's.
 fn inline_path_items(doc: &mut Value, origins: &mut Origins, diags: &mut Vec<Diagnostic>) {
+    let by_reference = |paths: &Mapping| paths.values().any(|item| item.get("$ref").is_some());
+    if !doc.get("paths").and_then(Value::as_mapping).is_some_and(by_reference) {
+        return;
+    }
     let mut snapshot = doc.clone();
+    // Each copy costs its size, so references alone could make a small file huge, as aliases
+    // can in YAML; the copies may add at most what the document holds, or a million nodes.
+    let mut budget = nodes(&snapshot).max(1_000_000);
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_mapping_mut) else { return };
     for (path, item) in paths.iter_mut() {
         let at = pointer_push("/paths", &key_text(path));
@@ -135,6 +143,12 @@ fn inline_path_items(doc: &mut Value, origins: &mut Origins, diags: &mut Vec<Dia
                     .help("make one of them a path item rather than a `$ref`"));
                 break;
             }
+            let Some(left) = budget.checked_sub(nodes(target)) else {
+                diags.push(Diagnostic::error(pointer_push(&was, "$ref"), "path item references expand the document past the reader's limit")
+                    .help("write the shared operations out once per path, or share fewer of them"));
+                return;
+            };
+            budget = left;
             let mut merged = target.clone();
             if let (Some(merged), Some(own)) = (merged.as_mapping_mut(), item.as_mapping()) {
                 for key in ["summary", "description"] {
@@ -147,6 +161,16 @@ fn inline_path_items(doc: &mut Value, origins: &mut Origins, diags: &mut Vec<Dia
             was = reference.trim_start_matches('#').to_string();
         }
         origins.record(at, was);
+    }
+}
+
+/// How many nodes `value` holds, itself included; the document's depth is bounded already.
+fn nodes(value: &Value) -> usize {
+    1 + match value {
+        Value::Mapping(m) => m.values().map(nodes).sum(),
+        Value::Sequence(items) => items.iter().map(nodes).sum(),
+        Value::Tagged(t) => nodes(&t.value),
+        _ => 0,
     }
 }
 
@@ -173,7 +197,7 @@ fn resolve_mut<'v>(root: &'v mut Value, pointer: &str) -> Option<&'v mut Value> 
 fn hoist_defs(doc: &mut Value, origins: &mut Origins) {
     for _ in 0..super::MAX_NESTING {
         let mut owners = Vec::new();
-        find_defs(doc, "", None, &mut owners);
+        find_keyword(doc, "", None, "$defs", &mut owners);
         if owners.is_empty() {
             return;
         }
@@ -214,31 +238,50 @@ fn component_schemas(doc: &mut Value) -> Option<&mut Mapping> {
 /// Keys whose value is data (an example, a default, allowed values), never a schema.
 const DATA_KEYS: [&str; 5] = ["example", "examples", "default", "enum", "const"];
 
-/// Pointers of the mappings that hold a `$defs` mapping. `parent` is the key `node` is under:
-/// under `properties` every key is a member's name, whatever it spells.
-fn find_defs(node: &Value, at: &str, parent: Option<&str>, owners: &mut Vec<String>) {
+/// Pointers of the mappings that hold `keyword` (`$defs` as a mapping, `$anchor` as a string),
+/// not looking inside its value. `parent` is the key `node` is under: under `properties` every
+/// key is a member's name, whatever it spells.
+fn find_keyword(node: &Value, at: &str, parent: Option<&str>, keyword: &str, owners: &mut Vec<String>) {
     match node {
         Value::Mapping(m) => {
             let names_members = matches!(parent, Some("properties" | "patternProperties"));
             for (k, v) in m {
                 let key = key_text(k);
-                if !names_members && key == "$defs" && v.is_mapping() {
+                if !names_members && key == keyword && (v.is_mapping() || v.is_string()) {
                     owners.push(at.to_string());
                 } else if names_members || !DATA_KEYS.contains(&key.as_str()) {
-                    find_defs(v, &pointer_push(at, &key), Some(&key), owners);
+                    find_keyword(v, &pointer_push(at, &key), Some(&key), keyword, owners);
                 }
             }
         }
         Value::Sequence(items) => {
             for (i, v) in items.iter().enumerate() {
-                find_defs(v, &pointer_push(at, &i.to_string()), None, owners);
+                find_keyword(v, &pointer_push(at, &i.to_string()), None, keyword, owners);
             }
         }
         _ => {}
     }
 }
 
-/// Points every local `$ref` at or under a moved definition at its new place.
+/// `$ref: '#name'` to a schema that says `$anchor: name` becomes a JSON pointer to it.
+fn resolve_anchors(doc: &mut Value) {
+    let mut owners = Vec::new();
+    find_keyword(doc, "", None, "$anchor", &mut owners);
+    let renames: Vec<(String, String)> = owners
+        .into_iter()
+        .filter_map(|at| {
+            let name = resolve_mut(doc, &at)?.get("$anchor")?.as_str()?.to_string();
+            // A plain name never starts with `/`, which would make it match pointers.
+            (!name.is_empty() && !name.starts_with('/')).then_some((name, at))
+        })
+        .collect();
+    if !renames.is_empty() {
+        rewrite_refs(doc, &renames);
+    }
+}
+
+/// Points every local `$ref` at or under a moved definition at its new place; a rename from a
+/// plain name (an anchor) matches that name alone.
 fn rewrite_refs(node: &mut Value, renames: &[(String, String)]) {
     match node {
         Value::Mapping(m) => {
@@ -595,6 +638,18 @@ mod tests {
         assert_eq!(at(&mut doc, "/components/schemas/Foo/properties/baz/$ref").as_str(), Some("#/components/schemas/Baz/properties/x"));
         assert!(at(&mut doc, "/components/schemas/Foo").get("$defs").is_none());
         assert_eq!(origins.original("/components/schemas/Foo.Bar/type"), "/components/schemas/Foo/$defs/Bar/type");
+    }
+
+    #[test]
+    fn path_item_references_cannot_multiply_the_document() {
+        let item = format!("get:\n      responses:\n        '204':\n          description: {}\n", "x ".repeat(10));
+        let big: String = (0..200_000).map(|i| format!("      x-{i}: 1\n")).collect();
+        let refs: String = (0..20).map(|i| format!("  /p{i}:\n    $ref: '#/components/pathItems/big'\n")).collect();
+        let text = format!("openapi: 3.1.0\npaths:\n{refs}components:\n  pathItems:\n    big:\n      {item}{big}");
+        let (_, diags, _) = normalized(&text);
+        assert!(diags.iter().any(|d| d.is_error() && d.message.contains("past the reader's limit")), "{diags:?}");
+        let (doc, diags, _) = normalized(&format!("openapi: 3.1.0\npaths:\n  /a:\n    $ref: '#/components/pathItems/small'\ncomponents:\n  pathItems:\n    small:\n      {item}"));
+        assert!(diags.is_empty() && doc.get("paths").and_then(|p| p.get("/a")).and_then(|a| a.get("get")).is_some(), "{diags:?}");
     }
 
     #[test]
