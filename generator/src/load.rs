@@ -44,10 +44,25 @@ pub fn load(text: &str, spec_path: Option<&str>) -> Result<Loaded, Vec<Diagnosti
     // document; it is not part of the text a reader sees.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let syntax = Syntax::of(spec_path, text);
-    match load_direct(text, syntax) {
+    // The direct path takes 3.0 only; a typed parse of a file that says 3.1 would be wasted.
+    let direct = if declared_version(text) == Some(Version::Oas31) { None } else { load_direct(text, syntax) };
+    match direct {
         Some(doc) => Ok(Loaded { doc, warnings: Vec::new(), origins: Origins::default() }),
         None => load_checked(text, syntax),
     }
+}
+
+/// The version the text declares on an `openapi` line near its top (`openapi: 3.1.0`,
+/// `"openapi": "3.1.0",`), found without parsing. Only a shortcut: the checked path reads the
+/// version properly whatever this says.
+fn declared_version(text: &str) -> Option<Version> {
+    let head = text.get(..text.len().min(64 << 10)).unwrap_or(text);
+    head.lines().find_map(|line| {
+        let line = line.trim_start().trim_start_matches(['{', ' ']);
+        let rest = line.strip_prefix("openapi:").or_else(|| line.strip_prefix("\"openapi\":"))?;
+        let value = rest.trim().trim_end_matches(',').trim_matches(|c| c == '"' || c == '\'');
+        Version::of(value)
+    })
 }
 
 /// Stack for the typed parse: serde_yaml lets a document nest 128 levels, and openapiv3's
@@ -610,6 +625,15 @@ mod tests {
             assert_eq!(shape_is_sound(text, Syntax::Yaml), sound_by_value(text), "{text:?}");
         }
         assert!(!shape_is_sound("a: 1\na: 2\n", Syntax::Yaml) && shape_is_sound(&nested(MAX_NESTING), Syntax::Yaml));
+    }
+
+    #[test]
+    fn the_declared_version_is_found_without_parsing() {
+        assert_eq!(declared_version("# c\nopenapi: 3.1.0\ninfo: {}\n"), Some(Version::Oas31));
+        assert_eq!(declared_version("{\n  \"openapi\": \"3.1.1\",\n"), Some(Version::Oas31));
+        assert_eq!(declared_version("{\"openapi\": \"3.0.3\", \"info\": {}}"), Some(Version::Oas30));
+        assert_eq!(declared_version("openapi: '3.0.1'\n"), Some(Version::Oas30));
+        assert_eq!(declared_version("info:\n  title: openapi: 3.1\n"), None);
     }
 
     #[test]
