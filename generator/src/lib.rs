@@ -80,7 +80,7 @@ pub fn generate(text: &str, settings: &Settings) -> Result<Generated, Vec<Diagno
         let mut seen = std::collections::HashSet::new();
         diags.retain(|d| seen.insert((d.severity, d.pointer.clone(), d.message.clone())));
         let pointers: Vec<&str> = diags.iter().filter(|d| d.line.is_none()).map(|d| d.pointer.as_str()).collect();
-        let mut places = load::locate_all(text, &pointers).into_iter();
+        let mut places = load::locate_nearest(text, &pointers).into_iter();
         for d in &mut diags {
             d.file = settings.spec_path.clone();
             if d.line.is_none() {
@@ -92,9 +92,16 @@ pub fn generate(text: &str, settings: &Settings) -> Result<Generated, Vec<Diagno
         }
         diags
     };
-    let doc = load::load_spec(text).map_err(locate)?;
-    let (api, diags) = lower::lower_api(&doc);
-    drop(doc);
+    let loaded = load::load(text, Some(&settings.spec_path)).map_err(locate)?;
+    let (api, lowered) = lower::lower_api(&loaded.doc);
+    // `lower` names nodes of the document as read; a 3.1 description's were rewritten, and the
+    // user looks for them where they were written.
+    let mut diags = loaded.warnings;
+    diags.extend(lowered.into_iter().map(|mut d| {
+        d.pointer = loaded.origins.original(&d.pointer);
+        d
+    }));
+    drop(loaded.doc);
     // `lower` decided the default root (the server's, Graph's for a cut of Graph, or none).
     let base_url = api.default_base_url.clone().unwrap_or_default();
     if diags.iter().any(Diagnostic::is_error) {

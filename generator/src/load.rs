@@ -1,16 +1,68 @@
-//! Stage 1: spec text (YAML or JSON) to `openapiv3::OpenAPI`, with errors located in the file.
+//! Stage 1: spec text (YAML or JSON; OpenAPI 3.0 or 3.1) to `openapiv3::OpenAPI`, with errors
+//! located in the file.
+//!
+//! JSON is read by a JSON parser and YAML by a YAML parser (`syntax`). A 3.1 description is read
+//! into the 3.0 shape `openapiv3` takes by a pass over the untyped document (`normalize`, which
+//! finds schemas through `walk`), and every node that pass moves or makes keeps the pointer it
+//! had in the file (`origins`), so diagnostics name the lines the author wrote.
+
+mod normalize;
+mod origins;
+mod syntax;
+mod walk;
+
+pub use normalize::Version;
+pub use origins::Origins;
+pub use syntax::Syntax;
 
 use crate::diagnostics::{pointer_push, Diagnostic};
 use std::collections::HashMap;
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::Marker;
 
-/// Parses `text` and checks it is an OpenAPI 3.0 document.
+/// A description read for `lower`.
+#[derive(Debug)]
+pub struct Loaded {
+    pub doc: openapiv3::OpenAPI,
+    /// What reading it approximated or left out (3.1 constructs 3.0 cannot say), located in
+    /// the original text.
+    pub warnings: Vec<Diagnostic>,
+    /// Where the nodes of `doc` were in the original text; `lower`'s pointers go through it.
+    pub origins: Origins,
+}
+
+/// Parses `text` and checks it is an OpenAPI 3.0 or 3.1 document, telling JSON from YAML by
+/// the content alone; see [`load`].
 pub fn load_spec(text: &str) -> Result<openapiv3::OpenAPI, Vec<Diagnostic>> {
+    load(text, None).map(|loaded| loaded.doc)
+}
+
+/// Parses `text` (named `spec_path`, whose `.json` ending makes it JSON) and checks it is an
+/// OpenAPI 3.0 or 3.1 document. Errors and warnings carry pointers into the original text.
+pub fn load(text: &str, spec_path: Option<&str>) -> Result<Loaded, Vec<Diagnostic>> {
     // Editors on Windows start files with a byte-order mark, which serde_yaml takes for a second
     // document; it is not part of the text a reader sees.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    load_direct(text).map_or_else(|| load_checked(text), Ok)
+    let syntax = Syntax::of(spec_path, text);
+    // The direct path takes 3.0 only; a typed parse of a file that says 3.1 would be wasted.
+    let direct = if declared_version(text) == Some(Version::Oas31) { None } else { load_direct(text, syntax) };
+    match direct {
+        Some(doc) => Ok(Loaded { doc, warnings: Vec::new(), origins: Origins::default() }),
+        None => load_checked(text, syntax),
+    }
+}
+
+/// The version the text declares on an `openapi` line near its top (`openapi: 3.1.0`,
+/// `"openapi": "3.1.0",`), found without parsing. Only a shortcut: the checked path reads the
+/// version properly whatever this says.
+fn declared_version(text: &str) -> Option<Version> {
+    let head = text.get(..text.len().min(64 << 10)).unwrap_or(text);
+    head.lines().find_map(|line| {
+        let line = line.trim_start().trim_start_matches(['{', ' ']);
+        let rest = line.strip_prefix("openapi:").or_else(|| line.strip_prefix("\"openapi\":"))?;
+        let value = rest.trim().trim_end_matches(',').trim_matches(|c| c == '"' || c == '\'');
+        Version::of(value)
+    })
 }
 
 /// Stack for the typed parse: serde_yaml lets a document nest 128 levels, and openapiv3's
@@ -22,23 +74,31 @@ const TYPED_PARSE_STACK: usize = 64 << 20;
 /// the bench's parse floor does. Deserializing into types checks neither duplicate keys (a map
 /// keeps the last) nor the nesting bound, so a second thread reads the same text for just that
 /// meanwhile. None when anything is off; `load_checked` then says what.
-fn load_direct(text: &str) -> Option<openapiv3::OpenAPI> {
+fn load_direct(text: &str, syntax: Syntax) -> Option<openapiv3::OpenAPI> {
+    let typed = || match syntax {
+        Syntax::Yaml => serde_yaml::from_str::<openapiv3::OpenAPI>(text).ok(),
+        Syntax::Json => serde_json::from_str::<openapiv3::OpenAPI>(text).ok(),
+    };
     let (doc, sound) = std::thread::scope(|scope| {
-        let typed = std::thread::Builder::new()
-            .stack_size(TYPED_PARSE_STACK)
-            .spawn_scoped(scope, || serde_yaml::from_str::<openapiv3::OpenAPI>(text).ok());
-        let sound = shape_is_sound(text);
+        let typed = std::thread::Builder::new().stack_size(TYPED_PARSE_STACK).spawn_scoped(scope, typed);
+        let sound = shape_is_sound(text, syntax);
         let doc = typed.ok().and_then(|t| t.join().ok()).flatten();
         (doc, sound)
     });
-    doc.filter(|d| sound && d.openapi.starts_with("3.0"))
+    doc.filter(|d| sound && Version::of(&d.openapi) == Some(Version::Oas30))
 }
 
-/// Whether the text is one YAML document with no duplicate keys in any mapping and no collection
+/// Whether the text is one document with no duplicate keys in any mapping and no collection
 /// nested deeper than [`MAX_NESTING`]: what reading it as a `serde_yaml::Value` would check.
-fn shape_is_sound(text: &str) -> bool {
+fn shape_is_sound(text: &str, syntax: Syntax) -> bool {
     use serde::de::DeserializeSeed;
-    Shape { depth: 0 }.deserialize(serde_yaml::Deserializer::from_str(text)).is_ok()
+    match syntax {
+        Syntax::Yaml => Shape { depth: 0 }.deserialize(serde_yaml::Deserializer::from_str(text)).is_ok(),
+        Syntax::Json => {
+            let mut de = serde_json::Deserializer::from_str(text);
+            Shape { depth: 0 }.deserialize(&mut de).is_ok() && de.end().is_ok()
+        }
+    }
 }
 
 /// Walks a document without keeping it; fails at a duplicate key or past the nesting bound.
@@ -170,61 +230,53 @@ impl<'de> serde::de::Visitor<'de> for Key {
 
 /// The careful path, for a document the direct one did not take: each check in turn, so that
 /// what is wrong is said precisely and located.
-fn load_checked(text: &str) -> Result<openapiv3::OpenAPI, Vec<Diagnostic>> {
-    // YAML is a superset of JSON, so one parser serves both; serde_yaml bounds nesting depth
-    // itself, so a deeply nested document is an error here, not a stack overflow.
-    let value: serde_yaml::Value = match serde_yaml::from_str(text) {
-        Ok(v) => v,
-        Err(e) => {
-            let message = e.to_string();
-            // serde_yaml's two defences against hostile documents deserve their own advice.
-            let help = if message.contains("recursion limit exceeded") {
-                "the document nests deeper than the YAML reader allows (128 levels); real descriptions nest about 15"
-            } else if message.contains("repetition limit exceeded") {
-                "aliases (`*name`) expand the document past the YAML reader's limit, as in a \"billion laughs\" document; write the repeated parts out once, or drop the aliases"
-            } else if message.contains("more than one document") {
-                "keep the description alone in the file: it holds several YAML documents (separated by `---`)"
-            } else {
-                "fix the syntax at the position shown; the spec must be one YAML or JSON document"
-            };
-            let mut d = Diagnostic::error("", format!("not valid YAML or JSON: {message}")).help(help);
-            if let Some(loc) = e.location() {
-                d.line = Some(loc.line());
-                d.column = Some(loc.column());
-            }
-            return Err(vec![d]);
-        }
-    };
-    if let Some(path) = first_too_deep(&value, MAX_NESTING) {
-        let pointer = path.iter().rev().fold(String::new(), |p, token| pointer_push(&p, token));
-        return Err(vec![Diagnostic::error(pointer, format!("nested more than {MAX_NESTING} levels deep"))
-            .help("real descriptions nest about 15 levels; name the inner schemas under #/components/schemas and refer to them with `$ref`")]);
-    }
+fn load_checked(text: &str, syntax: Syntax) -> Result<Loaded, Vec<Diagnostic>> {
+    let mut value = syntax::parse_value(text, syntax)?;
+    check_depth(&value)?;
     let Some(map) = value.as_mapping() else {
         return Err(vec![Diagnostic::error("", "the document is not a mapping, so not an OpenAPI description")
             .help("an OpenAPI description is a mapping with `openapi`, `info` and `paths` at its top")]);
     };
+    // The version comes before anything else is read: whatever else is wrong, a description in
+    // a version this generator does not read is told so first.
     if let Some(v) = map.get("swagger") {
         let version = yaml_scalar(v);
         return Err(vec![Diagnostic::error("/swagger", format!("unsupported version: Swagger {version}"))
-            .help("convert the description to OpenAPI 3.0 (for example with swagger2openapi) and generate from that")]);
+            .help("convert the description to OpenAPI 3.0 or 3.1 (for example with swagger2openapi) and generate from that")]);
     }
-    match map.get("openapi") {
+    let version = match map.get("openapi") {
         None => {
             return Err(vec![Diagnostic::error("", "no `openapi` field: this is not an OpenAPI description")
-                .help("the generator reads OpenAPI 3.0 descriptions, which start with `openapi: 3.0.x`")]);
+                .help("the generator reads OpenAPI 3.0 and 3.1 descriptions, which start with `openapi: 3.0.x` or `openapi: 3.1.x`")]);
         }
         Some(v) => {
-            let version = yaml_scalar(v);
-            if !version.starts_with("3.0") {
-                return Err(vec![Diagnostic::error("/openapi", format!("unsupported version: OpenAPI {version}"))
-                    .help("the generator reads OpenAPI 3.0.x; describe the API in 3.0 (Microsoft Graph's descriptions are 3.0)")]);
-            }
+            let declared = yaml_scalar(v);
+            Version::of(&declared).ok_or_else(|| {
+                vec![Diagnostic::error("/openapi", format!("unsupported version: OpenAPI {declared}"))
+                    .help("the generator reads OpenAPI 3.0.x and 3.1.x; describe the API in one of those (Microsoft Graph's descriptions are 3.0)")]
+            })?
         }
+    };
+    let mut origins = Origins::default();
+    let mut warnings = normalize::normalize(&mut value, version, &mut origins);
+    for d in &mut warnings {
+        d.pointer = origins.original(&d.pointer);
     }
+    if warnings.iter().any(Diagnostic::is_error) {
+        return Err(warnings);
+    }
+    // Rewriting 3.1 nests some nodes a level or two deeper (`$ref` into `allOf`).
+    check_depth(&value).map_err(|mut errors| {
+        errors.iter_mut().for_each(|d| d.pointer = origins.original(&d.pointer));
+        errors
+    })?;
+    let label = match version {
+        Version::Oas30 => "3.0",
+        Version::Oas31 => "3.1",
+    };
     // By value, so each node is freed as it is converted: a borrowed tree would stay whole until
     // the end and add its size to the peak. The error path parses the text again to narrow.
-    serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(value).map_err(|e| {
+    let doc = serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(value).map_err(|e| {
         let mut pointer = String::new();
         for segment in e.path().iter() {
             use serde_path_to_error::Segment;
@@ -235,13 +287,29 @@ fn load_checked(text: &str) -> Result<openapiv3::OpenAPI, Vec<Diagnostic>> {
             }
         }
         let message = e.inner().to_string();
-        let pointer = match serde_yaml::from_str::<serde_yaml::Value>(text) {
-            Ok(value) => narrow(&value, &pointer, &message),
+        let pointer = match syntax::parse_value(text, syntax) {
+            Ok(mut value) => {
+                normalize::normalize(&mut value, version, &mut Origins::default());
+                narrow(&value, &pointer, &message)
+            }
             Err(_) => pointer,
         };
-        vec![Diagnostic::error(pointer, format!("not a valid OpenAPI 3.0 node: {message}"))
-            .help("correct this node so that it follows the OpenAPI 3.0 schema")]
-    })
+        vec![Diagnostic::error(origins.original(&pointer), format!("not a valid OpenAPI {label} node: {message}"))
+            .help(format!("correct this node so that it follows the OpenAPI {label} schema"))]
+    })?;
+    Ok(Loaded { doc, warnings, origins })
+}
+
+/// The depth bound of [`MAX_NESTING`], as a located error.
+fn check_depth(value: &serde_yaml::Value) -> Result<(), Vec<Diagnostic>> {
+    match first_too_deep(value, MAX_NESTING) {
+        None => Ok(()),
+        Some(path) => {
+            let pointer = path.iter().rev().fold(String::new(), |p, token| pointer_push(&p, token));
+            Err(vec![Diagnostic::error(pointer, format!("nested more than {MAX_NESTING} levels deep"))
+                .help("real descriptions nest about 15 levels; name the inner schemas under #/components/schemas and refer to them with `$ref`")])
+        }
+    }
 }
 
 /// serde loses the path inside `#[serde(flatten)]` and untagged enums, which openapiv3 uses
@@ -352,6 +420,25 @@ pub fn locate(text: &str, pointer: &str) -> Option<(usize, usize)> {
     locate_all(text, &[pointer]).pop().flatten()
 }
 
+/// Like [`locate_all`], but a pointer that names nothing in the text (a node the reading of a
+/// 3.1 description made) is placed at its nearest ancestor that does, short of the root.
+pub fn locate_nearest(text: &str, pointers: &[&str]) -> Vec<Option<(usize, usize)>> {
+    let mut candidates: Vec<&str> = Vec::new();
+    let mut spans = Vec::with_capacity(pointers.len());
+    for pointer in pointers {
+        let start = candidates.len();
+        let mut p = *pointer;
+        candidates.push(p);
+        while let Some(end) = p.rfind('/').filter(|end| *end > 0) {
+            p = &p[..end];
+            candidates.push(p);
+        }
+        spans.push(start..candidates.len());
+    }
+    let places = locate_all(text, &candidates);
+    spans.into_iter().map(|span| places.get(span).and_then(|found| found.iter().flatten().next().copied())).collect()
+}
+
 /// A pointer token no escaped pointer contains (`~` is always followed by 0 or 1 there): stands
 /// for a mapping key that is not a scalar, which no diagnostic can name.
 const UNNAMEABLE: &str = "~complex";
@@ -371,6 +458,8 @@ enum Frame {
 /// parser is a state machine, so nesting depth costs heap, not stack.
 pub fn locate_all(text: &str, pointers: &[&str]) -> Vec<Option<(usize, usize)>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = syntax::for_locating(text);
+    let text = text.as_ref();
     let mut found: Vec<Option<(usize, usize)>> = vec![None; pointers.len()];
     let mut wanted: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, p) in pointers.iter().enumerate() {
@@ -533,9 +622,18 @@ mod tests {
             format!("a: {}", nested(MAX_NESTING)),
         ];
         for text in &cases {
-            assert_eq!(shape_is_sound(text), sound_by_value(text), "{text:?}");
+            assert_eq!(shape_is_sound(text, Syntax::Yaml), sound_by_value(text), "{text:?}");
         }
-        assert!(!shape_is_sound("a: 1\na: 2\n") && shape_is_sound(&nested(MAX_NESTING)));
+        assert!(!shape_is_sound("a: 1\na: 2\n", Syntax::Yaml) && shape_is_sound(&nested(MAX_NESTING), Syntax::Yaml));
+    }
+
+    #[test]
+    fn the_declared_version_is_found_without_parsing() {
+        assert_eq!(declared_version("# c\nopenapi: 3.1.0\ninfo: {}\n"), Some(Version::Oas31));
+        assert_eq!(declared_version("{\n  \"openapi\": \"3.1.1\",\n"), Some(Version::Oas31));
+        assert_eq!(declared_version("{\"openapi\": \"3.0.3\", \"info\": {}}"), Some(Version::Oas30));
+        assert_eq!(declared_version("openapi: '3.0.1'\n"), Some(Version::Oas30));
+        assert_eq!(declared_version("info:\n  title: openapi: 3.1\n"), None);
     }
 
     #[test]

@@ -221,7 +221,10 @@ fn unsupported_constructs_leave_out_only_their_operation() {
 #[test]
 fn rejections_name_the_offending_node() {
     let cases = [
-        ("openapi_31.yaml", "/openapi", "unsupported version: OpenAPI 3.1.0"),
+        ("openapi_32.yaml", "/openapi", "unsupported version: OpenAPI 3.2.0"),
+        ("openapi_31_path_item_ref_to_nothing.yaml", "/paths/~1things/$ref", "names no path item"),
+        ("openapi_31_bad_node_in_defs.yaml", "/components/schemas/outer/$defs/inner/required", "not a valid OpenAPI 3.1 node"),
+        ("json_trailing_comma.json", "", "trailing comma"),
         ("swagger_20.yaml", "/swagger", "unsupported version: Swagger 2.0"),
         ("unresolved_ref.yaml", "/components/schemas/thing/properties/owner/$ref", "unresolved reference"),
         ("external_ref_file.yaml", "/components/schemas/thing/properties/owner/$ref", "another document"),
