@@ -273,7 +273,8 @@ fn emit_multipart_parts(api: &Api, op: &Operation, m: &MultipartDef) -> TokenStr
     });
     let value = |p: &MultipartPart, v: TokenStream| match &p.kind {
         PartKind::Bytes => quote!(PartValue::File(#v)),
-        PartKind::Text(_) | PartKind::Repeated(_) => quote!(PartValue::Text(#v.to_param())),
+        // Called as a function: `&self.field.to_param()` would borrow the result, not the field.
+        PartKind::Text(_) | PartKind::Repeated(_) => quote!(PartValue::Text(ParamValue::to_param(#v))),
         PartKind::Json(_) => quote!(PartValue::Json(serde_json::to_vec(#v).map_err(|e| RequestError::Body(e.to_string()))?)),
     };
     // Required single parts start the list; the rest (optional, or one part per item) follow.

@@ -229,7 +229,7 @@ impl<'a> Lowerer<'a> {
         }
 
         // Body and responses are lowered even when the path is wrong, so one run reports all.
-        let segments = self.lower_path(path, &params, &param_pointers, pointer);
+        let segments = self.lower_path(path, &params, &param_pointers, pointer, &operation_id);
         let body = self.lower_request_body(op, method, pointer, &owner, &operation_id);
         let (success, error) = self.lower_responses(op, pointer, &owner);
         let segments = segments?;
@@ -300,15 +300,17 @@ impl<'a> Lowerer<'a> {
         found
     }
 
-    /// Splits the path template into literals and parameters, checking that the two agree.
-    pub(super) fn lower_path(&mut self, path: &str, params: &[Param], param_pointers: &[String], pointer: &str) -> Option<Vec<PathSegment>> {
+    /// Splits the path template into literals and parameters, checking that the two agree. Where
+    /// they do not, the description is wrong, but only about this operation: it is left out with
+    /// a warning and the rest still generates.
+    pub(super) fn lower_path(&mut self, path: &str, params: &[Param], param_pointers: &[String], pointer: &str, operation_id: &str) -> Option<Vec<PathSegment>> {
         let mut segments = Vec::new();
         let mut rest = path;
         let mut used_params = BTreeSet::new();
         let mut ok = true;
         while let Some(open) = rest.find('{') {
             let Some(close) = rest[open..].find('}').map(|c| open + c) else {
-                self.diags.push(Diagnostic::error(parent_pointer(pointer), format!("unclosed `{{` in path `{path}`")));
+                self.diags.push(Diagnostic::warning(parent_pointer(pointer), format!("unclosed `{{` in path `{path}`; operation `{operation_id}` left out")));
                 return None;
             };
             if open > 0 {
@@ -321,7 +323,20 @@ impl<'a> Lowerer<'a> {
                     segments.push(PathSegment::Param(i));
                 }
                 None => {
-                    self.diags.push(Diagnostic::error(pointer, format!("path template variable `{{{name}}}` has no path parameter"))
+                    // Declared elsewhere (`in: query`) is the usual slip; say so.
+                    let elsewhere = params
+                        .iter()
+                        .find(|p| p.wire_name == name)
+                        .map(|p| {
+                            let location = match p.location {
+                                ParamLocation::Path => "path",
+                                ParamLocation::Query => "query",
+                                ParamLocation::Header => "header",
+                            };
+                            format!(" (`{name}` is declared `in: {location}`)")
+                        })
+                        .unwrap_or_default();
+                    self.diags.push(Diagnostic::warning(pointer, format!("path template variable `{{{name}}}` has no path parameter{elsewhere}; operation `{operation_id}` left out"))
                         .help(format!("declare a parameter with `name: {name}` and `in: path`")));
                     ok = false;
                 }
@@ -334,7 +349,7 @@ impl<'a> Lowerer<'a> {
         for (i, p) in params.iter().enumerate() {
             if p.location == ParamLocation::Path && !used_params.contains(&i) {
                 let at = param_pointers.get(i).map_or(pointer, String::as_str);
-                self.diags.push(Diagnostic::error(at, format!("path parameter `{}` does not appear in the path template `{path}`", p.wire_name))
+                self.diags.push(Diagnostic::warning(at, format!("path parameter `{}` does not appear in the path template `{path}`; operation `{operation_id}` left out", p.wire_name))
                     .help("add `{name}` to the path or remove the parameter"));
                 ok = false;
             }
