@@ -376,20 +376,20 @@ impl<'a> Lowerer<'a> {
         }
         for (key, is_success, r) in entries {
             let r_pointer = pointer_push(&responses_pointer, &key);
-            let Some(response) = self.resolve_response(r, &r_pointer) else { continue };
+            let Some(content) = self.response_content(r, &r_pointer) else { continue };
             // A referenced response is described where it is defined: point there, or no line is found.
             let r_pointer = match r {
                 ReferenceOr::Reference { reference } => local_pointer(reference).unwrap_or(r_pointer),
                 ReferenceOr::Item(_) => r_pointer,
             };
-            let found = response
-                .content
+            let found = content
                 .iter()
-                .find(|(m, _)| is_json(m))
-                .or_else(|| response.content.iter().find(|(m, mt)| is_success && classify_media(m, mt.schema.as_ref()) == MediaKind::Text));
+                .find(|(m, _)| is_plain_json(m))
+                .or_else(|| content.iter().find(|(m, _)| is_json(m)))
+                .or_else(|| content.iter().find(|(m, mt)| is_success && classify_media(m, mt.schema.as_ref()) == MediaKind::Text));
             if found.is_none() && is_success && success.is_none() && binary.is_none() {
                 // A download (`$value`, `content`, an image): read as bytes, asked for as declared.
-                binary = response.content.iter().find(|(m, mt)| classify_media(m, mt.schema.as_ref()) == MediaKind::Binary).map(|(m, _)| m.clone());
+                binary = content.iter().find(|(m, mt)| classify_media(m, mt.schema.as_ref()) == MediaKind::Binary).map(|(m, _)| m.clone());
             }
             let Some((media, mt)) = found else { continue };
             let Some(schema) = &mt.schema else { continue };
@@ -411,8 +411,24 @@ impl<'a> Lowerer<'a> {
         (SuccessResponse { body: success, text, binary }, error)
     }
 
-    pub(super) fn resolve_response(&mut self, r: &'a ReferenceOr<openapiv3::Response>, pointer: &str) -> Option<&'a openapiv3::Response> {
-        self.resolve(r, "responses", |c| &c.responses, "response", pointer)
+    /// The content a response declares. A `$ref` to `#/components/requestBodies/…`, a slip some
+    /// descriptions make, names content too: it is read as the response's, with a warning.
+    pub(super) fn response_content(
+        &mut self,
+        r: &'a ReferenceOr<openapiv3::Response>,
+        pointer: &str,
+    ) -> Option<&'a indexmap::IndexMap<String, openapiv3::MediaType>> {
+        if let ReferenceOr::Reference { reference } = r {
+            let body = reference
+                .strip_prefix("#/components/requestBodies/")
+                .and_then(|name| self.doc.components.as_ref()?.request_bodies.get(unescape(name).as_str()));
+            if let Some(ReferenceOr::Item(body)) = body {
+                self.diags.push(Diagnostic::warning(pointer_push(pointer, "$ref"), format!("this response refers to the request body `{reference}`; its content is read as the response's"))
+                    .help("define the response under #/components/responses and refer to it there"));
+                return Some(&body.content);
+            }
+        }
+        self.resolve(r, "responses", |c| &c.responses, "response", pointer).map(|response| &response.content)
     }
 }
 
