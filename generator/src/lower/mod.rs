@@ -19,10 +19,12 @@ mod parameters;
 mod bodies;
 mod patch;
 mod boxing;
+mod pointers;
 
 use bodies::*;
 use parameters::*;
 use service::*;
+use pointers::is_component_schema_ref;
 
 /// How deep `allOf` chains and inline schemas may nest before the generator gives up on them.
 /// Real descriptions stay far below it (Graph's whole documents nest 13 levels); it exists so
@@ -176,6 +178,9 @@ struct Lowerer<'a> {
     hierarchy: BTreeMap<TypeId, Hierarchy>,
     dialect: Dialect,
     diags: Vec<Diagnostic>,
+    /// The types of `$ref`s that point inside the document rather than at a component, by
+    /// reference (see `pointers`).
+    deep_types: HashMap<String, TypeRef>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -196,6 +201,7 @@ impl<'a> Lowerer<'a> {
             hierarchy: BTreeMap::new(),
             dialect: Dialect::Plain,
             diags: Vec::new(),
+            deep_types: HashMap::new(),
         }
     }
 
@@ -209,7 +215,10 @@ impl<'a> Lowerer<'a> {
         for _ in depth..MAX_DEPTH {
             match n {
                 Node::Item(s) => return Some(s),
-                Node::Ref(r) => n = node(self.schemas()?.get(unescape(r.strip_prefix(SCHEMA_PREFIX)?).as_str())?),
+                Node::Ref(r) if is_component_schema_ref(r) => {
+                    n = node(self.schemas()?.get(unescape(r.strip_prefix(SCHEMA_PREFIX)?).as_str())?)
+                }
+                Node::Ref(r) => n = self.schema_at(r)?,
             }
         }
         None

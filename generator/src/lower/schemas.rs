@@ -141,10 +141,7 @@ impl<'a> Lowerer<'a> {
                             Some(target) if self.schemas().is_some_and(|s| s.contains_key(unescape(target).as_str())) => {
                                 self.flatten_key(&unescape(target), &pointer_push(&part_pointer, "$ref"), stack)
                             }
-                            _ => {
-                                self.ref_type(r, &pointer_push(&part_pointer, "$ref"));
-                                Flat::default()
-                            }
+                            _ => self.flatten_deep(r, &pointer_push(&part_pointer, "$ref"), stack),
                         },
                         Node::Item(s) => self.flatten_schema(s, &part_pointer, stack),
                     };
@@ -532,13 +529,15 @@ impl<'a> Lowerer<'a> {
 
     /// The type a `$ref` names; an unresolvable one is an error and becomes any JSON value.
     pub(super) fn ref_type(&mut self, reference: &str, pointer: &str) -> TypeRef {
-        if let Some(target) = reference.strip_prefix(SCHEMA_PREFIX) {
+        if let Some(target) = reference.strip_prefix(SCHEMA_PREFIX).filter(|_| is_component_schema_ref(reference)) {
             if let Some(id) = self.ids.get(unescape(target).as_str()).copied() {
                 // A base with derived types is referred to through its union.
                 return TypeRef::Named(self.union_for(id));
             }
             self.diags.push(Diagnostic::error(pointer, format!("unresolved reference `{reference}`: no such schema"))
                 .help("add the schema under #/components/schemas or correct the name"));
+        } else if let Some(target) = self.schema_at(reference) {
+            return self.deep_ref_type(reference, target);
         } else if reference.starts_with('#') {
             self.diags.push(Diagnostic::error(pointer, format!("`{reference}` does not point at a schema"))
                 .help("schema references must point into #/components/schemas"));
