@@ -78,8 +78,8 @@ pub fn generate(text: &str, settings: &Settings) -> Result<Generated, Vec<Diagno
         }
         diags
     };
-    let doc = load::load_spec(text).map_err(locate)?;
-    let (api, diags) = lower::lower_api(&doc);
+    let mut doc = load::load_spec(text).map_err(locate)?;
+    let (api, diags) = lower::lower_api(&mut doc);
     drop(doc);
     // `lower` checked the server URL and warned where it falls back; Graph's own root is only a
     // guess worth making for a cut of Graph's description.

@@ -20,6 +20,7 @@ mod bodies;
 mod patch;
 mod boxing;
 mod pointers;
+mod normalize;
 
 use bodies::*;
 use parameters::*;
@@ -43,8 +44,12 @@ const ODATA_TYPE: &str = "@odata.type";
 
 /// Lowers a whole description. Errors and warnings come back together; the caller decides
 /// whether errors stop the run.
-pub fn lower_api(doc: &OpenAPI) -> (Api, Vec<Diagnostic>) {
+/// Mixed schemas whose meaning is plain are first rewritten as what they mean (`normalize`).
+pub fn lower_api(doc: &mut OpenAPI) -> (Api, Vec<Diagnostic>) {
+    let read = normalize::normalize(doc);
+    let doc: &OpenAPI = doc;
     let mut lw = Lowerer::new(doc);
+    lw.diags = read;
     lw.dialect = detect_dialect(doc);
     lw.lower_components();
     let operations = lw.lower_operations();

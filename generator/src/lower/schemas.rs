@@ -66,7 +66,7 @@ impl<'a> Lowerer<'a> {
                 let flat = self.flatten_component(key, pointer);
                 TypeKind::Struct(self.lower_struct(&name, key, &flat, 0))
             }
-            SchemaKind::Any(any) if !any.properties.is_empty() => {
+            SchemaKind::Any(any) if !any.properties.is_empty() || !any.all_of.is_empty() => {
                 let flat = self.flatten_component(key, pointer);
                 TypeKind::Struct(self.lower_struct(&name, key, &flat, 0))
             }
@@ -132,9 +132,15 @@ impl<'a> Lowerer<'a> {
 
     pub(super) fn flatten_schema(&mut self, schema: &'a Schema, pointer: &str, stack: &mut Vec<String>) -> Flat<'a> {
         let mut flat = Flat::default();
+        // Properties beside `allOf` (which `normalize` leaves mixed): the parts, then the properties.
+        let parts = match &schema.schema_kind {
+            SchemaKind::AllOf { all_of } => all_of.as_slice(),
+            SchemaKind::Any(any) => any.all_of.as_slice(),
+            _ => &[],
+        };
         match &schema.schema_kind {
-            SchemaKind::AllOf { all_of } => {
-                for (i, part) in all_of.iter().enumerate() {
+            SchemaKind::AllOf { .. } | SchemaKind::Any(_) if !parts.is_empty() || matches!(schema.schema_kind, SchemaKind::AllOf { .. }) => {
+                for (i, part) in parts.iter().enumerate() {
                     let part_pointer = pointer_push(&pointer_push(pointer, "allOf"), &i.to_string());
                     let sub = match node(part) {
                         Node::Ref(r) => match r.strip_prefix(SCHEMA_PREFIX) {
@@ -146,6 +152,9 @@ impl<'a> Lowerer<'a> {
                         Node::Item(s) => self.flatten_schema(s, &part_pointer, stack),
                     };
                     merge_flat(&mut flat, sub);
+                }
+                if let SchemaKind::Any(any) = &schema.schema_kind {
+                    merge_flat(&mut flat, own_properties(any, pointer));
                 }
             }
             SchemaKind::Type(Type::Object(obj)) => {
@@ -161,19 +170,7 @@ impl<'a> Lowerer<'a> {
                 flat.extra = !matches!(obj.additional_properties, Some(AdditionalProperties::Any(false)));
                 flat.required.extend(collect_required_entries(&obj.required, pointer));
             }
-            SchemaKind::Any(any) if !any.properties.is_empty() => {
-                let props_pointer = pointer_push(pointer, "properties");
-                for (name, prop) in &any.properties {
-                    flat.props.push(FlatProp {
-                        name: name.clone(),
-                        schema: node_boxed(prop),
-                        pointer: pointer_push(&props_pointer, name),
-                        required: any.required.contains(name),
-                    });
-                }
-                flat.extra = true;
-                flat.required.extend(collect_required_entries(&any.required, pointer));
-            }
+            SchemaKind::Any(any) if !any.properties.is_empty() => merge_flat(&mut flat, own_properties(any, pointer)),
             _ => {
                 self.diags.push(Diagnostic::warning(pointer, "an `allOf` member that is not an object was left out")
                     .help("only object schemas and `$ref`s to them can be combined with `allOf`"));
@@ -393,7 +390,7 @@ impl<'a> Lowerer<'a> {
             SchemaKind::AllOf { .. } => (self.inline_struct(schema, pointer, owner, depth), false),
             // Properties without `type: object` (often beside an `anyOf` of `required` lists):
             // an object all the same.
-            SchemaKind::Any(any) if !any.properties.is_empty() => (self.inline_struct(schema, pointer, owner, depth), false),
+            SchemaKind::Any(any) if !any.properties.is_empty() || !any.all_of.is_empty() => (self.inline_struct(schema, pointer, owner, depth), false),
             SchemaKind::Any(any) => {
                 let is_empty = any.typ.is_none() && any.properties.is_empty() && any.items.is_none() && any.one_of.is_empty()
                     && any.any_of.is_empty() && any.all_of.is_empty() && any.not.is_none();
@@ -547,6 +544,22 @@ impl<'a> Lowerer<'a> {
         }
         TypeRef::Json
     }
+}
+
+/// The properties written on a schema of mixed keywords (beside `anyOf` lists or `allOf`).
+fn own_properties<'a>(any: &'a openapiv3::AnySchema, pointer: &str) -> Flat<'a> {
+    let props_pointer = pointer_push(pointer, "properties");
+    let props = any
+        .properties
+        .iter()
+        .map(|(name, prop)| FlatProp {
+            name: name.clone(),
+            schema: node_boxed(prop),
+            pointer: pointer_push(&props_pointer, name),
+            required: any.required.contains(name),
+        })
+        .collect();
+    Flat { props, extra: true, required: collect_required_entries(&any.required, pointer) }
 }
 
 pub(super) fn merge_flat<'a>(into: &mut Flat<'a>, from: Flat<'a>) {
