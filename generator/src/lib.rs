@@ -76,7 +76,7 @@ pub fn generate(text: &str, settings: &Settings) -> Result<Generated, Vec<Diagno
                 }
             }
         }
-        diags
+        diagnostics::fold_repeated_warnings(diags)
     };
     let mut doc = load::load_spec(text).map_err(locate)?;
     let (api, diags) = lower::lower_api(&mut doc);

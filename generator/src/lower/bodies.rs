@@ -95,6 +95,11 @@ impl<'a> Lowerer<'a> {
                     .help("describe the body as JSON, form fields, text or bytes"));
                 return Err(());
             }
+            // An optional body that is an object with no members (Stripe writes one on every
+            // GET and DELETE) has nothing to send: leaving it off loses nothing.
+            if body.content.values().all(|mt| mt.schema.as_ref().is_some_and(|s| self.is_memberless_object(s))) {
+                return Ok(None);
+            }
             // Dropping an optional body is still a change to what the client can send: say so.
             self.diags.push(Diagnostic::warning(&content_pointer, format!("the optional request body is {offered}, which the generator cannot send yet; operation `{operation_id}` is generated without it"))
                 .help("describe the body as JSON, form fields, text or bytes"));
@@ -151,6 +156,12 @@ impl<'a> Lowerer<'a> {
         }
         let name = self.inline_name(&format!("{owner} parts"));
         Some(MultipartDef { name, parts })
+    }
+
+    /// `{type: object}` describing no member: no properties, and no schema for undeclared ones.
+    fn is_memberless_object(&self, s: &'a ReferenceOr<Schema>) -> bool {
+        matches!(self.resolve_node(node(s), 0), Some(Schema { schema_kind: SchemaKind::Type(Type::Object(o)), .. })
+            if o.properties.is_empty() && matches!(o.additional_properties, None | Some(AdditionalProperties::Any(false))))
     }
 
     /// A form body is a struct of fields (or a map of them).
