@@ -367,8 +367,9 @@ pub enum BodyType {
     Model(TypeRef),
     /// Index into [`Api::patches`].
     Patch(usize),
-    /// A struct (or map) sent as `application/x-www-form-urlencoded`.
-    Form(TypeRef),
+    /// A struct (or map) sent as `application/x-www-form-urlencoded`; the members the form's
+    /// `encoding` writes as `deepObject` (`address[city]=Paris`), by wire name.
+    Form(TypeRef, Vec<String>),
     /// Bytes sent as they are (`application/octet-stream`, `image/png`, …).
     Bytes,
     /// Text sent as it is (`text/plain`, …).

@@ -69,7 +69,7 @@ fn op_borrows(op: &Operation) -> bool {
 
 fn body_type(api: &Api, body: &RequestBody) -> TokenStream {
     match &body.ty {
-        BodyType::Model(ty) | BodyType::Form(ty) => rust_type(api, ty, true),
+        BodyType::Model(ty) | BodyType::Form(ty, _) => rust_type(api, ty, true),
         BodyType::Bytes => quote!([u8]),
         BodyType::Text => quote!(str),
         BodyType::Multipart(m) => {
@@ -225,8 +225,14 @@ fn emit_body_fn(b: &RequestBody) -> TokenStream {
     };
     let encode = match (&b.ty, b.required) {
         (BodyType::Model(_) | BodyType::Patch(_), _) => json(),
-        (BodyType::Form(_), true) => quote!(encode_form(self.body).map(Some)),
-        (BodyType::Form(_), false) => quote!(self.body.map(encode_form).transpose()),
+        (BodyType::Form(_, deep), true) if !deep.is_empty() => {
+            quote!(encode_form(&crate::operations::deep_form(self.body, &[#(#deep),*])?).map(Some))
+        }
+        (BodyType::Form(_, deep), false) if !deep.is_empty() => {
+            quote!(self.body.map(|body| encode_form(&crate::operations::deep_form(body, &[#(#deep),*])?)).transpose())
+        }
+        (BodyType::Form(..), true) => quote!(encode_form(self.body).map(Some)),
+        (BodyType::Form(..), false) => quote!(self.body.map(encode_form).transpose()),
         (BodyType::Bytes, true) => quote!(Ok(Some(self.body.to_vec()))),
         (BodyType::Bytes, false) => quote!(Ok(self.body.map(<[u8]>::to_vec))),
         (BodyType::Text, true) => quote!(Ok(Some(self.body.as_bytes().to_vec()))),
@@ -500,4 +506,56 @@ fn emit_client_method(api: &Api, op: &Operation) -> TokenStream {
             self.call(#type_name::new(#(#values),*))
         }
     }
+}
+
+/// `deep_form`, in the operations root, where some form body writes members as `deepObject`.
+pub fn emit_deep_form_helper(api: &Api) -> Option<TokenStream> {
+    let used = api.operations.iter().any(|op| matches!(op.body.as_ref().map(|b| &b.ty), Some(BodyType::Form(_, deep)) if !deep.is_empty()));
+    used.then(|| {
+        quote! {
+            /// A form body with its `deepObject` members (`deep`, by wire name) spread out: a
+            /// nested object's members become `name[member]` entries and an array's items
+            /// `name[0]`, `name[1]`, at any depth, for [`crate::runtime::encode_form`] to write
+            /// like any other member. Other members are kept as they are.
+            // An area whose forms use it may be turned off.
+            #[allow(dead_code)]
+            pub(crate) fn deep_form<T: serde::Serialize + ?Sized>(
+                value: &T,
+                deep: &[&str],
+            ) -> Result<serde_json::Map<String, serde_json::Value>, crate::runtime::RequestError> {
+                fn spread(key: String, value: serde_json::Value, into: &mut serde_json::Map<String, serde_json::Value>) {
+                    match value {
+                        serde_json::Value::Object(members) => {
+                            for (name, member) in members {
+                                spread(format!("{key}[{name}]"), member, into);
+                            }
+                        }
+                        serde_json::Value::Array(items) => {
+                            for (i, item) in items.into_iter().enumerate() {
+                                spread(format!("{key}[{i}]"), item, into);
+                            }
+                        }
+                        serde_json::Value::Null => {}
+                        scalar => {
+                            into.insert(key, scalar);
+                        }
+                    }
+                }
+                let serde_json::Value::Object(members) =
+                    serde_json::to_value(value).map_err(|e| crate::runtime::RequestError::Body(e.to_string()))?
+                else {
+                    return Err(crate::runtime::RequestError::Body("a form body must be an object of members".to_string()));
+                };
+                let mut form = serde_json::Map::new();
+                for (name, member) in members {
+                    if deep.contains(&name.as_str()) {
+                        spread(name, member, &mut form);
+                    } else {
+                        form.insert(name, member);
+                    }
+                }
+                Ok(form)
+            }
+        }
+    })
 }

@@ -70,7 +70,8 @@ impl<'a> Lowerer<'a> {
                     if !self.is_form_value(&ty) {
                         continue;
                     }
-                    BodyType::Form(ty)
+                    let encoding_pointer = pointer_push(&pointer_push(&content_pointer, media), "encoding");
+                    BodyType::Form(ty, self.deep_form_members(media_type, &encoding_pointer))
                 }
                 MediaKind::Multipart => {
                     let Some(schema) = &media_type.schema else { continue };
@@ -156,6 +157,32 @@ impl<'a> Lowerer<'a> {
         }
         let name = self.inline_name(&format!("{owner} parts"));
         Some(MultipartDef { name, parts })
+    }
+
+    /// The members a form's `encoding` writes as `deepObject`; a style the client does not
+    /// follow is named in a warning (the member is then sent as the form's default writes it).
+    fn deep_form_members(&mut self, media_type: &openapiv3::MediaType, pointer: &str) -> Vec<String> {
+        let mut deep = Vec::new();
+        for (name, encoding) in &media_type.encoding {
+            let at = pointer_push(pointer, name);
+            let other = match &encoding.style {
+                Some(openapiv3::QueryStyle::DeepObject) => {
+                    deep.push(name.clone());
+                    None
+                }
+                None | Some(openapiv3::QueryStyle::Form) => None,
+                Some(openapiv3::QueryStyle::SpaceDelimited) => Some("spaceDelimited"),
+                Some(openapiv3::QueryStyle::PipeDelimited) => Some("pipeDelimited"),
+            };
+            if let Some(other) = other {
+                self.diags.push(Diagnostic::warning(pointer_push(&at, "style"), format!("form member `{name}`: style `{other}` is not followed; sent as `name=value` pairs, arrays repeated"))
+                    .help("the client writes form members as `form` or `deepObject`"));
+            }
+            if !encoding.headers.is_empty() {
+                self.diags.push(Diagnostic::warning(pointer_push(&at, "headers"), format!("form member `{name}`: per-member headers are not sent")));
+            }
+        }
+        deep
     }
 
     /// `{type: object}` describing no member: no properties, and no schema for undeclared ones.
