@@ -337,6 +337,9 @@ pub enum Serialization {
     Joined(char),
     /// An object (a struct or a map) in the query, written member by member.
     Members(ObjectStyle),
+    /// A union of one object and single values (a range filter: `{gt, lt}` or a number): the
+    /// object member by member, any other value as one pair.
+    MembersOrValue(ObjectStyle),
 }
 
 /// How an object query parameter's members are written, for `filter = {name: x, age: 3}`.

@@ -432,7 +432,7 @@ fn emit_param_list(op: &Operation, location: ParamLocation, fn_name: &str) -> Op
 /// joined other than with commas, or an object written member by member.
 fn is_expanded(p: &Param) -> bool {
     match p.serialization {
-        Serialization::Members(_) => true,
+        Serialization::Members(_) | Serialization::MembersOrValue(_) => true,
         serialization => matches!(p.ty, TypeRef::Array(_)) && serialization != Serialization::Joined(','),
     }
 }
@@ -440,17 +440,30 @@ fn is_expanded(p: &Param) -> bool {
 /// The statements that add `value` (a reference to the parameter's value) to `list`.
 fn emit_param_push(p: &Param, value: TokenStream) -> TokenStream {
     let wire = lit(&p.wire_name);
+    let object_style = |style: ObjectStyle| match style {
+        ObjectStyle::DeepObject => quote!(crate::runtime::ObjectStyle::DeepObject),
+        ObjectStyle::Exploded => quote!(crate::runtime::ObjectStyle::Exploded),
+        ObjectStyle::Joined(delimiter) => {
+            let delimiter = proc_macro2::Literal::character(delimiter);
+            quote!(crate::runtime::ObjectStyle::Joined(#delimiter))
+        }
+    };
     match p.serialization {
         Serialization::Members(style) => {
-            let style = match style {
-                ObjectStyle::DeepObject => quote!(DeepObject),
-                ObjectStyle::Exploded => quote!(Exploded),
-                ObjectStyle::Joined(delimiter) => {
-                    let delimiter = proc_macro2::Literal::character(delimiter);
-                    quote!(Joined(#delimiter))
+            let style = object_style(style);
+            quote!(list.extend(crate::runtime::object_query_pairs(#wire, #value, #style)?);)
+        }
+        // Which alternative the value holds shows once it is JSON: an object, or one value.
+        Serialization::MembersOrValue(style) => {
+            let style = object_style(style);
+            quote! {
+                let value = serde_json::to_value(#value).map_err(|e| RequestError::Query { name: #wire, why: e.to_string() })?;
+                if value.is_object() {
+                    list.extend(crate::runtime::object_query_pairs(#wire, &value, #style)?);
+                } else {
+                    list.push((#wire.into(), value.to_param()));
                 }
-            };
-            quote!(list.extend(crate::runtime::object_query_pairs(#wire, #value, crate::runtime::ObjectStyle::#style)?);)
+            }
         }
         _ if !matches!(p.ty, TypeRef::Array(_)) => quote!(list.push((#wire.into(), #value.to_param()));),
         Serialization::Repeated => quote! {

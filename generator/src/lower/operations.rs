@@ -201,6 +201,12 @@ impl<'a> Lowerer<'a> {
             if let Ok(Serialization::Members(_)) = serialization {
                 self.warn_nested_members(&ty, &data.name, &p_pointer);
             }
+            // An array in `deepObject` style goes out as `name[]=a&name[]=b` (see
+            // `choose_query_serialization`).
+            let wire_name = match (param, &ty) {
+                (Parameter::Query { style: openapiv3::QueryStyle::DeepObject, .. }, TypeRef::Array(_)) => format!("{}[]", data.name),
+                _ => data.name.clone(),
+            };
             let serialization = match serialization {
                 Ok(serialization) => serialization,
                 Err(why) => {
@@ -219,7 +225,7 @@ impl<'a> Lowerer<'a> {
             param_pointers.push(p_pointer.clone());
             params.push(Param {
                 rust_name: names::dedupe(names::snake(&data.name, "param"), &mut used, "_"),
-                wire_name: data.name.clone(),
+                wire_name,
                 location,
                 required: data.required || location == ParamLocation::Path,
                 ty,
