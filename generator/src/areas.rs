@@ -144,7 +144,7 @@ fn area_roots(api: &Api, operations: &[usize]) -> BTreeSet<TypeId> {
             refs.push(&pager.item);
         }
         match op.body.as_ref().map(|b| &b.ty) {
-            Some(BodyType::Model(ty) | BodyType::Form(ty)) => refs.push(ty),
+            Some(BodyType::Model(ty) | BodyType::Form(ty, _)) => refs.push(ty),
             // A PATCH body lives with the struct it patches.
             Some(BodyType::Patch(p)) => roots.extend(api.patches.get(*p).map(|p| p.of)),
             Some(BodyType::Multipart(m)) => refs.extend(m.parts.iter().filter_map(|p| match &p.kind {

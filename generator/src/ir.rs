@@ -338,6 +338,9 @@ pub enum Serialization {
     Joined(char),
     /// An object (a struct or a map) in the query, written member by member.
     Members(ObjectStyle),
+    /// A union of one object and single values (a range filter: `{gt, lt}` or a number): the
+    /// object member by member, any other value as one pair.
+    MembersOrValue(ObjectStyle),
 }
 
 /// How an object query parameter's members are written, for `filter = {name: x, age: 3}`.
@@ -368,8 +371,9 @@ pub enum BodyType {
     Model(TypeRef),
     /// Index into [`Api::patches`].
     Patch(usize),
-    /// A struct (or map) sent as `application/x-www-form-urlencoded`.
-    Form(TypeRef),
+    /// A struct (or map) sent as `application/x-www-form-urlencoded`; the members the form's
+    /// `encoding` writes as `deepObject` (`address[city]=Paris`), by wire name.
+    Form(TypeRef, Vec<String>),
     /// Bytes sent as they are (`application/octet-stream`, `image/png`, …).
     Bytes,
     /// Text sent as it is (`text/plain`, …).

@@ -90,10 +90,10 @@ pub fn generate(text: &str, settings: &Settings) -> Result<Generated, Vec<Diagno
                 }
             }
         }
-        diags
+        diagnostics::fold_repeated_warnings(diags)
     };
-    let loaded = load::load(text, Some(&settings.spec_path)).map_err(locate)?;
-    let (api, lowered) = lower::lower_api(&loaded.doc);
+    let mut loaded = load::load(text, Some(&settings.spec_path)).map_err(locate)?;
+    let (api, lowered) = lower::lower_api(&mut loaded.doc);
     // `lower` names nodes of the document as read; a 3.1 description's were rewritten, and the
     // user looks for them where they were written.
     let mut diags = loaded.warnings;

@@ -142,7 +142,7 @@ macro_rules! goldens {
     };
 }
 
-goldens!(naming_keywords, collisions, nullable, enums, all_of, path_parameters, responses, polymorphism, paging, formats, areas, delta, unsupported_operations, plain_formats, scalar_path_parameters, plain_dialect, small_misses, no_schemas, query_styles, object_query_parameters, media_types, alternatives, api_key_auth, basic_auth, api_key_query_auth, server_variables, model_groups, vendored_runtime, ms_extension_api_key, openapi31);
+goldens!(naming_keywords, collisions, nullable, enums, all_of, path_parameters, responses, polymorphism, paging, formats, areas, delta, unsupported_operations, plain_formats, scalar_path_parameters, plain_dialect, small_misses, no_schemas, query_styles, object_query_parameters, media_types, alternatives, api_key_auth, basic_auth, api_key_query_auth, server_variables, model_groups, vendored_runtime, ms_extension_api_key, openapi31, foreign_bodies, foreign_paths, foreign_schemas);
 
 /// A fixture folder without a test above would never be compared.
 #[test]

@@ -109,8 +109,8 @@ pub fn run(args: &[String]) -> ExitCode {
 fn names_of(root: &Path, file: &Path) -> Result<Vec<Named>, String> {
     let module = file.strip_prefix(root.join("spec/graph-modules")).unwrap_or(file).display().to_string();
     let text = std::fs::read_to_string(file).map_err(|e| format!("{module}: {e}"))?;
-    let doc = graph_codegen::load::load_spec(&text).map_err(|d| format!("{module}: {} diagnostics, the first: {:?}", d.len(), d.first().map(|d| &d.message)))?;
-    let (api, _) = graph_codegen::lower::lower_api(&doc);
+    let mut doc = graph_codegen::load::load_spec(&text).map_err(|d| format!("{module}: {} diagnostics, the first: {:?}", d.len(), d.first().map(|d| &d.message)))?;
+    let (api, _) = graph_codegen::lower::lower_api(&mut doc);
     Ok(api.operations.into_iter().map(|op: Operation| Named {
         module: module.clone(),
         method: op.method.as_str(),

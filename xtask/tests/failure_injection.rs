@@ -226,7 +226,7 @@ fn a_spec_error_leaves_the_tree_untouched() {
     old_crate(&out);
     let before = snapshot(&out);
     let bad = dir.0.join("bad.yaml");
-    fs::write(&bad, "openapi: 3.0.1\ninfo: {title: t, version: '1'}\npaths:\n  /a/{id}:\n    get:\n      responses: {}\n").expect("bad spec");
+    fs::write(&bad, "openapi: 3.0.1\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        '200':\n          $ref: '#/components/responses/missing'\n").expect("bad spec");
     assert!(matches!(generate_from(&bad, &workspace_settings()), Err(xtask::CodegenError::Spec(_))));
     let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(["codegen", "--spec"])
@@ -237,7 +237,7 @@ fn a_spec_error_leaves_the_tree_untouched() {
         .expect("xtask runs");
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("bad.yaml:5:5: at /paths/~1a~1{id}/get: path template variable `{id}` has no path parameter"), "{stderr}");
+    assert!(stderr.contains("bad.yaml:8:11: at /paths/~1a/get/responses/200/$ref: unresolved response reference"), "{stderr}");
     assert!(stderr.contains("nothing was written"), "{stderr}");
     assert_eq!(snapshot(&out), before);
 }

@@ -191,7 +191,7 @@ pub fn emit_part(api: &Api, settings: &CrateSettings<'_>, plan: &Plan, part: &Pa
             let pagers = plan.group_pagers.get(*g).map_or(&[][..], Vec::as_slice);
             models::emit_group(api, split, *g, patches, pagers)?
         }
-        Job::OperationsRoot => emit_operations_root(split_of(areas)?),
+        Job::OperationsRoot => emit_operations_root(api, split_of(areas)?),
         Job::Operations { area: Some(a), range } => {
             let Some(area) = split_of(areas)?.areas.get(*a) else { return Err(format!("no area {a}")) };
             let ops: Vec<&Operation> =
@@ -204,7 +204,10 @@ pub fn emit_part(api: &Api, settings: &CrateSettings<'_>, plan: &Plan, part: &Pa
         Job::Operations { area: None, range } => {
             let ops: Vec<&Operation> = api.operations.get(range.clone()).unwrap_or_default().iter().collect();
             let head = (range.start == 0).then_some("One request type per operation, and the client method that sends it.");
-            operations::emit_operations(api, &ops, head, "One method per operation, each returning a [`Call`] of its request type.")
+            let ops = operations::emit_operations(api, &ops, head, "One method per operation, each returning a [`Call`] of its request type.");
+            // A crate of one area has no operations root: the helper goes with the first slice.
+            let deep_form = (range.start == 0).then(|| operations::emit_deep_form_helper(api)).flatten();
+            quote!(#ops #deep_form)
         }
     };
     Ok(Emitted::Rust { path, tokens })
@@ -224,7 +227,7 @@ fn split_of(areas: &Areas) -> Result<&Split, String> {
     }
 }
 
-fn emit_operations_root(split: &Split) -> TokenStream {
+fn emit_operations_root(api: &Api, split: &Split) -> TokenStream {
     let modules = split.areas.iter().map(|a| {
         let docs = own_doc(&format!("Operations tagged `{}` (feature `{}`).", escape_doc_line(&a.tag), a.feature));
         let feature = lit(&a.feature);
@@ -238,9 +241,11 @@ fn emit_operations_root(split: &Split) -> TokenStream {
             pub use #module::*;
         }
     });
+    let deep_form = operations::emit_deep_form_helper(api);
     quote! {
         //! One request type per operation, in one module per area (Cargo feature), all re-exported here.
         #(#modules)*
+        #deep_form
     }
 }
 

@@ -70,7 +70,7 @@ fn op_borrows(op: &Operation) -> bool {
 
 fn body_type(api: &Api, body: &RequestBody) -> TokenStream {
     match &body.ty {
-        BodyType::Model(ty) | BodyType::Form(ty) => rust_type(api, ty, true),
+        BodyType::Model(ty) | BodyType::Form(ty, _) => rust_type(api, ty, true),
         BodyType::Bytes => quote!([u8]),
         BodyType::Text => quote!(str),
         BodyType::Multipart(m) => {
@@ -229,8 +229,14 @@ fn emit_body_fn(b: &RequestBody) -> TokenStream {
     };
     let encode = match (&b.ty, b.required) {
         (BodyType::Model(_) | BodyType::Patch(_), _) => json(),
-        (BodyType::Form(_), true) => quote!(encode_form(self.body).map(Some)),
-        (BodyType::Form(_), false) => quote!(self.body.map(encode_form).transpose()),
+        (BodyType::Form(_, deep), true) if !deep.is_empty() => {
+            quote!(encode_form(&crate::operations::deep_form(self.body, &[#(#deep),*])?).map(Some))
+        }
+        (BodyType::Form(_, deep), false) if !deep.is_empty() => {
+            quote!(self.body.map(|body| encode_form(&crate::operations::deep_form(body, &[#(#deep),*])?)).transpose())
+        }
+        (BodyType::Form(..), true) => quote!(encode_form(self.body).map(Some)),
+        (BodyType::Form(..), false) => quote!(self.body.map(encode_form).transpose()),
         (BodyType::Bytes, true) => quote!(Ok(Some(self.body.to_vec()))),
         (BodyType::Bytes, false) => quote!(Ok(self.body.map(<[u8]>::to_vec))),
         (BodyType::Text, true) => quote!(Ok(Some(self.body.as_bytes().to_vec()))),
@@ -277,7 +283,8 @@ fn emit_multipart_parts(api: &Api, op: &Operation, m: &MultipartDef) -> TokenStr
     });
     let value = |p: &MultipartPart, v: TokenStream| match &p.kind {
         PartKind::Bytes => quote!(PartValue::File(#v)),
-        PartKind::Text(_) | PartKind::Repeated(_) => quote!(PartValue::Text(#v.to_param())),
+        // Called as a function: `&self.field.to_param()` would borrow the result, not the field.
+        PartKind::Text(_) | PartKind::Repeated(_) => quote!(PartValue::Text(ParamValue::to_param(#v))),
         PartKind::Json(_) => quote!(PartValue::Json(serde_json::to_vec(#v).map_err(|e| RequestError::Body(e.to_string()))?)),
     };
     // Required single parts start the list; the rest (optional, or one part per item) follow.
@@ -429,7 +436,7 @@ fn emit_param_list(op: &Operation, location: ParamLocation, fn_name: &str) -> Op
 /// joined other than with commas, or an object written member by member.
 fn is_expanded(p: &Param) -> bool {
     match p.serialization {
-        Serialization::Members(_) => true,
+        Serialization::Members(_) | Serialization::MembersOrValue(_) => true,
         serialization => matches!(p.ty, TypeRef::Array(_)) && serialization != Serialization::Joined(','),
     }
 }
@@ -437,17 +444,30 @@ fn is_expanded(p: &Param) -> bool {
 /// The statements that add `value` (a reference to the parameter's value) to `list`.
 fn emit_param_push(p: &Param, value: TokenStream) -> TokenStream {
     let wire = lit(&p.wire_name);
+    let object_style = |style: ObjectStyle| match style {
+        ObjectStyle::DeepObject => quote!(graph_runtime::__private::ObjectStyle::DeepObject),
+        ObjectStyle::Exploded => quote!(graph_runtime::__private::ObjectStyle::Exploded),
+        ObjectStyle::Joined(delimiter) => {
+            let delimiter = proc_macro2::Literal::character(delimiter);
+            quote!(graph_runtime::__private::ObjectStyle::Joined(#delimiter))
+        }
+    };
     match p.serialization {
         Serialization::Members(style) => {
-            let style = match style {
-                ObjectStyle::DeepObject => quote!(DeepObject),
-                ObjectStyle::Exploded => quote!(Exploded),
-                ObjectStyle::Joined(delimiter) => {
-                    let delimiter = proc_macro2::Literal::character(delimiter);
-                    quote!(Joined(#delimiter))
+            let style = object_style(style);
+            quote!(list.extend(graph_runtime::__private::object_query_pairs(#wire, #value, #style)?);)
+        }
+        // Which alternative the value holds shows once it is JSON: an object, or one value.
+        Serialization::MembersOrValue(style) => {
+            let style = object_style(style);
+            quote! {
+                let value = serde_json::to_value(#value).map_err(|e| RequestError::Query { name: #wire, why: e.to_string() })?;
+                if value.is_object() {
+                    list.extend(graph_runtime::__private::object_query_pairs(#wire, &value, #style)?);
+                } else {
+                    list.push((#wire.into(), value.to_param()));
                 }
-            };
-            quote!(list.extend(graph_runtime::__private::object_query_pairs(#wire, #value, graph_runtime::__private::ObjectStyle::#style)?);)
+            }
         }
         _ if !matches!(p.ty, TypeRef::Array(_)) => quote!(list.push((#wire.into(), #value.to_param()));),
         Serialization::Repeated => quote! {
@@ -503,4 +523,56 @@ fn emit_client_method(api: &Api, op: &Operation) -> TokenStream {
             self.call(#type_name::new(#(#values),*))
         }
     }
+}
+
+/// `deep_form`, in the operations root, where some form body writes members as `deepObject`.
+pub fn emit_deep_form_helper(api: &Api) -> Option<TokenStream> {
+    let used = api.operations.iter().any(|op| matches!(op.body.as_ref().map(|b| &b.ty), Some(BodyType::Form(_, deep)) if !deep.is_empty()));
+    used.then(|| {
+        quote! {
+            /// A form body with its `deepObject` members (`deep`, by wire name) spread out: a
+            /// nested object's members become `name[member]` entries and an array's items
+            /// `name[0]`, `name[1]`, at any depth, for the runtime's form encoder to write
+            /// like any other member. Other members are kept as they are.
+            // An area whose forms use it may be turned off.
+            #[allow(dead_code)]
+            pub(crate) fn deep_form<T: serde::Serialize + ?Sized>(
+                value: &T,
+                deep: &[&str],
+            ) -> Result<serde_json::Map<String, serde_json::Value>, graph_runtime::RequestError> {
+                fn spread(key: String, value: serde_json::Value, into: &mut serde_json::Map<String, serde_json::Value>) {
+                    match value {
+                        serde_json::Value::Object(members) => {
+                            for (name, member) in members {
+                                spread(format!("{key}[{name}]"), member, into);
+                            }
+                        }
+                        serde_json::Value::Array(items) => {
+                            for (i, item) in items.into_iter().enumerate() {
+                                spread(format!("{key}[{i}]"), item, into);
+                            }
+                        }
+                        serde_json::Value::Null => {}
+                        scalar => {
+                            into.insert(key, scalar);
+                        }
+                    }
+                }
+                let serde_json::Value::Object(members) =
+                    serde_json::to_value(value).map_err(|e| graph_runtime::RequestError::Body(e.to_string()))?
+                else {
+                    return Err(graph_runtime::RequestError::Body("a form body must be an object of members".to_string()));
+                };
+                let mut form = serde_json::Map::new();
+                for (name, member) in members {
+                    if deep.contains(&name.as_str()) {
+                        spread(name, member, &mut form);
+                    } else {
+                        form.insert(name, member);
+                    }
+                }
+                Ok(form)
+            }
+        }
+    })
 }

@@ -151,15 +151,26 @@ pub fn doc(text: &str) -> TokenStream {
     out
 }
 
-/// The width of a Markdown list marker at the start of `line` with its space (`- `, `* `, `+ `,
-/// `12. `, `3) `), or None when the line does not start a list item.
+/// Where the text of a Markdown list item starting `line` begins: the marker (`-`, `*`, `+`,
+/// `12.`, `3)`) and the spaces after it, 1 to 4 (`*   item` is 4 wide; past 4, CommonMark counts
+/// one and the rest belong to the text); None when the line does not start a list item.
 fn measure_list_marker(line: &str) -> Option<usize> {
-    if line.starts_with("- ") || line.starts_with("* ") || line.starts_with("+ ") {
-        return Some(2);
+    let marker = if line.starts_with(['-', '*', '+']) {
+        1
+    } else {
+        let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+        let rest = line.get(digits..)?;
+        if digits == 0 || digits >= 10 || !rest.starts_with(['.', ')']) {
+            return None;
+        }
+        digits + 1
+    };
+    let spaces = line.get(marker..)?.bytes().take_while(|b| *b == b' ').count();
+    match spaces {
+        0 => None,
+        1..=4 => Some(marker + spaces),
+        _ => Some(marker + 1),
     }
-    let digits = line.bytes().take_while(u8::is_ascii_digit).count();
-    let rest = line.get(digits..)?;
-    (digits > 0 && digits < 10 && (rest.starts_with(". ") || rest.starts_with(") "))).then_some(digits + 2)
 }
 
 /// Documentation the generator writes itself (already Markdown, links meant).
@@ -287,6 +298,9 @@ mod tests {
         assert!(printed.contains("\"   still one\""), "{printed}");
         assert!(printed.contains("\"     still two\""), "{printed}");
         assert!(printed.contains("\" after\""), "{printed}");
+        // The text of `*   item` starts 4 columns in; so must the lines that continue it.
+        let printed = doc("*   Lists are\n  wrapped here\n*   and here").to_string();
+        assert!(printed.contains("\"     wrapped here\""), "{printed}");
     }
 
     #[test]

@@ -16,16 +16,22 @@ impl<'a> Lowerer<'a> {
             _ => body_pointer,
         };
         let content_pointer = pointer_push(&body_pointer, "content");
-        let json: Vec<(&String, &openapiv3::MediaType)> = body.content.iter().filter(|(m, _)| is_json(m)).collect();
+        let mut json: Vec<(&String, &openapiv3::MediaType)> = body.content.iter().filter(|(m, _)| is_json(m)).collect();
+        // `application/json` first where it is offered: ASP.NET lists `application/json-patch+json`
+        // or `text/json` before it, for the same schema.
+        json.sort_by_key(|(m, _)| !is_plain_json(m));
         if body.content.len() > 1 && !json.is_empty() {
             let others: Vec<&str> = body.content.keys().filter(|m| !is_json(m)).map(|m| m.as_str()).collect();
             if !others.is_empty() {
                 self.diags.push(Diagnostic::warning(&content_pointer, format!("only JSON request bodies are supported; {} left out", others.join(", "))));
             }
-            if let Some(((first, _), rest)) = json.split_first().filter(|(_, rest)| !rest.is_empty()) {
-                let rest: Vec<&str> = rest.iter().map(|(m, _)| m.as_str()).collect();
-                self.diags.push(Diagnostic::warning(&content_pointer, format!("the body is sent as {first}; {} left out", rest.join(", ")))
-                    .help("list the JSON media type the client should send first"));
+            if let Some(((first, chosen), rest)) = json.split_first() {
+                // Another JSON media type with the same schema loses nothing: the server reads both.
+                let rest: Vec<&str> = rest.iter().filter(|(_, mt)| mt.schema != chosen.schema).map(|(m, _)| m.as_str()).collect();
+                if !rest.is_empty() {
+                    self.diags.push(Diagnostic::warning(&content_pointer, format!("the body is sent as {first}; {} left out", rest.join(", ")))
+                        .help("list the JSON media type the client should send first"));
+                }
             }
         }
         if let Some((media, media_type)) = json.first() {
@@ -47,7 +53,9 @@ impl<'a> Lowerer<'a> {
                 }
                 _ => BodyType::Model(ty),
             };
-            return Ok(Some(RequestBody { ty, content_type: media.to_string(), required: body.required, doc: body.description.clone() }));
+            // `application/*+json` names no type a server can be sent.
+            let content_type = if media.contains('*') { "application/json".to_string() } else { media.to_string() };
+            return Ok(Some(RequestBody { ty, content_type, required: body.required, doc: body.description.clone() }));
         }
         // No JSON: the first media type the client can send, in the order the description lists them.
         let mut chosen = None;
@@ -62,7 +70,8 @@ impl<'a> Lowerer<'a> {
                     if !self.is_form_value(&ty) {
                         continue;
                     }
-                    BodyType::Form(ty)
+                    let encoding_pointer = pointer_push(&pointer_push(&content_pointer, media), "encoding");
+                    BodyType::Form(ty, self.deep_form_members(media_type, &encoding_pointer))
                 }
                 MediaKind::Multipart => {
                     let Some(schema) = &media_type.schema else { continue };
@@ -86,6 +95,11 @@ impl<'a> Lowerer<'a> {
                 self.diags.push(Diagnostic::warning(&content_pointer, format!("the required request body is {offered}, which the generator cannot send yet; operation `{operation_id}` left out"))
                     .help("describe the body as JSON, form fields, text or bytes"));
                 return Err(());
+            }
+            // An optional body that is an object with no members (Stripe writes one on every
+            // GET and DELETE) has nothing to send: leaving it off loses nothing.
+            if body.content.values().all(|mt| mt.schema.as_ref().is_some_and(|s| self.is_memberless_object(s))) {
+                return Ok(None);
             }
             // Dropping an optional body is still a change to what the client can send: say so.
             self.diags.push(Diagnostic::warning(&content_pointer, format!("the optional request body is {offered}, which the generator cannot send yet; operation `{operation_id}` is generated without it"))
@@ -145,6 +159,38 @@ impl<'a> Lowerer<'a> {
         Some(MultipartDef { name, parts })
     }
 
+    /// The members a form's `encoding` writes as `deepObject`; a style the client does not
+    /// follow is named in a warning (the member is then sent as the form's default writes it).
+    fn deep_form_members(&mut self, media_type: &openapiv3::MediaType, pointer: &str) -> Vec<String> {
+        let mut deep = Vec::new();
+        for (name, encoding) in &media_type.encoding {
+            let at = pointer_push(pointer, name);
+            let other = match &encoding.style {
+                Some(openapiv3::QueryStyle::DeepObject) => {
+                    deep.push(name.clone());
+                    None
+                }
+                None | Some(openapiv3::QueryStyle::Form) => None,
+                Some(openapiv3::QueryStyle::SpaceDelimited) => Some("spaceDelimited"),
+                Some(openapiv3::QueryStyle::PipeDelimited) => Some("pipeDelimited"),
+            };
+            if let Some(other) = other {
+                self.diags.push(Diagnostic::warning(pointer_push(&at, "style"), format!("form member `{name}`: style `{other}` is not followed; sent as `name=value` pairs, arrays repeated"))
+                    .help("the client writes form members as `form` or `deepObject`"));
+            }
+            if !encoding.headers.is_empty() {
+                self.diags.push(Diagnostic::warning(pointer_push(&at, "headers"), format!("form member `{name}`: per-member headers are not sent")));
+            }
+        }
+        deep
+    }
+
+    /// `{type: object}` describing no member: no properties, and no schema for undeclared ones.
+    fn is_memberless_object(&self, s: &'a ReferenceOr<Schema>) -> bool {
+        matches!(self.resolve_node(node(s), 0), Some(Schema { schema_kind: SchemaKind::Type(Type::Object(o)), .. })
+            if o.properties.is_empty() && matches!(o.additional_properties, None | Some(AdditionalProperties::Any(false))))
+    }
+
     /// A form body is a struct of fields (or a map of them).
     pub(super) fn is_form_value(&self, ty: &TypeRef) -> bool {
         match ty {
@@ -173,7 +219,7 @@ pub(super) enum MediaKind {
 }
 
 pub(super) fn classify_media(media: &str, schema: Option<&ReferenceOr<Schema>>) -> MediaKind {
-    let m = media.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let m = essence(media);
     let binary_schema = matches!(schema, Some(ReferenceOr::Item(Schema { schema_kind: SchemaKind::Type(Type::String(st)), .. }))
         if st.format == VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Binary));
     if is_json(&m) {
@@ -198,7 +244,17 @@ pub(super) fn classify_media(media: &str, schema: Option<&ReferenceOr<Schema>>) 
     }
 }
 
+/// JSON by any reading: `application/json`, `text/json` (ASP.NET), `application/problem+json`.
 pub(super) fn is_json(media: &str) -> bool {
-    let m = media.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    m == "application/json" || m.ends_with("+json")
+    let m = essence(media);
+    m.ends_with("/json") || m.ends_with("+json")
+}
+
+pub(super) fn is_plain_json(media: &str) -> bool {
+    essence(media) == "application/json"
+}
+
+/// The media type without its parameters (`; charset=utf-8`), lowercased.
+fn essence(media: &str) -> String {
+    media.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
 }

@@ -20,10 +20,13 @@ mod parameters;
 mod bodies;
 mod patch;
 mod boxing;
+mod pointers;
+mod normalize;
 
 use bodies::*;
 use parameters::*;
 use service::*;
+use pointers::is_component_schema_ref;
 
 /// How deep `allOf` chains and inline schemas may nest before the generator gives up on them.
 /// Real descriptions stay far below it (Graph's whole documents nest 13 levels); it exists so
@@ -42,8 +45,12 @@ const ODATA_TYPE: &str = "@odata.type";
 
 /// Lowers a whole description. Errors and warnings come back together; the caller decides
 /// whether errors stop the run.
-pub fn lower_api(doc: &OpenAPI) -> (Api, Vec<Diagnostic>) {
+/// Mixed schemas whose meaning is plain are first rewritten as what they mean (`normalize`).
+pub fn lower_api(doc: &mut OpenAPI) -> (Api, Vec<Diagnostic>) {
+    let read = normalize::normalize(doc);
+    let doc: &OpenAPI = doc;
     let mut lw = Lowerer::new(doc);
+    lw.diags = read;
     lw.dialect = detect_dialect(doc);
     lw.lower_components();
     let operations = lw.lower_operations();
@@ -177,6 +184,9 @@ struct Lowerer<'a> {
     hierarchy: BTreeMap<TypeId, Hierarchy>,
     dialect: Dialect,
     diags: Vec<Diagnostic>,
+    /// The types of `$ref`s that point inside the document rather than at a component, by
+    /// reference (see `pointers`).
+    deep_types: HashMap<String, TypeRef>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -197,6 +207,7 @@ impl<'a> Lowerer<'a> {
             hierarchy: BTreeMap::new(),
             dialect: Dialect::Plain,
             diags: Vec::new(),
+            deep_types: HashMap::new(),
         }
     }
 
@@ -210,7 +221,10 @@ impl<'a> Lowerer<'a> {
         for _ in depth..MAX_DEPTH {
             match n {
                 Node::Item(s) => return Some(s),
-                Node::Ref(r) => n = node(self.schemas()?.get(unescape(r.strip_prefix(SCHEMA_PREFIX)?).as_str())?),
+                Node::Ref(r) if is_component_schema_ref(r) => {
+                    n = node(self.schemas()?.get(unescape(r.strip_prefix(SCHEMA_PREFIX)?).as_str())?)
+                }
+                Node::Ref(r) => n = self.schema_at(r)?,
             }
         }
         None

@@ -216,6 +216,12 @@ impl<'a> Lowerer<'a> {
             if let Ok(Serialization::Members(_)) = serialization {
                 self.warn_nested_members(&ty, &data.name, &p_pointer);
             }
+            // An array in `deepObject` style goes out as `name[]=a&name[]=b` (see
+            // `choose_query_serialization`).
+            let wire_name = match (param, &ty) {
+                (Parameter::Query { style: openapiv3::QueryStyle::DeepObject, .. }, TypeRef::Array(_)) => format!("{}[]", data.name),
+                _ => data.name.clone(),
+            };
             let serialization = match serialization {
                 Ok(serialization) => serialization,
                 Err(why) => {
@@ -234,7 +240,7 @@ impl<'a> Lowerer<'a> {
             param_pointers.push(p_pointer.clone());
             params.push(Param {
                 rust_name: names::dedupe(names::snake(&data.name, "param"), &mut used, "_"),
-                wire_name: data.name.clone(),
+                wire_name,
                 location,
                 required: data.required || location == ParamLocation::Path,
                 ty,
@@ -244,7 +250,7 @@ impl<'a> Lowerer<'a> {
         }
 
         // Body and responses are lowered even when the path is wrong, so one run reports all.
-        let segments = self.lower_path(path, &params, &param_pointers, pointer);
+        let segments = self.lower_path(path, &params, &param_pointers, pointer, &operation_id);
         let body = self.lower_request_body(op, method, pointer, &owner, &operation_id);
         let (success, error) = self.lower_responses(op, pointer, &owner);
         let segments = segments?;
@@ -315,15 +321,17 @@ impl<'a> Lowerer<'a> {
         found
     }
 
-    /// Splits the path template into literals and parameters, checking that the two agree.
-    pub(super) fn lower_path(&mut self, path: &str, params: &[Param], param_pointers: &[String], pointer: &str) -> Option<Vec<PathSegment>> {
+    /// Splits the path template into literals and parameters, checking that the two agree. Where
+    /// they do not, the description is wrong, but only about this operation: it is left out with
+    /// a warning and the rest still generates.
+    pub(super) fn lower_path(&mut self, path: &str, params: &[Param], param_pointers: &[String], pointer: &str, operation_id: &str) -> Option<Vec<PathSegment>> {
         let mut segments = Vec::new();
         let mut rest = path;
         let mut used_params = BTreeSet::new();
         let mut ok = true;
         while let Some(open) = rest.find('{') {
             let Some(close) = rest[open..].find('}').map(|c| open + c) else {
-                self.diags.push(Diagnostic::error(parent_pointer(pointer), format!("unclosed `{{` in path `{path}`")));
+                self.diags.push(Diagnostic::warning(parent_pointer(pointer), format!("unclosed `{{` in path `{path}`; operation `{operation_id}` left out")));
                 return None;
             };
             if open > 0 {
@@ -336,7 +344,20 @@ impl<'a> Lowerer<'a> {
                     segments.push(PathSegment::Param(i));
                 }
                 None => {
-                    self.diags.push(Diagnostic::error(pointer, format!("path template variable `{{{name}}}` has no path parameter"))
+                    // Declared elsewhere (`in: query`) is the usual slip; say so.
+                    let elsewhere = params
+                        .iter()
+                        .find(|p| p.wire_name == name)
+                        .map(|p| {
+                            let location = match p.location {
+                                ParamLocation::Path => "path",
+                                ParamLocation::Query => "query",
+                                ParamLocation::Header => "header",
+                            };
+                            format!(" (`{name}` is declared `in: {location}`)")
+                        })
+                        .unwrap_or_default();
+                    self.diags.push(Diagnostic::warning(pointer, format!("path template variable `{{{name}}}` has no path parameter{elsewhere}; operation `{operation_id}` left out"))
                         .help(format!("declare a parameter with `name: {name}` and `in: path`")));
                     ok = false;
                 }
@@ -349,7 +370,7 @@ impl<'a> Lowerer<'a> {
         for (i, p) in params.iter().enumerate() {
             if p.location == ParamLocation::Path && !used_params.contains(&i) {
                 let at = param_pointers.get(i).map_or(pointer, String::as_str);
-                self.diags.push(Diagnostic::error(at, format!("path parameter `{}` does not appear in the path template `{path}`", p.wire_name))
+                self.diags.push(Diagnostic::warning(at, format!("path parameter `{}` does not appear in the path template `{path}`; operation `{operation_id}` left out", p.wire_name))
                     .help("add `{name}` to the path or remove the parameter"));
                 ok = false;
             }
@@ -376,20 +397,20 @@ impl<'a> Lowerer<'a> {
         }
         for (key, is_success, r) in entries {
             let r_pointer = pointer_push(&responses_pointer, &key);
-            let Some(response) = self.resolve_response(r, &r_pointer) else { continue };
+            let Some(content) = self.response_content(r, &r_pointer) else { continue };
             // A referenced response is described where it is defined: point there, or no line is found.
             let r_pointer = match r {
                 ReferenceOr::Reference { reference } => local_pointer(reference).unwrap_or(r_pointer),
                 ReferenceOr::Item(_) => r_pointer,
             };
-            let found = response
-                .content
+            let found = content
                 .iter()
-                .find(|(m, _)| is_json(m))
-                .or_else(|| response.content.iter().find(|(m, mt)| is_success && classify_media(m, mt.schema.as_ref()) == MediaKind::Text));
+                .find(|(m, _)| is_plain_json(m))
+                .or_else(|| content.iter().find(|(m, _)| is_json(m)))
+                .or_else(|| content.iter().find(|(m, mt)| is_success && classify_media(m, mt.schema.as_ref()) == MediaKind::Text));
             if found.is_none() && is_success && success.is_none() && binary.is_none() {
                 // A download (`$value`, `content`, an image): read as bytes, asked for as declared.
-                binary = response.content.iter().find(|(m, mt)| classify_media(m, mt.schema.as_ref()) == MediaKind::Binary).map(|(m, _)| m.clone());
+                binary = content.iter().find(|(m, mt)| classify_media(m, mt.schema.as_ref()) == MediaKind::Binary).map(|(m, _)| m.clone());
             }
             let Some((media, mt)) = found else { continue };
             let Some(schema) = &mt.schema else { continue };
@@ -411,8 +432,24 @@ impl<'a> Lowerer<'a> {
         (SuccessResponse { body: success, text, binary }, error)
     }
 
-    pub(super) fn resolve_response(&mut self, r: &'a ReferenceOr<openapiv3::Response>, pointer: &str) -> Option<&'a openapiv3::Response> {
-        self.resolve(r, "responses", |c| &c.responses, "response", pointer)
+    /// The content a response declares. A `$ref` to `#/components/requestBodies/…`, a slip some
+    /// descriptions make, names content too: it is read as the response's, with a warning.
+    pub(super) fn response_content(
+        &mut self,
+        r: &'a ReferenceOr<openapiv3::Response>,
+        pointer: &str,
+    ) -> Option<&'a indexmap::IndexMap<String, openapiv3::MediaType>> {
+        if let ReferenceOr::Reference { reference } = r {
+            let body = reference
+                .strip_prefix("#/components/requestBodies/")
+                .and_then(|name| self.doc.components.as_ref()?.request_bodies.get(unescape(name).as_str()));
+            if let Some(ReferenceOr::Item(body)) = body {
+                self.diags.push(Diagnostic::warning(pointer_push(pointer, "$ref"), format!("this response refers to the request body `{reference}`; its content is read as the response's"))
+                    .help("define the response under #/components/responses and refer to it there"));
+                return Some(&body.content);
+            }
+        }
+        self.resolve(r, "responses", |c| &c.responses, "response", pointer).map(|response| &response.content)
     }
 }
 

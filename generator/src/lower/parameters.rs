@@ -33,18 +33,18 @@ impl<'a> Lowerer<'a> {
             QueryStyle::PipeDelimited => '|',
             QueryStyle::Form | QueryStyle::DeepObject => ',',
         };
+        let object_style = match style {
+            QueryStyle::DeepObject => ObjectStyle::DeepObject,
+            QueryStyle::Form if explode.unwrap_or(true) => ObjectStyle::Exploded,
+            other => ObjectStyle::Joined(joined(other)),
+        };
         let item = match ty {
             TypeRef::Array(item) => item.as_ref(),
             // Any JSON value is sent as its text.
             TypeRef::Json => return Ok(Serialization::Joined(',')),
-            object if self.is_object(object, 0) => {
-                return Ok(Serialization::Members(match style {
-                    QueryStyle::DeepObject => ObjectStyle::DeepObject,
-                    QueryStyle::Form if explode.unwrap_or(true) => ObjectStyle::Exploded,
-                    other => ObjectStyle::Joined(joined(other)),
-                }));
-            }
+            object if self.is_object(object, 0) => return Ok(Serialization::Members(object_style)),
             single if self.is_single_value(single, 0) => return Ok(Serialization::Joined(',')),
+            union if self.is_object_or_single_values(union) => return Ok(Serialization::MembersOrValue(object_style)),
             _ => return Err("is a union of objects or arrays, which has no query form"),
         };
         // OpenAPI gives a null item no query form (RFC 6570 drops it, servers read `a,,b` and
@@ -57,7 +57,10 @@ impl<'a> Lowerer<'a> {
         }
         match style {
             QueryStyle::Form if explode.unwrap_or(true) => Ok(Serialization::Repeated),
-            QueryStyle::DeepObject => Err("is an array with `style: deepObject`, which is for objects"),
+            // OpenAPI defines `deepObject` for objects only; the services that write it on an
+            // array (Stripe's `expand`) read `name[]=a&name[]=b`: repeated, under the key the
+            // operation gives it (`name[]`).
+            QueryStyle::DeepObject => Ok(Serialization::Repeated),
             other => Ok(Serialization::Joined(joined(other))),
         }
     }
@@ -74,6 +77,15 @@ impl<'a> Lowerer<'a> {
             TypeRef::Nullable(_) => Err("is an array whose items may be null, which the generator cannot write into a header"),
             _ => Err("is an object or holds objects, which the generator cannot write into a header"),
         }
+    }
+
+    /// A union (`anyOf`/`oneOf`) of exactly one object and single values, such as a range filter
+    /// that is `{gt, lt}` or a number.
+    fn is_object_or_single_values(&self, ty: &TypeRef) -> bool {
+        let TypeRef::Named(id) = ty else { return false };
+        let Some(TypeKind::Alternatives(a)) = self.kind_of(*id) else { return false };
+        let objects = a.variants.iter().filter(|v| self.is_object(&v.ty, 0)).count();
+        objects == 1 && a.tag_property.is_none() && a.variants.iter().all(|v| self.is_object(&v.ty, 0) || self.is_single_value(&v.ty, 0))
     }
 
     /// True for a struct or a map (or a named alias of one): a value written member by member.

@@ -66,7 +66,7 @@ impl<'a> Lowerer<'a> {
                 let flat = self.flatten_component(key, pointer);
                 TypeKind::Struct(self.lower_struct(&name, key, &flat, 0))
             }
-            SchemaKind::Any(any) if !any.properties.is_empty() => {
+            SchemaKind::Any(any) if !any.properties.is_empty() || !any.all_of.is_empty() => {
                 let flat = self.flatten_component(key, pointer);
                 TypeKind::Struct(self.lower_struct(&name, key, &flat, 0))
             }
@@ -132,23 +132,29 @@ impl<'a> Lowerer<'a> {
 
     pub(super) fn flatten_schema(&mut self, schema: &'a Schema, pointer: &str, stack: &mut Vec<String>) -> Flat<'a> {
         let mut flat = Flat::default();
+        // Properties beside `allOf` (which `normalize` leaves mixed): the parts, then the properties.
+        let parts = match &schema.schema_kind {
+            SchemaKind::AllOf { all_of } => all_of.as_slice(),
+            SchemaKind::Any(any) => any.all_of.as_slice(),
+            _ => &[],
+        };
         match &schema.schema_kind {
-            SchemaKind::AllOf { all_of } => {
-                for (i, part) in all_of.iter().enumerate() {
+            SchemaKind::AllOf { .. } | SchemaKind::Any(_) if !parts.is_empty() || matches!(schema.schema_kind, SchemaKind::AllOf { .. }) => {
+                for (i, part) in parts.iter().enumerate() {
                     let part_pointer = pointer_push(&pointer_push(pointer, "allOf"), &i.to_string());
                     let sub = match node(part) {
                         Node::Ref(r) => match r.strip_prefix(SCHEMA_PREFIX) {
                             Some(target) if self.schemas().is_some_and(|s| s.contains_key(unescape(target).as_str())) => {
                                 self.flatten_key(&unescape(target), &pointer_push(&part_pointer, "$ref"), stack)
                             }
-                            _ => {
-                                self.ref_type(r, &pointer_push(&part_pointer, "$ref"));
-                                Flat::default()
-                            }
+                            _ => self.flatten_deep(r, &pointer_push(&part_pointer, "$ref"), stack),
                         },
                         Node::Item(s) => self.flatten_schema(s, &part_pointer, stack),
                     };
                     merge_flat(&mut flat, sub);
+                }
+                if let SchemaKind::Any(any) = &schema.schema_kind {
+                    merge_flat(&mut flat, own_properties(any, pointer));
                 }
             }
             SchemaKind::Type(Type::Object(obj)) => {
@@ -164,19 +170,7 @@ impl<'a> Lowerer<'a> {
                 flat.extra = !matches!(obj.additional_properties, Some(AdditionalProperties::Any(false)));
                 flat.required.extend(collect_required_entries(&obj.required, pointer));
             }
-            SchemaKind::Any(any) if !any.properties.is_empty() => {
-                let props_pointer = pointer_push(pointer, "properties");
-                for (name, prop) in &any.properties {
-                    flat.props.push(FlatProp {
-                        name: name.clone(),
-                        schema: node_boxed(prop),
-                        pointer: pointer_push(&props_pointer, name),
-                        required: any.required.contains(name),
-                    });
-                }
-                flat.extra = true;
-                flat.required.extend(collect_required_entries(&any.required, pointer));
-            }
+            SchemaKind::Any(any) if !any.properties.is_empty() => merge_flat(&mut flat, own_properties(any, pointer)),
             _ => {
                 self.diags.push(Diagnostic::warning(pointer, "an `allOf` member that is not an object was left out")
                     .help("only object schemas and `$ref`s to them can be combined with `allOf`"));
@@ -396,7 +390,7 @@ impl<'a> Lowerer<'a> {
             SchemaKind::AllOf { .. } => (self.inline_struct(schema, pointer, owner, depth), false),
             // Properties without `type: object` (often beside an `anyOf` of `required` lists):
             // an object all the same.
-            SchemaKind::Any(any) if !any.properties.is_empty() => (self.inline_struct(schema, pointer, owner, depth), false),
+            SchemaKind::Any(any) if !any.properties.is_empty() || !any.all_of.is_empty() => (self.inline_struct(schema, pointer, owner, depth), false),
             SchemaKind::Any(any) => {
                 let is_empty = any.typ.is_none() && any.properties.is_empty() && any.items.is_none() && any.one_of.is_empty()
                     && any.any_of.is_empty() && any.all_of.is_empty() && any.not.is_none();
@@ -532,13 +526,15 @@ impl<'a> Lowerer<'a> {
 
     /// The type a `$ref` names; an unresolvable one is an error and becomes any JSON value.
     pub(super) fn ref_type(&mut self, reference: &str, pointer: &str) -> TypeRef {
-        if let Some(target) = reference.strip_prefix(SCHEMA_PREFIX) {
+        if let Some(target) = reference.strip_prefix(SCHEMA_PREFIX).filter(|_| is_component_schema_ref(reference)) {
             if let Some(id) = self.ids.get(unescape(target).as_str()).copied() {
                 // A base with derived types is referred to through its union.
                 return TypeRef::Named(self.union_for(id));
             }
             self.diags.push(Diagnostic::error(pointer, format!("unresolved reference `{reference}`: no such schema"))
                 .help("add the schema under #/components/schemas or correct the name"));
+        } else if let Some(target) = self.schema_at(reference) {
+            return self.deep_ref_type(reference, target);
         } else if reference.starts_with('#') {
             self.diags.push(Diagnostic::error(pointer, format!("`{reference}` does not point at a schema"))
                 .help("schema references must point into #/components/schemas"));
@@ -548,6 +544,22 @@ impl<'a> Lowerer<'a> {
         }
         TypeRef::Json
     }
+}
+
+/// The properties written on a schema of mixed keywords (beside `anyOf` lists or `allOf`).
+fn own_properties<'a>(any: &'a openapiv3::AnySchema, pointer: &str) -> Flat<'a> {
+    let props_pointer = pointer_push(pointer, "properties");
+    let props = any
+        .properties
+        .iter()
+        .map(|(name, prop)| FlatProp {
+            name: name.clone(),
+            schema: node_boxed(prop),
+            pointer: pointer_push(&props_pointer, name),
+            required: any.required.contains(name),
+        })
+        .collect();
+    Flat { props, extra: true, required: collect_required_entries(&any.required, pointer) }
 }
 
 pub(super) fn merge_flat<'a>(into: &mut Flat<'a>, from: Flat<'a>) {
