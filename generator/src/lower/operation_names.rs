@@ -187,8 +187,8 @@ mod tests {
     fn names_of(paths: &str, odata: bool) -> Vec<String> {
         let ext = if odata { "x-ms-generated-by: test\n" } else { "" };
         let text = format!("openapi: 3.0.1\ninfo: {{title: t, version: '1'}}\n{ext}paths:\n{paths}");
-        let doc = crate::load::load_spec(&text).unwrap_or_else(|d| panic!("{d:?}"));
-        let (api, _) = lower_api(&doc);
+        let mut doc = crate::load::load_spec(&text).unwrap_or_else(|d| panic!("{d:?}"));
+        let (api, _) = lower_api(&mut doc);
         api.operations.into_iter().map(|op| op.fn_name).collect()
     }
 
