@@ -253,7 +253,7 @@ fn output_named(second_line: &str) -> Option<String> {
 }
 
 /// Relative paths of the files under `out` that belong to the crate generated there for
-/// `output` (see [`output_named`]), sorted: the regular files whose first line is exactly the
+/// `output` (see `output_named`), sorted: the regular files whose first line is exactly the
 /// generator's header and whose second names `output`, in a crate whose root `out/Cargo.toml` is
 /// itself a generated file. Nothing else is this output's to remove, whatever its header says:
 /// - a file generated for another output (`--out crate/src` beside the sources of `crate`, which

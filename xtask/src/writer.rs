@@ -9,9 +9,9 @@
 //! before anything else ([`recover`]), so the tree is always either all old or all new.
 //!
 //! What a leftover journal or work folder says is never trusted: a work folder is the writer's
-//! only if it carries [`WORK_MARKER`], and every path a journal names is checked against the real
+//! only if it carries `WORK_MARKER`, and every path a journal names is checked against the real
 //! folder (no link on the way, inside `out` once resolved) before recovery acts on any of them
-//! ([`check_journal`]), so a planted journal cannot make a run write, move or delete anything
+//! (`check_journal`), so a planted journal cannot make a run write, move or delete anything
 //! outside `out`.
 
 use crate::{checked_relative, CodegenError};
