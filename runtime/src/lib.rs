@@ -28,6 +28,7 @@
 
 mod auth;
 mod bodies;
+mod budget;
 mod encode;
 mod error;
 mod members;
@@ -48,6 +49,7 @@ pub mod graph;
 
 pub use auth::{AuthScheme, BearerToken};
 pub use bodies::{MULTIPART_BOUNDARY, MULTIPART_CONTENT_TYPE};
+pub use budget::{decode_within, DEFAULT_MAX_DECODED_BYTES};
 pub use encode::{encode_path_segment, encode_query_component};
 pub use error::{escape_for_display, ApiError, DecodeError, Error, ErrorBody, RequestError, DISPLAY_TEXT_LIMIT};
 pub use operation::{FromBody, Operation, WithHeaders};
@@ -96,6 +98,7 @@ pub mod paging {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::bodies::{encode_form, encode_multipart, PartValue};
+    pub use crate::budget::{decode_json_text, decode_json_value};
     pub use crate::encode::expand_path;
     #[cfg(feature = "graph")]
     pub use crate::graph::odata_count;

@@ -262,6 +262,49 @@ pub fn read_tagged<'de, D: Deserializer<'de>>(deserializer: D, tag: &str) -> Res
     Ok((raw, found))
 }
 
+/// A tag member's value: its text if it is a string; any other value is skipped without being
+/// kept, however large.
+struct TagText(Option<String>);
+
+impl<'de> Deserialize<'de> for TagText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = TagText;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<TagText, E> {
+                Ok(TagText(Some(text.to_string())))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TagText, A::Error> {
+                while map.next_entry::<de::IgnoredAny, de::IgnoredAny>()?.is_some() {}
+                Ok(TagText(None))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<TagText, A::Error> {
+                while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+                Ok(TagText(None))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<TagText, E> {
+                Ok(TagText(None))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<TagText, E> {
+                Ok(TagText(None))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<TagText, E> {
+                Ok(TagText(None))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<TagText, E> {
+                Ok(TagText(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<TagText, E> {
+                Ok(TagText(None))
+            }
+        }
+        deserializer.deserialize_any(TextVisitor)
+    }
+}
+
 /// Reads only the `tag` member of an object, skipping the rest; None for a value that is not an
 /// object or has no such string member.
 struct TagSeed<'t>(&'t str);
@@ -282,7 +325,7 @@ impl<'de> Visitor<'de> for TagSeed<'_> {
         let mut found = None;
         while let Some(key) = map.next_key::<MemberKey<'de>>()? {
             if found.is_none() && key.as_str() == self.0 {
-                found = map.next_value::<serde_json::Value>()?.as_str().map(str::to_string);
+                found = map.next_value::<TagText>()?.0;
             } else {
                 map.next_value::<de::IgnoredAny>()?;
             }

@@ -1,5 +1,6 @@
 //! Reading an operation's HTTP response. No I/O happens here.
 
+use crate::budget::{decode_json_body, BodyError};
 use crate::error::{ApiError, DecodeError, Error, ErrorBody};
 use crate::operation::Operation;
 use crate::retry::parse_retry_after;
@@ -18,7 +19,7 @@ pub fn parse_response<O: Operation>(response: http::Response<Vec<u8>>) -> Result
     let parsed = if body.iter().all(u8::is_ascii_whitespace) {
         ErrorBody::Empty
     } else {
-        match serde_json::from_slice::<O::Error>(body) {
+        match decode_json_body::<O::Error>(body) {
             Ok(e) => ErrorBody::Parsed(e),
             Err(_) => ErrorBody::Raw(body.to_vec()),
         }
@@ -34,17 +35,14 @@ pub fn parse_response<O: Operation>(response: http::Response<Vec<u8>>) -> Result
     })))
 }
 
-/// Decodes a JSON body; an empty body (or 204) is `None`.
+/// Decodes a JSON body within the memory limit in force ([`crate::decode_within`]); an empty
+/// body (or 204) is `None`.
 pub fn decode_optional<T: DeserializeOwned>(status: http::StatusCode, body: &[u8]) -> Result<Option<T>, DecodeError> {
     if status == http::StatusCode::NO_CONTENT || body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut de)
-        .map_err(|e| DecodeError { status, path: e.path().to_string(), message: e.inner().to_string() })?;
     // Trailing bytes after the JSON value mean the body is not what was described either.
-    de.end().map_err(|e| DecodeError { status, path: ".".to_string(), message: e.to_string() })?;
-    Ok(Some(value))
+    decode_json_body(body).map(Some).map_err(|BodyError { path, message }| DecodeError { status, path, message })
 }
 
 /// Decodes a `text/plain` body, such as OData's `$count`; an empty body is `None`.

@@ -2,11 +2,11 @@
 //! transport or API errors, never a panic, a hang or a token in an error's text.
 #![cfg(feature = "client")]
 
-use graph_runtime::client::{reqwest, ResponseTooLarge, DEFAULT_MAX_RESPONSE_BYTES};
+use graph_runtime::client::{reqwest, ResponseTooLarge, StreamExt, DEFAULT_MAX_RESPONSE_BYTES};
 use graph_runtime::{retry_decision, BearerToken, Client, Error, RetryDecision, RetryPolicy, StopReason};
 use std::time::Duration;
 use support::models::{ODataError, StatusPatch};
-use support::operations::{GetStatus, UpdateStatus};
+use support::operations::{GetStatus, ListStatuses, UpdateStatus};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -192,4 +192,46 @@ async fn a_chunked_body_stops_being_read_at_the_limit() {
     let err = tokio::time::timeout(LIMIT, client.send(&GetStatus { id: "s1" })).await.unwrap().unwrap_err();
     assert_eq!(too_large_limit(&err), Some(limit), "{err:?}");
     assert_eq!(Client::new(BearerToken::new("t")).unwrap().max_response_bytes(), DEFAULT_MAX_RESPONSE_BYTES);
+}
+
+/// A page of `n` empty statuses: a few bytes each on the wire, a whole `Status` each decoded.
+fn page_of_empty_statuses(n: usize) -> String {
+    format!(r#"{{"value":[{}{{}}]}}"#, "{},".repeat(n - 1))
+}
+
+fn decoded_limit_of(err: &Error<ODataError>) -> bool {
+    matches!(err, Error::Decode(e) if e.message.contains("bytes of memory"))
+}
+
+/// The client's limit on decoded memory reaches every way a response is read: a send, a page of
+/// a listing, an item of a batch (read after the batch came back); a larger limit reads the
+/// same responses whole.
+#[cfg(feature = "graph")]
+#[tokio::test]
+async fn the_decoded_limit_applies_to_sends_pages_and_batch_items() {
+    let page = page_of_empty_statuses(2_000);
+    let batch = format!(r#"{{"responses":[{{"id":"1","status":200,"headers":{{"content-type":"application/json"}},"body":{page}}}]}}"#);
+    let answer = move |seen: &support::scripted::Seen| {
+        let body = if seen.target.ends_with("/$batch") { &batch } else { &page };
+        support::scripted::reply(200, &[("content-type", "application/json")], body)
+    };
+    let (url, _) = support::scripted::answering(answer).await;
+    let client = |limit: usize| Client::new(BearerToken::new("t")).unwrap().with_base_url(&url).unwrap().with_max_decoded_bytes(limit);
+    let (small, large) = (client(64 << 10), client(16 << 20));
+    assert_eq!(small.max_decoded_bytes(), 64 << 10);
+
+    let sent = small.send(&ListStatuses).await.expect_err("over the limit");
+    assert!(decoded_limit_of(&sent), "{sent}");
+    let pages: Vec<_> = small.pages(&ListStatuses).collect().await;
+    assert!(matches!(&pages[..], [Err(e)] if decoded_limit_of(e)), "{pages:?}");
+    let mut items = graph_runtime::Batch::new();
+    let key = items.add(&ListStatuses).unwrap();
+    let answers = small.send_batch(&items).await.expect("the batch itself is small");
+    let item = answers.get(&key).expect_err("its item is over the limit");
+    assert!(decoded_limit_of(&item), "{item}");
+
+    let page = large.send(&ListStatuses).await.expect("under the limit").expect("a page");
+    assert_eq!(page.value.len(), 2_000);
+    let answers = large.send_batch(&items).await.expect("a batch");
+    assert_eq!(answers.get(&key).expect("under the limit").map(|p| p.value.len()), Some(2_000));
 }

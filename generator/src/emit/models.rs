@@ -220,9 +220,9 @@ fn emit_alternatives(scope: &Scope<'_>, name: &proc_macro2::Ident, head: TokenSt
     let reads = a.variants.iter().map(|v| {
         let variant = ident(&v.rust_name);
         if v.boxed {
-            quote!(serde_json::from_value(value).map(|v| Self::#variant(Box::new(v))))
+            quote!(graph_runtime::__private::decode_json_value(value).map(|v| Self::#variant(Box::new(v))))
         } else {
-            quote!(serde_json::from_value(value).map(Self::#variant))
+            quote!(graph_runtime::__private::decode_json_value(value).map(Self::#variant))
         }
     });
     quote! {
@@ -558,8 +558,8 @@ fn emit_union(scope: &Scope<'_>, name: &Ident, head: TokenStream, u: &UnionDef) 
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let (value, tag) = graph_runtime::__private::read_tagged(deserializer, #tag)?;
                 let parsed = match tag.as_deref().map(|t| t.trim_start_matches('#')) {
-                    #(#gates #patterns => serde_json::from_str(value.get()).map(|v| Self::#variants(Box::new(v))),)*
-                    Some(_) => serde_json::from_str(value.get()).map(|v| Self::#fallback(Box::new(v))),
+                    #(#gates #patterns => graph_runtime::__private::decode_json_text(value.get()).map(|v| Self::#variants(Box::new(v))),)*
+                    Some(_) => graph_runtime::__private::decode_json_text(value.get()).map(|v| Self::#fallback(Box::new(v))),
                 };
                 parsed.map_err(serde::de::Error::custom)
             }

@@ -9,6 +9,7 @@ pub const VENDORED_DIR: &str = "graph-runtime";
 pub const RUNTIME_SOURCES: &[(&str, &str)] = &[
     ("src/auth.rs", include_str!("../../../runtime/src/auth.rs")),
     ("src/bodies.rs", include_str!("../../../runtime/src/bodies.rs")),
+    ("src/budget.rs", include_str!("../../../runtime/src/budget.rs")),
     ("src/client/call.rs", include_str!("../../../runtime/src/client/call.rs")),
     ("src/client/mod.rs", include_str!("../../../runtime/src/client/mod.rs")),
     ("src/client/pages.rs", include_str!("../../../runtime/src/client/pages.rs")),

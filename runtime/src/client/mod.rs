@@ -95,6 +95,8 @@ pub struct Client {
     retry: RetryPolicy,
     timeout: Option<Duration>,
     max_response_bytes: usize,
+    /// The most memory one decoded response may take (see [`crate::decode_within`]).
+    max_decoded_bytes: usize,
     /// Sent instead of each service's own `User-Agent`.
     user_agent: Option<http::HeaderValue>,
     /// Asked for instead of the scopes of each request's root.
@@ -108,6 +110,7 @@ impl fmt::Debug for Client {
             .field("retry", &self.retry)
             .field("timeout", &self.timeout)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("max_decoded_bytes", &self.max_decoded_bytes)
             .field("user_agent", &self.user_agent)
             .field("token_scopes", &self.token_scopes)
             .finish_non_exhaustive()
@@ -140,6 +143,7 @@ impl Client {
             retry: RetryPolicy::default(),
             timeout: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            max_decoded_bytes: crate::DEFAULT_MAX_DECODED_BYTES,
             user_agent: None,
             token_scopes: None,
         })
@@ -175,6 +179,18 @@ impl Client {
     /// [`ResponseTooLarge`] (inside [`Error::Transport`]) and is not retried.
     pub fn with_max_response_bytes(mut self, limit: usize) -> Self {
         self.max_response_bytes = limit;
+        self
+    }
+
+    /// Lets one decoded response take at most `limit` bytes of memory, as
+    /// [`crate::decode_within`] counts them (sizes of the values it becomes, lengths of its
+    /// strings; what is allocated stays below three times the count). A response that would
+    /// take more fails with [`Error::Decode`] saying so. The default,
+    /// [`DEFAULT_MAX_DECODED_BYTES`](crate::DEFAULT_MAX_DECODED_BYTES), is four times the default
+    /// limit on response bytes: a body of empty objects (`[{},{},…]`) cannot become gigabytes
+    /// of structs.
+    pub fn with_max_decoded_bytes(mut self, limit: usize) -> Self {
+        self.max_decoded_bytes = limit;
         self
     }
 
@@ -231,6 +247,15 @@ impl Client {
         self.max_response_bytes
     }
 
+    pub fn max_decoded_bytes(&self) -> usize {
+        self.max_decoded_bytes
+    }
+
+    /// Reads `response` as `O`'s, within the client's limit on decoded memory.
+    fn parse<O: Operation>(&self, response: http::Response<Vec<u8>>) -> Result<O::Output, Error<O::Error>> {
+        crate::decode_within(self.max_decoded_bytes, || crate::parse_response::<O>(response))
+    }
+
     /// Sends any operation and reads its response, resending it while
     /// [`retry_decision`](crate::retry_decision) says so.
     ///
@@ -244,7 +269,7 @@ impl Client {
         let base_url = self.base_url_for(op.service());
         let response =
             self.execute(&O::METHOD, op.service(), &base_url, |token| crate::build_request(op, &base_url, token)).await?;
-        crate::parse_response::<O>(response)
+        self.parse::<O>(response)
     }
 
     /// [`Client::send`], with the response's status and headers around the output (`ETag`,
@@ -255,7 +280,7 @@ impl Client {
         let response =
             self.execute(&O::METHOD, op.service(), &base_url, |token| crate::build_request(op, &base_url, token)).await?;
         let (parts, body) = response.into_parts();
-        let output = crate::parse_response::<O>(http::Response::from_parts(parts.clone(), body))?;
+        let output = self.parse::<O>(http::Response::from_parts(parts.clone(), body))?;
         Ok(http::Response::from_parts(parts, output))
     }
 
@@ -274,7 +299,7 @@ impl Client {
     /// [`Client::send`] (each is an operation) and [`BatchResponses::extend`] them.
     #[cfg(feature = "graph")]
     pub async fn send_batch(&self, batch: &Batch) -> Result<BatchResponses, Error<serde_json::Value>> {
-        let mut answers = BatchResponses::default();
+        let mut answers = BatchResponses::default().decoded_within(self.max_decoded_bytes);
         for post in batch.posts() {
             let (parts, answered) = self.send_with_response(&post).await?.into_parts();
             answers.extend(answered.kept_for_post(post.items(), &parts.headers));

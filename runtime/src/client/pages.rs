@@ -101,7 +101,7 @@ impl Client {
                     .unwrap_or_else(|| Err(RequestError::Build("the listing has no further page".to_string())))
             };
             let result = match self.execute(&http::Method::GET, service, &base_url, next).await {
-                Ok(response) => pager.read_page(response),
+                Ok(response) => crate::decode_within(self.max_decoded_bytes, || pager.read_page(response)),
                 Err(e) => Err(e),
             };
             if result.is_ok() {

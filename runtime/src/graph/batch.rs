@@ -230,8 +230,10 @@ impl FromBody for BatchResponses {
             /// rather than failing every other item.
             #[serde(default)]
             headers: std::collections::BTreeMap<String, serde_json::Value>,
+            /// Kept as its text, read later as the item's own operation's: a tree of
+            /// `serde_json::Value`s would take tens of times the body's size.
             #[serde(default)]
-            body: Option<serde_json::Value>,
+            body: Option<Box<serde_json::value::RawValue>>,
         }
         let Some(Body { responses }) = decode_optional::<Body>(status, body)? else {
             return Err(DecodeError { status, path: ".".to_string(), message: "the batch response has no body".to_string() });
@@ -269,8 +271,10 @@ impl FromBody for BatchResponses {
             *response.body_mut() = match answer.body {
                 None => Vec::new(),
                 // Graph carries a body that is not JSON (a `$count`'s text) as a JSON string.
-                Some(serde_json::Value::String(text)) if !is_json => text.into_bytes(),
-                Some(value) => serde_json::to_vec(&value).unwrap_or_default(),
+                Some(raw) if !is_json && raw.get().starts_with('"') => {
+                    serde_json::from_str::<String>(raw.get()).map(String::into_bytes).unwrap_or_default()
+                }
+                Some(raw) => Box::<str>::from(raw).into_string().into_bytes(),
             };
             read.responses.insert(answer.id, response);
         }
@@ -286,6 +290,9 @@ pub struct BatchResponses {
     unreadable: std::collections::BTreeMap<String, String>,
     /// The ids of the POST that carried each item's answer, for an item error that names none.
     posts: std::collections::BTreeMap<String, PostIds>,
+    /// The memory limit of the client that sent the batch, for reading each answer; without
+    /// one, [`crate::DEFAULT_MAX_DECODED_BYTES`].
+    max_decoded_bytes: Option<usize>,
 }
 
 /// A batch POST's `request-id` and `client-request-id`.
@@ -296,6 +303,7 @@ struct PostIds {
 }
 
 /// `header` of `headers` as text.
+#[cfg(feature = "client")]
 fn header_text(headers: &http::HeaderMap, header: &str) -> Option<String> {
     headers.get(header).and_then(|v| v.to_str().ok()).map(str::to_string)
 }
@@ -319,7 +327,8 @@ impl BatchResponses {
         let mut response = http::Response::new(answer.body().clone());
         *response.status_mut() = answer.status();
         *response.headers_mut() = answer.headers().clone();
-        match parse_response::<O>(response) {
+        let limit = self.max_decoded_bytes.unwrap_or(crate::DEFAULT_MAX_DECODED_BYTES);
+        match crate::decode_within(limit, || parse_response::<O>(response)) {
             Err(Error::Api(mut e)) => {
                 let inner = inner_error_ids(answer.body());
                 let post = self.posts.get(&key.id).cloned().unwrap_or_default();
@@ -333,12 +342,20 @@ impl BatchResponses {
 
     /// Keeps the answers of the items `sent` names, and notes the ids of the POST (its response
     /// `headers`) they came in: an answer for an item this POST did not send is not taken.
+    #[cfg(feature = "client")]
     pub(crate) fn kept_for_post(mut self, sent: &[BatchItem], headers: &http::HeaderMap) -> Self {
         let ids = PostIds { request_id: header_text(headers, "request-id"), client_request_id: header_text(headers, "client-request-id") };
         let was_sent = |id: &String| sent.iter().any(|item| &item.id == id);
         self.responses.retain(|id, _| was_sent(id));
         self.unreadable.retain(|id, _| was_sent(id));
         self.posts = sent.iter().map(|item| (item.id.clone(), ids.clone())).collect();
+        self
+    }
+
+    /// Reads each answer within `limit` bytes of decoded memory (the sending client's).
+    #[cfg(feature = "client")]
+    pub(crate) fn decoded_within(mut self, limit: usize) -> Self {
+        self.max_decoded_bytes = Some(limit);
         self
     }
 
@@ -360,14 +377,30 @@ impl BatchResponses {
         self.responses.extend(other.responses);
         self.unreadable.extend(other.unreadable);
         self.posts.extend(other.posts);
+        self.max_decoded_bytes = self.max_decoded_bytes.or(other.max_decoded_bytes);
     }
 }
 
 /// The ids Graph puts in an item error's body (`{"error": {"innerError": {"request-id": …,
 /// "client-request-id": …}}}`), where a batch item's answer has no headers of its own for them.
 fn inner_error_ids(body: &[u8]) -> PostIds {
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else { return PostIds::default() };
-    let inner = value.get("error").and_then(|e| e.get("innerError").or_else(|| e.get("innererror")));
-    let id = |name: &str| inner.and_then(|i| i.get(name)).and_then(serde_json::Value::as_str).map(str::to_string);
-    PostIds { request_id: id("request-id"), client_request_id: id("client-request-id") }
+    // Only the two ids are read; everything else is skipped without being kept.
+    #[derive(serde::Deserialize)]
+    struct Body {
+        error: Option<Outer>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Outer {
+        #[serde(rename = "innerError", alias = "innererror")]
+        inner_error: Option<Inner>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Inner {
+        #[serde(rename = "request-id")]
+        request_id: Option<String>,
+        #[serde(rename = "client-request-id")]
+        client_request_id: Option<String>,
+    }
+    let inner = serde_json::from_slice::<Body>(body).ok().and_then(|b| b.error).and_then(|e| e.inner_error);
+    inner.map_or_else(PostIds::default, |i| PostIds { request_id: i.request_id, client_request_id: i.client_request_id })
 }
