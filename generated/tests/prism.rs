@@ -24,8 +24,10 @@ struct Answer {
     headers: HeaderMap,
 }
 
-/// Sends a request as the client does (converted to a `reqwest::Request`).
+/// Sends a request as the client does (converted to a `reqwest::Request`), on a `reqwest::Client`
+/// of its own, which needs rustls's crypto provider installed first.
 async fn send(request: http::Request<Vec<u8>>) -> Answer {
+    graph_beta_intune::client::install_crypto_provider();
     let request = graph_beta_intune::client::reqwest::Request::try_from(request).unwrap();
     let response = graph_beta_intune::client::reqwest::Client::new().execute(request).await.unwrap();
     let status = response.status();

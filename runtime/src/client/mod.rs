@@ -13,7 +13,9 @@ use crate::{BaseUrl, Error, Operation, RequestError, RetryPolicy, Service};
 pub use futures_util::stream::BoxStream;
 pub use futures_util::{Stream, StreamExt, TryStreamExt};
 /// The HTTP client underneath, at the version this crate builds with: for
-/// [`Client::with_http_builder`]'s builder, and the error [`Client::new`] can fail with.
+/// [`Client::with_http_builder`]'s builder, and the error [`Client::new`] can fail with. Its
+/// rustls has no crypto provider of its own: a `reqwest::Client` built other than through this
+/// crate's [`Client`] needs [`install_crypto_provider`] first.
 pub use reqwest;
 use std::fmt;
 use std::sync::Arc;
@@ -103,6 +105,17 @@ pub struct Client {
     token_scopes: Option<Vec<String>>,
 }
 
+/// Installs ring as rustls's process-default crypto provider unless one is installed: [`reqwest`]
+/// is built without a provider of its own (its own choice, aws-lc-rs, is slow to build), and
+/// building a `reqwest::Client` panics when it finds none. [`Client::new`] and
+/// [`Client::with_http_builder`] call it; call it before building a `reqwest::Client` by other
+/// means. Another thread installing a provider in between is no error: that one serves as well.
+pub fn install_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
@@ -132,10 +145,15 @@ impl Client {
     /// A builder rather than a built `reqwest::Client`, so that its redirect policy can be turned
     /// off: this client follows redirects itself, by rules reqwest's policies cannot express
     /// (see [`Client::send`]).
+    ///
+    /// TLS uses rustls's process-default crypto provider: ring's, installed here if the process
+    /// has none yet (one installed before, by the application or another library, is kept).
+    /// Server certificates are checked against the system's roots (on Linux, its CA bundle).
     pub fn with_http_builder(
         builder: reqwest::ClientBuilder,
         credential: impl TokenProvider + 'static,
     ) -> Result<Self, reqwest::Error> {
+        install_crypto_provider();
         Ok(Client {
             http: builder.redirect(reqwest::redirect::Policy::none()).build()?,
             base_url: None,
