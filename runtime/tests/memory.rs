@@ -75,7 +75,7 @@ fn an_unknown_member_of_many_small_values_costs_about_its_size() {
 /// The worst case found by probing: a body of empty objects (`{},` is three bytes) in a typed
 /// array, each of which becomes a whole `MobileAppInstallStatus` (about a kilobyte): 24 MiB of
 /// them took 8.1 GiB of allocations. Now the decode stops once what it decoded counts past the
-/// limit, and what it allocated stays below the body plus three times the limit (README,
+/// limit, and what it allocated stays below the body plus three times the limit (docs/robustness.md,
 /// "Memory").
 #[test]
 fn empty_objects_in_a_typed_array_stop_at_the_decoded_limit() {
