@@ -6,6 +6,7 @@
 //!
 //! Inputs too large to commit (10,000 levels of nesting, a 100 MB spec) are built here in memory.
 
+use graph_codegen::emit::tokens::is_bidi_control;
 use graph_codegen::{generate, Diagnostic, Generated, Runtime, Settings};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -54,8 +55,7 @@ fn parse_and_list_models(generated: &Generated) -> Vec<String> {
         }
         let parsed = syn::parse_file(&file.contents).unwrap_or_else(|e| panic!("{} does not parse: {e}", file.path));
         // rustc denies bidi controls in literals and comments (`text_direction_codepoint_in_literal`).
-        let bidi = |c: char| matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-        assert!(!file.contents.contains(bidi), "{} holds a raw bidi control character", file.path);
+        assert!(!file.contents.contains(is_bidi_control), "{} holds a raw bidi control character", file.path);
         if !file.path.contains("models") {
             continue;
         }
