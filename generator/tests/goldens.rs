@@ -12,13 +12,7 @@
 use graph_codegen::{generate, Runtime, Settings};
 use std::fs;
 use std::path::{Path, PathBuf};
-
-/// Set to `1` to rewrite the goldens instead of comparing with them.
-const UPDATE_VAR: &str = "UPDATE_GOLDENS";
-
-fn updating() -> bool {
-    std::env::var(UPDATE_VAR).is_ok_and(|v| v == "1")
-}
+use test_support::{check_golden, updating, Golden, UPDATE_VAR};
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -90,15 +84,6 @@ fn files_under(dir: &Path) -> Vec<String> {
     found
 }
 
-/// `path` is relative to the fixture's folder, such as `expected/src/models.rs`.
-fn diff(path: &str, expected: &str, actual: &str) -> String {
-    similar::TextDiff::from_lines(expected, actual)
-        .unified_diff()
-        .context_radius(3)
-        .header(&format!("{path} (golden)"), &format!("{path} (generated now)"))
-        .to_string()
-}
-
 /// Generates the fixture and compares (or, when updating, rewrites) every file; `Err` says what
 /// is wrong with it.
 fn check(concern: &str) -> Result<(), String> {
@@ -127,27 +112,20 @@ fn check(concern: &str) -> Result<(), String> {
         .filter(|p| !produced.iter().any(|(q, _)| q == p))
         .collect();
 
-    if updating() {
-        for (path, contents) in &produced {
-            let target = dir.join(path);
-            if fs::read_to_string(&target).ok().as_deref() != Some(contents.as_str()) {
-                fs::create_dir_all(target.parent().unwrap()).unwrap();
-                fs::write(&target, contents).unwrap();
-            }
+    // `path` is relative to the fixture's folder, such as `expected/src/models.rs`.
+    let mut failures = Vec::new();
+    for (path, contents) in &produced {
+        match check_golden(&dir.join(path), path, contents) {
+            Golden::Same => {}
+            Golden::Differs(diff) => failures.push(format!("differs: {path}\n{diff}")),
+            Golden::Missing => failures.push(format!("missing: {path} (the generator produces it)")),
         }
+    }
+    if updating() {
         for path in &extra {
             fs::remove_file(dir.join(path)).unwrap();
         }
         return Ok(());
-    }
-
-    let mut failures = Vec::new();
-    for (path, contents) in &produced {
-        match fs::read_to_string(dir.join(path)) {
-            Ok(expected) if &expected == contents => {}
-            Ok(expected) => failures.push(format!("differs: {path}\n{}", diff(path, &expected, contents))),
-            Err(_) => failures.push(format!("missing: {path} (the generator produces it)")),
-        }
     }
     for path in &extra {
         failures.push(format!("extra: {path} (the generator no longer produces it)"));
