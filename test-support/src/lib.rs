@@ -1,9 +1,11 @@
-//! What the workspace's tests share, one copy each: where the workspace is, and how a golden file
-//! is compared or rewritten. A dev-dependency only (`publish = false`); the generated crates do not
+//! What the workspace's tests share, one copy each: where the workspace is, how a golden file is
+//! compared or rewritten, and a loopback HTTP server ([`loopback`]). A dev-dependency only (`publish = false`); the generated crates do not
 //! use it (their manifests, dev-dependencies included, are the generator's output).
 
 use std::fs;
 use std::path::{Path, PathBuf};
+
+pub mod loopback;
 
 /// The workspace's root folder (this crate sits one level under it).
 pub fn workspace_root() -> PathBuf {
