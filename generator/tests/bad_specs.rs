@@ -6,9 +6,11 @@
 //!
 //! Inputs too large to commit (10,000 levels of nesting, a 100 MB spec) are built here in memory.
 
+use graph_codegen::emit::tokens::is_bidi_control;
 use graph_codegen::{generate, Diagnostic, Generated, Runtime, Settings};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use test_support::{check_golden, Golden, UPDATE_VAR};
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad_specs")
@@ -54,8 +56,7 @@ fn parse_and_list_models(generated: &Generated) -> Vec<String> {
         }
         let parsed = syn::parse_file(&file.contents).unwrap_or_else(|e| panic!("{} does not parse: {e}", file.path));
         // rustc denies bidi controls in literals and comments (`text_direction_codepoint_in_literal`).
-        let bidi = |c: char| matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-        assert!(!file.contents.contains(bidi), "{} holds a raw bidi control character", file.path);
+        assert!(!file.contents.contains(is_bidi_control), "{} holds a raw bidi control character", file.path);
         if !file.path.contains("models") {
             continue;
         }
@@ -122,25 +123,17 @@ fn report(file: &str) -> String {
 
 #[test]
 fn corpus_matches_goldens() {
-    let update = std::env::var_os("UPDATE_GOLDENS").is_some();
     let mut failures = Vec::new();
     for file in fixtures() {
         let actual = report(&file);
-        let golden_path = corpus_dir().join(Path::new(&file).with_extension("expected"));
-        if update {
-            std::fs::write(&golden_path, &actual).expect("golden is writable");
-            continue;
-        }
-        let expected = std::fs::read_to_string(&golden_path).unwrap_or_default();
-        if expected != actual {
-            let diff = similar::TextDiff::from_lines(&expected, &actual)
-                .unified_diff()
-                .header(&format!("{file} (golden)"), &format!("{file} (actual)"))
-                .to_string();
-            failures.push(diff);
+        let golden = Path::new(&file).with_extension("expected");
+        match check_golden(&corpus_dir().join(&golden), &golden.to_string_lossy(), &actual) {
+            Golden::Same => {}
+            Golden::Differs(diff) => failures.push(diff),
+            Golden::Missing => failures.push(format!("{file}: no golden {}", golden.display())),
         }
     }
-    assert!(failures.is_empty(), "{} fixture(s) differ from their goldens (UPDATE_GOLDENS=1 to rewrite):\n{}", failures.len(), failures.join("\n"));
+    assert!(failures.is_empty(), "{} fixture(s) differ from their goldens ({UPDATE_VAR}=1 to rewrite):\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]

@@ -1,7 +1,9 @@
-//! Generator goldens: each spec under tests/fixtures/<concern>/openapi.yaml (one concern each) is
-//! generated and compared byte for byte with the crate kept in tests/fixtures/<concern>/expected/,
-//! and its warnings with tests/fixtures/<concern>/warnings.txt. The expected crates are workspace
-//! members, so `cargo test --workspace` and clippy also prove that the output compiles.
+//! Generator goldens: each spec under tests/fixtures/<concern>/openapi.yaml (or .json; one concern
+//! each) is generated and compared byte for byte with the crate kept in
+//! tests/fixtures/<concern>/expected/, and its warnings with tests/fixtures/<concern>/warnings.txt.
+//! The fixtures are found on disk: a new folder is compared without being listed anywhere, and a
+//! folder without a spec or without expected/ fails. The expected crates are workspace members,
+//! so `cargo test --workspace` and clippy also prove that the output compiles.
 //!
 //! UPDATE_GOLDENS=1 cargo test -p graph-codegen --test goldens
 //!     rewrites expected/ and warnings.txt from the current generator (removing files it no longer
@@ -10,24 +12,45 @@
 use graph_codegen::{generate, Runtime, Settings};
 use std::fs;
 use std::path::{Path, PathBuf};
-
-/// Set to `1` to rewrite the goldens instead of comparing with them.
-const UPDATE_VAR: &str = "UPDATE_GOLDENS";
-
-fn updating() -> bool {
-    std::env::var(UPDATE_VAR).is_ok_and(|v| v == "1")
-}
+use test_support::{check_golden, updating, Golden, UPDATE_VAR};
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
-fn settings(concern: &str) -> Settings {
+/// The spec files a fixture folder may hold, in the order they are looked for.
+const SPEC_FILES: &[&str] = &["openapi.yaml", "openapi.json"];
+
+/// Every fixture: each folder under tests/fixtures, by name, sorted.
+fn concerns() -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(fixtures_dir())
+        .expect("tests/fixtures exists")
+        .map(|e| e.expect("readable entry"))
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The file name of `concern`'s spec, or why the folder is not a fixture.
+fn spec_file(concern: &str) -> Result<&'static str, String> {
+    let dir = fixtures_dir().join(concern);
+    let spec = SPEC_FILES.iter().copied().find(|f| dir.join(f).is_file());
+    let spec = spec.ok_or_else(|| format!("fixture `{concern}` has no spec (one of {SPEC_FILES:?})"))?;
+    // Updating writes expected/ of a new fixture; comparing, its absence is a failure.
+    if !updating() && !dir.join("expected").is_dir() {
+        return Err(format!("fixture `{concern}` has no expected/ (`{UPDATE_VAR}=1 cargo test -p graph-codegen --test goldens` writes it)"));
+    }
+    Ok(spec)
+}
+
+fn settings(concern: &str, spec: &str) -> Settings {
     Settings {
         crate_name: format!("fixture-{}", concern.replace('_', "-")),
         crate_version: "0.1.0".to_string(),
         // Relative to the workspace root, so the headers name no machine's folders.
-        spec_path: format!("generator/tests/fixtures/{concern}/openapi.yaml"),
+        spec_path: format!("generator/tests/fixtures/{concern}/{spec}"),
         command: format!("{UPDATE_VAR}=1 cargo test -p graph-codegen --test goldens"),
         standalone: false,
         runtime: if VENDORED.contains(&concern) {
@@ -61,24 +84,17 @@ fn files_under(dir: &Path) -> Vec<String> {
     found
 }
 
-/// `path` is relative to the fixture's folder, such as `expected/src/models.rs`.
-fn diff(path: &str, expected: &str, actual: &str) -> String {
-    similar::TextDiff::from_lines(expected, actual)
-        .unified_diff()
-        .context_radius(3)
-        .header(&format!("{path} (golden)"), &format!("{path} (generated now)"))
-        .to_string()
-}
-
-/// Generates the fixture and compares (or, when updating, rewrites) every file.
-fn check(concern: &str) {
+/// Generates the fixture and compares (or, when updating, rewrites) every file; `Err` says what
+/// is wrong with it.
+fn check(concern: &str) -> Result<(), String> {
     let dir = fixtures_dir().join(concern);
-    let spec = fs::read_to_string(dir.join("openapi.yaml")).unwrap();
-    let generated = match generate(&spec, &settings(concern)) {
+    let spec_name = spec_file(concern)?;
+    let spec = fs::read_to_string(dir.join(spec_name)).map_err(|e| format!("fixture `{concern}`: {spec_name}: {e}"))?;
+    let generated = match generate(&spec, &settings(concern, spec_name)) {
         Ok(g) => g,
         Err(diags) => {
             let text: Vec<String> = diags.iter().map(ToString::to_string).collect();
-            panic!("fixture `{concern}` does not generate:\n{}", text.join("\n"));
+            return Err(format!("fixture `{concern}` does not generate:\n{}", text.join("\n")));
         }
     };
     let mut produced: Vec<(String, String)> =
@@ -96,65 +112,52 @@ fn check(concern: &str) {
         .filter(|p| !produced.iter().any(|(q, _)| q == p))
         .collect();
 
-    if updating() {
-        for (path, contents) in &produced {
-            let target = dir.join(path);
-            if fs::read_to_string(&target).ok().as_deref() != Some(contents.as_str()) {
-                fs::create_dir_all(target.parent().unwrap()).unwrap();
-                fs::write(&target, contents).unwrap();
-            }
+    // `path` is relative to the fixture's folder, such as `expected/src/models.rs`.
+    let mut failures = Vec::new();
+    for (path, contents) in &produced {
+        match check_golden(&dir.join(path), path, contents) {
+            Golden::Same => {}
+            Golden::Differs(diff) => failures.push(format!("differs: {path}\n{diff}")),
+            Golden::Missing => failures.push(format!("missing: {path} (the generator produces it)")),
         }
+    }
+    if updating() {
         for path in &extra {
             fs::remove_file(dir.join(path)).unwrap();
         }
-        return;
-    }
-
-    let mut failures = Vec::new();
-    for (path, contents) in &produced {
-        match fs::read_to_string(dir.join(path)) {
-            Ok(expected) if &expected == contents => {}
-            Ok(expected) => failures.push(format!("differs: {path}\n{}", diff(path, &expected, contents))),
-            Err(_) => failures.push(format!("missing: {path} (the generator produces it)")),
-        }
+        return Ok(());
     }
     for path in &extra {
         failures.push(format!("extra: {path} (the generator no longer produces it)"));
     }
-    assert!(
-        failures.is_empty(),
+    if failures.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
         "fixture `{concern}`: {} golden file(s) out of date; if the change is intended, run \
          `{UPDATE_VAR}=1 cargo test -p graph-codegen --test goldens` and review the diff\n\n{}",
         failures.len(),
         failures.join("\n")
-    );
+    ))
 }
 
-macro_rules! goldens {
-    ($($concern:ident),* $(,)?) => {
-        $(
-            #[test]
-            fn $concern() {
-                check(stringify!($concern));
-            }
-        )*
-        const CONCERNS: &[&str] = &[$(stringify!($concern)),*];
-    };
-}
-
-goldens!(naming_keywords, collisions, nullable, enums, all_of, path_parameters, responses, polymorphism, paging, formats, areas, delta, unsupported_operations, plain_formats, scalar_path_parameters, plain_dialect, small_misses, no_schemas, query_styles, object_query_parameters, media_types, alternatives, api_key_auth, basic_auth, api_key_query_auth, server_variables, model_groups, vendored_runtime, ms_extension_api_key, openapi31, foreign_bodies, foreign_paths, foreign_schemas);
-
-/// A fixture folder without a test above would never be compared.
+/// Every fixture folder, checked (or rewritten) one after another: one test, whose failure names
+/// each fixture that failed and why, and which prints a line per fixture (`--nocapture`).
 #[test]
-fn every_fixture_has_a_test() {
-    let mut on_disk: Vec<String> = fs::read_dir(fixtures_dir())
-        .unwrap()
-        .flatten()
-        .filter(|e| e.path().is_dir())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    on_disk.sort();
-    let mut listed: Vec<String> = CONCERNS.iter().map(|c| c.to_string()).collect();
-    listed.sort();
-    assert_eq!(on_disk, listed);
+fn every_fixture_matches_its_golden() {
+    let concerns = concerns();
+    assert!(!concerns.is_empty(), "no fixtures under {}", fixtures_dir().display());
+    let mut failed = Vec::new();
+    for concern in &concerns {
+        match check(concern) {
+            Ok(()) => println!("fixture {concern} ... ok"),
+            Err(why) => {
+                println!("fixture {concern} ... FAILED");
+                failed.push((concern, why));
+            }
+        }
+    }
+    let names: Vec<&str> = failed.iter().map(|(c, _)| c.as_str()).collect();
+    let reasons: Vec<&str> = failed.iter().map(|(_, why)| why.as_str()).collect();
+    assert!(failed.is_empty(), "{} of {} fixture(s) failed: {}\n\n{}", failed.len(), concerns.len(), names.join(", "), reasons.join("\n\n"));
 }

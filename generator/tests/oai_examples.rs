@@ -7,14 +7,12 @@
 //! target dir (target/oai-examples-target/), so dependencies build once and stay built.
 
 use graph_codegen::{generate, Runtime, Settings};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
+use test_support::workspace_root;
 
 const EXAMPLES: &[&str] = &["api-with-examples", "callback-example", "link-example", "petstore", "petstore-expanded", "uspto"];
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("generator/ has a parent").to_path_buf()
-}
 
 fn settings(name: &str) -> Settings {
     Settings {

@@ -71,9 +71,10 @@ impl fmt::Display for DecodeError {
 /// all of it.
 pub const DISPLAY_TEXT_LIMIT: usize = 1024;
 
-/// `text` made safe to print: control characters (ESC, CR, LF, NUL, …) and bidirectional
-/// overrides are written as `\u{…}`, so a response cannot drive a terminal or forge log lines, and
-/// whatever follows the first `limit` characters is replaced by a count of its bytes.
+/// `text` made safe to print: control characters (ESC, CR, LF, NUL, …) and the bidirectional
+/// controls ([`is_bidi_control`]) are written as `\u{…}`, so a response cannot drive a terminal,
+/// forge log lines or reorder what is shown, and whatever follows the first `limit` characters is
+/// replaced by a count of its bytes.
 pub fn escape_for_display(text: &str, limit: usize) -> String {
     let mut out = String::with_capacity(text.len().min(limit));
     for (shown, (at, c)) in text.char_indices().enumerate() {
@@ -81,13 +82,20 @@ pub fn escape_for_display(text: &str, limit: usize) -> String {
             out.push_str(&format!("… ({} more bytes)", text.len() - at));
             break;
         }
-        if c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
+        if c.is_control() || is_bidi_control(c) {
             out.extend(c.escape_unicode());
         } else {
             out.push(c);
         }
     }
     out
+}
+
+/// The characters that reorder text on screen: the marks (U+200E, U+200F), embeddings and
+/// overrides (U+202A–U+202E) and isolates (U+2066–U+2069). The runtime's one list of them; the
+/// generator keeps the same set for what it writes into code.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 impl std::error::Error for DecodeError {}
@@ -256,5 +264,23 @@ impl<E: serde::Serialize> ApiError<E> {
         };
         let detail = value.get("error").filter(|e| e.is_object()).unwrap_or(&value);
         detail.get("code").and_then(serde_json::Value::as_str).filter(|code| !code.is_empty()).map(str::to_string)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_s_display_escapes_every_bidi_control() {
+        let error = DecodeError {
+            status: http::StatusCode::OK,
+            path: "a\u{200e}b".to_string(),
+            message: "\u{200f}x\u{202a}\u{202e}\u{2066}\u{2069}".to_string(),
+        };
+        let shown = error.to_string();
+        assert!(!shown.contains(is_bidi_control), "{shown:?}");
+        assert!(shown.contains(r"`a\u{200e}b`"), "{shown}");
+        assert!(shown.ends_with(r"\u{200f}x\u{202a}\u{202e}\u{2066}\u{2069}"), "{shown}");
     }
 }

@@ -1,5 +1,9 @@
 //! Tokens from a provider: cached, refreshed before they expire (mid-paging too), one refresh at a
 //! time under concurrency, asked with the base URL's scope; over loopback.
+//!
+//! On tokio's paused clock (`start_paused`): the cache reads expiries on tokio's clock, so a test
+//! moves time on with `tokio::time::advance` instead of sleeping, and waits (a provider's delay,
+//! a timeout) end as soon as nothing else is left to run.
 #![cfg(all(feature = "client", feature = "graph"))]
 
 use graph_runtime::client::StreamExt;
@@ -71,19 +75,19 @@ fn bearer(seen: &support::scripted::Seen) -> &str {
     seen.header("authorization").unwrap_or("")
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_token_that_expires_mid_paging_is_replaced_before_the_next_page() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let origin = format!("http://{}", listener.local_addr().unwrap());
     let page1 = format!(r#"{{"value":[{{"id":"s1"}}],"@odata.nextLink":"{origin}/beta/statuses?$skiptoken=2"}}"#);
     let (url, seen) = serve_script(listener, vec![reply(200, &[], &page1), reply(200, &[], r#"{"value":[{"id":"s2"}]}"#)]);
-    // The first token is good for half a second past the refresh margin; the second for an hour.
-    let credential = FakeCredential::new(vec![REFRESH_BEFORE_EXPIRY + Duration::from_millis(500), Duration::from_secs(3600)], Duration::ZERO);
+    // The first token is good for a minute past the refresh margin; the second for an hour.
+    let credential = FakeCredential::new(vec![REFRESH_BEFORE_EXPIRY + Duration::from_secs(60), Duration::from_secs(3600)], Duration::ZERO);
     let client = Client::new(credential.clone()).unwrap().with_base_url(&url).unwrap();
     let mut pages = Box::pin(client.pages(&ListStatuses));
     assert_eq!(pages.next().await.unwrap().unwrap().len(), 1);
     // Past the first token's margin.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    tokio::time::advance(Duration::from_secs(61)).await;
     assert_eq!(pages.next().await.unwrap().unwrap()[0].id.as_deref(), Some("s2"));
     assert!(pages.next().await.is_none());
     let seen = seen.lock().unwrap().clone();
@@ -95,7 +99,26 @@ async fn a_token_that_expires_mid_paging_is_replaced_before_the_next_page() {
     assert_eq!(credential.calls(), vec![vec![format!("{origin}/.default")]; 2]);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
+async fn a_token_is_kept_until_its_refresh_margin_and_replaced_past_it() {
+    let (url, seen) = scripted(vec![reply(200, &[], OK_BODY)]).await;
+    let credential = FakeCredential::new(vec![REFRESH_BEFORE_EXPIRY + Duration::from_secs(60)], Duration::ZERO);
+    let client = Client::new(credential.clone()).unwrap().with_base_url(&url).unwrap();
+    let op = GetStatus { id: "s1" };
+    client.send(&op).await.unwrap();
+    // Short of the margin (the wall clock moved on a little too: a second of slack).
+    tokio::time::advance(Duration::from_secs(58)).await;
+    client.send(&op).await.unwrap();
+    // Past it.
+    tokio::time::advance(Duration::from_secs(3)).await;
+    client.send(&op).await.unwrap();
+    let seen = seen.lock().unwrap().clone();
+    let bearers: Vec<&str> = seen.iter().map(bearer).collect();
+    assert_eq!(bearers, ["Bearer t1", "Bearer t1", "Bearer t2"]);
+    assert_eq!(credential.calls().len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_fresh_token_is_reused_and_concurrent_requests_share_one_refresh() {
     let (url, seen) = scripted(vec![reply(200, &[], OK_BODY)]).await;
     let credential = FakeCredential::new(vec![Duration::from_secs(3600)], Duration::from_millis(50));
@@ -117,7 +140,7 @@ async fn a_fresh_token_is_reused_and_concurrent_requests_share_one_refresh() {
     assert!(seen.iter().all(|s| bearer(s) == "Bearer t1"));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_retry_after_the_token_went_stale_carries_a_new_one() {
     let (url, seen) = scripted(vec![reply(503, &[("retry-after", "0")], ""), reply(200, &[], OK_BODY)]).await;
     // Already inside the margin: every send asks again.
@@ -128,7 +151,7 @@ async fn a_retry_after_the_token_went_stale_carries_a_new_one() {
     assert_eq!((bearer(&seen[0]), bearer(&seen[1])), ("Bearer t1", "Bearer t2"));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_provider_error_sends_nothing() {
     let (url, seen) = scripted(vec![reply(200, &[], OK_BODY)]).await;
     let client = Client::new(Failing).unwrap().with_base_url(&url).unwrap().with_retry_policy(RetryPolicy::never());
@@ -152,7 +175,7 @@ fn scopes_are_the_base_url_s_origin_with_default() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_provider_that_never_answers_fails_the_send_at_the_client_s_timeout() {
     let (url, seen) = scripted(vec![reply(200, &[], OK_BODY)]).await;
     let client = Client::new(Hanging).unwrap().with_base_url(&url).unwrap().with_timeout(Duration::from_millis(100));

@@ -6,15 +6,13 @@
 //! server must not get: an API key past a redirect, more than the timeout over redirect hops, a
 //! next link followed forever, batch answers for items it was not sent, an empty token sent.
 
-mod loopback;
-
 use graph_runtime::client::{AccessToken, CredentialError, StreamExt, TokenFuture, TokenProvider};
 use graph_runtime::graph::{Batch, ConsistencyLevel};
 use graph_runtime::paging::Page;
 use graph_runtime::{AuthScheme, BearerToken, Client, Error, Operation, QueryKey, RequestError, Service, WithHeaders};
-use loopback::{serve, Answer, Seen};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
+use test_support::loopback::{serve, Answer, Seen};
 
 static GRAPH: Service = Service { default_base_url: "", auth: AuthScheme::Bearer, user_agent: "tests/1" };
 static KEYED: Service = Service { default_base_url: "", auth: AuthScheme::ApiKeyHeader("X-Api-Key"), user_agent: "tests/1" };

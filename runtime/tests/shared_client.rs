@@ -11,10 +11,8 @@ use graph_beta_intune::operations::UpdateUserStatus;
 use graph_runtime::client::{AccessToken, TokenFuture, TokenProvider};
 use graph_runtime::graph::Batch;
 use graph_runtime::{AuthScheme, BearerToken, Operation, RequestError, Service};
-use loopback::{serve, Answer, Seen};
 use std::sync::{Arc, Mutex};
-
-mod loopback;
+use test_support::loopback::{serve, Answer, Seen};
 
 /// A provider that counts how often it is asked, and with which scopes.
 #[derive(Default)]

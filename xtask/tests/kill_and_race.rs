@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::Child;
 use std::time::{Duration, Instant};
 use support::{snapshot, spawn_xtask, xtask, Scratch};
+use xtask::workspace_root;
 
 /// What the runs are killed on.
 #[derive(Clone, Copy)]
@@ -45,9 +46,6 @@ fn thirty_kills_and_twenty_races_leave_complete_trees() {
     kill_and_race(30, 20, Input::Module(MODULE));
 }
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 /// Two specs, A and B, whose crates differ in every file (built ones also in the set of files).
 fn specs(input: Input) -> (String, String) {

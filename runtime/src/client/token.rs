@@ -101,7 +101,17 @@ pub(super) struct TokenCache {
     provider: Arc<dyn TokenProvider>,
     /// An async lock held across the provider's call: requests that find the token stale wait
     /// for the one refresh under way instead of each starting their own.
-    cached: futures_util::lock::Mutex<BTreeMap<Vec<String>, AccessToken>>,
+    cached: futures_util::lock::Mutex<BTreeMap<Vec<String>, Cached>>,
+}
+
+/// A token the cache holds, its expiry read on tokio's clock: the provider states it on the
+/// wall clock ([`AccessToken::expires_at`]), turned into an instant once, when the token arrives.
+/// Every later question (is it fresh?) is asked of tokio's clock, which tests can pause and
+/// advance instead of sleeping.
+struct Cached {
+    token: BearerToken,
+    /// `None`: not known to expire (or so far ahead that tokio's clock cannot hold it).
+    expires_at: Option<tokio::time::Instant>,
 }
 
 impl TokenCache {
@@ -116,7 +126,7 @@ impl TokenCache {
     pub(super) async fn current(&self, scopes: &[String], timeout: Option<Duration>) -> Result<BearerToken, CredentialError> {
         within(timeout, async {
             let mut cached = self.cached.lock().await;
-            if let Some(token) = cached.get(scopes).filter(|t| is_fresh(t, SystemTime::now())) {
+            if let Some(token) = cached.get(scopes).filter(|t| is_fresh(t, tokio::time::Instant::now())) {
                 return Ok(token.token.clone());
             }
             let fresh = checked(self.provider.token(scopes).await?)?;
@@ -139,7 +149,7 @@ impl TokenCache {
     ) -> Result<BearerToken, CredentialError> {
         within(timeout, async {
             let mut cached = self.cached.lock().await;
-            let replaced = cached.get(scopes).filter(|t| t.token.0 != rejected.0 && is_fresh(t, SystemTime::now()));
+            let replaced = cached.get(scopes).filter(|t| t.token.0 != rejected.0 && is_fresh(t, tokio::time::Instant::now()));
             if let (Some(token), None) = (replaced, claims) {
                 return Ok(token.token.clone());
             }
@@ -174,17 +184,16 @@ async fn within(
 }
 
 /// A token the provider gave, refused when it is empty or blank: `Authorization: Bearer ` would
-/// be sent instead, and answered `401` as if the credential were wrong.
-fn checked(fresh: AccessToken) -> Result<AccessToken, CredentialError> {
+/// be sent instead, and answered `401` as if the credential were wrong. Its expiry is read here,
+/// once: how long it has left on the wall clock, counted from now on tokio's.
+fn checked(fresh: AccessToken) -> Result<Cached, CredentialError> {
     if fresh.token.0.trim().is_empty() {
         return Err("the token provider gave an empty token".into());
     }
-    event!(
-        tracing::Level::DEBUG,
-        expires_in_s = fresh.expires_at.and_then(|at| at.duration_since(SystemTime::now()).ok()).map(|d| d.as_secs()),
-        "graph: new token"
-    );
-    Ok(fresh)
+    // An expiry already past has nothing left.
+    let left = fresh.expires_at.map(|at| at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO));
+    event!(tracing::Level::DEBUG, expires_in_s = left.map(|d| d.as_secs()), "graph: new token");
+    Ok(Cached { token: fresh.token, expires_at: left.and_then(|left| tokio::time::Instant::now().checked_add(left)) })
 }
 
 /// The scopes a token for requests to `base_url` is asked with: Microsoft identity platform's
@@ -202,6 +211,6 @@ pub(super) fn scopes_for(base_url: &crate::BaseUrl) -> Vec<String> {
 
 /// Whether `token` is still good for a request at `now`: it does not expire within
 /// [`REFRESH_BEFORE_EXPIRY`].
-fn is_fresh(token: &AccessToken, now: SystemTime) -> bool {
-    token.expires_at.is_none_or(|at| at.duration_since(now).is_ok_and(|left| left > REFRESH_BEFORE_EXPIRY))
+fn is_fresh(token: &Cached, now: tokio::time::Instant) -> bool {
+    token.expires_at.is_none_or(|at| at.saturating_duration_since(now) > REFRESH_BEFORE_EXPIRY)
 }
