@@ -4,25 +4,23 @@
 //! tokens, built with `quote!`) and `render` (`syn` parses them, prettyplease prints them, and the
 //! files get their headers). [`generate`] runs it all and returns the files of a crate; it never writes anything.
 
-pub mod areas;
-pub mod diagnostics;
-pub mod emit;
+mod areas;
+mod diagnostics;
+mod emit;
 pub mod ir;
-pub mod load;
-pub mod lower;
+mod load;
+mod lower;
 pub mod names;
-pub mod render;
+mod render;
+pub mod stages;
 
 pub use diagnostics::{Diagnostic, Severity};
+pub use load::locate;
 
 /// The README's Rust examples, compiled (and run where they are not `no_run`) by `cargo test`.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
-
-use rayon::prelude::*;
-use sha2::{Digest, Sha256};
-use std::sync::OnceLock;
 
 /// What to generate and how to label it.
 #[derive(Debug, Clone)]
@@ -71,78 +69,11 @@ pub struct Generated {
     pub areas: Vec<String>,
 }
 
-/// Generates the crate for the spec `text`. On failure, returns every diagnostic (errors and
-/// warnings), each located in the spec where that can be recovered.
+/// Generates the crate for the spec `text`: [`stages::load`], [`stages::Loaded::lower`] and
+/// [`stages::Lowered::render`]. On failure, returns every diagnostic (errors and warnings), each
+/// located in the spec where that can be recovered.
 pub fn generate(text: &str, settings: &Settings) -> Result<Generated, Vec<Diagnostic>> {
-    // One pass over the text locates every diagnostic, however many there are.
-    let locate = |mut diags: Vec<Diagnostic>| {
-        // A schema lowered in several places says the same thing each time; once is enough.
-        let mut seen = std::collections::HashSet::new();
-        diags.retain(|d| seen.insert((d.severity, d.pointer.clone(), d.message.clone())));
-        let pointers: Vec<&str> = diags.iter().filter(|d| d.line.is_none()).map(|d| d.pointer.as_str()).collect();
-        let mut places = load::locate_nearest(text, &pointers).into_iter();
-        for d in &mut diags {
-            d.file = settings.spec_path.clone();
-            if d.line.is_none() {
-                if let Some((line, column)) = places.next().flatten() {
-                    d.line = Some(line);
-                    d.column = Some(column);
-                }
-            }
-        }
-        diagnostics::fold_repeated_warnings(diags)
-    };
-    let mut loaded = load::load(text, Some(&settings.spec_path)).map_err(locate)?;
-    let (api, lowered) = lower::lower_api(&mut loaded.doc);
-    // `lower` names nodes of the document as read; a 3.1 description's were rewritten, and the
-    // user looks for them where they were written.
-    let mut diags = loaded.warnings;
-    diags.extend(lowered.into_iter().map(|mut d| {
-        d.pointer = loaded.origins.original(&d.pointer);
-        d
-    }));
-    drop(loaded.doc);
-    // `lower` decided the default root (the server's, Graph's for a cut of Graph, or none).
-    let base_url = api.default_base_url.clone().unwrap_or_default();
-    if diags.iter().any(Diagnostic::is_error) {
-        return Err(locate(diags));
-    }
-    let crate_settings = emit::CrateSettings {
-        crate_name: &settings.crate_name,
-        crate_version: &settings.crate_version,
-        standalone: settings.standalone,
-        runtime: &settings.runtime,
-        base_url: &base_url,
-    };
-    let internal = |message: String| locate(vec![Diagnostic::error("", format!("internal generator error: {message}"))
-        .help("please report this with the spec that caused it")]);
-    let plan = emit::plan_crate(&api, &settings.runtime);
-    let areas = plan.area_features();
-    // Emitting, parsing and printing are most of the work; each part is done whole on one of the
-    // pool's threads, and the results come back in plan order, so the output does not depend on
-    // scheduling.
-    let render_one = |part: &emit::Part| emit::emit_part(&api, &crate_settings, &plan, part).and_then(render::render_part);
-    let rendered: Vec<Result<render::RenderedPart, String>> = match render_pool() {
-        Some(pool) => pool.install(|| plan.parts.par_iter().map(render_one).collect()),
-        None => plan.parts.iter().map(render_one).collect(),
-    };
-    let sha = sha256_hex(text.as_bytes());
-    // The spec's path and the command come from the command line, and a line break in either
-    // would end the header's comment and put the rest into the file as TOML or Rust.
-    let (spec_path, command) = (one_line(&settings.spec_path), one_line(&settings.command));
-    let header = render::Header { spec_path: &spec_path, spec_sha256: &sha, command: &command };
-    let parts = rendered.into_iter().collect::<Result<Vec<_>, String>>().map_err(internal)?;
-    let files = render::assemble_files(parts, &header).into_iter().map(|(path, contents)| GeneratedFile { path, contents }).collect();
-    Ok(Generated { files, warnings: locate(diags), types: api.types.len(), operations: api.operations.len(), areas })
-}
-
-/// The pool that emits and prints parts, built once per process. Printing a deeply nested item
-/// recurses, so its threads get the main thread's stack size rather than rayon's 2 MiB. None when
-/// no thread could be started; the parts are then done on the calling thread.
-fn render_pool() -> Option<&'static rayon::ThreadPool> {
-    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
-    POOL.get_or_init(|| rayon::ThreadPoolBuilder::new().stack_size(8 << 20).thread_name(|i| format!("graph-codegen-{i}")).build().ok())
-        .as_ref()
+    stages::load(text, settings)?.lower()?.render()
 }
 
 /// Characters that may not stand as they are in a one-line comment: control characters (a line
@@ -180,10 +111,6 @@ pub fn is_header_first_line(line: &str) -> bool {
         && !spec.chars().any(needs_escape)
         && hash.len() == 64
         && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! that names operations); nothing is emitted or written.
 
 use graph_codegen::ir::Operation;
+use graph_codegen::stages;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -109,8 +110,10 @@ pub fn run(args: &[String]) -> ExitCode {
 fn names_of(root: &Path, file: &Path) -> Result<Vec<Named>, String> {
     let module = file.strip_prefix(root.join("spec/graph-modules")).unwrap_or(file).display().to_string();
     let text = std::fs::read_to_string(file).map_err(|e| format!("{module}: {e}"))?;
-    let mut doc = graph_codegen::load::load_spec(&text).map_err(|d| format!("{module}: {} diagnostics, the first: {:?}", d.len(), d.first().map(|d| &d.message)))?;
-    let (api, _) = graph_codegen::lower::lower_api(&mut doc);
+    let mut settings = xtask::workspace_settings();
+    settings.spec_path = module.clone();
+    let failed = |d: Vec<graph_codegen::Diagnostic>| format!("{module}: {} diagnostics, the first: {:?}", d.len(), d.first().map(|d| &d.message));
+    let api = stages::load(&text, &settings).and_then(stages::Loaded::lower).map_err(failed)?.into_api();
     Ok(api.operations.into_iter().map(|op: Operation| Named {
         module: module.clone(),
         method: op.method.as_str(),

@@ -213,12 +213,6 @@ pub fn emit_part(api: &Api, settings: &CrateSettings<'_>, plan: &Plan, part: &Pa
     Ok(Emitted::Rust { path, tokens })
 }
 
-/// Every part, emitted in order on this thread.
-pub fn emit_crate(api: &Api, settings: &CrateSettings<'_>) -> Result<Vec<Emitted>, String> {
-    let plan = plan_crate(api, settings.runtime);
-    plan.parts.iter().map(|part| emit_part(api, settings, &plan, part)).collect()
-}
-
 /// The layout of a split crate, which only its parts ask for.
 fn split_of(areas: &Areas) -> Result<&Split, String> {
     match areas {

@@ -25,10 +25,6 @@ impl Origins {
         }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.moved.is_empty()
-    }
-
     /// The pointer in the original text of the node at `pointer` in the normalized document.
     pub fn original(&self, pointer: &str) -> String {
         let mut pointer = pointer.to_string();

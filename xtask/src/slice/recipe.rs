@@ -72,7 +72,7 @@ pub fn parse_recipe(root: &Path, file: &str, text: &str) -> Result<Recipe, Vec<P
         vec![Problem { file: file.to_string(), line, pointer: None, message: format!("{e}; the keys are sources, include-paths, exclude-paths, operation-ids, tags, methods, out, header") }]
     })?;
     let mut problems = Vec::new();
-    let line_of = |pointer: &str| graph_codegen::load::locate(text, pointer).map(|(line, _)| line);
+    let line_of = |pointer: &str| graph_codegen::locate(text, pointer).map(|(line, _)| line);
     let selectors = |key: &str, values: &[String]| -> Vec<Selector<String>> {
         values
             .iter()
