@@ -15,7 +15,6 @@ mod render;
 pub mod stages;
 
 pub use diagnostics::{Diagnostic, Severity};
-pub use load::locate;
 
 /// The README's Rust examples, compiled (and run where they are not `no_run`) by `cargo test`.
 #[cfg(doctest)]
@@ -95,6 +94,13 @@ fn one_line(text: &str) -> String {
         }
     }
     out
+}
+
+/// The 1-based line and column of the node at the JSON `pointer` in `text` (YAML in any style,
+/// or JSON), found as diagnostics are located: a mapping member at its key, a sequence item at
+/// the item. None where the pointer names nothing in the text.
+pub fn locate(text: &str, pointer: &str) -> Option<(usize, usize)> {
+    load::locate(text, pointer)
 }
 
 /// Whether `line` (without its line break) is, exactly, the first line of a file the generator
