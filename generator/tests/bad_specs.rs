@@ -6,8 +6,7 @@
 //!
 //! Inputs too large to commit (10,000 levels of nesting, a 100 MB spec) are built here in memory.
 
-use graph_codegen::emit::tokens::is_bidi_control;
-use graph_codegen::{generate, Diagnostic, Generated, Runtime, Settings};
+use graph_codegen::{generate, is_bidi_control, Diagnostic, Generated, Runtime, Settings};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use test_support::{check_golden, Golden, UPDATE_VAR};
