@@ -435,13 +435,26 @@ pub struct PatchField {
     pub boxed: bool,
 }
 
-#[derive(Debug, Clone)]
-pub struct SuccessResponse {
-    /// The body type of the 2XX response(s), if any declares JSON or text content.
-    pub body: Option<TypeRef>,
-    /// True when that body is `text/plain` (such as OData's `$count`), parsed from its text.
-    pub text: bool,
-    /// The `Accept` value of a binary download (`image/jpeg`, `*/*`): the body is then read as
-    /// bytes, whatever schema it has.
-    pub binary: Option<String>,
+/// What a 2XX response carries and how the client reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SuccessResponse {
+    /// No JSON, text or binary content is declared: the output is `()`.
+    Empty,
+    /// A JSON body of this type.
+    Json(TypeRef),
+    /// A `text/plain` body (such as OData's `$count`), parsed from its text as this type.
+    Text(TypeRef),
+    /// A binary download, read as bytes whatever schema it has; asked for with this `Accept`
+    /// value (`image/jpeg`, `*/*`). Only where no JSON or text body is declared.
+    Binary { accept: String },
+}
+
+impl SuccessResponse {
+    /// The type a JSON or text body is read as.
+    pub fn body(&self) -> Option<&TypeRef> {
+        match self {
+            SuccessResponse::Json(ty) | SuccessResponse::Text(ty) => Some(ty),
+            SuccessResponse::Empty | SuccessResponse::Binary { .. } => None,
+        }
+    }
 }

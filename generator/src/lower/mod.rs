@@ -108,6 +108,21 @@ enum Lowered {
     Kind(TypeKind),
 }
 
+/// A schema's Rust type, as `Lowerer::type_of` gives it.
+struct SchemaType {
+    ty: TypeRef,
+    /// The schema was a nullable union (`anyOf: [X, {nullable: true}]`, as the converter writes a
+    /// nullable reference): `null` is admitted where it is held, though `ty` says nothing of it.
+    null_in_union: bool,
+}
+
+impl SchemaType {
+    /// A type written without a nullable union around it.
+    fn plain(ty: TypeRef) -> Self {
+        SchemaType { ty, null_in_union: false }
+    }
+}
+
 /// `{}` (or only a description): a schema that admits any value.
 fn is_any_schema(s: &ReferenceOr<Schema>) -> bool {
     let ReferenceOr::Item(Schema { schema_kind: SchemaKind::Any(a), .. }) = s else { return false };

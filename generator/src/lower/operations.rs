@@ -192,7 +192,7 @@ impl<'a> Lowerer<'a> {
                 // enum of them, written as the alternative's own text.
                 ParameterSchemaOrContent::Schema(s) => {
                     let param_owner = format!("{owner} {}", data.name);
-                    self.type_of(node(s), &pointer_push(&p_pointer, "schema"), &param_owner, 1).0
+                    self.type_ref_of(node(s), &pointer_push(&p_pointer, "schema"), &param_owner, 1)
                 }
                 ParameterSchemaOrContent::Content(_) => {
                     self.diags.push(Diagnostic::warning(&p_pointer, format!("parameter `{}` uses `content`; sent as a string", data.name)));
@@ -290,8 +290,8 @@ impl<'a> Lowerer<'a> {
         let pageable = op.extensions.get("x-ms-pageable")?;
         let next_name = pageable.get("nextLinkName").and_then(|v| v.as_str()).unwrap_or("@odata.nextLink");
         let item_name = pageable.get("itemName").and_then(|v| v.as_str()).unwrap_or("value");
-        let found = match &success.body {
-            Some(TypeRef::Named(id)) if !success.text => match self.kind_of(*id) {
+        let found = match success {
+            SuccessResponse::Json(TypeRef::Named(id)) => match self.kind_of(*id) {
                 Some(TypeKind::Struct(s)) => {
                     let items = s.fields.iter().find(|f| f.json_name == item_name);
                     let next = s.fields.iter().find(|f| f.json_name == next_name && f.ty == TypeRef::String);
@@ -423,13 +423,18 @@ impl<'a> Lowerer<'a> {
             }
             let schema_pointer = pointer_push(&pointer_push(&pointer_push(&r_pointer, "content"), media), "schema");
             let suffix = if is_success { "response" } else { "error" };
-            let (ty, _) = self.type_of(node(schema), &schema_pointer, &format!("{owner} {suffix}"), 1);
+            let ty = self.type_ref_of(node(schema), &schema_pointer, &format!("{owner} {suffix}"), 1);
             let slot = if is_success { &mut success } else { &mut error };
             *slot = Some(ty);
         }
         // A JSON or text body, where one is declared, wins over a download.
-        let binary = binary.filter(|_| success.is_none());
-        (SuccessResponse { body: success, text, binary }, error)
+        let success = match (success, binary) {
+            (Some(ty), _) if text => SuccessResponse::Text(ty),
+            (Some(ty), _) => SuccessResponse::Json(ty),
+            (None, Some(accept)) => SuccessResponse::Binary { accept },
+            (None, None) => SuccessResponse::Empty,
+        };
+        (success, error)
     }
 
     /// The content a response declares. A `$ref` to `#/components/requestBodies/…`, a slip some
