@@ -2,6 +2,8 @@
 //!
 //! Nothing from `openapiv3` appears here; `lower` builds it and the back ends only read it.
 
+pub mod check;
+
 /// Index of a type in [`Api::types`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TypeId(pub usize);

@@ -78,7 +78,8 @@ fn body_type(api: &Api, body: &RequestBody) -> TokenStream {
             quote!(#name)
         }
         BodyType::Patch(i) => {
-            let name = ident(api.patches.get(*i).map_or("PatchMissing", |p| p.name.as_str()));
+            // Resolves: `emit_part` refuses an IR with a dangling index (`ir::check`).
+            let name = ident(api.patches.get(*i).map_or("", |p| p.name.as_str()));
             quote!(models::#name)
         }
     }

@@ -56,22 +56,18 @@ pub fn lower_api(doc: &mut OpenAPI) -> (Api, Vec<Diagnostic>) {
     let operations = lw.lower_operations();
     lw.mark_boxes();
     let auth = lw.lower_auth();
-    // Every allocated slot is filled before this point; an empty one would be a generator bug,
-    // and is emitted as an alias to any JSON value rather than a panic.
-    let types = lw
-        .types
-        .into_iter()
-        .enumerate()
-        .map(|(i, t)| {
-            t.unwrap_or_else(|| TypeDef {
-                name: format!("Unfilled{i}"),
-                schema_name: String::new(),
-                doc: None,
-                deprecated: None,
-                kind: TypeKind::Alias(TypeRef::Json),
-            })
-        })
-        .collect();
+    // Every allocated slot is filled before this point; an empty one is a generator bug, said as
+    // an internal error (the slot keeps an alias to any JSON value, so the indices stay as they
+    // are, but with the error nothing is emitted).
+    let mut types = Vec::with_capacity(lw.types.len());
+    for (i, slot) in lw.types.into_iter().enumerate() {
+        let def = slot.unwrap_or_else(|| {
+            let name = lw.type_names.get(&TypeId(i)).map_or_else(|| "unnamed".to_string(), |n| format!("`{n}`"));
+            lw.diags.push(Diagnostic::internal(format!("type #{i} ({name}) was allocated but never filled")));
+            TypeDef { name: String::new(), schema_name: String::new(), doc: None, deprecated: None, kind: TypeKind::Alias(TypeRef::Json) }
+        });
+        types.push(def);
+    }
     let default_base_url = lower_server_url(doc, &auth, &mut lw.diags);
     let api = Api {
         title: doc.info.title.clone(),
