@@ -116,6 +116,13 @@ pub struct UnionDef {
     pub variants: Vec<UnionVariant>,
     /// The variant that keeps a value whose `@odata.type` the description does not list.
     pub fallback: String,
+    /// The method that returns the tag: the Rust name of the base's field for the tag member if
+    /// it has one, else the member's name in snake_case.
+    pub tag_accessor: String,
+    /// The base's fields read through the union, one method each named as the field, in the
+    /// base's order: those every variant holds as the same Rust type, except the tag member and
+    /// a field named as [`UnionDef::tag_accessor`].
+    pub member_accessors: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -137,6 +144,13 @@ pub struct StructDef {
     /// The name this type is known by on the wire in a type-naming member (`@odata.type`:
     /// `#` + schema name; in plain OpenAPI a discriminator's default, the schema name).
     pub odata_type: String,
+}
+
+impl Field {
+    /// Held in an `Option`: it may be absent, or `null`.
+    pub fn is_optional(&self) -> bool {
+        !self.required || self.nullable
+    }
 }
 
 #[derive(Debug, Clone)]

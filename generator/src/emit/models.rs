@@ -290,7 +290,7 @@ fn emit_struct(scope: &Scope<'_>, name: &Ident, head: TokenStream, s: &StructDef
                 quote!(alias = #alias)
             }));
         }
-        if is_optional(f) {
+        if f.is_optional() {
             ty = quote!(Option<#ty>);
             if s.extra.is_none() {
                 serde_args.push(quote!(default));
@@ -324,7 +324,7 @@ fn emit_struct(scope: &Scope<'_>, name: &Ident, head: TokenStream, s: &StructDef
     });
     let serde_impls = s.extra.as_ref().map(|x| {
         let extra = ident(&x.rust_name);
-        let decode = if s.fields.iter().all(is_optional) {
+        let decode = if s.fields.iter().all(Field::is_optional) {
             emit_members_impl(scope, name, s, &extra)
         } else {
             emit_strict_deserialize(scope, name, s, &extra)
@@ -378,10 +378,6 @@ fn member_names(f: &Field) -> TokenStream {
 }
 
 /// A field that may be absent on the wire (or is null): an `Option`.
-fn is_optional(f: &Field) -> bool {
-    !f.required || f.nullable
-}
-
 /// The decoding of a struct whose every member may be absent: each known member read into its
 /// field of a default value, by the shared `deserialize_members`.
 fn emit_members_impl(scope: &Scope<'_>, name: &Ident, s: &StructDef, extra: &Ident) -> TokenStream {
@@ -425,7 +421,7 @@ fn emit_strict_deserialize(scope: &Scope<'_>, name: &Ident, s: &StructDef, extra
     let patterns = s.fields.iter().map(member_names);
     let wires: Vec<_> = s.fields.iter().map(|f| lit(&f.json_name)).collect();
     let reads = s.fields.iter().zip(&locals).map(|(f, local)| {
-        if is_optional(f) {
+        if f.is_optional() {
             quote!(#local = map.next_value()?)
         } else {
             quote!(#local = Some(map.next_value()?))
@@ -433,7 +429,7 @@ fn emit_strict_deserialize(scope: &Scope<'_>, name: &Ident, s: &StructDef, extra
     });
     let inits = s.fields.iter().zip(&locals).zip(&wires).map(|((f, local), wire)| {
         let field = ident(&f.rust_name);
-        if is_optional(f) {
+        if f.is_optional() {
             quote!(#field: #local)
         } else {
             quote!(#field: #local.ok_or_else(|| <A::Error as serde::de::Error>::missing_field(#wire))?)
@@ -477,7 +473,7 @@ fn type_has_default(api: &Api, ty: &TypeRef) -> bool {
     match ty {
         TypeRef::Named(id) => match api.types.get(id.0).map(|t| &t.kind) {
             // Only one level deep: a struct whose required fields are all plain values.
-            Some(TypeKind::Struct(s)) => s.fields.iter().all(|f| is_optional(f) || plain_default(&f.ty)),
+            Some(TypeKind::Struct(s)) => s.fields.iter().all(|f| f.is_optional() || plain_default(&f.ty)),
             Some(TypeKind::Alias(inner)) => plain_default(inner),
             Some(TypeKind::Enum(e)) => e.flags,
             _ => false,
@@ -582,8 +578,7 @@ fn emit_union_accessors(scope: &Scope<'_>, name: &Ident, u: &UnionDef) -> (Ident
     // Each match arm's gate, the fallback's (none) last.
     let gates: Vec<TokenStream> = u.variants.iter().map(|v| scope.variant_gate(u, v)).chain([TokenStream::new()]).collect();
     let tag_field = base_fields.iter().find(|f| f.json_name == u.tag_property);
-    let tag_method_name = tag_field.map_or_else(|| crate::names::snake(&u.tag_property, "tag"), |f| f.rust_name.clone());
-    let tag_method = ident(&tag_method_name);
+    let tag_method = ident(&u.tag_accessor);
     let base_wire = u.variants.iter().find(|v| v.ty == u.base).map_or(String::new(), |v| v.wire.clone());
     let tag_doc = own_doc(&format!(
         "The `{}` that names this value's type: its variant's, or for [`Self::{}`] the one it was read with \
@@ -607,7 +602,7 @@ fn emit_union_accessors(scope: &Scope<'_>, name: &Ident, u: &UnionDef) -> (Ident
         Some(f) => {
             let field = ident(&f.rust_name);
             let enum_tag = matches!(&f.ty, TypeRef::Named(id) if matches!(api.types.get(id.0).map(|t| &t.kind), Some(TypeKind::Enum(e)) if !e.flags));
-            match (is_optional(f), f.ty == TypeRef::String, enum_tag) {
+            match (f.is_optional(), f.ty == TypeRef::String, enum_tag) {
                 (false, true, _) => quote!(&v.#field),
                 (true, true, _) => quote!(v.#field.as_deref().unwrap_or(#base_wire)),
                 (false, false, true) => quote!(v.#field.as_str()),
@@ -616,13 +611,11 @@ fn emit_union_accessors(scope: &Scope<'_>, name: &Ident, u: &UnionDef) -> (Ident
             }
         }
     };
-    let accessors = base_fields.iter().filter(|f| f.json_name != u.tag_property && f.rust_name != tag_method_name).filter_map(|f| {
-        let same = |g: &Field| g.rust_name == f.rust_name && g.ty == f.ty && g.boxed == f.boxed && is_optional(g) == is_optional(f);
-        if !structs.iter().all(|s| s.is_some_and(|s| s.fields.iter().any(same))) {
-            return None;
-        }
-        Some(emit_union_accessor(scope, &variants, &gates, f))
-    });
+    let accessors = u
+        .member_accessors
+        .iter()
+        .filter_map(|name| base_fields.iter().find(|f| &f.rust_name == name))
+        .map(|f| emit_union_accessor(scope, &variants, &gates, f));
     let extra = base.and_then(|b| b.extra.as_ref());
     let extra = extra.filter(|x| structs.iter().all(|s| s.and_then(|s| s.extra.as_ref()).is_some_and(|y| y.rust_name == x.rust_name))).map(|x| {
         let field = ident(&x.rust_name);
@@ -685,7 +678,7 @@ fn emit_union_accessor(scope: &Scope<'_>, variants: &[Ident], gates: &[TokenStre
     let arms = quote!(match self { #(#gates Self::#variants(v) => &v.#field,)* });
     let copies = quote!(match self { #(#gates Self::#variants(v) => v.#field,)* });
     let gate = scope.field_gate(f);
-    let (ret, body) = match (is_optional(f), copied, deref) {
+    let (ret, body) = match (f.is_optional(), copied, deref) {
         (true, true, _) => (quote!(Option<#ty>), copies),
         (false, true, _) => (quote!(#ty), copies),
         (true, false, true) => (quote!(Option<&#ty>), quote!(#arms.as_deref())),
@@ -783,8 +776,8 @@ pub fn emit_page_impl(scope: &Scope<'_>, p: &PagerDef) -> TokenStream {
     let next = ident(&p.next_link_field);
     let (items_optional, next_optional) = match struct_def(api, p.page) {
         Some(s) => (
-            s.fields.iter().any(|f| f.rust_name == p.items_field && is_optional(f)),
-            s.fields.iter().any(|f| f.rust_name == p.next_link_field && is_optional(f)),
+            s.fields.iter().any(|f| f.rust_name == p.items_field && f.is_optional()),
+            s.fields.iter().any(|f| f.rust_name == p.next_link_field && f.is_optional()),
         ),
         None => (true, true),
     };

@@ -55,6 +55,7 @@ pub fn lower_api(doc: &mut OpenAPI) -> (Api, Vec<Diagnostic>) {
     lw.lower_components();
     let operations = lw.lower_operations();
     lw.mark_boxes();
+    lw.name_union_accessors();
     let auth = lw.lower_auth();
     // Every allocated slot is filled before this point; an empty one is a generator bug, said as
     // an internal error (the slot keeps an alias to any JSON value, so the indices stay as they

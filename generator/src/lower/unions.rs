@@ -105,10 +105,43 @@ impl<'a> Lowerer<'a> {
             doc: Some(format!("A `{key}` or any type derived from it, told apart by `{tag_property}`.")),
             schema_name: key,
             deprecated: None,
-            kind: TypeKind::Union(UnionDef { base, tag_property, variants, fallback }),
+            // Named once every struct is filled (`name_union_accessors`).
+            kind: TypeKind::Union(UnionDef { base, tag_property, variants, fallback, tag_accessor: String::new(), member_accessors: Vec::new() }),
         }));
         self.unions.insert(base, id);
         id
+    }
+
+    /// Names each union's methods: the tag's, and the base's members every variant holds alike.
+    /// A pass of its own, after every struct is filled and boxed, since a union is made on first
+    /// use, before its members' structs may be.
+    pub(super) fn name_union_accessors(&mut self) {
+        for i in 0..self.types.len() {
+            let Some(TypeKind::Union(u)) = self.kind_of(TypeId(i)) else { continue };
+            let struct_def = |id: TypeId| match self.kind_of(id) {
+                Some(TypeKind::Struct(s)) => Some(s),
+                _ => None,
+            };
+            let base_fields = struct_def(u.base).map_or(&[][..], |b| b.fields.as_slice());
+            let tag_accessor = base_fields
+                .iter()
+                .find(|f| f.json_name == u.tag_property)
+                .map_or_else(|| names::snake(&u.tag_property, "tag"), |f| f.rust_name.clone());
+            let structs: Vec<Option<&StructDef>> = u.variants.iter().map(|v| struct_def(v.ty)).collect();
+            let member_accessors = base_fields
+                .iter()
+                .filter(|f| f.json_name != u.tag_property && f.rust_name != tag_accessor)
+                .filter(|f| {
+                    let same = |g: &Field| g.rust_name == f.rust_name && g.ty == f.ty && g.boxed == f.boxed && g.is_optional() == f.is_optional();
+                    structs.iter().all(|s| s.is_some_and(|s| s.fields.iter().any(same)))
+                })
+                .map(|f| f.rust_name.clone())
+                .collect();
+            if let Some(Some(TypeDef { kind: TypeKind::Union(u), .. })) = self.types.get_mut(i) {
+                u.tag_accessor = tag_accessor;
+                u.member_accessors = member_accessors;
+            }
+        }
     }
 
     /// The struct behind a type: itself, or a union's base.
