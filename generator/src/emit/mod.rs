@@ -22,15 +22,9 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use tokens::{escape_doc_line, ident, inner_doc, inner_doc_verbatim, lit, own_doc};
 
-/// One emitted part of a file, before rendering.
-pub enum Emitted {
-    /// Items to parse and print.
-    Rust { path: String, tokens: TokenStream },
-    /// Hand-written Rust, copied as it is (with its comments).
-    Verbatim { path: String, text: &'static str },
-    /// Not Rust (the manifest).
-    Text { path: String, text: String },
-}
+/// What a part emits is what `render` takes, so `render` defines it: emit depends on render
+/// (the front page's examples are printed with it) and never the other way round.
+pub use crate::render::Emitted;
 
 pub struct CrateSettings<'a> {
     pub crate_name: &'a str,
