@@ -24,7 +24,6 @@ mod pointers;
 mod normalize;
 
 use bodies::*;
-use parameters::*;
 use service::*;
 use pointers::is_component_schema_ref;
 
