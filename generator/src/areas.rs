@@ -137,7 +137,7 @@ fn area_roots(api: &Api, operations: &[usize]) -> BTreeSet<TypeId> {
     let mut roots = BTreeSet::new();
     for op in operations.iter().filter_map(|i| api.operations.get(*i)) {
         refs.extend(op.params.iter().map(|p| &p.ty));
-        refs.extend(op.success.body.iter());
+        refs.extend(op.success.body());
         refs.extend(op.error.iter());
         if let Some(pager) = &op.pager {
             roots.insert(pager.page);

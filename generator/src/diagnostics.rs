@@ -40,6 +40,12 @@ impl Diagnostic {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(pointer, message) }
     }
 
+    /// An inconsistency of the generator's own (a bug, not the description's fault), at the
+    /// document root.
+    pub fn internal(message: impl std::fmt::Display) -> Self {
+        Diagnostic::error("", format!("internal generator error: {message}")).help("please report this with the spec that caused it")
+    }
+
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self

@@ -2,6 +2,8 @@
 //!
 //! Nothing from `openapiv3` appears here; `lower` builds it and the back ends only read it.
 
+pub mod check;
+
 /// Index of a type in [`Api::types`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TypeId(pub usize);
@@ -114,6 +116,13 @@ pub struct UnionDef {
     pub variants: Vec<UnionVariant>,
     /// The variant that keeps a value whose `@odata.type` the description does not list.
     pub fallback: String,
+    /// The method that returns the tag: the Rust name of the base's field for the tag member if
+    /// it has one, else the member's name in snake_case.
+    pub tag_accessor: String,
+    /// The base's fields read through the union, one method each named as the field, in the
+    /// base's order: those every variant holds as the same Rust type, except the tag member and
+    /// a field named as [`UnionDef::tag_accessor`].
+    pub member_accessors: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -135,6 +144,13 @@ pub struct StructDef {
     /// The name this type is known by on the wire in a type-naming member (`@odata.type`:
     /// `#` + schema name; in plain OpenAPI a discriminator's default, the schema name).
     pub odata_type: String,
+}
+
+impl Field {
+    /// Held in an `Option`: it may be absent, or `null`.
+    pub fn is_optional(&self) -> bool {
+        !self.required || self.nullable
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -435,13 +451,26 @@ pub struct PatchField {
     pub boxed: bool,
 }
 
-#[derive(Debug, Clone)]
-pub struct SuccessResponse {
-    /// The body type of the 2XX response(s), if any declares JSON or text content.
-    pub body: Option<TypeRef>,
-    /// True when that body is `text/plain` (such as OData's `$count`), parsed from its text.
-    pub text: bool,
-    /// The `Accept` value of a binary download (`image/jpeg`, `*/*`): the body is then read as
-    /// bytes, whatever schema it has.
-    pub binary: Option<String>,
+/// What a 2XX response carries and how the client reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SuccessResponse {
+    /// No JSON, text or binary content is declared: the output is `()`.
+    Empty,
+    /// A JSON body of this type.
+    Json(TypeRef),
+    /// A `text/plain` body (such as OData's `$count`), parsed from its text as this type.
+    Text(TypeRef),
+    /// A binary download, read as bytes whatever schema it has; asked for with this `Accept`
+    /// value (`image/jpeg`, `*/*`). Only where no JSON or text body is declared.
+    Binary { accept: String },
+}
+
+impl SuccessResponse {
+    /// The type a JSON or text body is read as.
+    pub fn body(&self) -> Option<&TypeRef> {
+        match self {
+            SuccessResponse::Json(ty) | SuccessResponse::Text(ty) => Some(ty),
+            SuccessResponse::Empty | SuccessResponse::Binary { .. } => None,
+        }
+    }
 }

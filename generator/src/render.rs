@@ -1,8 +1,17 @@
 //! Stage 4: emitted tokens to finished files: parsed by `syn`, printed by prettyplease, each file
 //! under a `@generated` header.
 
-use crate::emit::Emitted;
 use proc_macro2::TokenStream;
+
+/// One emitted part of a file, before rendering.
+pub enum Emitted {
+    /// Items to parse and print.
+    Rust { path: String, tokens: TokenStream },
+    /// Hand-written Rust, copied as it is (with its comments).
+    Verbatim { path: String, text: &'static str },
+    /// Not Rust (the manifest).
+    Text { path: String, text: String },
+}
 
 /// The header every generated file starts with: who owns it, how to regenerate it, from what.
 pub struct Header<'a> {

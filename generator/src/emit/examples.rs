@@ -70,7 +70,7 @@ fn example_args(api: &Api, krate: &Ident, op: &Operation) -> Option<(Vec<TokenSt
 fn pick_operation<'a>(api: &'a Api, krate: &Ident, ops: impl Iterator<Item = &'a Operation>) -> Option<&'a Operation> {
     ops.filter(|op| op.deprecated.is_none() && example_args(api, krate, op).is_some())
         .min_by_key(|op| {
-            (op.method != Method::Get, op.success.body.is_none() || op.success.text, op.params.iter().filter(|p| p.required).count())
+            (op.method != Method::Get, !matches!(op.success, SuccessResponse::Json(_)), op.params.iter().filter(|p| p.required).count())
         })
 }
 
@@ -115,10 +115,11 @@ fn call_example(api: &Api, krate: &Ident, client: &TokenStream) -> Option<String
 
 /// Reads the method's result: a member of the model it returns, or the whole value.
 fn read_output(api: &Api, op: &Operation) -> Option<TokenStream> {
-    if op.success.binary.is_some() {
-        return Some(quote!(println!("{} bytes", output.map_or(0, |bytes| bytes.len()));));
-    }
-    let ty = op.success.body.as_ref()?;
+    let ty = match &op.success {
+        SuccessResponse::Binary { .. } => return Some(quote!(println!("{} bytes", output.map_or(0, |bytes| bytes.len()));)),
+        SuccessResponse::Json(ty) | SuccessResponse::Text(ty) => ty,
+        SuccessResponse::Empty => return None,
+    };
     let field = match ty {
         TypeRef::Named(id) => match api.types.get(id.0).map(|t| &t.kind) {
             Some(TypeKind::Struct(s)) => s.fields.iter().find(|f| f.deprecated.is_none()).map(|f| ident(&f.rust_name)),

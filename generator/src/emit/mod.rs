@@ -14,6 +14,7 @@ pub mod tokens;
 pub mod vendor;
 
 use crate::areas::{plan_areas, Areas, Split};
+use crate::ir::check;
 use crate::ir::*;
 use crate::Runtime;
 use models::{Layout, Scope};
@@ -21,15 +22,9 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use tokens::{escape_doc_line, ident, inner_doc, inner_doc_verbatim, lit, own_doc};
 
-/// One emitted part of a file, before rendering.
-pub enum Emitted {
-    /// Items to parse and print.
-    Rust { path: String, tokens: TokenStream },
-    /// Hand-written Rust, copied as it is (with its comments).
-    Verbatim { path: String, text: &'static str },
-    /// Not Rust (the manifest).
-    Text { path: String, text: String },
-}
+/// What a part emits is what `render` takes, so `render` defines it: emit depends on render
+/// (the front page's examples are printed with it) and never the other way round.
+pub use crate::render::Emitted;
 
 pub struct CrateSettings<'a> {
     pub crate_name: &'a str,
@@ -83,9 +78,17 @@ pub struct Plan {
     /// For each model group (split crates only): the PATCH bodies and the pagers of its types.
     group_patches: Vec<Vec<usize>>,
     group_pagers: Vec<Vec<usize>>,
+    /// What is wrong with the IR (`ir::check`), if anything: every part is then refused, so that
+    /// no part has to name what does not exist.
+    inconsistent: Option<String>,
 }
 
 pub fn plan_crate(api: &Api, runtime: &Runtime) -> Plan {
+    let problems = check::inconsistencies(api);
+    let inconsistent = problems.first().map(|first| match problems.len() {
+        1 => first.clone(),
+        n => format!("{first} (and {} more inconsistencies)", n - 1),
+    });
     let areas = plan_areas(api);
     let part = |path: &str, job: Job| Part { path: path.to_string(), job };
     let mut parts = vec![part("Cargo.toml", Job::Manifest), part("src/lib.rs", Job::Lib)];
@@ -125,7 +128,7 @@ pub fn plan_crate(api: &Api, runtime: &Runtime) -> Plan {
             }
         }
     }
-    Plan { parts, areas, group_patches, group_pagers }
+    Plan { parts, areas, group_patches, group_pagers, inconsistent }
 }
 
 impl Plan {
@@ -169,7 +172,11 @@ fn push_operation_parts(parts: &mut Vec<Part>, path: &str, area: Option<usize>, 
 }
 
 /// Emits one part.
+/// An IR that `ir::check` finds inconsistent is refused, naming the first inconsistency.
 pub fn emit_part(api: &Api, settings: &CrateSettings<'_>, plan: &Plan, part: &Part) -> Result<Emitted, String> {
+    if let Some(problem) = &plan.inconsistent {
+        return Err(problem.clone());
+    }
     let areas = &plan.areas;
     let path = part.path.clone();
     let tokens = match &part.job {

@@ -78,22 +78,21 @@ fn body_type(api: &Api, body: &RequestBody) -> TokenStream {
             quote!(#name)
         }
         BodyType::Patch(i) => {
-            let name = ident(api.patches.get(*i).map_or("PatchMissing", |p| p.name.as_str()));
+            // Resolves: `emit_part` refuses an IR with a dangling index (`ir::check`).
+            let name = ident(api.patches.get(*i).map_or("", |p| p.name.as_str()));
             quote!(models::#name)
         }
     }
 }
 
 fn output_type(api: &Api, op: &Operation) -> TokenStream {
-    if op.success.binary.is_some() {
-        return quote!(Option<Vec<u8>>);
-    }
-    match &op.success.body {
-        Some(ty) => {
+    match &op.success {
+        SuccessResponse::Binary { .. } => quote!(Option<Vec<u8>>),
+        SuccessResponse::Json(ty) | SuccessResponse::Text(ty) => {
             let ty = rust_type(api, ty, true);
             quote!(Option<#ty>)
         }
-        None => quote!(()),
+        SuccessResponse::Empty => quote!(()),
     }
 }
 
@@ -159,10 +158,10 @@ fn emit_operation(api: &Api, op: &Operation) -> TokenStream {
     let headers = emit_param_list(op, ParamLocation::Header, "headers");
     let body = op.body.as_ref().map(emit_body_fn);
     // JSON and no body are the trait's own reading; downloads and text say theirs.
-    let decode = match (&op.success.body, op.success.text) {
-        _ if op.success.binary.is_some() => Some(quote!(decode_bytes)),
-        (Some(_), true) => Some(quote!(decode_text)),
-        _ => None,
+    let decode = match op.success {
+        SuccessResponse::Binary { .. } => Some(quote!(decode_bytes)),
+        SuccessResponse::Text(_) => Some(quote!(decode_text)),
+        SuccessResponse::Json(_) | SuccessResponse::Empty => None,
     };
     let parse_success = decode.map(|decode| {
         quote! {
@@ -173,10 +172,13 @@ fn emit_operation(api: &Api, op: &Operation) -> TokenStream {
     });
     let anonymous = op.anonymous.then(|| quote!(const SENDS_CREDENTIALS: bool = false;));
     // A download asks for what it is described as; everything else keeps the trait's JSON.
-    let accept = op.success.binary.as_deref().map(|accept| {
-        let accept = lit(accept);
-        quote!(const ACCEPT: &'static str = #accept;)
-    });
+    let accept = match &op.success {
+        SuccessResponse::Binary { accept } => {
+            let accept = lit(accept);
+            Some(quote!(const ACCEPT: &'static str = #accept;))
+        }
+        _ => None,
+    };
 
     let parts = match op.body.as_ref().map(|b| &b.ty) {
         Some(BodyType::Multipart(m)) => Some(emit_multipart_parts(api, op, m)),

@@ -85,7 +85,7 @@ pub fn rust_type(api: &Api, ty: &TypeRef, qualified: bool) -> TokenStream {
         }
         TypeRef::Named(id) => {
             let def = api.types.get(id.0);
-            let name = ident(def.map_or("MissingType", |t| t.name.as_str()));
+            let name = ident(type_name(api, *id));
             let path = if qualified { quote!(models::#name) } else { quote!(#name) };
             match def.map(|t| &t.kind) {
                 Some(TypeKind::Enum(e)) if e.flags => quote!(graph_runtime::values::Flags<#path>),
@@ -107,7 +107,8 @@ pub fn rust_type(api: &Api, ty: &TypeRef, qualified: bool) -> TokenStream {
     }
 }
 
-/// The name of a type, for links in documentation.
+/// The name of a type. `emit_part` refuses an IR whose indices do not all resolve (`ir::check`),
+/// so the empty name is never emitted: it only keeps a generator bug from panicking.
 pub fn type_name(api: &Api, id: crate::ir::TypeId) -> &str {
     api.types.get(id.0).map_or("", |t| t.name.as_str())
 }

@@ -38,7 +38,7 @@ impl<'a> Lowerer<'a> {
             let ty = match &media_type.schema {
                 Some(schema) => {
                     let schema_pointer = pointer_push(&pointer_push(&content_pointer, media), "schema");
-                    self.type_of(node(schema), &schema_pointer, &format!("{owner} body"), 1).0
+                    self.type_ref_of(node(schema), &schema_pointer, &format!("{owner} body"), 1)
                 }
                 None => {
                     // No schema allows any JSON value; say so, since the client then checks nothing.
@@ -66,7 +66,7 @@ impl<'a> Lowerer<'a> {
                 MediaKind::Form => {
                     let Some(schema) = &media_type.schema else { continue };
                     let schema_pointer = pointer_push(&pointer_push(&content_pointer, media), "schema");
-                    let ty = self.type_of(node(schema), &schema_pointer, &format!("{owner} form"), 1).0;
+                    let ty = self.type_ref_of(node(schema), &schema_pointer, &format!("{owner} form"), 1);
                     if !self.is_form_value(&ty) {
                         continue;
                     }
@@ -136,7 +136,7 @@ impl<'a> Lowerer<'a> {
             let kind = if is_file {
                 PartKind::Bytes
             } else {
-                let ty = self.type_of(prop_node, &prop_pointer, &format!("{owner} {name}"), 1).0;
+                let ty = self.type_ref_of(prop_node, &prop_pointer, &format!("{owner} {name}"), 1);
                 match &ty {
                     TypeRef::Array(item) if self.is_single_value(item, 0) => PartKind::Repeated(ty),
                     _ if self.is_single_value(&ty, 0) => PartKind::Text(ty),

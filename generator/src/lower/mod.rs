@@ -24,7 +24,6 @@ mod pointers;
 mod normalize;
 
 use bodies::*;
-use parameters::*;
 use service::*;
 use pointers::is_component_schema_ref;
 
@@ -55,23 +54,20 @@ pub fn lower_api(doc: &mut OpenAPI) -> (Api, Vec<Diagnostic>) {
     lw.lower_components();
     let operations = lw.lower_operations();
     lw.mark_boxes();
+    lw.name_union_accessors();
     let auth = lw.lower_auth();
-    // Every allocated slot is filled before this point; an empty one would be a generator bug,
-    // and is emitted as an alias to any JSON value rather than a panic.
-    let types = lw
-        .types
-        .into_iter()
-        .enumerate()
-        .map(|(i, t)| {
-            t.unwrap_or_else(|| TypeDef {
-                name: format!("Unfilled{i}"),
-                schema_name: String::new(),
-                doc: None,
-                deprecated: None,
-                kind: TypeKind::Alias(TypeRef::Json),
-            })
-        })
-        .collect();
+    // Every allocated slot is filled before this point; an empty one is a generator bug, said as
+    // an internal error (the slot keeps an alias to any JSON value, so the indices stay as they
+    // are, but with the error nothing is emitted).
+    let mut types = Vec::with_capacity(lw.types.len());
+    for (i, slot) in lw.types.into_iter().enumerate() {
+        let def = slot.unwrap_or_else(|| {
+            let name = lw.type_names.get(&TypeId(i)).map_or_else(|| "unnamed".to_string(), |n| format!("`{n}`"));
+            lw.diags.push(Diagnostic::internal(format!("type #{i} ({name}) was allocated but never filled")));
+            TypeDef { name: String::new(), schema_name: String::new(), doc: None, deprecated: None, kind: TypeKind::Alias(TypeRef::Json) }
+        });
+        types.push(def);
+    }
     let default_base_url = lower_server_url(doc, &auth, &mut lw.diags);
     let api = Api {
         title: doc.info.title.clone(),
@@ -106,6 +102,21 @@ fn wire_aliases<'n>(name: &str, mut siblings: impl Iterator<Item = &'n str>) -> 
 enum Lowered {
     Type(TypeRef),
     Kind(TypeKind),
+}
+
+/// A schema's Rust type, as `Lowerer::type_of` gives it.
+struct SchemaType {
+    ty: TypeRef,
+    /// The schema was a nullable union (`anyOf: [X, {nullable: true}]`, as the converter writes a
+    /// nullable reference): `null` is admitted where it is held, though `ty` says nothing of it.
+    null_in_union: bool,
+}
+
+impl SchemaType {
+    /// A type written without a nullable union around it.
+    fn plain(ty: TypeRef) -> Self {
+        SchemaType { ty, null_in_union: false }
+    }
 }
 
 /// `{}` (or only a description): a schema that admits any value.

@@ -118,135 +118,22 @@ impl<'a> Lowerer<'a> {
         shared_params: &'a [ReferenceOr<Parameter>],
         pointer: &str,
     ) -> Option<Operation> {
-        let operation_id = match &op.operation_id {
-            Some(id) => id.clone(),
-            None => {
-                let synthesized = format!("{} {}", method.as_str().to_lowercase(), path);
-                self.diags.push(Diagnostic::warning(pointer, "operation has no operationId; named from its method and path")
-                    .help("give every operation a unique operationId"));
-                synthesized
-            }
-        };
+        let operation_id = self.operation_id(op, method, path, pointer);
         let owner = names::upper_camel(operation_id.rsplit(['_', '.']).next().unwrap_or(&operation_id), "Op");
-
-        // Operation-level parameters override path-level ones with the same name and location.
         let mut params: Vec<Param> = Vec::new();
         // Where each param is declared, for errors about the param itself.
         let mut param_pointers: Vec<String> = Vec::new();
         let mut used = BTreeSet::new();
-        // Path-item parameters first, so the operation's own replace them below.
-        let mut declared: Vec<(&'a ReferenceOr<Parameter>, String)> = Vec::new();
-        for (i, p) in shared_params.iter().enumerate() {
-            declared.push((p, pointer_push(&pointer_push(&parent_pointer(pointer), "parameters"), &i.to_string())));
-        }
-        for (i, p) in op.parameters.iter().enumerate() {
-            declared.push((p, pointer_push(&pointer_push(pointer, "parameters"), &i.to_string())));
-        }
-        let mut resolved: Vec<(&'a Parameter, String)> = Vec::new();
-        for (p, p_pointer) in declared {
-            let Some(param) = self.resolve_parameter(p, &p_pointer) else { continue };
-            let p_pointer = match p {
-                ReferenceOr::Reference { reference } => local_pointer(reference).unwrap_or(p_pointer),
-                ReferenceOr::Item(_) => p_pointer,
-            };
-            let data = param.parameter_data_ref();
-            if let Some(pos) = resolved.iter().position(|(q, _)| {
-                q.parameter_data_ref().name == data.name && std::mem::discriminant(*q) == std::mem::discriminant(param)
-            }) {
-                if let Some(slot) = resolved.get_mut(pos) {
-                    *slot = (param, p_pointer);
-                }
-            } else {
-                resolved.push((param, p_pointer));
-            }
-        }
         // False once something the generator cannot express is found: the operation is left
         // out (with a warning saying why) but the rest of the description still generates.
         let mut supported = true;
-        for (param, p_pointer) in resolved {
-            let data = param.parameter_data_ref();
-            let location = match param {
-                Parameter::Path { .. } => ParamLocation::Path,
-                Parameter::Query { .. } => ParamLocation::Query,
-                Parameter::Header { .. } => {
-                    if let Some(why) = refused_header(&data.name) {
-                        self.diags.push(Diagnostic::warning(pointer_push(&p_pointer, "name"), format!("header parameter `{}` left out: {why}", data.name))
-                            .help("the operation is generated without it; remove the parameter from the description"));
-                        continue;
-                    }
-                    ParamLocation::Header
-                }
-                Parameter::Cookie { .. } => {
-                    self.diags.push(Diagnostic::warning(p_pointer, format!("cookie parameter `{}` is not supported; left out", data.name)));
-                    continue;
-                }
-            };
-            // An object or array in a path is refused below; typing it first would leave its
-            // inline struct in the models with no operation to use it.
-            let compound = |lw: &Self, s: &'a ReferenceOr<Schema>| {
-                matches!(lw.resolve_node(node(s), 0).map(|s| &s.schema_kind), Some(SchemaKind::Type(Type::Object(_) | Type::Array(_))))
-            };
-            let ty = match &data.format {
-                ParameterSchemaOrContent::Schema(s) if location == ParamLocation::Path && compound(self, s) => TypeRef::Json,
-                // `oneOf`/`anyOf` of scalars (an id that is a number or a name) becomes a small
-                // enum of them, written as the alternative's own text.
-                ParameterSchemaOrContent::Schema(s) => {
-                    let param_owner = format!("{owner} {}", data.name);
-                    self.type_of(node(s), &pointer_push(&p_pointer, "schema"), &param_owner, 1).0
-                }
-                ParameterSchemaOrContent::Content(_) => {
-                    self.diags.push(Diagnostic::warning(&p_pointer, format!("parameter `{}` uses `content`; sent as a string", data.name)));
-                    TypeRef::String
-                }
-            };
-            let ty = typed_header(location, &data.name, ty);
-            if location == ParamLocation::Path && !self.is_single_value(&ty, 0) {
-                // One operation the client cannot call is no reason to refuse the others.
-                self.diags.push(Diagnostic::warning(&p_pointer, format!("path parameter `{}` is not a single scalar value; operation `{operation_id}` left out", data.name))
-                    .help("path segments carry single values: a string, number, boolean or enum"));
-                supported = false;
+        for (param, p_pointer) in self.declared_parameters(op, shared_params, pointer) {
+            let lowered = self.lower_parameter(param, &p_pointer, &owner, &operation_id, &mut used);
+            supported &= !lowered.refuses_operation;
+            if let Some(param) = lowered.param {
+                param_pointers.push(p_pointer);
+                params.push(param);
             }
-            let serialization = match param {
-                Parameter::Query { style, .. } => self.choose_query_serialization(style, data.explode, &ty),
-                // Headers (`simple`) join array items with commas.
-                Parameter::Header { .. } => self.choose_header_serialization(&ty),
-                // Paths carry single values (checked above).
-                _ => Ok(Serialization::Joined(',')),
-            };
-            if let Ok(Serialization::Members(_)) = serialization {
-                self.warn_nested_members(&ty, &data.name, &p_pointer);
-            }
-            // An array in `deepObject` style goes out as `name[]=a&name[]=b` (see
-            // `choose_query_serialization`).
-            let wire_name = match (param, &ty) {
-                (Parameter::Query { style: openapiv3::QueryStyle::DeepObject, .. }, TypeRef::Array(_)) => format!("{}[]", data.name),
-                _ => data.name.clone(),
-            };
-            let serialization = match serialization {
-                Ok(serialization) => serialization,
-                Err(why) => {
-                    let kind = if location == ParamLocation::Header { "header" } else { "query" };
-                    let what = format!("{kind} parameter `{}` {why}", data.name);
-                    let help = "describe the parameter as a scalar, an array of scalars or (in the query) an object";
-                    if data.required {
-                        self.diags.push(Diagnostic::warning(&p_pointer, format!("{what}; operation `{operation_id}` left out")).help(help));
-                        supported = false;
-                    } else {
-                        self.diags.push(Diagnostic::warning(&p_pointer, format!("{what}; the parameter is left out")).help(help));
-                    }
-                    continue;
-                }
-            };
-            param_pointers.push(p_pointer.clone());
-            params.push(Param {
-                rust_name: names::dedupe(names::snake(&data.name, "param"), &mut used, "_"),
-                wire_name,
-                location,
-                required: data.required || location == ParamLocation::Path,
-                ty,
-                serialization,
-                doc: data.description.clone(),
-            });
         }
 
         // Body and responses are lowered even when the path is wrong, so one run reports all.
@@ -259,12 +146,6 @@ impl<'a> Lowerer<'a> {
             return None;
         }
         let pager = self.lower_pager(op, &success, pointer);
-        let doc = match (&op.summary, &op.description) {
-            (Some(s), Some(d)) if s != d => Some(format!("{s}\n\n{d}")),
-            (Some(s), _) => Some(s.clone()),
-            (None, Some(d)) => Some(d.clone()),
-            (None, None) => None,
-        };
         Some(Operation {
             operation_id,
             fn_name: String::new(),
@@ -280,9 +161,22 @@ impl<'a> Lowerer<'a> {
             // An empty requirement list, or only the empty requirement, asks for no credentials.
             anonymous: op.security.as_ref().is_some_and(|s| s.iter().all(|r| r.is_empty())),
             tag: op.tags.first().cloned(),
-            doc,
+            doc: operation_doc(op),
             deprecated: deprecation(&op.extensions, op.deprecated),
         })
+    }
+
+    /// The operation's `operationId`, or one made from its method and path (with a warning).
+    fn operation_id(&mut self, op: &openapiv3::Operation, method: Method, path: &str, pointer: &str) -> String {
+        match &op.operation_id {
+            Some(id) => id.clone(),
+            None => {
+                let synthesized = format!("{} {}", method.as_str().to_lowercase(), path);
+                self.diags.push(Diagnostic::warning(pointer, "operation has no operationId; named from its method and path")
+                    .help("give every operation a unique operationId"));
+                synthesized
+            }
+        }
     }
 
     /// `x-ms-pageable`: the response must be a struct with the item array and the next link.
@@ -290,8 +184,8 @@ impl<'a> Lowerer<'a> {
         let pageable = op.extensions.get("x-ms-pageable")?;
         let next_name = pageable.get("nextLinkName").and_then(|v| v.as_str()).unwrap_or("@odata.nextLink");
         let item_name = pageable.get("itemName").and_then(|v| v.as_str()).unwrap_or("value");
-        let found = match &success.body {
-            Some(TypeRef::Named(id)) if !success.text => match self.kind_of(*id) {
+        let found = match success {
+            SuccessResponse::Json(TypeRef::Named(id)) => match self.kind_of(*id) {
                 Some(TypeKind::Struct(s)) => {
                     let items = s.fields.iter().find(|f| f.json_name == item_name);
                     let next = s.fields.iter().find(|f| f.json_name == next_name && f.ty == TypeRef::String);
@@ -423,13 +317,18 @@ impl<'a> Lowerer<'a> {
             }
             let schema_pointer = pointer_push(&pointer_push(&pointer_push(&r_pointer, "content"), media), "schema");
             let suffix = if is_success { "response" } else { "error" };
-            let (ty, _) = self.type_of(node(schema), &schema_pointer, &format!("{owner} {suffix}"), 1);
+            let ty = self.type_ref_of(node(schema), &schema_pointer, &format!("{owner} {suffix}"), 1);
             let slot = if is_success { &mut success } else { &mut error };
             *slot = Some(ty);
         }
         // A JSON or text body, where one is declared, wins over a download.
-        let binary = binary.filter(|_| success.is_none());
-        (SuccessResponse { body: success, text, binary }, error)
+        let success = match (success, binary) {
+            (Some(ty), _) if text => SuccessResponse::Text(ty),
+            (Some(ty), _) => SuccessResponse::Json(ty),
+            (None, Some(accept)) => SuccessResponse::Binary { accept },
+            (None, None) => SuccessResponse::Empty,
+        };
+        (success, error)
     }
 
     /// The content a response declares. A `$ref` to `#/components/requestBodies/…`, a slip some
@@ -455,6 +354,16 @@ impl<'a> Lowerer<'a> {
 
 /// Positions of the operations whose operationIds are equal but for case, in groups of two or
 /// more distinct ids (ids repeated exactly are warned about on their own).
+/// The operation's documentation: its summary, then its description where that says more.
+fn operation_doc(op: &openapiv3::Operation) -> Option<String> {
+    match (&op.summary, &op.description) {
+        (Some(s), Some(d)) if s != d => Some(format!("{s}\n\n{d}")),
+        (Some(s), _) => Some(s.clone()),
+        (None, Some(d)) => Some(d.clone()),
+        (None, None) => None,
+    }
+}
+
 pub(super) fn ids_differing_in_case(ops: &[Operation]) -> Vec<Vec<usize>> {
     let mut by_folded: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, op) in ops.iter().enumerate() {

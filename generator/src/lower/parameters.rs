@@ -3,7 +3,148 @@
 
 use super::*;
 
+/// What lowering one parameter gave.
+pub(super) struct LoweredParam {
+    /// None: the parameter is left out (with a warning).
+    pub(super) param: Option<Param>,
+    /// The operation cannot be expressed with this parameter as described: it is left out.
+    pub(super) refuses_operation: bool,
+}
+
 impl<'a> Lowerer<'a> {
+    /// The parameters an operation takes, each with where it is declared: the path item's, then
+    /// the operation's own, which override a path item's of the same name and location.
+    pub(super) fn declared_parameters(
+        &mut self,
+        op: &'a openapiv3::Operation,
+        shared_params: &'a [ReferenceOr<Parameter>],
+        pointer: &str,
+    ) -> Vec<(&'a Parameter, String)> {
+        // Path-item parameters first, so the operation's own replace them below.
+        let mut declared: Vec<(&'a ReferenceOr<Parameter>, String)> = Vec::new();
+        for (i, p) in shared_params.iter().enumerate() {
+            declared.push((p, pointer_push(&pointer_push(&parent_pointer(pointer), "parameters"), &i.to_string())));
+        }
+        for (i, p) in op.parameters.iter().enumerate() {
+            declared.push((p, pointer_push(&pointer_push(pointer, "parameters"), &i.to_string())));
+        }
+        let mut resolved: Vec<(&'a Parameter, String)> = Vec::new();
+        for (p, p_pointer) in declared {
+            let Some(param) = self.resolve_parameter(p, &p_pointer) else { continue };
+            let p_pointer = match p {
+                ReferenceOr::Reference { reference } => local_pointer(reference).unwrap_or(p_pointer),
+                ReferenceOr::Item(_) => p_pointer,
+            };
+            let data = param.parameter_data_ref();
+            if let Some(pos) = resolved.iter().position(|(q, _)| {
+                q.parameter_data_ref().name == data.name && std::mem::discriminant(*q) == std::mem::discriminant(param)
+            }) {
+                if let Some(slot) = resolved.get_mut(pos) {
+                    *slot = (param, p_pointer);
+                }
+            } else {
+                resolved.push((param, p_pointer));
+            }
+        }
+        resolved
+    }
+
+    /// One parameter of the operation `operation_id`, typed and with its serialization; `used`
+    /// holds the Rust names its siblings took.
+    pub(super) fn lower_parameter(
+        &mut self,
+        param: &'a Parameter,
+        p_pointer: &str,
+        owner: &str,
+        operation_id: &str,
+        used: &mut BTreeSet<String>,
+    ) -> LoweredParam {
+        let mut refuses_operation = false;
+        let data = param.parameter_data_ref();
+        let location = match param {
+            Parameter::Path { .. } => ParamLocation::Path,
+            Parameter::Query { .. } => ParamLocation::Query,
+            Parameter::Header { .. } => {
+                if let Some(why) = refused_header(&data.name) {
+                    self.diags.push(Diagnostic::warning(pointer_push(p_pointer, "name"), format!("header parameter `{}` left out: {why}", data.name))
+                        .help("the operation is generated without it; remove the parameter from the description"));
+                    return LoweredParam { param: None, refuses_operation: false };
+                }
+                ParamLocation::Header
+            }
+            Parameter::Cookie { .. } => {
+                self.diags.push(Diagnostic::warning(p_pointer, format!("cookie parameter `{}` is not supported; left out", data.name)));
+                return LoweredParam { param: None, refuses_operation: false };
+            }
+        };
+        // An object or array in a path is refused below; typing it first would leave its
+        // inline struct in the models with no operation to use it.
+        let compound = |lw: &Self, s: &'a ReferenceOr<Schema>| {
+            matches!(lw.resolve_node(node(s), 0).map(|s| &s.schema_kind), Some(SchemaKind::Type(Type::Object(_) | Type::Array(_))))
+        };
+        let ty = match &data.format {
+            ParameterSchemaOrContent::Schema(s) if location == ParamLocation::Path && compound(self, s) => TypeRef::Json,
+            // `oneOf`/`anyOf` of scalars (an id that is a number or a name) becomes a small
+            // enum of them, written as the alternative's own text.
+            ParameterSchemaOrContent::Schema(s) => {
+                let param_owner = format!("{owner} {}", data.name);
+                self.type_ref_of(node(s), &pointer_push(p_pointer, "schema"), &param_owner, 1)
+            }
+            ParameterSchemaOrContent::Content(_) => {
+                self.diags.push(Diagnostic::warning(p_pointer, format!("parameter `{}` uses `content`; sent as a string", data.name)));
+                TypeRef::String
+            }
+        };
+        let ty = typed_header(location, &data.name, ty);
+        if location == ParamLocation::Path && !self.is_single_value(&ty, 0) {
+            // One operation the client cannot call is no reason to refuse the others.
+            self.diags.push(Diagnostic::warning(p_pointer, format!("path parameter `{}` is not a single scalar value; operation `{operation_id}` left out", data.name))
+                .help("path segments carry single values: a string, number, boolean or enum"));
+            refuses_operation = true;
+        }
+        let serialization = match param {
+            Parameter::Query { style, .. } => self.choose_query_serialization(style, data.explode, &ty),
+            // Headers (`simple`) join array items with commas.
+            Parameter::Header { .. } => self.choose_header_serialization(&ty),
+            // Paths carry single values (checked above).
+            _ => Ok(Serialization::Joined(',')),
+        };
+        if let Ok(Serialization::Members(_)) = serialization {
+            self.warn_nested_members(&ty, &data.name, p_pointer);
+        }
+        // An array in `deepObject` style goes out as `name[]=a&name[]=b` (see
+        // `choose_query_serialization`).
+        let wire_name = match (param, &ty) {
+            (Parameter::Query { style: openapiv3::QueryStyle::DeepObject, .. }, TypeRef::Array(_)) => format!("{}[]", data.name),
+            _ => data.name.clone(),
+        };
+        let serialization = match serialization {
+            Ok(serialization) => serialization,
+            Err(why) => {
+                let kind = if location == ParamLocation::Header { "header" } else { "query" };
+                let what = format!("{kind} parameter `{}` {why}", data.name);
+                let help = "describe the parameter as a scalar, an array of scalars or (in the query) an object";
+                if data.required {
+                    self.diags.push(Diagnostic::warning(p_pointer, format!("{what}; operation `{operation_id}` left out")).help(help));
+                    refuses_operation = true;
+                } else {
+                    self.diags.push(Diagnostic::warning(p_pointer, format!("{what}; the parameter is left out")).help(help));
+                }
+                return LoweredParam { param: None, refuses_operation };
+            }
+        };
+        let param = Param {
+            rust_name: names::dedupe(names::snake(&data.name, "param"), used, "_"),
+            wire_name,
+            location,
+            required: data.required || location == ParamLocation::Path,
+            ty,
+            serialization,
+            doc: data.description.clone(),
+        };
+        LoweredParam { param: Some(param), refuses_operation }
+    }
+
     /// True for a type written as one piece of text: a string of any format, a number, a
     /// boolean, an enum (its wire value), or a named alias of one of those. Such a value fits in
     /// one path segment; arrays, maps, objects and unions do not.

@@ -181,7 +181,7 @@ impl<'a> Lowerer<'a> {
         // A pointer into a schema that contains it meets itself as any JSON value, not forever.
         self.deep_types.insert(reference.to_string(), TypeRef::Json);
         let pointer = local_pointer(reference).unwrap_or_default();
-        let (ty, _) = self.type_of(target, &pointer, &deep_owner(&pointer), 1);
+        let ty = self.type_ref_of(target, &pointer, &deep_owner(&pointer), 1);
         self.deep_types.insert(reference.to_string(), ty.clone());
         ty
     }

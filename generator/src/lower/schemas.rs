@@ -82,7 +82,7 @@ impl<'a> Lowerer<'a> {
                 TypeKind::Enum(self.lower_enum(&s.enumeration, schema, pointer))
             }
             _ => {
-                let (ty, _) = self.type_of(Node::Item(schema), pointer, &name, 0);
+                let ty = self.type_ref_of(Node::Item(schema), pointer, &name, 0);
                 TypeKind::Alias(ty)
             }
         };
@@ -194,7 +194,7 @@ impl<'a> Lowerer<'a> {
             // Required where any part of the composition says so.
             let required_anywhere = prop.required || flat.required.iter().any(|(name, _)| name == &prop.name);
             let owner = format!("{type_name} {}", prop.name);
-            let (ty, nullable_union) = self.type_of(prop.schema, &prop.pointer, &owner, depth + 1);
+            let SchemaType { ty, null_in_union: nullable_union } = self.type_of(prop.schema, &prop.pointer, &owner, depth + 1);
             let (nullable, read_only, nav_ext, doc, deprecated) = match prop.schema {
                 Node::Item(s) => (
                     s.schema_data.nullable,
@@ -297,27 +297,32 @@ impl<'a> Lowerer<'a> {
         EnumDef { variants, flags, fallback }
     }
 
+    /// The Rust type of a schema node, where only the type matters.
+    pub(super) fn type_ref_of(&mut self, n: Node<'a>, pointer: &str, owner: &str, depth: usize) -> TypeRef {
+        self.type_of(n, pointer, owner, depth).ty
+    }
+
     /// The Rust type of a schema node, and whether a nullable union (`anyOf` with null) wrapped it.
     /// `owner` names inline types that need a name of their own.
-    pub(super) fn type_of(&mut self, n: Node<'a>, pointer: &str, owner: &str, depth: usize) -> (TypeRef, bool) {
+    pub(super) fn type_of(&mut self, n: Node<'a>, pointer: &str, owner: &str, depth: usize) -> SchemaType {
         if depth > MAX_DEPTH {
             self.diags.push(Diagnostic::error(pointer, format!("schema nested deeper than {MAX_DEPTH} levels"))
                 .help("name the inner schemas under #/components/schemas and refer to them"));
-            return (TypeRef::Json, false);
+            return SchemaType::plain(TypeRef::Json);
         }
         let schema = match n {
-            Node::Ref(r) => return (self.ref_type(r, &pointer_push(pointer, "$ref")), false),
+            Node::Ref(r) => return SchemaType::plain(self.ref_type(r, &pointer_push(pointer, "$ref"))),
             Node::Item(s) => s,
         };
         match &schema.schema_kind {
             SchemaKind::Type(Type::String(s)) => {
                 if s.enumeration.iter().flatten().next().is_some() {
                     let def = self.lower_enum(&s.enumeration, schema, pointer);
-                    return (self.inline_enum(owner, schema, def), false);
+                    return SchemaType::plain(self.inline_enum(owner, schema, def));
                 }
-                (self.string_format(&s.format, pointer), false)
+                SchemaType::plain(self.string_format(&s.format, pointer))
             }
-            SchemaKind::Type(Type::Boolean(_)) => (TypeRef::Bool, false),
+            SchemaKind::Type(Type::Boolean(_)) => SchemaType::plain(TypeRef::Bool),
             SchemaKind::Type(Type::Integer(i)) => {
                 let format = match &i.format {
                     VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => "int32",
@@ -325,7 +330,7 @@ impl<'a> Lowerer<'a> {
                     VariantOrUnknownOrEmpty::Unknown(f) => f.as_str(),
                     VariantOrUnknownOrEmpty::Empty => "",
                 };
-                (self.number_format(format, true, pointer), false)
+                SchemaType::plain(self.number_format(format, true, pointer))
             }
             SchemaKind::Type(Type::Number(num)) => {
                 // Graph's converter writes Int32 both as `integer` and as `number` with an integer format.
@@ -335,36 +340,36 @@ impl<'a> Lowerer<'a> {
                     VariantOrUnknownOrEmpty::Unknown(f) => f.as_str(),
                     VariantOrUnknownOrEmpty::Empty => "",
                 };
-                (self.number_format(format, false, pointer), false)
+                SchemaType::plain(self.number_format(format, false, pointer))
             }
             SchemaKind::Type(Type::Array(arr)) => {
-                let Some(items) = &arr.items else { return (TypeRef::Array(Box::new(TypeRef::Json)), false) };
+                let Some(items) = &arr.items else { return SchemaType::plain(TypeRef::Array(Box::new(TypeRef::Json))) };
                 let items_node = node_boxed(items);
-                let (inner, union_null) = self.type_of(items_node, &pointer_push(pointer, "items"), &format!("{owner} item"), depth + 1);
+                let SchemaType { ty: inner, null_in_union: union_null } = self.type_of(items_node, &pointer_push(pointer, "items"), &format!("{owner} item"), depth + 1);
                 let item_nullable = union_null || matches!(items_node, Node::Item(s) if s.schema_data.nullable);
                 let inner = if item_nullable { TypeRef::Nullable(Box::new(inner)) } else { inner };
-                (TypeRef::Array(Box::new(inner)), false)
+                SchemaType::plain(TypeRef::Array(Box::new(inner)))
             }
             SchemaKind::Type(Type::Object(obj)) => {
                 if !obj.properties.is_empty() {
-                    return (self.inline_struct(schema, pointer, owner, depth), false);
+                    return SchemaType::plain(self.inline_struct(schema, pointer, owner, depth));
                 }
                 // Graph writes `additionalProperties: {type: object}` on every schema to mean "more
                 // members may come", which stays a JSON value; elsewhere it is a map of objects.
                 match &obj.additional_properties {
                     Some(AdditionalProperties::Schema(s)) if self.dialect == Dialect::Plain || !is_bare_object(s) => {
-                        let (inner, _) = self.type_of(node(s), &pointer_push(pointer, "additionalProperties"), &format!("{owner} value"), depth + 1);
-                        (TypeRef::Map(Box::new(inner)), false)
+                        let inner = self.type_ref_of(node(s), &pointer_push(pointer, "additionalProperties"), &format!("{owner} value"), depth + 1);
+                        SchemaType::plain(TypeRef::Map(Box::new(inner)))
                     }
-                    _ => (TypeRef::Json, false),
+                    _ => SchemaType::plain(TypeRef::Json),
                 }
             }
             SchemaKind::AnyOf { any_of: parts } | SchemaKind::OneOf { one_of: parts } => {
                 // The converter's nullable reference: one real schema beside a null-only one.
                 let real: Vec<&ReferenceOr<Schema>> = parts.iter().filter(|p| !is_null_schema(p)).collect();
                 if let ([only], 2) = (real.as_slice(), parts.len()) {
-                    let (ty, _) = self.type_of(node(only), pointer, owner, depth + 1);
-                    return (ty, true);
+                    let ty = self.type_ref_of(node(only), pointer, owner, depth + 1);
+                    return SchemaType { ty, null_in_union: true };
                 }
                 // The converter's IEEE754Compatible numbers: `number | string` (Int64, Decimal) and
                 // `number | string | ReferenceNumeric` (Double with INF, -INF, NaN).
@@ -372,25 +377,25 @@ impl<'a> Lowerer<'a> {
                 let lenient = if self.dialect == Dialect::OData { self.lenient_number(&real, pointer, depth) } else { None };
                 if let Some(number) = lenient {
                     let nullable = real.len() < parts.len() || real.iter().any(|p| matches!(p, ReferenceOr::Item(s) if s.schema_data.nullable));
-                    return (TypeRef::Lenient(Box::new(number)), nullable);
+                    return SchemaType { ty: TypeRef::Lenient(Box::new(number)), null_in_union: nullable };
                 }
                 let nullable = real.len() < parts.len();
                 match self.lower_alternatives(schema, &real, pointer, owner, depth) {
-                    Lowered::Type(ty) => (ty, nullable),
+                    Lowered::Type(ty) => SchemaType { ty, null_in_union: nullable },
                     Lowered::Kind(kind) => {
                         let name = self.inline_name(owner);
-                        (self.push_inline(name, owner, schema, kind), nullable)
+                        SchemaType { ty: self.push_inline(name, owner, schema, kind), null_in_union: nullable }
                     }
                 }
             }
             SchemaKind::AllOf { all_of } if all_of.len() == 1 => match all_of.first() {
                 Some(part) => self.type_of(node(part), &pointer_push(&pointer_push(pointer, "allOf"), "0"), owner, depth + 1),
-                None => (TypeRef::Json, false),
+                None => SchemaType::plain(TypeRef::Json),
             },
-            SchemaKind::AllOf { .. } => (self.inline_struct(schema, pointer, owner, depth), false),
+            SchemaKind::AllOf { .. } => SchemaType::plain(self.inline_struct(schema, pointer, owner, depth)),
             // Properties without `type: object` (often beside an `anyOf` of `required` lists):
             // an object all the same.
-            SchemaKind::Any(any) if !any.properties.is_empty() || !any.all_of.is_empty() => (self.inline_struct(schema, pointer, owner, depth), false),
+            SchemaKind::Any(any) if !any.properties.is_empty() || !any.all_of.is_empty() => SchemaType::plain(self.inline_struct(schema, pointer, owner, depth)),
             SchemaKind::Any(any) => {
                 let is_empty = any.typ.is_none() && any.properties.is_empty() && any.items.is_none() && any.one_of.is_empty()
                     && any.any_of.is_empty() && any.all_of.is_empty() && any.not.is_none();
@@ -398,11 +403,11 @@ impl<'a> Lowerer<'a> {
                     self.diags.push(Diagnostic::warning(pointer, "schema shape not recognised; typed as any JSON value")
                         .help("give the schema one `type` (string, integer, number, boolean, array, object)"));
                 }
-                (TypeRef::Json, false)
+                SchemaType::plain(TypeRef::Json)
             }
             SchemaKind::Not { .. } => {
                 self.diags.push(Diagnostic::warning(pointer, "`not` is not supported; typed as any JSON value"));
-                (TypeRef::Json, false)
+                SchemaType::plain(TypeRef::Json)
             }
         }
     }

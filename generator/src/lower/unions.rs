@@ -2,6 +2,7 @@
 //! `anyOf` alternatives, ordered so that serde picks the right one.
 
 use super::*;
+use std::cmp::Reverse;
 
 impl<'a> Lowerer<'a> {
     /// Finds every struct that others derive from through `allOf` and allocates, beside it, a union
@@ -104,10 +105,43 @@ impl<'a> Lowerer<'a> {
             doc: Some(format!("A `{key}` or any type derived from it, told apart by `{tag_property}`.")),
             schema_name: key,
             deprecated: None,
-            kind: TypeKind::Union(UnionDef { base, tag_property, variants, fallback }),
+            // Named once every struct is filled (`name_union_accessors`).
+            kind: TypeKind::Union(UnionDef { base, tag_property, variants, fallback, tag_accessor: String::new(), member_accessors: Vec::new() }),
         }));
         self.unions.insert(base, id);
         id
+    }
+
+    /// Names each union's methods: the tag's, and the base's members every variant holds alike.
+    /// A pass of its own, after every struct is filled and boxed, since a union is made on first
+    /// use, before its members' structs may be.
+    pub(super) fn name_union_accessors(&mut self) {
+        for i in 0..self.types.len() {
+            let Some(TypeKind::Union(u)) = self.kind_of(TypeId(i)) else { continue };
+            let struct_def = |id: TypeId| match self.kind_of(id) {
+                Some(TypeKind::Struct(s)) => Some(s),
+                _ => None,
+            };
+            let base_fields = struct_def(u.base).map_or(&[][..], |b| b.fields.as_slice());
+            let tag_accessor = base_fields
+                .iter()
+                .find(|f| f.json_name == u.tag_property)
+                .map_or_else(|| names::snake(&u.tag_property, "tag"), |f| f.rust_name.clone());
+            let structs: Vec<Option<&StructDef>> = u.variants.iter().map(|v| struct_def(v.ty)).collect();
+            let member_accessors = base_fields
+                .iter()
+                .filter(|f| f.json_name != u.tag_property && f.rust_name != tag_accessor)
+                .filter(|f| {
+                    let same = |g: &Field| g.rust_name == f.rust_name && g.ty == f.ty && g.boxed == f.boxed && g.is_optional() == f.is_optional();
+                    structs.iter().all(|s| s.is_some_and(|s| s.fields.iter().any(same)))
+                })
+                .map(|f| f.rust_name.clone())
+                .collect();
+            if let Some(Some(TypeDef { kind: TypeKind::Union(u), .. })) = self.types.get_mut(i) {
+                u.tag_accessor = tag_accessor;
+                u.member_accessors = member_accessors;
+            }
+        }
     }
 
     /// The struct behind a type: itself, or a union's base.
@@ -162,7 +196,7 @@ impl<'a> Lowerer<'a> {
         let mut used = BTreeSet::new();
         for (i, part) in real.iter().enumerate() {
             let part_pointer = pointer_push(&pointer_push(pointer, key), &i.to_string());
-            let (ty, _) = self.type_of(node(part), &part_pointer, &format!("{owner} {}", i + 1), depth + 1);
+            let ty = self.type_ref_of(node(part), &part_pointer, &format!("{owner} {}", i + 1), depth + 1);
             let rust_name = names::dedupe(self.name_alternative(&ty), &mut used, "");
             let boxed = matches!(&ty, TypeRef::Named(id) if !matches!(self.kind_of(*id), Some(TypeKind::Enum(_))));
             let tag = match part {
@@ -248,27 +282,26 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// Where an alternative goes in the order serde tries them (lower first).
-    pub(super) fn rank_alternative(&self, ty: &TypeRef, depth: usize) -> (u8, usize) {
+    /// Where an alternative goes in the order serde tries them.
+    pub(super) fn rank_alternative(&self, ty: &TypeRef, depth: usize) -> TryOrder {
         match ty {
             TypeRef::Named(id) => match self.kind_of(*id) {
-                // More required members first: a value with fewer fails them and falls through.
-                Some(TypeKind::Struct(s)) => (0, usize::MAX - s.fields.iter().filter(|f| f.required).count()),
-                Some(TypeKind::Union(_) | TypeKind::Alternatives(_)) => (1, 0),
-                Some(TypeKind::Enum(_)) => (4, 0),
+                Some(TypeKind::Struct(s)) => TryOrder::Struct { required: Reverse(s.fields.iter().filter(|f| f.required).count()) },
+                Some(TypeKind::Union(_) | TypeKind::Alternatives(_)) => TryOrder::Composite,
+                Some(TypeKind::Enum(_)) => TryOrder::Enum,
                 // Aliases may form a cycle (`a: {$ref: b}`, `b: {$ref: a}`): bounded.
                 Some(TypeKind::Alias(inner)) if depth < MAX_DEPTH => self.rank_alternative(inner, depth + 1),
-                Some(TypeKind::Alias(_)) | None => (9, 0),
+                Some(TypeKind::Alias(_)) | None => TryOrder::Any,
             },
-            TypeRef::Map(_) => (2, 0),
-            TypeRef::Array(_) => (3, 0),
-            TypeRef::Bool => (5, 0),
-            TypeRef::DateTime | TypeRef::Date | TypeRef::Time | TypeRef::Duration | TypeRef::Uuid => (5, 1),
-            TypeRef::U8 | TypeRef::U16 | TypeRef::U32 | TypeRef::U64 => (6, 0),
-            TypeRef::I16 | TypeRef::I32 | TypeRef::I64 => (6, 1),
-            TypeRef::F32 | TypeRef::F64 | TypeRef::Lenient(_) => (7, 0),
-            TypeRef::Bytes | TypeRef::String | TypeRef::ConsistencyLevel => (8, 0),
-            TypeRef::Json | TypeRef::Nullable(_) => (9, 0),
+            TypeRef::Map(_) => TryOrder::Map,
+            TypeRef::Array(_) => TryOrder::Array,
+            TypeRef::Bool => TryOrder::Bool,
+            TypeRef::DateTime | TypeRef::Date | TypeRef::Time | TypeRef::Duration | TypeRef::Uuid => TryOrder::FormattedText,
+            TypeRef::U8 | TypeRef::U16 | TypeRef::U32 | TypeRef::U64 => TryOrder::Unsigned,
+            TypeRef::I16 | TypeRef::I32 | TypeRef::I64 => TryOrder::Signed,
+            TypeRef::F32 | TypeRef::F64 | TypeRef::Lenient(_) => TryOrder::Float,
+            TypeRef::Bytes | TypeRef::String | TypeRef::ConsistencyLevel => TryOrder::Text,
+            TypeRef::Json | TypeRef::Nullable(_) => TryOrder::Any,
         }
     }
 
@@ -288,7 +321,7 @@ impl<'a> Lowerer<'a> {
             };
             match &schema.schema_kind {
                 SchemaKind::Type(Type::Number(_) | Type::Integer(_)) if number.is_none() => {
-                    number = Some(self.type_of(Node::Item(schema), pointer, "", depth + 1).0);
+                    number = Some(self.type_ref_of(Node::Item(schema), pointer, "", depth + 1));
                 }
                 SchemaKind::Type(Type::String(st)) if st.enumeration.iter().flatten().all(|v| matches!(v.as_str(), "INF" | "-INF" | "NaN")) => {}
                 SchemaKind::Any(any)
@@ -299,4 +332,29 @@ impl<'a> Lowerer<'a> {
         }
         number
     }
+}
+
+/// The order serde tries untagged alternatives in, first to last (the variants are declared in
+/// that order, and `Ord` is derived): the most demanding shapes first, so that a value only falls
+/// through to a looser one when it fails them; any JSON value last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum TryOrder {
+    /// A struct, by its required members, more first: a value with fewer fails them and falls
+    /// through.
+    Struct { required: Reverse<usize> },
+    /// A union or another set of alternatives.
+    Composite,
+    Map,
+    Array,
+    Enum,
+    Bool,
+    /// Text of a stricter form: a date, a time, a duration, a UUID.
+    FormattedText,
+    Unsigned,
+    Signed,
+    Float,
+    /// Any text.
+    Text,
+    /// Any JSON value (or a type that could not be resolved).
+    Any,
 }
