@@ -43,7 +43,7 @@ impl Input<'_> {
     /// A generator bug (emitted code that does not parse, a part planned for another layout),
     /// reported as an error rather than a panic.
     fn internal(&self, message: String) -> Vec<Diagnostic> {
-        self.locate(vec![Diagnostic::error("", format!("internal generator error: {message}")).help("please report this with the spec that caused it")])
+        self.locate(vec![Diagnostic::internal(message)])
     }
 }
 
