@@ -101,15 +101,83 @@ pub fn input_for_seed(seed: u64) -> String {
 /// Names that stress identifier generation: keywords, digits, empty, non-ASCII, punctuation,
 /// pointer escapes, and groups that collide after case conversion.
 const NAMES: &[&str] = &[
-    "user", "entity", "microsoft.graph.entity", "microsoft.graph.user", "other.ns.user", "mobileApp",
-    "type", "self", "Self", "crate", "super", "fn", "async", "r#type", "match", "Option", "Result",
-    "String", "Vec", "Box", "Patch", "Default", "Client", "Error", "1st", "123", "0", "", " ", "_",
-    "__", "ü", "日本語", "🦀", "naïve", "a/b", "~0", "a~1b", "@odata.type", "@odata.nextLink",
-    "x-y", "fooBar", "foo_bar", "FooBar", "FOO_BAR", "foo-bar", "id", "ID", "value", "additionalProperties",
-    "additional_properties", "\u{0}", "\n", "'", "\"", "`", "*/", "#[x]", "\\", "{", "}", "a b c",
-    "Unrecognized", "models", "runtime", "operations", "DEFAULT_BASE_URL",
+    "user",
+    "entity",
+    "microsoft.graph.entity",
+    "microsoft.graph.user",
+    "other.ns.user",
+    "mobileApp",
+    "type",
+    "self",
+    "Self",
+    "crate",
+    "super",
+    "fn",
+    "async",
+    "r#type",
+    "match",
+    "Option",
+    "Result",
+    "String",
+    "Vec",
+    "Box",
+    "Patch",
+    "Default",
+    "Client",
+    "Error",
+    "1st",
+    "123",
+    "0",
+    "",
+    " ",
+    "_",
+    "__",
+    "ü",
+    "日本語",
+    "🦀",
+    "naïve",
+    "a/b",
+    "~0",
+    "a~1b",
+    "@odata.type",
+    "@odata.nextLink",
+    "x-y",
+    "fooBar",
+    "foo_bar",
+    "FooBar",
+    "FOO_BAR",
+    "foo-bar",
+    "id",
+    "ID",
+    "value",
+    "additionalProperties",
+    "additional_properties",
+    "\u{0}",
+    "\n",
+    "'",
+    "\"",
+    "`",
+    "*/",
+    "#[x]",
+    "\\",
+    "{",
+    "}",
+    "a b c",
+    "Unrecognized",
+    "models",
+    "runtime",
+    "operations",
+    "DEFAULT_BASE_URL",
     // Control and separator characters, which must never reach a doc comment or identifier raw.
-    "\r", "a\rb", "x\r\ny", "\t", "\u{7f}", "\u{2028}", "\u{feff}", "\u{200b}", "a\u{0}b",
+    "\r",
+    "a\rb",
+    "x\r\ny",
+    "\t",
+    "\u{7f}",
+    "\u{2028}",
+    "\u{feff}",
+    "\u{200b}",
+    "a\u{0}b",
 ];
 
 fn name(u: &mut Unstructured<'_>) -> Result<String> {
@@ -122,8 +190,27 @@ fn name(u: &mut Unstructured<'_>) -> Result<String> {
 }
 
 const TEXTS: &[&str] = &[
-    "plain", "cr\ronly", "\r\n\r\n", "tab\there", "nul\u{0}byte", "/// inner", "//! inner", "*/", "/*", "\\", "*/ /* ", "```\nfn x() {}\n```", "line\r\nbreak", "#[doc = \"x\"]", "\\u{0}", "<https://example.com/a>",
-    "see https://x.y/z?a=b) and more", "\u{202e}reversed", "'quoted' \"double\"", "", "trailing\\",
+    "plain",
+    "cr\ronly",
+    "\r\n\r\n",
+    "tab\there",
+    "nul\u{0}byte",
+    "/// inner",
+    "//! inner",
+    "*/",
+    "/*",
+    "\\",
+    "*/ /* ",
+    "```\nfn x() {}\n```",
+    "line\r\nbreak",
+    "#[doc = \"x\"]",
+    "\\u{0}",
+    "<https://example.com/a>",
+    "see https://x.y/z?a=b) and more",
+    "\u{202e}reversed",
+    "'quoted' \"double\"",
+    "",
+    "trailing\\",
 ];
 
 fn text(u: &mut Unstructured<'_>) -> Result<String> {
@@ -219,7 +306,10 @@ fn schema(u: &mut Unstructured<'_>, cx: &Ctx, depth: u32) -> Result<Value> {
             let mut parts = vec![schema(u, cx, depth + 1)?];
             if u.ratio(2u8, 3)? {
                 // The converter's nullable reference pattern, in its three spellings.
-                parts.push(u.choose(&[json!({ "type": "object", "nullable": true }), json!({ "enum": [null] }), json!({ "nullable": true })])?.clone());
+                parts.push(
+                    u.choose(&[json!({ "type": "object", "nullable": true }), json!({ "enum": [null] }), json!({ "nullable": true })])?
+                        .clone(),
+                );
             } else {
                 parts.push(schema(u, cx, depth + 1)?);
             }
@@ -278,7 +368,15 @@ fn content(u: &mut Unstructured<'_>, cx: &Ctx) -> Result<Value> {
     let mut c = Map::new();
     let n = u.int_in_range(0..=3)?;
     for _ in 0..n {
-        let media = *u.choose(&["application/json", "application/json; charset=utf-8", "application/problem+json", "text/plain", "application/xml", "multipart/form-data", ""])?;
+        let media = *u.choose(&[
+            "application/json",
+            "application/json; charset=utf-8",
+            "application/problem+json",
+            "text/plain",
+            "application/xml",
+            "multipart/form-data",
+            "",
+        ])?;
         let mut mt = Map::new();
         if u.ratio(5u8, 6)? {
             mt.insert("schema".into(), schema(u, cx, 1)?);
@@ -291,7 +389,11 @@ fn content(u: &mut Unstructured<'_>, cx: &Ctx) -> Result<Value> {
 fn operation(u: &mut Unstructured<'_>, cx: &Ctx, path_vars: &[String], op_ids: &mut Vec<String>) -> Result<Value> {
     let mut op = Map::new();
     if u.ratio(7u8, 8)? {
-        let id = if !op_ids.is_empty() && u.ratio(1u8, 6)? { u.choose(op_ids)?.clone() } else { format!("{}.{}_{}", name(u)?, name(u)?, name(u)?) };
+        let id = if !op_ids.is_empty() && u.ratio(1u8, 6)? {
+            u.choose(op_ids)?.clone()
+        } else {
+            format!("{}.{}_{}", name(u)?, name(u)?, name(u)?)
+        };
         op_ids.push(id.clone());
         op.insert("operationId".into(), json!(id));
     }
@@ -355,7 +457,8 @@ pub fn structured(u: &mut Unstructured<'_>) -> Result<String> {
     }
     doc.insert("info".into(), json!({ "title": text(u)?, "version": "1" }));
     if u.ratio(3u8, 4)? {
-        let url = *u.choose(&["https://graph.microsoft.com/beta/", "http://localhost", "/relative", "ftp://x", "https://x/\"quote`", ""])?;
+        let url =
+            *u.choose(&["https://graph.microsoft.com/beta/", "http://localhost", "/relative", "ftp://x", "https://x/\"quote`", ""])?;
         doc.insert("servers".into(), json!([{ "url": url }]));
     }
     let mut paths = Map::new();
@@ -404,16 +507,58 @@ pub fn structured(u: &mut Unstructured<'_>) -> Result<String> {
     }
     doc.insert("components".into(), Value::Object(components));
     let doc = Value::Object(doc);
-    let text = if u.ratio(1u8, 3)? { serde_json::to_string_pretty(&doc).unwrap_or_default() } else { serde_yaml::to_string(&doc).unwrap_or_default() };
+    let text = if u.ratio(1u8, 3)? {
+        serde_json::to_string_pretty(&doc).unwrap_or_default()
+    } else {
+        serde_yaml::to_string(&doc).unwrap_or_default()
+    };
     Ok(text)
 }
 
 /// Tokens worth splicing into YAML: structure, references, anchors, tags, odd scalars.
 const SPLICES: &[&str] = &[
-    "\n", ": ", "- ", "  ", "\t", "{", "}", "[", "]", "'", "\"", "#", "&a ", "*a", "<<: *a\n", "!!binary ", "!tag ",
-    "$ref: '#/components/schemas/microsoft.graph.entity'", "$ref: '#/nowhere'", "$ref: 'other.yaml#/x'", "allOf:\n", "anyOf:\n",
-    "type: object\n", "properties:\n", "nullable: true", "~", "null", "1e400", "-0", "0x10", "\u{feff}", "\u{0}", "...\n", "---\n", "? ",
-    "{mobileApp-id}", "{x}", "required: true", "format: int128", "enum: [a, a]", "openapi: 3.1.0\n", "swagger: '2.0'\n",
+    "\n",
+    ": ",
+    "- ",
+    "  ",
+    "\t",
+    "{",
+    "}",
+    "[",
+    "]",
+    "'",
+    "\"",
+    "#",
+    "&a ",
+    "*a",
+    "<<: *a\n",
+    "!!binary ",
+    "!tag ",
+    "$ref: '#/components/schemas/microsoft.graph.entity'",
+    "$ref: '#/nowhere'",
+    "$ref: 'other.yaml#/x'",
+    "allOf:\n",
+    "anyOf:\n",
+    "type: object\n",
+    "properties:\n",
+    "nullable: true",
+    "~",
+    "null",
+    "1e400",
+    "-0",
+    "0x10",
+    "\u{feff}",
+    "\u{0}",
+    "...\n",
+    "---\n",
+    "? ",
+    "{mobileApp-id}",
+    "{x}",
+    "required: true",
+    "format: int128",
+    "enum: [a, a]",
+    "openapi: 3.1.0\n",
+    "swagger: '2.0'\n",
 ];
 
 /// Byte-level mutations of `text`: flips, deletions, duplications, splices and line swaps.

@@ -196,11 +196,7 @@ fn supervise(budget: Duration, first_seed: u64, out: &Path) -> ExitCode {
         }
         println!("fuzz: {tried} inputs, {} failures, {:.0?} elapsed", failures.len(), started.elapsed());
     }
-    println!(
-        "fuzz done: {tried} inputs tried in {:.0?} (seeds {first_seed}..{next}), {} failures",
-        started.elapsed(),
-        failures.len()
-    );
+    println!("fuzz done: {tried} inputs tried in {:.0?} (seeds {first_seed}..{next}), {} failures", started.elapsed(), failures.len());
     if failures.is_empty() {
         ExitCode::SUCCESS
     } else {

@@ -232,7 +232,8 @@ fn plan_groups(api: &Api, roots: &[BTreeSet<TypeId>], features: &mut BTreeSet<St
     for (t, index) in group_index.iter_mut().enumerate() {
         if heads.get(t) == Some(&t) {
             let name = api.types.get(t).map_or("model", |d| d.name.as_str());
-            let feature = crate::names::dedupe(bounded(format!("model-{}", non_empty(name.to_kebab_case(), "type")), "-", name), features, "-");
+            let feature =
+                crate::names::dedupe(bounded(format!("model-{}", non_empty(name.to_kebab_case(), "type")), "-", name), features, "-");
             let module = portable_stem(bounded(crate::names::snake(&name.to_snake_case(), "model"), "_", name), "_");
             let module = crate::names::dedupe(module, &mut modules, "_");
             *index = groups.len();

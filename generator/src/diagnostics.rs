@@ -148,7 +148,16 @@ mod tests {
     fn repeated_warnings_fold_into_the_first_and_errors_stay_one_by_one() {
         let warn = |at: &str| Diagnostic::warning(at, "unknown format `x`");
         let error = |at: &str| Diagnostic::error(at, "unresolved reference");
-        let diags = vec![warn("/a"), error("/e1"), warn("/b"), Diagnostic::warning("/c", "other"), warn("/d"), error("/e2"), warn("/f"), warn("/g")];
+        let diags = vec![
+            warn("/a"),
+            error("/e1"),
+            warn("/b"),
+            Diagnostic::warning("/c", "other"),
+            warn("/d"),
+            error("/e2"),
+            warn("/f"),
+            warn("/g"),
+        ];
         let folded = fold_repeated_warnings(diags);
         let shown: Vec<(&str, &str)> = folded.iter().map(|d| (d.pointer.as_str(), d.message.as_str())).collect();
         assert_eq!(

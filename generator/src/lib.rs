@@ -115,10 +115,7 @@ pub fn is_header_first_line(line: &str) -> bool {
         return false;
     };
     let Some((spec, hash)) = rest.rsplit_once(" (sha256 ") else { return false };
-    !spec.is_empty()
-        && !spec.chars().any(needs_escape)
-        && hash.len() == 64
-        && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    !spec.is_empty() && !spec.chars().any(needs_escape) && hash.len() == 64 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 #[cfg(test)]
@@ -147,7 +144,11 @@ mod tests {
         for file in &generated.files {
             let comment = if file.path.ends_with(".toml") { "# " } else { "// " };
             let lines: Vec<&str> = file.contents.lines().take(3).collect();
-            assert!(lines.len() == 3 && lines[0].starts_with(comment) && lines[1].starts_with(comment) && lines[2].is_empty(), "{}: {lines:?}", file.path);
+            assert!(
+                lines.len() == 3 && lines[0].starts_with(comment) && lines[1].starts_with(comment) && lines[2].is_empty(),
+                "{}: {lines:?}",
+                file.path
+            );
             assert!(is_header_first_line(lines[0]), "{}: {}", file.path, lines[0]);
             assert!(!file.contents.contains("\n[patch"), "{}", file.path);
             assert!(lines[0].contains("x\\u{a}[patch.crates-io]\\u{a}serde"), "{}", lines[0]);

@@ -308,8 +308,9 @@ fn check_depth(value: &serde_yaml::Value) -> Result<(), Vec<Diagnostic>> {
         None => Ok(()),
         Some(path) => {
             let pointer = path.iter().rev().fold(String::new(), |p, token| pointer_push(&p, token));
-            Err(vec![Diagnostic::error(pointer, format!("nested more than {MAX_NESTING} levels deep"))
-                .help("real descriptions nest about 15 levels; name the inner schemas under #/components/schemas and refer to them with `$ref`")])
+            Err(vec![Diagnostic::error(pointer, format!("nested more than {MAX_NESTING} levels deep")).help(
+                "real descriptions nest about 15 levels; name the inner schemas under #/components/schemas and refer to them with `$ref`",
+            )])
         }
     }
 }
@@ -447,10 +448,18 @@ const UNNAMEABLE: &str = "~complex";
 
 enum Frame {
     /// `pending`: the pointers (by index) located at this mapping, once its first key is seen.
-    Map { key: Option<(String, Marker)>, pending: Vec<usize>, start: Marker },
-    Seq { next: usize },
+    Map {
+        key: Option<(String, Marker)>,
+        pending: Vec<usize>,
+        start: Marker,
+    },
+    Seq {
+        next: usize,
+    },
     /// Inside a mapping key that is itself a collection; `depth` counts its open collections.
-    ComplexKey { depth: usize },
+    ComplexKey {
+        depth: usize,
+    },
 }
 
 /// Finds the 1-based line and column of the node at each JSON pointer, in one pass over the
@@ -651,7 +660,8 @@ mod tests {
 
     #[test]
     fn locates_yaml_nodes() {
-        let text = "openapi: 3.0.1\npaths:\n  /a:\n    get:\n      parameters:\n        - name: x\n        - name: y\n          in: query\n";
+        let text =
+            "openapi: 3.0.1\npaths:\n  /a:\n    get:\n      parameters:\n        - name: x\n        - name: y\n          in: query\n";
         assert_eq!(locate(text, "/paths/~1a/get"), Some((4, 5)));
         assert_eq!(locate(text, "/paths/~1a/get/parameters/1/in"), Some((8, 11)));
         // A sequence item that is a block mapping is placed at its first key, after the dash.

@@ -5,28 +5,23 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Words that cannot be plain identifiers in Rust 2021 (strict and reserved keywords).
 const KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do",
-    "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let",
-    "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return",
-    "self", "Self", "static", "struct", "super", "trait", "true", "try", "type", "typeof", "union",
-    "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do", "dyn", "else", "enum", "extern",
+    "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv",
+    "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type", "typeof", "union", "unsafe",
+    "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
 /// Keywords that `r#` cannot escape.
 const NOT_RAW: &[&str] = &["crate", "self", "Self", "super"];
 
 /// Type names the generated modules use themselves; a schema may not shadow them.
-const RESERVED_TYPES: &[&str] = &[
-    "Box", "Default", "Deserialize", "Err", "None", "Ok", "Option", "Result", "Serialize", "Some",
-    "String", "Vec", "Patch",
-];
+const RESERVED_TYPES: &[&str] =
+    &["Box", "Default", "Deserialize", "Err", "None", "Ok", "Option", "Result", "Serialize", "Some", "String", "Vec", "Patch"];
 
 /// Keeps ASCII letters and digits, turning everything else into word breaks, so that any
 /// input (empty, punctuation, non-ASCII) ends up as a candidate identifier or as "".
 fn ascii_words(raw: &str) -> String {
-    raw.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
-        .collect()
+    raw.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' }).collect()
 }
 
 /// An UpperCamelCase identifier for a type or variant; `prefix` guards a leading digit or empty name.
@@ -142,8 +137,8 @@ pub fn dedupe(name: String, used: &mut BTreeSet<String>, sep: &str) -> String {
 /// File stems Windows refuses whatever the extension follows (`con.rs` is as reserved as `con`), and
 /// `mod`, whose `operations/mod.rs` would be a second file for `operations` itself (E0761).
 const RESERVED_STEMS: &[&str] = &[
-    "con", "prn", "aux", "nul", "com0", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8", "com9",
-    "lpt0", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9", "mod",
+    "con", "prn", "aux", "nul", "com0", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8", "com9", "lpt0", "lpt1", "lpt2",
+    "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9", "mod",
 ];
 
 /// The longest name, in bytes, derived from a tag before de-duplication. A module name becomes a

@@ -179,7 +179,10 @@ pub struct Parsed<'a> {
 }
 
 enum ParsedPart {
-    Rust { path: String, file: syn::File },
+    Rust {
+        path: String,
+        file: syn::File,
+    },
     /// Hand-written Rust or the manifest, which are not parsed.
     Other(emit::Emitted),
 }
@@ -192,7 +195,9 @@ impl Parsed<'_> {
         let printed = parts
             .into_iter()
             .map(|part| match part {
-                ParsedPart::Rust { path, file } => Ok(render::RenderedPart { path, kind: render::PartKind::Rust, text: render::print_part(&file) }),
+                ParsedPart::Rust { path, file } => {
+                    Ok(render::RenderedPart { path, kind: render::PartKind::Rust, text: render::print_part(&file) })
+                }
                 ParsedPart::Other(other) => render::render_part(other),
             })
             .collect::<Result<Vec<_>, String>>();
@@ -259,7 +264,12 @@ mod tests {
     #[test]
     fn the_steps_one_by_one_are_generate() {
         let settings = settings();
-        let staged = load(SPEC, &settings).and_then(Loaded::lower).and_then(Lowered::emit).and_then(Emitted::parse).and_then(Parsed::print).expect("generates");
+        let staged = load(SPEC, &settings)
+            .and_then(Loaded::lower)
+            .and_then(Lowered::emit)
+            .and_then(Emitted::parse)
+            .and_then(Parsed::print)
+            .expect("generates");
         let whole = crate::generate(SPEC, &settings).expect("generates");
         assert_eq!(staged.files, whole.files);
         assert_eq!(staged.warnings, whole.warnings);

@@ -80,10 +80,16 @@ fn parse_and_list_models(generated: &Generated) -> Vec<String> {
 /// The files under `src/operations/` and the features named in Cargo.toml after `full`, the
 /// names a crate split into areas takes from its tags.
 fn area_files_and_features(generated: &Generated) -> Vec<String> {
-    let mut out: Vec<String> = generated.files.iter().filter(|f| f.path.starts_with("src/operations/")).map(|f| format!("file {}", f.path)).collect();
+    let mut out: Vec<String> =
+        generated.files.iter().filter(|f| f.path.starts_with("src/operations/")).map(|f| format!("file {}", f.path)).collect();
     let manifest = generated.files.iter().find(|f| f.path == "Cargo.toml").map(|f| f.contents.as_str()).unwrap_or_default();
     let features = manifest.lines().skip_while(|l| !l.starts_with("full = ")).skip(1);
-    out.extend(features.take_while(|l| !l.starts_with('[')).filter(|l| l.ends_with(" = []")).map(|l| format!("feature {}", l.trim_end_matches(" = []"))));
+    out.extend(
+        features
+            .take_while(|l| !l.starts_with('['))
+            .filter(|l| l.ends_with(" = []"))
+            .map(|l| format!("feature {}", l.trim_end_matches(" = []"))),
+    );
     out
 }
 
@@ -132,7 +138,12 @@ fn corpus_matches_goldens() {
             Golden::Missing => failures.push(format!("{file}: no golden {}", golden.display())),
         }
     }
-    assert!(failures.is_empty(), "{} fixture(s) differ from their goldens ({UPDATE_VAR}=1 to rewrite):\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} fixture(s) differ from their goldens ({UPDATE_VAR}=1 to rewrite):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -141,10 +152,7 @@ fn every_golden_has_its_fixture() {
     for entry in std::fs::read_dir(corpus_dir()).expect("corpus dir") {
         let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
         if let Some(stem) = name.strip_suffix(".expected") {
-            assert!(
-                fixtures.iter().any(|f| Path::new(f).file_stem().is_some_and(|s| s == stem)),
-                "{name} has no fixture"
-            );
+            assert!(fixtures.iter().any(|f| Path::new(f).file_stem().is_some_and(|s| s == stem)), "{name} has no fixture");
         }
     }
     assert!(fixtures.len() >= 25, "the corpus lost fixtures: {}", fixtures.len());
@@ -153,7 +161,14 @@ fn every_golden_has_its_fixture() {
 /// Hostile names are not errors: the crate is generated and compiles as far as syn can tell.
 #[test]
 fn hostile_names_generate() {
-    for file in ["names_keywords.yaml", "names_keyword_tags.yaml", "names_digits.yaml", "names_empty.yaml", "names_non_ascii.yaml", "colliding_rust_names.yaml"] {
+    for file in [
+        "names_keywords.yaml",
+        "names_keyword_tags.yaml",
+        "names_digits.yaml",
+        "names_empty.yaml",
+        "names_non_ascii.yaml",
+        "colliding_rust_names.yaml",
+    ] {
         let generated = run(file).unwrap_or_else(|d| panic!("{file} was rejected: {d:#?}"));
         let items = parse_and_list_models(&generated);
         let names: Vec<&str> = items.iter().filter_map(|i| i.split(':').next()?.split(' ').nth(1)).collect();
@@ -186,7 +201,14 @@ fn tags_make_portable_file_names_and_features() {
             }
         }
         let manifest = generated.files.iter().find(|f| f.path == "Cargo.toml").map(|f| f.contents.clone()).unwrap_or_default();
-        let mut keys: Vec<&str> = manifest.lines().skip_while(|l| *l != "[features]").skip(1).take_while(|l| !l.starts_with('[')).filter_map(|l| l.split(" = ").next()).filter(|k| !k.starts_with('#') && !k.is_empty()).collect();
+        let mut keys: Vec<&str> = manifest
+            .lines()
+            .skip_while(|l| *l != "[features]")
+            .skip(1)
+            .take_while(|l| !l.starts_with('['))
+            .filter_map(|l| l.split(" = ").next())
+            .filter(|k| !k.starts_with('#') && !k.is_empty())
+            .collect();
         let count = keys.len();
         keys.sort_unstable();
         keys.dedup();
@@ -422,9 +444,12 @@ fn huge_spec_memory_is_bounded() {
     doc.push_str(head);
     doc.push_str("\npaths:\n");
     for c in &copies {
-        doc.push_str(&paths.replace("/deviceAppManagement/", &format!("/c{c}/deviceAppManagement/"))
-            .replace("operationId: ", &format!("operationId: c{c}."))
-            .replace("microsoft.graph.", &format!("c{c}.microsoft.graph.")));
+        doc.push_str(
+            &paths
+                .replace("/deviceAppManagement/", &format!("/c{c}/deviceAppManagement/"))
+                .replace("operationId: ", &format!("operationId: c{c}."))
+                .replace("microsoft.graph.", &format!("c{c}.microsoft.graph.")),
+        );
         doc.push('\n');
     }
     doc.push_str("components:\n  schemas:\n");
@@ -452,7 +477,8 @@ fn huge_spec_memory_is_bounded() {
         started.elapsed()
     );
     let started = std::time::Instant::now();
-    let generated = generate(&doc, &huge).unwrap_or_else(|d| panic!("{}", d.iter().take(5).map(ToString::to_string).collect::<Vec<_>>().join("\n")));
+    let generated =
+        generate(&doc, &huge).unwrap_or_else(|d| panic!("{}", d.iter().take(5).map(ToString::to_string).collect::<Vec<_>>().join("\n")));
     let elapsed = started.elapsed();
     let peak = peak_rss_kib().unwrap_or(0);
     let output: usize = generated.files.iter().map(|f| f.contents.len()).sum();
@@ -473,7 +499,6 @@ fn huge_spec_memory_is_bounded() {
     let bound_kib = ((doc.len() + output) / 1024) as u64 * 10;
     assert!(peak < bound_kib, "peak RSS {peak} KiB over {bound_kib} KiB");
 }
-
 
 /// Header parameters that would clobber what the client or the HTTP layer sends (`Host`,
 /// `Authorization`, `Content-Length`, …) are left out of the operation with a warning apiece;

@@ -40,7 +40,9 @@ fn spec_file(concern: &str) -> Result<&'static str, String> {
     let spec = spec.ok_or_else(|| format!("fixture `{concern}` has no spec (one of {SPEC_FILES:?})"))?;
     // Updating writes expected/ of a new fixture; comparing, its absence is a failure.
     if !updating() && !dir.join("expected").is_dir() {
-        return Err(format!("fixture `{concern}` has no expected/ (`{UPDATE_VAR}=1 cargo test -p graph-codegen --test goldens` writes it)"));
+        return Err(format!(
+            "fixture `{concern}` has no expected/ (`{UPDATE_VAR}=1 cargo test -p graph-codegen --test goldens` writes it)"
+        ));
     }
     Ok(spec)
 }
@@ -159,5 +161,12 @@ fn every_fixture_matches_its_golden() {
     }
     let names: Vec<&str> = failed.iter().map(|(c, _)| c.as_str()).collect();
     let reasons: Vec<&str> = failed.iter().map(|(_, why)| why.as_str()).collect();
-    assert!(failed.is_empty(), "{} of {} fixture(s) failed: {}\n\n{}", failed.len(), concerns.len(), names.join(", "), reasons.join("\n\n"));
+    assert!(
+        failed.is_empty(),
+        "{} of {} fixture(s) failed: {}\n\n{}",
+        failed.len(),
+        concerns.len(),
+        names.join(", "),
+        reasons.join("\n\n")
+    );
 }

@@ -13,7 +13,6 @@ use test_support::workspace_root;
 
 const EXAMPLES: &[&str] = &["api-with-examples", "callback-example", "link-example", "petstore", "petstore-expanded", "uspto"];
 
-
 fn settings(name: &str) -> Settings {
     Settings {
         crate_name: format!("oai-{name}"),

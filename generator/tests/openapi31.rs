@@ -40,7 +40,10 @@ fn body(contents: &str) -> &str {
 
 fn same_crate(description_30: &str, description_31: &str) {
     let text_31 = std::fs::read_to_string(repository().join(description_31)).expect("readable");
-    assert!(text_31.contains("3.1.0") && text_31.contains("$defs") && text_31.contains("pathItems"), "{description_31} is not a 3.1 rewrite");
+    assert!(
+        text_31.contains("3.1.0") && text_31.contains("$defs") && text_31.contains("pathItems"),
+        "{description_31} is not a 3.1 rewrite"
+    );
     let (old, new) = (generated(description_30), generated(description_31));
     assert!(old.operations > 0 && old.types > 0, "{description_30} generates too little to compare");
     let paths = |g: &Generated| g.files.iter().map(|f| f.path.clone()).collect::<Vec<_>>();

@@ -39,14 +39,15 @@ pub fn encode_multipart(parts: &[(&str, PartValue<'_>)]) -> Result<Vec<u8>, Requ
         let name = name.replace('"', "%22").replace('\r', "%0D").replace('\n', "%0A");
         let (head, bytes) = match value {
             PartValue::File(bytes) => (
-                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n"),
+                format!(
+                    "Content-Disposition: form-data; name=\"{name}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n"
+                ),
                 *bytes,
             ),
             PartValue::Text(text) => (format!("Content-Disposition: form-data; name=\"{name}\"\r\n"), text.as_bytes()),
-            PartValue::Json(json) => (
-                format!("Content-Disposition: form-data; name=\"{name}\"\r\nContent-Type: application/json\r\n"),
-                json.as_slice(),
-            ),
+            PartValue::Json(json) => {
+                (format!("Content-Disposition: form-data; name=\"{name}\"\r\nContent-Type: application/json\r\n"), json.as_slice())
+            }
         };
         if bytes.windows(MULTIPART_BOUNDARY.len()).any(|w| w == MULTIPART_BOUNDARY.as_bytes()) {
             return Err(RequestError::Body(format!("part `{name}` contains the multipart boundary")));

@@ -162,10 +162,7 @@ pub enum Error<E> {
     Request(RequestError),
     /// Connecting, sending or receiving failed. The request may have reached the service:
     /// `client_request_id` is the id it was sent with, for support to find it.
-    Transport {
-        source: Box<dyn std::error::Error + Send + Sync>,
-        client_request_id: Option<String>,
-    },
+    Transport { source: Box<dyn std::error::Error + Send + Sync>, client_request_id: Option<String> },
     /// The service answered with a non-2xx status. Boxed: it carries the whole error body, and
     /// a large `Err` would make every `Result` of the crate large.
     Api(Box<ApiError<E>>),

@@ -49,15 +49,15 @@ pub mod graph;
 
 pub use auth::{AuthScheme, BearerToken};
 pub use bodies::{MULTIPART_BOUNDARY, MULTIPART_CONTENT_TYPE};
-pub use budget::{decode_within, DEFAULT_MAX_DECODED_BYTES};
+pub use budget::{DEFAULT_MAX_DECODED_BYTES, decode_within};
 pub use encode::{encode_path_segment, encode_query_component};
-pub use error::{escape_for_display, ApiError, DecodeError, Error, ErrorBody, RequestError, DISPLAY_TEXT_LIMIT};
+pub use error::{ApiError, DISPLAY_TEXT_LIMIT, DecodeError, Error, ErrorBody, RequestError, escape_for_display};
 pub use operation::{FromBody, Operation, WithHeaders};
 pub use params::QueryKey;
 pub use patch::Patch;
 pub use request::build_request;
 pub use response::parse_response;
-pub use retry::{parse_http_date, parse_retry_after, retry_decision, RetryDecision, RetryPolicy, StopReason};
+pub use retry::{RetryDecision, RetryPolicy, StopReason, parse_http_date, parse_retry_after, retry_decision};
 pub use service::{BaseUrl, Service};
 
 pub use objects::UnknownMembers;
@@ -67,7 +67,7 @@ pub use values::WireEnum;
 #[cfg(feature = "client")]
 pub use client::Client;
 #[cfg(feature = "graph")]
-pub use graph::{token_scopes, Batch, BatchKey, BatchResponses, ConsistencyLevel, DeltaLink, BATCH_LIMIT};
+pub use graph::{BATCH_LIMIT, Batch, BatchKey, BatchResponses, ConsistencyLevel, DeltaLink, token_scopes};
 
 /// A model's members: the ones it does not declare are kept as sent.
 pub mod objects {
@@ -85,7 +85,7 @@ pub mod values {
 pub mod paging {
     #[cfg(feature = "graph")]
     pub use crate::graph::DeltaLink;
-    pub use crate::pages::{build_next_link_request, Page, PageOf, Pager};
+    pub use crate::pages::{Page, PageOf, Pager, build_next_link_request};
 }
 
 /// What only generated code calls: the fence between this crate's API and the helpers
@@ -97,13 +97,13 @@ pub mod paging {
 /// it here; never make it public anywhere else.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::bodies::{encode_form, encode_multipart, PartValue};
+    pub use crate::bodies::{PartValue, encode_form, encode_multipart};
     pub use crate::budget::{decode_json_text, decode_json_value};
     pub use crate::encode::expand_path;
     #[cfg(feature = "graph")]
     pub use crate::graph::odata_count;
-    pub use crate::members::{deserialize_members, read_tagged, read_unknown, MemberKey, MemberWriter, Members};
-    pub use crate::params::{object_query_pairs, optional_param, param_pairs, query_pairs, ObjectStyle, ParamValue};
+    pub use crate::members::{MemberKey, MemberWriter, Members, deserialize_members, read_tagged, read_unknown};
+    pub use crate::params::{ObjectStyle, ParamValue, object_query_pairs, optional_param, param_pairs, query_pairs};
     pub use crate::response::{decode_bytes, decode_nothing, decode_optional, decode_text};
     pub use crate::wire::deserialize_wire;
 }

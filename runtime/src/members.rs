@@ -257,8 +257,8 @@ pub fn deserialize_members<'de, D: Deserializer<'de>, T: Members>(deserializer: 
 /// `serde_json::Value` keeps a large value at about its own size, and unknown members as sent.
 pub fn read_tagged<'de, D: Deserializer<'de>>(deserializer: D, tag: &str) -> Result<(Box<RawValue>, Option<String>), D::Error> {
     let raw = Box::<RawValue>::deserialize(deserializer)?;
-    let found = de::DeserializeSeed::deserialize(TagSeed(tag), &mut serde_json::Deserializer::from_str(raw.get()))
-        .map_err(de::Error::custom)?;
+    let found =
+        de::DeserializeSeed::deserialize(TagSeed(tag), &mut serde_json::Deserializer::from_str(raw.get())).map_err(de::Error::custom)?;
     Ok((raw, found))
 }
 

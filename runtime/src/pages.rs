@@ -2,7 +2,7 @@
 //! listing, with no I/O. The async client drives it as a `Stream`; anything else (a blocking
 //! client, a test) can drive it by hand.
 
-use crate::error::{escape_for_display, DecodeError, Error, RequestError};
+use crate::error::{DecodeError, Error, RequestError, escape_for_display};
 #[cfg(feature = "graph")]
 use crate::graph::DeltaLink;
 use crate::operation::Operation;

@@ -8,11 +8,7 @@ use crate::service::BaseUrl;
 use std::borrow::Cow;
 
 /// Builds the complete HTTP request for `op`, without sending it.
-pub fn build_request<O: Operation>(
-    op: &O,
-    base_url: &BaseUrl,
-    token: &BearerToken,
-) -> Result<http::Request<Vec<u8>>, RequestError> {
+pub fn build_request<O: Operation>(op: &O, base_url: &BaseUrl, token: &BearerToken) -> Result<http::Request<Vec<u8>>, RequestError> {
     // Without a service root the path alone would be sent as a relative URL; refuse instead.
     if base_url.as_str().is_empty() {
         return Err(RequestError::MissingBaseUrl);

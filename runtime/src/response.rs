@@ -1,6 +1,6 @@
 //! Reading an operation's HTTP response. No I/O happens here.
 
-use crate::budget::{decode_json_body, BodyError};
+use crate::budget::{BodyError, decode_json_body};
 use crate::error::{ApiError, DecodeError, Error, ErrorBody};
 use crate::operation::Operation;
 use crate::retry::parse_retry_after;

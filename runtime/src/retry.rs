@@ -101,11 +101,8 @@ pub fn retry_decision(
     if attempts >= policy.max_attempts.max(1) {
         return RetryDecision::Stop(StopReason::AttemptsExhausted);
     }
-    let delay = headers
-        .get(http::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| parse_retry_after(v, now))
-        .unwrap_or_else(|| {
+    let delay =
+        headers.get(http::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(|v| parse_retry_after(v, now)).unwrap_or_else(|| {
             let factor = 2u32.saturating_pow(attempts.saturating_sub(1));
             let backoff = policy.base_delay.saturating_mul(factor).min(policy.max_delay);
             let roll = if roll.is_nan() { 1.0 } else { roll.clamp(0.0, 1.0) };
@@ -149,9 +146,8 @@ pub fn parse_http_date(value: &str) -> Option<std::time::SystemTime> {
         [_weekday, month, day, time, year] => (*day, *month, year.parse::<i64>().ok()?, *time),
         _ => return None,
     };
-    let month = 1 + ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        .iter()
-        .position(|m| *m == month)?;
+    let month =
+        1 + ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"].iter().position(|m| *m == month)?;
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
     let month_days = match month {
         2 if leap => 29,

@@ -114,22 +114,14 @@ impl<T: LenientNumber> Lenient<T> {
 
 impl<T: LenientNumber> Serialize for Lenient<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if self.0.is_finite_number() {
-            self.0.serialize(serializer)
-        } else {
-            serializer.serialize_str(self.non_finite_text())
-        }
+        if self.0.is_finite_number() { self.0.serialize(serializer) } else { serializer.serialize_str(self.non_finite_text()) }
     }
 }
 
 /// A parameter's text: the number, or `INF`, `-INF` or `NaN`.
 impl<T: LenientNumber> crate::params::ParamValue for Lenient<T> {
     fn to_param(&self) -> String {
-        if self.0.is_finite_number() {
-            self.0.to_string()
-        } else {
-            self.non_finite_text().to_string()
-        }
+        if self.0.is_finite_number() { self.0.to_string() } else { self.non_finite_text().to_string() }
     }
 }
 
@@ -137,12 +129,8 @@ impl<'de, T: LenientNumber> Deserialize<'de> for Lenient<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use serde::de::Error;
         match serde_json::Value::deserialize(deserializer)? {
-            serde_json::Value::Number(n) => {
-                T::from_json(&n).map(Lenient).ok_or_else(|| D::Error::custom(format!("{n} is out of range")))
-            }
-            serde_json::Value::String(s) => {
-                s.trim().parse().map(Lenient).map_err(|_| D::Error::custom(format!("{s:?} is not a number")))
-            }
+            serde_json::Value::Number(n) => T::from_json(&n).map(Lenient).ok_or_else(|| D::Error::custom(format!("{n} is out of range"))),
+            serde_json::Value::String(s) => s.trim().parse().map(Lenient).map_err(|_| D::Error::custom(format!("{s:?} is not a number"))),
             other => Err(D::Error::custom(format!("expected a number or a numeric string, found {other}"))),
         }
     }

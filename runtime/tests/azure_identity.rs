@@ -9,11 +9,11 @@ use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions}
 use azure_core::error::{Error as AzureError, ErrorKind};
 use azure_core::time::{Duration as AzureDuration, OffsetDateTime};
 use graph_runtime::client::AzureCredential;
-use graph_runtime::{token_scopes, Client, Error};
+use graph_runtime::{Client, Error, token_scopes};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use support::operations::{service_at, GetStatus, OnService, SERVICE};
+use support::operations::{GetStatus, OnService, SERVICE, service_at};
 use support::scripted::{reply, scripted};
 
 mod support;
@@ -68,7 +68,6 @@ async fn tokens_come_from_the_credential_with_the_graph_scope_and_are_cached() {
     assert_eq!(*fake.asked.lock().unwrap(), vec![vec![format!("{origin}/.default")]]);
     let seen = seen.lock().unwrap().clone();
     assert!(seen.iter().all(|s| s.header("authorization") == Some("Bearer azure-1")));
-
 }
 
 /// A client without a base URL of its own sends each operation to its service's default root,

@@ -6,13 +6,13 @@
 
 mod support;
 
-use graph_runtime::{build_request, parse_response, Batch, BATCH_LIMIT};
+use graph_runtime::{BATCH_LIMIT, Batch, build_request, parse_response};
 use graph_runtime::{BaseUrl, BearerToken, Client, Error, ErrorBody, Patch, RequestError, RetryPolicy};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::time::Duration;
 use support::models::{Status, StatusPatch};
 use support::operations::{GetStatus, ListStatuses, UpdateStatus};
-use support::scripted::{answering, reply, Reply, Seen};
+use support::scripted::{Reply, Seen, answering, reply};
 
 fn status_json(id: &str) -> Value {
     json!({"id": id, "userName": format!("user {id}"), "installedDeviceCount": 3})
@@ -138,7 +138,10 @@ async fn an_item_reads_as_the_same_response_sent_alone_would() {
     let http_response = http::Response::builder().status(200).body(body.into_bytes()).unwrap();
     let answers = parse_response::<graph_runtime::graph::BatchPost>(http_response).unwrap();
     // Sent alone, the ids come as headers; in a batch, from the item's `innerError`.
-    let mut single = http::Response::builder().status(404).header("request-id", "req-1").header("client-request-id", "c0ffee00-0000-4000-8000-000000000000");
+    let mut single = http::Response::builder()
+        .status(404)
+        .header("request-id", "req-1")
+        .header("client-request-id", "c0ffee00-0000-4000-8000-000000000000");
     single = single.header("content-type", "application/json");
     let single = single.body(serde_json::to_vec(&answer["body"]).unwrap()).unwrap();
     let (Err(Error::Api(batched)), Err(Error::Api(alone))) = (answers.get(&key), parse_response::<GetStatus>(single)) else {
@@ -178,9 +181,7 @@ fn a_depends_on_across_posts_or_to_no_earlier_item_is_refused() {
         panic!("item 21 may not depend on item 1")
     };
     assert!(why.contains("item 21 depends on item 1") && why.contains("within one batch"), "{why}");
-    let Err(RequestError::Batch(why)) = batch.add_after(&GetStatus { id: "c" }, &["99"]) else {
-        panic!("no item 99")
-    };
+    let Err(RequestError::Batch(why)) = batch.add_after(&GetStatus { id: "c" }, &["99"]) else { panic!("no item 99") };
     assert!(why.contains("not an earlier item"), "{why}");
     assert_eq!(batch.len(), BATCH_LIMIT, "a refused item is not added");
     // Within the second POST a dependency is fine.
@@ -190,7 +191,8 @@ fn a_depends_on_across_posts_or_to_no_earlier_item_is_refused() {
 
 #[tokio::test]
 async fn a_throttled_batch_post_is_returned_not_resent_by_default() {
-    let (url, seen) = answering(|_| reply(429, &[("retry-after", "1")], r#"{"error":{"code":"TooManyRequests","message":"slow down"}}"#)).await;
+    let (url, seen) =
+        answering(|_| reply(429, &[("retry-after", "1")], r#"{"error":{"code":"TooManyRequests","message":"slow down"}}"#)).await;
     let client = Client::new(BearerToken::new("t")).unwrap().with_base_url(&url).unwrap();
     let mut batch = Batch::new();
     batch.add(&GetStatus { id: "a" }).unwrap();
@@ -214,7 +216,8 @@ async fn first_post_only() -> String {
 
 #[tokio::test]
 async fn posts_sent_one_by_one_keep_the_answers_of_those_that_succeeded() {
-    let client = |url: &str| Client::new(BearerToken::new("t")).unwrap().with_base_url(url).unwrap().with_retry_policy(RetryPolicy::never());
+    let client =
+        |url: &str| Client::new(BearerToken::new("t")).unwrap().with_base_url(url).unwrap().with_retry_policy(RetryPolicy::never());
     let ids: Vec<String> = (0..25).map(|i| format!("u{i}")).collect();
     let mut batch = Batch::new();
     let keys: Vec<_> = ids.iter().map(|id| batch.add(&GetStatus { id }).unwrap()).collect();

@@ -7,9 +7,9 @@
 #![cfg(all(feature = "client", feature = "graph"))]
 
 use graph_runtime::client::StreamExt;
-use graph_runtime::client::{AccessToken, CredentialError, TokenFuture, TokenProvider, REFRESH_BEFORE_EXPIRY};
-use graph_runtime::{token_scopes, RetryPolicy};
+use graph_runtime::client::{AccessToken, CredentialError, REFRESH_BEFORE_EXPIRY, TokenFuture, TokenProvider};
 use graph_runtime::{BaseUrl, BearerToken, Client, Error};
+use graph_runtime::{RetryPolicy, token_scopes};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 use support::operations::{GetStatus, ListStatuses};

@@ -12,7 +12,7 @@ use graph_runtime::paging::Page;
 use graph_runtime::{AuthScheme, BearerToken, Client, Error, Operation, QueryKey, RequestError, Service, WithHeaders};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
-use test_support::loopback::{serve, Answer, Seen};
+use test_support::loopback::{Answer, Seen, serve};
 
 static GRAPH: Service = Service { default_base_url: "", auth: AuthScheme::Bearer, user_agent: "tests/1" };
 static KEYED: Service = Service { default_base_url: "", auth: AuthScheme::ApiKeyHeader("X-Api-Key"), user_agent: "tests/1" };
@@ -115,7 +115,10 @@ fn count_needs_consistency(seen: &Seen, origin: &str) -> Answer {
     if seen.target.contains("$skiptoken=2") || seen.target.contains("$deltatoken=") {
         Answer::json(200, format!(r#"{{"value":[{{"id":"u2"}}],"@odata.deltaLink":"{origin}/users?$count=true&$deltatoken=d1"}}"#))
     } else {
-        Answer::json(200, format!(r#"{{"@odata.count":2,"value":[{{"id":"u1"}}],"@odata.nextLink":"{origin}/users?$count=true&$skiptoken=2"}}"#))
+        Answer::json(
+            200,
+            format!(r#"{{"@odata.count":2,"value":[{{"id":"u1"}}],"@odata.nextLink":"{origin}/users?$count=true&$skiptoken=2"}}"#),
+        )
     }
 }
 
@@ -169,7 +172,9 @@ impl Numbered {
         let mut asked = self.asked.lock().unwrap();
         asked.push((scopes.to_vec(), claims.map(str::to_string)));
         let token = format!("t{}", asked.len());
-        Box::pin(async move { Ok(AccessToken { token: BearerToken::new(token), expires_at: Some(SystemTime::now() + Duration::from_secs(3600)) }) })
+        Box::pin(async move {
+            Ok(AccessToken { token: BearerToken::new(token), expires_at: Some(SystemTime::now() + Duration::from_secs(3600)) })
+        })
     }
 }
 
@@ -187,8 +192,11 @@ fn refusing(refused: &'static [&'static str], challenge: &'static str) -> impl F
     move |seen, _| {
         let token = seen.header("authorization").unwrap_or_default().trim_start_matches("Bearer ");
         if refused.contains(&token) {
-            Answer::json(401, r#"{"error":{"code":"InvalidAuthenticationToken","message":"Access token has expired or is not yet valid."}}"#)
-                .header("www-authenticate", challenge)
+            Answer::json(
+                401,
+                r#"{"error":{"code":"InvalidAuthenticationToken","message":"Access token has expired or is not yet valid."}}"#,
+            )
+            .header("www-authenticate", challenge)
         } else {
             Answer::json(200, r#"{"id":"me"}"#)
         }
@@ -305,7 +313,10 @@ async fn batch_answers_for_items_not_sent_twice_sent_or_unreadable_are_not_taken
 #[tokio::test]
 async fn a_success_s_headers_can_be_read() {
     let (origin, _) = serve(|_: &Seen, _: &str| {
-        Answer::json(201, r#"{"id":"new"}"#).header("etag", "W/\"1\"").header("location", "https://graph.microsoft.com/v1.0/me").header("request-id", "rid")
+        Answer::json(201, r#"{"id":"new"}"#)
+            .header("etag", "W/\"1\"")
+            .header("location", "https://graph.microsoft.com/v1.0/me")
+            .header("request-id", "rid")
     })
     .await;
     let response = client(&origin).send_with_response(&GetMe).await.unwrap();
@@ -355,8 +366,10 @@ async fn an_api_key_does_not_follow_a_redirect_to_another_origin_and_hops_share_
 
 #[tokio::test]
 async fn a_next_link_that_repeats_is_not_followed_forever() {
-    let (origin, log) =
-        serve(|_: &Seen, origin: &str| Answer::json(200, format!(r#"{{"value":[{{"id":"x"}}],"@odata.nextLink":"{origin}/users?$skiptoken=same"}}"#))).await;
+    let (origin, log) = serve(|_: &Seen, origin: &str| {
+        Answer::json(200, format!(r#"{{"value":[{{"id":"x"}}],"@odata.nextLink":"{origin}/users?$skiptoken=same"}}"#))
+    })
+    .await;
     let op = ListUsers { consistency_level: Some(ConsistencyLevel::Eventual) };
     let pages: Vec<_> = client(&origin).pages(&op).collect().await;
     assert!(matches!(pages.last(), Some(Err(Error::Decode(e))) if e.path == "@odata.nextLink"), "{pages:?}");

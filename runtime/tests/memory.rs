@@ -3,7 +3,7 @@
 //! because unknown members were `serde_json::Value` trees. Kept as their JSON text, they cost
 //! about their size. A test binary of its own, since it installs a counting global allocator.
 
-use graph_runtime::{decode_within, parse_response, Error};
+use graph_runtime::{Error, decode_within, parse_response};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use support::operations::UpdateStatus;

@@ -3,8 +3,8 @@
 #![cfg(feature = "client")]
 
 use graph_runtime::client::reqwest;
-use graph_runtime::{parse_http_date, parse_retry_after, retry_decision, RetryDecision, RetryPolicy, StopReason};
 use graph_runtime::{BearerToken, Client, Error};
+use graph_runtime::{RetryDecision, RetryPolicy, StopReason, parse_http_date, parse_retry_after, retry_decision};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -32,7 +32,15 @@ fn decide(policy: &RetryPolicy, method: Method, status: u16, retry_after: Option
     decide_rolled(policy, method, status, retry_after, attempts, elapsed_ms, 1.0)
 }
 
-fn decide_rolled(policy: &RetryPolicy, method: Method, status: u16, retry_after: Option<&str>, attempts: u32, elapsed_ms: u64, roll: f64) -> RetryDecision {
+fn decide_rolled(
+    policy: &RetryPolicy,
+    method: Method,
+    status: u16,
+    retry_after: Option<&str>,
+    attempts: u32,
+    elapsed_ms: u64,
+    roll: f64,
+) -> RetryDecision {
     retry_decision(
         policy,
         &method,
@@ -153,12 +161,27 @@ fn retry_after_reads_seconds_and_the_three_http_date_forms() {
     assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", at + Duration::from_secs(60)), Some(Duration::ZERO));
     assert_eq!(parse_retry_after("0", now), Some(Duration::ZERO));
     assert_eq!(parse_retry_after(" 120 ", now), Some(Duration::from_secs(120)));
-    for bad in ["", " ", "-1", "1.5", "0x10", "soon", "Sun, 06 Nov 1994 25:49:37 GMT", "Sun, 32 Nov 1994 08:49:37 GMT",
-        "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 06 Nov 1994 08:49:37 PST", "Sun, 06 Nov 1994 08:49 GMT",
-        "Sun, 06 Nov 1994 08:49:37:00 GMT", "Sun, 06 Nov 99999999999999999999 08:49:37 GMT", "Sunday, 06-Nov-1994 08:49:37 GMT",
-        "Sat, 31 Feb 2024 00:00:00 GMT", "Thu, 29 Feb 2023 00:00:00 GMT", "Mon, 29 Feb 1900 00:00:00 GMT", "Sun, 31 Apr 2024 00:00:00 GMT",
-        "Sun, 00 Nov 1994 08:49:37 GMT"]
-    {
+    for bad in [
+        "",
+        " ",
+        "-1",
+        "1.5",
+        "0x10",
+        "soon",
+        "Sun, 06 Nov 1994 25:49:37 GMT",
+        "Sun, 32 Nov 1994 08:49:37 GMT",
+        "Sun, 06 Foo 1994 08:49:37 GMT",
+        "Sun, 06 Nov 1994 08:49:37 PST",
+        "Sun, 06 Nov 1994 08:49 GMT",
+        "Sun, 06 Nov 1994 08:49:37:00 GMT",
+        "Sun, 06 Nov 99999999999999999999 08:49:37 GMT",
+        "Sunday, 06-Nov-1994 08:49:37 GMT",
+        "Sat, 31 Feb 2024 00:00:00 GMT",
+        "Thu, 29 Feb 2023 00:00:00 GMT",
+        "Mon, 29 Feb 1900 00:00:00 GMT",
+        "Sun, 31 Apr 2024 00:00:00 GMT",
+        "Sun, 00 Nov 1994 08:49:37 GMT",
+    ] {
         assert_eq!(parse_retry_after(bad, now), None, "{bad:?}");
     }
     // Leap years and the end of the year land on the right second.

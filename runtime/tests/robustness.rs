@@ -2,8 +2,8 @@
 //! transport or API errors, never a panic, a hang or a token in an error's text.
 #![cfg(feature = "client")]
 
-use graph_runtime::client::{reqwest, ResponseTooLarge, StreamExt, DEFAULT_MAX_RESPONSE_BYTES};
-use graph_runtime::{retry_decision, BearerToken, Client, Error, RetryDecision, RetryPolicy, StopReason};
+use graph_runtime::client::{DEFAULT_MAX_RESPONSE_BYTES, ResponseTooLarge, StreamExt, reqwest};
+use graph_runtime::{BearerToken, Client, Error, RetryDecision, RetryPolicy, StopReason, retry_decision};
 use std::time::Duration;
 use support::models::{ODataError, StatusPatch};
 use support::operations::{GetStatus, ListStatuses, UpdateStatus};
@@ -47,11 +47,7 @@ async fn broken_http_responses_are_errors() {
     let patch = StatusPatch { installed_device_count: Some(1), ..Default::default() };
     for (what, raw) in cases {
         let url = raw_server(raw).await;
-        let client = Client::new(BearerToken::new("t"))
-            .unwrap()
-            .with_base_url(&url)
-            .unwrap()
-            .with_timeout(Duration::from_secs(30));
+        let client = Client::new(BearerToken::new("t")).unwrap().with_base_url(&url).unwrap().with_timeout(Duration::from_secs(30));
         let result = client.send(&UpdateStatus { id: "s1", patch: &patch }).await;
         // Each answer is complete when the server closes the connection, so the client must see
         // what is wrong with it then; only waiting for more would end in the timeout.
@@ -90,11 +86,9 @@ async fn odd_retry_after_values_neither_panic_nor_wait_long() {
             &[b"Sun, 06 Nov 1994 08:49:37 GMT"],
             |d| *d == RetryDecision::Retry(Duration::ZERO),
         ),
-        (
-            b"HTTP/1.1 504 Late\r\nretry-after: 0\r\nretry-after: 9\r\ncontent-length: 0\r\n\r\n",
-            &[b"0", b"9"],
-            |d| *d == RetryDecision::Retry(Duration::ZERO),
-        ),
+        (b"HTTP/1.1 504 Late\r\nretry-after: 0\r\nretry-after: 9\r\ncontent-length: 0\r\n\r\n", &[b"0", b"9"], |d| {
+            *d == RetryDecision::Retry(Duration::ZERO)
+        }),
     ];
     let policy = RetryPolicy {
         max_attempts: 3,
@@ -107,13 +101,20 @@ async fn odd_retry_after_values_neither_panic_nor_wait_long() {
     for (raw, values, expected) in cases {
         let shown = String::from_utf8_lossy(raw);
         // What the client decides with these headers, without a clock: the decision is pure.
-        let status = if raw.starts_with(b"HTTP/1.1 429") { 429 } else if raw.starts_with(b"HTTP/1.1 503") { 503 } else { 504 };
+        let status = if raw.starts_with(b"HTTP/1.1 429") {
+            429
+        } else if raw.starts_with(b"HTTP/1.1 503") {
+            503
+        } else {
+            504
+        };
         let mut headers = http::HeaderMap::new();
         for value in values {
             headers.append(http::header::RETRY_AFTER, http::HeaderValue::from_bytes(value).unwrap());
         }
         let status = http::StatusCode::from_u16(status).unwrap();
-        let decision = retry_decision(&policy, &http::Method::PATCH, status, &headers, 1, Duration::ZERO, std::time::SystemTime::now(), 0.5);
+        let decision =
+            retry_decision(&policy, &http::Method::PATCH, status, &headers, 1, Duration::ZERO, std::time::SystemTime::now(), 0.5);
         assert!(expected(&decision), "{shown:?}: {decision:?}");
         // And the client, over loopback, ends with the service's answer rather than a panic.
         let url = raw_server(raw).await;
@@ -181,7 +182,8 @@ async fn a_body_over_the_limit_is_an_error_and_one_at_the_limit_is_read() {
 async fn a_chunked_body_stops_being_read_at_the_limit() {
     // No Content-Length: 64 chunks of 1 KiB, far past a 4 KiB limit.
     let limit = 4096;
-    let mut response = b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    let mut response =
+        b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
     let chunk = " ".repeat(1024);
     for _ in 0..64 {
         response.extend_from_slice(format!("400\r\n{chunk}\r\n").as_bytes());

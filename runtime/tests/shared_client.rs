@@ -12,7 +12,7 @@ use graph_runtime::client::{AccessToken, TokenFuture, TokenProvider};
 use graph_runtime::graph::Batch;
 use graph_runtime::{AuthScheme, BearerToken, Operation, RequestError, Service};
 use std::sync::{Arc, Mutex};
-use test_support::loopback::{serve, Answer, Seen};
+use test_support::loopback::{Answer, Seen, serve};
 
 /// A provider that counts how often it is asked, and with which scopes.
 #[derive(Default)]

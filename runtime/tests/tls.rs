@@ -5,7 +5,7 @@
 
 use graph_runtime::client::reqwest;
 use graph_runtime::{BearerToken, Client};
-use rustls::crypto::{ring, CryptoProvider};
+use rustls::crypto::{CryptoProvider, ring};
 use rustls::pki_types::{CertificateDer, PrivatePkcs8KeyDer};
 use std::io::{Read, Write};
 use std::net::TcpListener;

@@ -4,8 +4,8 @@
 //!     cargo test -p graph-runtime --features tracing --test tracing
 #![cfg(feature = "tracing")]
 
-use graph_runtime::client::StreamExt;
 use graph_runtime::RetryPolicy;
+use graph_runtime::client::StreamExt;
 use graph_runtime::{BearerToken, Client};
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};

@@ -91,8 +91,11 @@ pub fn measure_decode(runs: usize) -> Result<String, String> {
         rounds,
         || {
             let ok = http::StatusCode::OK;
-            graph_beta_intune::runtime::__private::decode_optional::<Vec<graph_beta_intune::models::UserAppInstallStatus>>(ok, text.as_bytes())
-                .map_err(|e| <serde_json::Error as serde::de::Error>::custom(e.to_string()))
+            graph_beta_intune::runtime::__private::decode_optional::<Vec<graph_beta_intune::models::UserAppInstallStatus>>(
+                ok,
+                text.as_bytes(),
+            )
+            .map_err(|e| <serde_json::Error as serde::de::Error>::custom(e.to_string()))
         },
         || {
             serde_path_to_error::deserialize::<_, Vec<HandWritten>>(&mut serde_json::Deserializer::from_str(&text))

@@ -100,14 +100,20 @@ impl std::fmt::Display for CodegenError {
                     found.len()
                 )
             }
-            CodegenError::Busy(out) => write!(f, "error: another codegen is running on {}; wait for it to finish, then run again", out.display()),
+            CodegenError::Busy(out) => {
+                write!(f, "error: another codegen is running on {}; wait for it to finish, then run again", out.display())
+            }
             CodegenError::Interrupted(left) => {
                 for p in left {
                     writeln!(f, "interrupted: {}", p.display())?;
                 }
                 write!(f, "error: an earlier codegen run was interrupted here, so the files may be half old, half new; run `cargo xtask codegen` (with the same --spec/--out) to undo it and regenerate")
             }
-            CodegenError::Recover(p, e) => write!(f, "error: cannot undo an interrupted run at {}: {e}; nothing else was changed, fix that path and run again", p.display()),
+            CodegenError::Recover(p, e) => write!(
+                f,
+                "error: cannot undo an interrupted run at {}: {e}; nothing else was changed, fix that path and run again",
+                p.display()
+            ),
         }
     }
 }
@@ -116,11 +122,18 @@ impl std::fmt::Display for CodegenError {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Change {
     /// A generated file whose bytes differ; `diff` is empty where no diff was asked for.
-    Stale { path: String, diff: String },
-    Missing { path: String },
+    Stale {
+        path: String,
+        diff: String,
+    },
+    Missing {
+        path: String,
+    },
     /// A file of this crate and output (by its header, see `generated_files_under`) that the
     /// generator no longer produces.
-    Extra { path: String },
+    Extra {
+        path: String,
+    },
 }
 
 impl Change {
@@ -133,7 +146,8 @@ impl Change {
 
 pub fn generate_from(spec: &Path, settings: &Settings) -> Result<graph_codegen::Generated, CodegenError> {
     let bytes = read::read_regular(spec, read::Links::Follow).map_err(|e| CodegenError::Read(spec.to_path_buf(), e))?;
-    let text = String::from_utf8(bytes).map_err(|e| CodegenError::Read(spec.to_path_buf(), io::Error::new(io::ErrorKind::InvalidData, e)))?;
+    let text =
+        String::from_utf8(bytes).map_err(|e| CodegenError::Read(spec.to_path_buf(), io::Error::new(io::ErrorKind::InvalidData, e)))?;
     graph_codegen::generate(&text, settings).map_err(CodegenError::Spec)
 }
 
@@ -145,7 +159,10 @@ pub fn checked_relative(path: &str) -> io::Result<&Path> {
         || path.chars().any(char::is_control)
         || path.split('/').any(|part| part.is_empty() || part == "." || part == "..");
     if bad {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("the path {path:?} would leave the output folder (a generator bug; please report it)")));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("the path {path:?} would leave the output folder (a generator bug; please report it)"),
+        ));
     }
     Ok(Path::new(path))
 }
@@ -169,7 +186,12 @@ fn existing(out: &Path, rel: &str) -> Existing {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Existing::Missing,
             Err(e) => return Existing::Foreign(at, format!("cannot be examined: {e}")),
             Ok(meta) if meta.is_dir() => {}
-            Ok(_) => return Existing::Foreign(at, "a folder of generated files goes here, but this is a link or a file; codegen writes nothing through links".to_string()),
+            Ok(_) => {
+                return Existing::Foreign(
+                    at,
+                    "a folder of generated files goes here, but this is a link or a file; codegen writes nothing through links".to_string(),
+                )
+            }
         }
     }
     let target = out.join(rel);
@@ -186,7 +208,10 @@ fn existing(out: &Path, rel: &str) -> Existing {
         Err(e) => return Existing::Foreign(target, e.to_string()),
     };
     if !text.lines().next().is_some_and(graph_codegen::is_header_first_line) {
-        return Existing::Foreign(target, "its first line is not graph-codegen's `@generated` header, so it is not the generator's to replace".to_string());
+        return Existing::Foreign(
+            target,
+            "its first line is not graph-codegen's `@generated` header, so it is not the generator's to replace".to_string(),
+        );
     }
     Existing::Ours(text)
 }
@@ -230,11 +255,7 @@ fn compare_with(out: &Path, files: &[GeneratedFile], diffs: bool) -> Result<Vec<
 
 /// A unified diff of a file's old and new text, for `--check` (codegen's and slice's).
 pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
-    similar::TextDiff::from_lines(old, new)
-        .unified_diff()
-        .context_radius(3)
-        .header(&format!("a/{path}"), &format!("b/{path}"))
-        .to_string()
+    similar::TextDiff::from_lines(old, new).unified_diff().context_radius(3).header(&format!("a/{path}"), &format!("b/{path}")).to_string()
 }
 
 /// Which output a generated file says it was written for, from the second line of its header
@@ -344,10 +365,58 @@ pub fn write_tree(out: &Path, files: &[GeneratedFile]) -> Result<(usize, usize, 
 /// a digit, a keyword or a name it reserves).
 pub fn package_name_from_folder(folder: &str) -> String {
     const RESERVED: &[&str] = &[
-        "std", "core", "alloc", "test", "proc-macro", "self", "super", "crate", "mod", "fn", "type", "use", "impl", "struct", "enum",
-        "trait", "match", "if", "else", "for", "while", "loop", "let", "const", "static", "async", "await", "dyn", "move", "ref",
-        "return", "where", "unsafe", "extern", "pub", "in", "as", "break", "continue", "true", "false", "try", "box", "gen",
-        "con", "prn", "aux", "nul", "build", "deps", "examples", "incremental",
+        "std",
+        "core",
+        "alloc",
+        "test",
+        "proc-macro",
+        "self",
+        "super",
+        "crate",
+        "mod",
+        "fn",
+        "type",
+        "use",
+        "impl",
+        "struct",
+        "enum",
+        "trait",
+        "match",
+        "if",
+        "else",
+        "for",
+        "while",
+        "loop",
+        "let",
+        "const",
+        "static",
+        "async",
+        "await",
+        "dyn",
+        "move",
+        "ref",
+        "return",
+        "where",
+        "unsafe",
+        "extern",
+        "pub",
+        "in",
+        "as",
+        "break",
+        "continue",
+        "true",
+        "false",
+        "try",
+        "box",
+        "gen",
+        "con",
+        "prn",
+        "aux",
+        "nul",
+        "build",
+        "deps",
+        "examples",
+        "incremental",
     ];
     let mut name = String::new();
     for c in folder.chars() {

@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 use xtask::{
-    compare, generate_from, leftovers, lock_out_shared, package_name_from_folder, shared_runtime_for, workspace_root, workspace_settings, write_tree, Change,
-    CodegenError, OUT, SPEC,
+    compare, generate_from, leftovers, lock_out_shared, package_name_from_folder, shared_runtime_for, workspace_root, workspace_settings,
+    write_tree, Change, CodegenError, OUT, SPEC,
 };
 
 const USAGE: &str = "usage:
@@ -173,7 +173,11 @@ fn check_tree(out_dir: &Path, generated: &Generated, started: Instant) -> ExitCo
     if changes.is_empty() {
         println!(
             "codegen --check: {} is up to date ({} types, {} operations, {} files, {:.2?})",
-            out_dir.display(), generated.types, generated.operations, generated.files.len(), started.elapsed()
+            out_dir.display(),
+            generated.types,
+            generated.operations,
+            generated.files.len(),
+            started.elapsed()
         );
         return ExitCode::SUCCESS;
     }
@@ -190,9 +194,7 @@ fn slice(args: &[String]) -> ExitCode {
     for arg in args {
         match arg.as_str() {
             "--check" => check = true,
-            other if recipe.is_none() && !other.starts_with('-') => {
-                recipe = Some(PathBuf::from(other))
-            }
+            other if recipe.is_none() && !other.starts_with('-') => recipe = Some(PathBuf::from(other)),
             other => {
                 eprintln!("error: unexpected argument `{other}`\n{USAGE}");
                 return ExitCode::from(2);
@@ -220,12 +222,7 @@ fn slice(args: &[String]) -> ExitCode {
             outcome.warnings.len() - MAX_SHOWN_WARNINGS
         );
     }
-    let components: Vec<String> = outcome
-        .stats
-        .components
-        .iter()
-        .map(|(section, n)| format!("{n} {section}"))
-        .collect();
+    let components: Vec<String> = outcome.stats.components.iter().map(|(section, n)| format!("{n} {section}")).collect();
     let what = if check {
         "up to date"
     } else if outcome.written {
@@ -239,11 +236,7 @@ fn slice(args: &[String]) -> ExitCode {
         outcome.bytes,
         outcome.stats.paths,
         outcome.stats.operations,
-        if components.is_empty() {
-            "none".to_string()
-        } else {
-            components.join(", ")
-        },
+        if components.is_empty() { "none".to_string() } else { components.join(", ") },
         started.elapsed()
     );
     ExitCode::SUCCESS

@@ -112,13 +112,18 @@ fn names_of(root: &Path, file: &Path) -> Result<Vec<Named>, String> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("{module}: {e}"))?;
     let mut settings = xtask::workspace_settings();
     settings.spec_path = module.clone();
-    let failed = |d: Vec<graph_codegen::Diagnostic>| format!("{module}: {} diagnostics, the first: {:?}", d.len(), d.first().map(|d| &d.message));
+    let failed =
+        |d: Vec<graph_codegen::Diagnostic>| format!("{module}: {} diagnostics, the first: {:?}", d.len(), d.first().map(|d| &d.message));
     let api = stages::load(&text, &settings).and_then(stages::Loaded::lower).map_err(failed)?.into_api();
-    Ok(api.operations.into_iter().map(|op: Operation| Named {
-        module: module.clone(),
-        method: op.method.as_str(),
-        operation_id: op.operation_id,
-        path: op.path_template,
-        name: op.fn_name,
-    }).collect())
+    Ok(api
+        .operations
+        .into_iter()
+        .map(|op: Operation| Named {
+            module: module.clone(),
+            method: op.method.as_str(),
+            operation_id: op.operation_id,
+            path: op.path_template,
+            name: op.fn_name,
+        })
+        .collect())
 }

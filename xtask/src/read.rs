@@ -100,5 +100,8 @@ fn check_regular(meta: &fs::Metadata, links: Links) -> io::Result<()> {
 }
 
 fn too_large() -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidInput, format!("it is larger than {} MiB, more than any OpenAPI description or generated file; is it the right file?", MAX_READ >> 20))
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("it is larger than {} MiB, more than any OpenAPI description or generated file; is it the right file?", MAX_READ >> 20),
+    )
 }

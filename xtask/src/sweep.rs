@@ -16,7 +16,8 @@ use std::process::{Command, ExitCode, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 use xtask::{compiler_failure, generate_from, package_name_from_folder, workspace_root, write_tree};
 
-const USAGE: &str = "usage: cargo xtask graph-sweep [--version beta|v1.0|all] [--modules A,B,...] [--merged-only|--no-merged] [--features A,B,...]
+const USAGE: &str =
+    "usage: cargo xtask graph-sweep [--version beta|v1.0|all] [--modules A,B,...] [--merged-only|--no-merged] [--features A,B,...]
        cargo xtask graph-sweep --sample
   --version V     the modules of spec/graph-modules/V (default: all, beta first)
   --modules A,B   only these modules (`Mail`, or `beta/Mail` for one version)
@@ -200,7 +201,11 @@ pub fn run(args: &[String]) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("graph-sweep: {} crate(s) in {} (one target dir; the first check also builds the dependencies)", jobs.len(), workspace.dir.display());
+    println!(
+        "graph-sweep: {} crate(s) in {} (one target dir; the first check also builds the dependencies)",
+        jobs.len(),
+        workspace.dir.display()
+    );
     let mut progress = Progress::new(jobs.len());
     let mut rows = Vec::new();
     for job in &jobs {
@@ -480,7 +485,13 @@ fn make_merged_input(root: &Path, version: GraphVersion) -> Result<(), String> {
 /// Generates the crate of `spec` into the workspace folder `folder` and adds it as a member;
 /// the time covers generating and writing.
 /// With the crate's area features.
-fn generate_member(workspace: &mut Workspace, spec: &Path, spec_path: &str, crate_name: &str, folder: &str) -> Result<(Generation, Vec<String>), String> {
+fn generate_member(
+    workspace: &mut Workspace,
+    spec: &Path,
+    spec_path: &str,
+    crate_name: &str,
+    folder: &str,
+) -> Result<(Generation, Vec<String>), String> {
     let settings = Settings {
         crate_name: crate_name.to_string(),
         crate_version: "0.1.0".to_string(),

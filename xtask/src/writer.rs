@@ -409,7 +409,13 @@ fn swap(out: &Path, work: &Path, journal: &Journal, steps: &mut Steps) -> Result
         // turned into a link since then is caught here, right before the step, and not written
         // through.
         check_step_path(out, &root, step.path()).map_err(|(at, why)| {
-            Early::Fail(at, io::Error::new(io::ErrorKind::InvalidData, format!("{why}; it changed during the run, and codegen writes nothing through links")))
+            Early::Fail(
+                at,
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("{why}; it changed during the run, and codegen writes nothing through links"),
+                ),
+            )
         })?;
         match step {
             Step::Dir(path) => {
@@ -571,7 +577,8 @@ pub fn recover(lock: &OutLock) -> Result<Vec<PathBuf>, CodegenError> {
     let journal_path = out.join(JOURNAL);
     let mut recovered = Vec::new();
     if fs::symlink_metadata(&journal_path).is_ok() {
-        let bytes = crate::read::read_regular(&journal_path, crate::read::Links::Refuse).map_err(|e| CodegenError::Read(journal_path.clone(), e))?;
+        let bytes = crate::read::read_regular(&journal_path, crate::read::Links::Refuse)
+            .map_err(|e| CodegenError::Read(journal_path.clone(), e))?;
         // What it names is checked against the folder by `undo` before anything is undone.
         let parsed = std::str::from_utf8(&bytes).ok().and_then(Journal::parse);
         let Some(journal) = parsed else {

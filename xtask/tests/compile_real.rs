@@ -148,7 +148,6 @@ fn clippy(dir: &Path, target_dir: &Path, args: &[&str]) -> Result<(), String> {
     }
 }
 
-
 /// `mobileApps.2024-10-01.slice.yaml` -> `mobileapps-2024-10-01-slice`: a valid package name.
 fn crate_name(input: &str) -> String {
     let file = input.rsplit('/').next().unwrap_or(input);

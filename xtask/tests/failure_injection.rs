@@ -13,7 +13,10 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 use support::{snapshot, Scratch};
-use xtask::{apply_with_fault, compare, generate_from, leftovers, lock_out, recover, workspace_root, workspace_settings, write_tree, Change, Fault, SPEC};
+use xtask::{
+    apply_with_fault, compare, generate_from, leftovers, lock_out, recover, workspace_root, workspace_settings, write_tree, Change, Fault,
+    SPEC,
+};
 
 /// The checked-in crate's files, generated afresh, written into an empty directory.
 fn old_crate(dir: &Path) -> Vec<GeneratedFile> {
@@ -26,10 +29,8 @@ fn old_crate(dir: &Path) -> Vec<GeneratedFile> {
 
 /// The same files with new contents, plus one file (in a new folder) that did not exist before.
 fn new_crate(old: &[GeneratedFile]) -> Vec<GeneratedFile> {
-    let mut files: Vec<GeneratedFile> = old
-        .iter()
-        .map(|f| GeneratedFile { path: f.path.clone(), contents: format!("{}\n// changed\n", f.contents) })
-        .collect();
+    let mut files: Vec<GeneratedFile> =
+        old.iter().map(|f| GeneratedFile { path: f.path.clone(), contents: format!("{}\n// changed\n", f.contents) }).collect();
     let header = old.iter().find(|f| f.path.ends_with(".rs")).and_then(|f| f.contents.lines().next()).unwrap_or_default();
     files.push(GeneratedFile { path: "src/brand_new/extra.rs".to_string(), contents: format!("{header}\n// new\n") });
     files
@@ -256,7 +257,10 @@ fn a_damaged_journal_is_refused_and_nothing_changes() {
     std::os::unix::fs::symlink(&elsewhere.0, dir.0.join(".codegen-run-9-9-9")).expect("link");
     for (journal, why) in [
         ("garbage\n", "is damaged"),
-        ("graph-codegen journal 1\nwork .codegen-run-9-9-9\nput 0 1 src/lib.rs\nend\n", "names a work folder that is not one graph-codegen made"),
+        (
+            "graph-codegen journal 1\nwork .codegen-run-9-9-9\nput 0 1 src/lib.rs\nend\n",
+            "names a work folder that is not one graph-codegen made",
+        ),
         ("graph-codegen journal 1\nwork .codegen-run-1\nput 0 1 ../../x\nend\n", "is damaged"),
     ] {
         fs::write(dir.0.join(".codegen-journal"), journal).expect("journal");

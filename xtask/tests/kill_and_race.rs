@@ -46,7 +46,6 @@ fn thirty_kills_and_twenty_races_leave_complete_trees() {
     kill_and_race(30, 20, Input::Module(MODULE));
 }
 
-
 /// Two specs, A and B, whose crates differ in every file (built ones also in the set of files).
 fn specs(input: Input) -> (String, String) {
     let bytes = match input {
@@ -198,15 +197,20 @@ fn assert_check_is_honest(setup: &Setup, why: &str) {
     for (i, (spec, expected)) in setup.specs.iter().enumerate() {
         let check = xtask(&codegen_args(spec, &setup.out, true));
         if check.status.success() {
-            assert!(now == *expected, "{why}: --check against spec {i} passed on a tree that is not its complete tree: {:?}", differing(&now, expected));
+            assert!(
+                now == *expected,
+                "{why}: --check against spec {i} passed on a tree that is not its complete tree: {:?}",
+                differing(&now, expected)
+            );
         }
     }
 }
 
 fn kill_and_race(kills: usize, pairs: usize, input: Input) {
-    let seed = std::env::var("KILL_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64) | 1
-    });
+    let seed = std::env::var("KILL_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64) | 1);
     eprintln!("kill_and_race: KILL_SEED={seed}");
     let mut random = Random(seed);
     let setup = set_up(input);

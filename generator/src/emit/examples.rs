@@ -68,10 +68,9 @@ fn example_args(api: &Api, krate: &Ident, op: &Operation) -> Option<(Vec<TokenSt
 /// The operation the front page calls: a GET that returns a JSON body if there is one, with the
 /// fewest arguments; the first such in description order.
 fn pick_operation<'a>(api: &'a Api, krate: &Ident, ops: impl Iterator<Item = &'a Operation>) -> Option<&'a Operation> {
-    ops.filter(|op| op.deprecated.is_none() && example_args(api, krate, op).is_some())
-        .min_by_key(|op| {
-            (op.method != Method::Get, !matches!(op.success, SuccessResponse::Json(_)), op.params.iter().filter(|p| p.required).count())
-        })
+    ops.filter(|op| op.deprecated.is_none() && example_args(api, krate, op).is_some()).min_by_key(|op| {
+        (op.method != Method::Get, !matches!(op.success, SuccessResponse::Json(_)), op.params.iter().filter(|p| p.required).count())
+    })
 }
 
 fn call_example(api: &Api, krate: &Ident, client: &TokenStream) -> Option<String> {
@@ -123,7 +122,11 @@ fn read_output(api: &Api, op: &Operation) -> Option<TokenStream> {
     let field = match ty {
         TypeRef::Named(id) => match api.types.get(id.0).map(|t| &t.kind) {
             Some(TypeKind::Struct(s)) => s.fields.iter().find(|f| f.deprecated.is_none()).map(|f| ident(&f.rust_name)),
-            Some(TypeKind::Union(_)) => return Some(quote!(if let Some(value) = output { println!("a {}", value.odata_type()); })),
+            Some(TypeKind::Union(_)) => {
+                return Some(quote!(if let Some(value) = output {
+                    println!("a {}", value.odata_type());
+                }))
+            }
             _ => None,
         },
         _ => None,

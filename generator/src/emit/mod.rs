@@ -62,7 +62,10 @@ enum Job {
     OperationsRoot,
     /// A slice of the operations of one area (or of all, when there are no areas); the first
     /// slice of a file also writes the module's header.
-    Operations { area: Option<usize>, range: std::ops::Range<usize> },
+    Operations {
+        area: Option<usize>,
+        range: std::ops::Range<usize>,
+    },
     /// `src/client.rs`: the crate's `Client`.
     Client,
     /// A source file of the vendored runtime, copied as it is.
@@ -205,13 +208,17 @@ pub fn emit_part(api: &Api, settings: &CrateSettings<'_>, plan: &Plan, part: &Pa
                 area.operations.get(range.clone()).unwrap_or_default().iter().filter_map(|i| api.operations.get(*i)).collect();
             let tag = escape_doc_line(&area.tag);
             let head = (range.start == 0).then(|| format!("Operations tagged `{tag}`."));
-            let group = format!("**`{tag}`** (feature `{}`): one method per operation, each returning a [`Call`] of its request type.", area.feature);
+            let group = format!(
+                "**`{tag}`** (feature `{}`): one method per operation, each returning a [`Call`] of its request type.",
+                area.feature
+            );
             operations::emit_operations(api, &ops, head.as_deref(), &group)
         }
         Job::Operations { area: None, range } => {
             let ops: Vec<&Operation> = api.operations.get(range.clone()).unwrap_or_default().iter().collect();
             let head = (range.start == 0).then_some("One request type per operation, and the client method that sends it.");
-            let ops = operations::emit_operations(api, &ops, head, "One method per operation, each returning a [`Call`] of its request type.");
+            let ops =
+                operations::emit_operations(api, &ops, head, "One method per operation, each returning a [`Call`] of its request type.");
             // A crate of one area has no operations root: the helper goes with the first slice.
             let deep_form = (range.start == 0).then(|| operations::emit_deep_form_helper(api)).flatten();
             quote!(#ops #deep_form)
@@ -252,10 +259,14 @@ fn emit_operations_root(api: &Api, split: &Split) -> TokenStream {
 
 fn emit_lib(api: &Api, s: &CrateSettings<'_>) -> TokenStream {
     let runtime = match s.runtime {
-        Runtime::Path(_) => "the `graph-runtime` crate, shared with the other crates generated beside this one \
-                             (one client can serve them all: see `client::Client`)",
-        Runtime::Vendored => "a copy of the `graph-runtime` crate vendored in this crate's `graph-runtime/` folder, \
-                              so that it builds with nothing beside it",
+        Runtime::Path(_) => {
+            "the `graph-runtime` crate, shared with the other crates generated beside this one \
+                             (one client can serve them all: see `client::Client`)"
+        }
+        Runtime::Vendored => {
+            "a copy of the `graph-runtime` crate vendored in this crate's `graph-runtime/` folder, \
+                              so that it builds with nothing beside it"
+        }
     };
     let docs = inner_doc(&format!(
         "Typed client for {}, generated from its OpenAPI description.\n\n\
@@ -283,8 +294,10 @@ fn emit_lib(api: &Api, s: &CrateSettings<'_>) -> TokenStream {
     };
     let auth_doc = own_doc(&format!("How requests are authenticated, as the description's security requirements say. {auth_doc}"));
     let base_url_doc = if s.base_url.is_empty() {
-        own_doc("Empty: the description names no absolute server URL, so there is no default service root; \
-                 give one with `Client::with_base_url` (requests fail with `RequestError::MissingBaseUrl` until then).")
+        own_doc(
+            "Empty: the description names no absolute server URL, so there is no default service root; \
+                 give one with `Client::with_base_url` (requests fail with `RequestError::MissingBaseUrl` until then).",
+        )
     } else {
         own_doc("The service root named by the description's first server.")
     };

@@ -147,12 +147,13 @@ pub fn emit_group(api: &Api, split: &Split, group: usize, patches: &[usize], pag
     let patches = patches.iter().filter_map(|i| api.patches.get(*i)).map(|p| emit_patch(&scope, p));
     let pages = pagers.iter().filter_map(|i| api.operations.get(*i)?.pager.as_ref()).map(|p| emit_page_impl(&scope, p));
     // An enum implements the trait, and a union may read its tag through it.
-    let wire_enum = g
-        .types
-        .iter()
-        .filter_map(|id| api.types.get(id.0))
-        .any(|t| matches!(t.kind, TypeKind::Enum(_) | TypeKind::Union(_)))
-        .then(|| quote!(#[allow(unused_imports)] use graph_runtime::values::WireEnum;));
+    let wire_enum =
+        g.types.iter().filter_map(|id| api.types.get(id.0)).any(|t| matches!(t.kind, TypeKind::Enum(_) | TypeKind::Union(_))).then(|| {
+            quote!(
+                #[allow(unused_imports)]
+                use graph_runtime::values::WireEnum;
+            )
+        });
     Ok(quote! {
         #head
         #[allow(unused_imports)]

@@ -170,7 +170,11 @@ fn emit_operation(api: &Api, op: &Operation) -> TokenStream {
             }
         }
     });
-    let anonymous = op.anonymous.then(|| quote!(const SENDS_CREDENTIALS: bool = false;));
+    let anonymous = op.anonymous.then(|| {
+        quote!(
+            const SENDS_CREDENTIALS: bool = false;
+        )
+    });
     // A download asks for what it is described as; everything else keeps the trait's JSON.
     let accept = match &op.success {
         SuccessResponse::Binary { accept } => {
@@ -402,11 +406,7 @@ fn emit_param_list(op: &Operation, location: ParamLocation, fn_name: &str) -> Op
     let pairs: Vec<TokenStream> = required.chain(optional).collect();
     // Query keys may be made at run time (an object's members), and writing an object can fail.
     let query = location == ParamLocation::Query;
-    let output = if query {
-        quote!(Result<Vec<(QueryKey, String)>, RequestError>)
-    } else {
-        quote!(Vec<(&'static str, String)>)
-    };
+    let output = if query { quote!(Result<Vec<(QueryKey, String)>, RequestError>) } else { quote!(Vec<(&'static str, String)>) };
     let body = if params.iter().all(is_pair) {
         if query {
             quote!(query_pairs([#(#pairs,)*]))

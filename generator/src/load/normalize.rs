@@ -59,14 +59,24 @@ fn document(doc: &mut Value, origins: &mut Origins, diags: &mut Vec<Diagnostic>)
     if let Some(dialect) = map.remove("jsonSchemaDialect") {
         let name = dialect.as_str().unwrap_or_default();
         if !KNOWN_DIALECTS.contains(&name) {
-            diags.push(Diagnostic::warning("/jsonSchemaDialect", format!("schemas are read as OpenAPI 3.1's own dialect (JSON Schema 2020-12), not as `{name}`"))
-                .help("if the dialect changes what a keyword means, the generated types may not match it"));
+            diags.push(
+                Diagnostic::warning(
+                    "/jsonSchemaDialect",
+                    format!("schemas are read as OpenAPI 3.1's own dialect (JSON Schema 2020-12), not as `{name}`"),
+                )
+                .help("if the dialect changes what a keyword means, the generated types may not match it"),
+            );
         }
     }
     if let Some(Value::Mapping(hooks)) = map.remove("webhooks") {
         for (name, _) in &hooks {
-            diags.push(Diagnostic::warning(pointer_push("/webhooks", &key_text(name)), "a webhook is a request the API sends, not one a client makes: no operation is generated for it")
-                .help("receive it with your own HTTP server; its schemas under `components` are still generated"));
+            diags.push(
+                Diagnostic::warning(
+                    pointer_push("/webhooks", &key_text(name)),
+                    "a webhook is a request the API sends, not one a client makes: no operation is generated for it",
+                )
+                .help("receive it with your own HTTP server; its schemas under `components` are still generated"),
+            );
         }
     }
     // 3.1 makes `paths` optional (a description of webhooks or components alone).
@@ -86,8 +96,11 @@ fn document(doc: &mut Value, origins: &mut Origins, diags: &mut Vec<Diagnostic>)
 /// certificate belongs to the HTTP client, not to generated code, so the scheme is taken out
 /// (with a warning) along with its place in every security requirement.
 fn mutual_tls(doc: &mut Value, diags: &mut Vec<Diagnostic>) {
-    let Some(schemes) = doc.get_mut("components").and_then(|c| c.get_mut("securitySchemes")).and_then(Value::as_mapping_mut) else { return };
-    let names: Vec<Value> = schemes.iter().filter(|(_, s)| s.get("type").and_then(Value::as_str) == Some("mutualTLS")).map(|(k, _)| k.clone()).collect();
+    let Some(schemes) = doc.get_mut("components").and_then(|c| c.get_mut("securitySchemes")).and_then(Value::as_mapping_mut) else {
+        return;
+    };
+    let names: Vec<Value> =
+        schemes.iter().filter(|(_, s)| s.get("type").and_then(Value::as_str) == Some("mutualTLS")).map(|(k, _)| k.clone()).collect();
     for name in &names {
         schemes.remove(name);
         diags.push(Diagnostic::warning(pointer_push("/components/securitySchemes", &key_text(name)), "mutual TLS is set up on the HTTP client, not by the generated code; requests carry no client certificate unless you add one")
@@ -133,19 +146,25 @@ fn inline_path_items(doc: &mut Value, origins: &mut Origins, diags: &mut Vec<Dia
             let Some(reference) = item.get("$ref").and_then(Value::as_str).map(str::to_string) else { break };
             let Some(target) = reference.strip_prefix('#').and_then(|p| resolve_mut(&mut snapshot, p)).filter(|t| t.is_mapping()) else {
                 if reference.starts_with('#') {
-                    diags.push(Diagnostic::error(pointer_push(&was, "$ref"), format!("`{reference}` names no path item in this file"))
-                        .help("point it at an entry of `#/components/pathItems`"));
+                    diags.push(
+                        Diagnostic::error(pointer_push(&was, "$ref"), format!("`{reference}` names no path item in this file"))
+                            .help("point it at an entry of `#/components/pathItems`"),
+                    );
                 }
                 break;
             };
             if hop == MAX_PATH_ITEM_HOPS {
-                diags.push(Diagnostic::error(pointer_push(&was, "$ref"), "path item references go round in a cycle")
-                    .help("make one of them a path item rather than a `$ref`"));
+                diags.push(
+                    Diagnostic::error(pointer_push(&was, "$ref"), "path item references go round in a cycle")
+                        .help("make one of them a path item rather than a `$ref`"),
+                );
                 break;
             }
             let Some(left) = budget.checked_sub(nodes(target)) else {
-                diags.push(Diagnostic::error(pointer_push(&was, "$ref"), "path item references expand the document past the reader's limit")
-                    .help("write the shared operations out once per path, or share fewer of them"));
+                diags.push(
+                    Diagnostic::error(pointer_push(&was, "$ref"), "path item references expand the document past the reader's limit")
+                        .help("write the shared operations out once per path, or share fewer of them"),
+                );
                 return;
             };
             budget = left;
@@ -203,8 +222,13 @@ fn hoist_defs(doc: &mut Value, origins: &mut Origins) {
         }
         let mut renames: Vec<(String, String)> = Vec::new();
         for owner in owners {
-            let Some(Value::Mapping(defs)) = resolve_mut(doc, &owner).and_then(Value::as_mapping_mut).and_then(|m| m.remove("$defs")) else { continue };
-            let owner_name = owner.strip_prefix("/components/schemas/").map(|rest| rest.split('/').next().unwrap_or(rest).replace("~1", "/").replace("~0", "~"));
+            let Some(Value::Mapping(defs)) = resolve_mut(doc, &owner).and_then(Value::as_mapping_mut).and_then(|m| m.remove("$defs"))
+            else {
+                continue;
+            };
+            let owner_name = owner
+                .strip_prefix("/components/schemas/")
+                .map(|rest| rest.split('/').next().unwrap_or(rest).replace("~1", "/").replace("~0", "~"));
             let Some(schemas) = component_schemas(doc) else { return };
             for (name, def) in defs {
                 let name = key_text(&name);
@@ -347,8 +371,13 @@ fn schema(node: &mut Value, at: &str, origins: &mut Origins, diags: &mut Vec<Dia
     }
     for key in NO_EQUIVALENT.iter().chain(["unevaluatedProperties"].iter()) {
         if map.remove(*key).is_some() {
-            diags.push(Diagnostic::warning(pointer_push(at, key), format!("`{key}` has no OpenAPI 3.0 equivalent; ignored, so the generated type accepts more than the schema does"))
-                .help("where the alternatives are known, write them as `oneOf`"));
+            diags.push(
+                Diagnostic::warning(
+                    pointer_push(at, key),
+                    format!("`{key}` has no OpenAPI 3.0 equivalent; ignored, so the generated type accepts more than the schema does"),
+                )
+                .help("where the alternatives are known, write them as `oneOf`"),
+            );
         }
     }
     sibling_ref(map, at, origins);
@@ -374,8 +403,10 @@ fn schema(node: &mut Value, at: &str, origins: &mut Origins, diags: &mut Vec<Dia
     if map.remove("prefixItems").is_some() {
         map.insert("items".into(), Value::Mapping(Mapping::new()));
         origins.record(pointer_push(at, "items"), pointer_push(at, "prefixItems"));
-        diags.push(Diagnostic::warning(pointer_push(at, "prefixItems"), "a tuple (`prefixItems`) is typed as a list of JSON values")
-            .help("where every item has one schema, write it as `items`"));
+        diags.push(
+            Diagnostic::warning(pointer_push(at, "prefixItems"), "a tuple (`prefixItems`) is typed as a list of JSON values")
+                .help("where every item has one schema, write it as `items`"),
+        );
     }
     type_keyword(map, at, origins, diags);
 }
@@ -461,8 +492,13 @@ fn content_keywords(map: &mut Mapping, at: &str, origins: &mut Origins, diags: &
         (Some(e), _) if e.eq_ignore_ascii_case("base64") => ("byte", "contentEncoding"),
         (Some(e), _) if e.eq_ignore_ascii_case("base64url") => ("base64url", "contentEncoding"),
         (Some(other), _) => {
-            diags.push(Diagnostic::warning(pointer_push(at, "contentEncoding"), format!("content encoding `{other}` is not decoded; the value is kept as text"))
-                .help("base64 and base64url are decoded to bytes"));
+            diags.push(
+                Diagnostic::warning(
+                    pointer_push(at, "contentEncoding"),
+                    format!("content encoding `{other}` is not decoded; the value is kept as text"),
+                )
+                .help("base64 and base64url are decoded to bytes"),
+            );
             return;
         }
         (None, Some(m)) if !is_textual(m) => ("binary", "contentMediaType"),
@@ -519,8 +555,10 @@ fn split_types(map: &mut Mapping, types: &[String], at: &str, origins: &mut Orig
     } else if !map.contains_key("anyOf") {
         "anyOf"
     } else {
-        diags.push(Diagnostic::warning(pointer_push(at, "type"), "a list of types beside both `oneOf` and `anyOf`: only the first type is read")
-            .help("write the types as one more alternative"));
+        diags.push(
+            Diagnostic::warning(pointer_push(at, "type"), "a list of types beside both `oneOf` and `anyOf`: only the first type is read")
+                .help("write the types as one more alternative"),
+        );
         if let Some(first) = types.first() {
             map.insert("type".into(), first.as_str().into());
         }
@@ -544,7 +582,11 @@ fn split_types(map: &mut Mapping, types: &[String], at: &str, origins: &mut Orig
             }
         }
         if let Some(values) = &values {
-            let own: Vec<Value> = values.iter().filter(|v| json_type_of(v).is_some_and(|vt| vt == t || (vt == "integer" && t == "number"))).cloned().collect();
+            let own: Vec<Value> = values
+                .iter()
+                .filter(|v| json_type_of(v).is_some_and(|vt| vt == t || (vt == "integer" && t == "number")))
+                .cloned()
+                .collect();
             if !own.is_empty() {
                 alternative.insert("enum".into(), Value::Sequence(own));
             }
@@ -623,7 +665,8 @@ mod tests {
             "components:\n  schemas:\n    A:\n      type: [string, 'null']\n    B:\n      type: [string, integer]\n      maxLength: 3\n      minimum: 1\n      format: int64\n      enum: [a, 1]\n      description: d\n",
         );
         assert_eq!(at(&mut doc, "/components/schemas/A"), &serde_yaml::from_str::<Value>("{type: string, nullable: true}").expect("YAML"));
-        let expected = "{description: d, oneOf: [{type: string, maxLength: 3, enum: [a]}, {type: integer, minimum: 1, format: int64, enum: [1]}]}";
+        let expected =
+            "{description: d, oneOf: [{type: string, maxLength: 3, enum: [a]}, {type: integer, minimum: 1, format: int64, enum: [1]}]}";
         assert_eq!(at(&mut doc, "/components/schemas/B"), &serde_yaml::from_str::<Value>(expected).expect("YAML"));
         assert_eq!(origins.original("/components/schemas/B/oneOf/1/minimum"), "/components/schemas/B/minimum");
         assert_eq!(origins.original("/components/schemas/A/nullable"), "/components/schemas/A/type");
@@ -648,7 +691,9 @@ mod tests {
         let text = format!("openapi: 3.1.0\npaths:\n{refs}components:\n  pathItems:\n    big:\n      {item}{big}");
         let (_, diags, _) = normalized(&text);
         assert!(diags.iter().any(|d| d.is_error() && d.message.contains("past the reader's limit")), "{diags:?}");
-        let (doc, diags, _) = normalized(&format!("openapi: 3.1.0\npaths:\n  /a:\n    $ref: '#/components/pathItems/small'\ncomponents:\n  pathItems:\n    small:\n      {item}"));
+        let (doc, diags, _) = normalized(&format!(
+            "openapi: 3.1.0\npaths:\n  /a:\n    $ref: '#/components/pathItems/small'\ncomponents:\n  pathItems:\n    small:\n      {item}"
+        ));
         assert!(diags.is_empty() && doc.get("paths").and_then(|p| p.get("/a")).and_then(|a| a.get("get")).is_some(), "{diags:?}");
     }
 

@@ -60,7 +60,10 @@ mod tests {
         let mut origins = Origins::default();
         origins.record("/components/schemas/Bar".into(), "/components/schemas/Foo/$defs/Bar".into());
         origins.record("/components/schemas/Bar/properties/x/allOf/0".into(), "/components/schemas/Bar/properties/x".into());
-        assert_eq!(origins.original("/components/schemas/Bar/properties/x/allOf/0/$ref"), "/components/schemas/Foo/$defs/Bar/properties/x/$ref");
+        assert_eq!(
+            origins.original("/components/schemas/Bar/properties/x/allOf/0/$ref"),
+            "/components/schemas/Foo/$defs/Bar/properties/x/$ref"
+        );
         assert_eq!(origins.original("/components/schemas/Barn"), "/components/schemas/Barn");
         assert_eq!(origins.original("/paths"), "/paths");
     }

@@ -6,7 +6,14 @@ impl<'a> Lowerer<'a> {
     /// The request body, `Ok(None)` when there is none (or an optional one that cannot be
     /// sent, with a warning), and `Err(())` when a required one cannot be sent: the operation is
     /// then left out, with a warning naming the media types.
-    pub(super) fn lower_request_body(&mut self, op: &'a openapiv3::Operation, method: Method, pointer: &str, owner: &str, operation_id: &str) -> Result<Option<RequestBody>, ()> {
+    pub(super) fn lower_request_body(
+        &mut self,
+        op: &'a openapiv3::Operation,
+        method: Method,
+        pointer: &str,
+        owner: &str,
+        operation_id: &str,
+    ) -> Result<Option<RequestBody>, ()> {
         let body_pointer = pointer_push(pointer, "requestBody");
         let Some(declared) = op.request_body.as_ref() else { return Ok(None) };
         // An unresolvable `$ref` is an error already reported; the operation is left out with it.
@@ -23,14 +30,19 @@ impl<'a> Lowerer<'a> {
         if body.content.len() > 1 && !json.is_empty() {
             let others: Vec<&str> = body.content.keys().filter(|m| !is_json(m)).map(|m| m.as_str()).collect();
             if !others.is_empty() {
-                self.diags.push(Diagnostic::warning(&content_pointer, format!("only JSON request bodies are supported; {} left out", others.join(", "))));
+                self.diags.push(Diagnostic::warning(
+                    &content_pointer,
+                    format!("only JSON request bodies are supported; {} left out", others.join(", ")),
+                ));
             }
             if let Some(((first, chosen), rest)) = json.split_first() {
                 // Another JSON media type with the same schema loses nothing: the server reads both.
                 let rest: Vec<&str> = rest.iter().filter(|(_, mt)| mt.schema != chosen.schema).map(|(m, _)| m.as_str()).collect();
                 if !rest.is_empty() {
-                    self.diags.push(Diagnostic::warning(&content_pointer, format!("the body is sent as {first}; {} left out", rest.join(", ")))
-                        .help("list the JSON media type the client should send first"));
+                    self.diags.push(
+                        Diagnostic::warning(&content_pointer, format!("the body is sent as {first}; {} left out", rest.join(", ")))
+                            .help("list the JSON media type the client should send first"),
+                    );
                 }
             }
         }
@@ -42,8 +54,10 @@ impl<'a> Lowerer<'a> {
                 }
                 None => {
                     // No schema allows any JSON value; say so, since the client then checks nothing.
-                    self.diags.push(Diagnostic::warning(pointer_push(&content_pointer, media), "request body has no schema; typed as any JSON value")
-                        .help("add a `schema` to the media type"));
+                    self.diags.push(
+                        Diagnostic::warning(pointer_push(&content_pointer, media), "request body has no schema; typed as any JSON value")
+                            .help("add a `schema` to the media type"),
+                    );
                     TypeRef::Json
                 }
             };
@@ -175,11 +189,19 @@ impl<'a> Lowerer<'a> {
                 Some(openapiv3::QueryStyle::PipeDelimited) => Some("pipeDelimited"),
             };
             if let Some(other) = other {
-                self.diags.push(Diagnostic::warning(pointer_push(&at, "style"), format!("form member `{name}`: style `{other}` is not followed; sent as `name=value` pairs, arrays repeated"))
-                    .help("the client writes form members as `form` or `deepObject`"));
+                self.diags.push(
+                    Diagnostic::warning(
+                        pointer_push(&at, "style"),
+                        format!("form member `{name}`: style `{other}` is not followed; sent as `name=value` pairs, arrays repeated"),
+                    )
+                    .help("the client writes form members as `form` or `deepObject`"),
+                );
             }
             if !encoding.headers.is_empty() {
-                self.diags.push(Diagnostic::warning(pointer_push(&at, "headers"), format!("form member `{name}`: per-member headers are not sent")));
+                self.diags.push(Diagnostic::warning(
+                    pointer_push(&at, "headers"),
+                    format!("form member `{name}`: per-member headers are not sent"),
+                ));
             }
         }
         deep

@@ -6,26 +6,26 @@ use crate::diagnostics::{pointer_push, Diagnostic};
 use crate::ir::*;
 use crate::names;
 use openapiv3::{
-    AdditionalProperties, IntegerFormat, NumberFormat, OpenAPI, Parameter, ParameterSchemaOrContent,
-    ReferenceOr, Schema, SchemaKind, StatusCode, Type, VariantOrUnknownOrEmpty,
+    AdditionalProperties, IntegerFormat, NumberFormat, OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind,
+    StatusCode, Type, VariantOrUnknownOrEmpty,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-mod service;
-mod schemas;
-mod unions;
-mod operations;
-mod operation_names;
-mod parameters;
 mod bodies;
-mod patch;
 mod boxing;
-mod pointers;
 mod normalize;
+mod operation_names;
+mod operations;
+mod parameters;
+mod patch;
+mod pointers;
+mod schemas;
+mod service;
+mod unions;
 
 use bodies::*;
-use service::*;
 use pointers::is_component_schema_ref;
+use service::*;
 
 /// How deep `allOf` chains and inline schemas may nest before the generator gives up on them.
 /// Real descriptions stay far below it (Graph's whole documents nest 13 levels); it exists so
@@ -69,15 +69,7 @@ pub fn lower_api(doc: &mut OpenAPI) -> (Api, Vec<Diagnostic>) {
         types.push(def);
     }
     let default_base_url = lower_server_url(doc, &auth, &mut lw.diags);
-    let api = Api {
-        title: doc.info.title.clone(),
-        default_base_url,
-        dialect: lw.dialect,
-        auth,
-        types,
-        patches: lw.patches,
-        operations,
-    };
+    let api = Api { title: doc.info.title.clone(), default_base_url, dialect: lw.dialect, auth, types, patches: lw.patches, operations };
     (api, lw.diags)
 }
 
@@ -90,8 +82,7 @@ const WIRE_SPELLINGS: &[(&str, &str)] = &[("innererror", "innerError")];
 /// The other names a property called `name` is read under: the wire spellings of
 /// [`WIRE_SPELLINGS`], unless a sibling property already has that name.
 fn wire_aliases<'n>(name: &str, mut siblings: impl Iterator<Item = &'n str>) -> Vec<String> {
-    let aliases: Vec<String> =
-        WIRE_SPELLINGS.iter().filter(|(spec, _)| *spec == name).map(|(_, wire)| (*wire).to_string()).collect();
+    let aliases: Vec<String> = WIRE_SPELLINGS.iter().filter(|(spec, _)| *spec == name).map(|(_, wire)| (*wire).to_string()).collect();
     if aliases.is_empty() || siblings.any(|s| aliases.iter().any(|a| a == s)) {
         return Vec::new();
     }
@@ -122,8 +113,15 @@ impl SchemaType {
 /// `{}` (or only a description): a schema that admits any value.
 fn is_any_schema(s: &ReferenceOr<Schema>) -> bool {
     let ReferenceOr::Item(Schema { schema_kind: SchemaKind::Any(a), .. }) = s else { return false };
-    a.typ.is_none() && a.properties.is_empty() && a.items.is_none() && a.one_of.is_empty() && a.any_of.is_empty()
-        && a.all_of.is_empty() && a.not.is_none() && a.enumeration.is_empty() && a.additional_properties.is_none()
+    a.typ.is_none()
+        && a.properties.is_empty()
+        && a.items.is_none()
+        && a.one_of.is_empty()
+        && a.any_of.is_empty()
+        && a.all_of.is_empty()
+        && a.not.is_none()
+        && a.enumeration.is_empty()
+        && a.additional_properties.is_none()
 }
 
 /// A schema reached through either of openapiv3's two reference shapes.
@@ -261,8 +259,10 @@ impl<'a> Lowerer<'a> {
         match found {
             Some(ReferenceOr::Item(item)) => Some(item),
             _ => {
-                self.diags.push(Diagnostic::error(pointer_push(pointer, "$ref"), format!("unresolved {what} reference `{reference}`"))
-                    .help(format!("define it under #/components/{section}")));
+                self.diags.push(
+                    Diagnostic::error(pointer_push(pointer, "$ref"), format!("unresolved {what} reference `{reference}`"))
+                        .help(format!("define it under #/components/{section}")),
+                );
                 None
             }
         }

@@ -15,8 +15,7 @@
 
 use super::*;
 use openapiv3::{
-    AnySchema, ArrayType, BooleanType, Components, Header, IntegerType, MediaType, NumberType, ObjectType, PathItem,
-    StringType,
+    AnySchema, ArrayType, BooleanType, Components, Header, IntegerType, MediaType, NumberType, ObjectType, PathItem, StringType,
 };
 
 /// Rewrites every mixed schema in `doc` whose meaning is plain; the warnings say where a
@@ -253,8 +252,11 @@ fn meant(any: AnySchema, pointer: &str, diags: &mut Vec<Diagnostic>) -> SchemaKi
             if !written.is_empty() {
                 let shown: Vec<String> = written.iter().take(3).map(|v| format!("`{v}`")).collect();
                 diags.push(
-                    Diagnostic::warning(pointer_push(pointer, "enum"), format!("`type: string` with enum values that are not strings ({}); read as their text", shown.join(", ")))
-                        .help("quote the values (`'true'`, `'1'`), or give the schema the type the values have"),
+                    Diagnostic::warning(
+                        pointer_push(pointer, "enum"),
+                        format!("`type: string` with enum values that are not strings ({}); read as their text", shown.join(", ")),
+                    )
+                    .help("quote the values (`'true'`, `'1'`), or give the schema the type the values have"),
                 );
             }
             let enumeration = any

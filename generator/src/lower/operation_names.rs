@@ -214,14 +214,24 @@ mod tests {
 
     #[test]
     fn actions_and_functions_are_named_as_their_paths_call_them() {
-        assert_eq!(odata_naming_id("directoryObject_getGraphBPreId", "/directoryObjects/microsoft.graph.getByIds", Method::Post), "directoryObject_getByIds");
+        assert_eq!(
+            odata_naming_id("directoryObject_getGraphBPreId", "/directoryObjects/microsoft.graph.getByIds", Method::Post),
+            "directoryObject_getByIds"
+        );
         assert_eq!(odata_naming_id("user_delta", "/users/microsoft.graph.delta()", Method::Get), "user_delta");
         assert_eq!(
-            odata_naming_id("site_getActivitiesGraphBPreInterval", "/sites/{site-id}/microsoft.graph.getActivitiesByInterval(startDateTime='{startDateTime}')", Method::Get),
+            odata_naming_id(
+                "site_getActivitiesGraphBPreInterval",
+                "/sites/{site-id}/microsoft.graph.getActivitiesByInterval(startDateTime='{startDateTime}')",
+                Method::Get
+            ),
             "site_getActivitiesByInterval"
         );
         // A GET of a namespaced segment is a cast: the operationId (decoded) is kept.
-        assert_eq!(odata_naming_id("place_ListPlaceAsRoomList", "/places/microsoft.graph.roomList", Method::Get), "place_ListPlaceAsRoomList");
+        assert_eq!(
+            odata_naming_id("place_ListPlaceAsRoomList", "/places/microsoft.graph.roomList", Method::Get),
+            "place_ListPlaceAsRoomList"
+        );
         assert_eq!(called_odata_name("/places/microsoft.graph.roomList", Method::Get), None);
         assert_eq!(called_odata_name("/a/b.c", Method::Post), Some("c"));
         assert_eq!(called_odata_name("/users(userPrincipalName='{upn}')", Method::Get), None, "an alternate key");
@@ -233,7 +243,14 @@ mod tests {
         let words = path_words("/sites/{site-id}/microsoft.graph.getByPath(path='{path}')/items/$count");
         assert_eq!(
             words,
-            vec![Literal("sites".into()), Param("site-id".into()), Literal("getByPath".into()), Argument("path".into()), Literal("items".into()), Literal("count".into())]
+            vec![
+                Literal("sites".into()),
+                Param("site-id".into()),
+                Literal("getByPath".into()),
+                Argument("path".into()),
+                Literal("items".into()),
+                Literal("count".into())
+            ]
         );
     }
 

@@ -12,8 +12,10 @@ impl<'a> Lowerer<'a> {
             let item = match item {
                 ReferenceOr::Item(i) => i,
                 ReferenceOr::Reference { .. } => {
-                    self.diags.push(Diagnostic::warning(path_pointer, "path item `$ref` is not supported; the path was left out")
-                        .help("write the path item inline"));
+                    self.diags.push(
+                        Diagnostic::warning(path_pointer, "path item `$ref` is not supported; the path was left out")
+                            .help("write the path item inline"),
+                    );
                     continue;
                 }
             };
@@ -34,7 +36,10 @@ impl<'a> Lowerer<'a> {
             }
             for (verb, op) in [("head", &item.head), ("options", &item.options), ("trace", &item.trace)] {
                 if op.is_some() {
-                    self.diags.push(Diagnostic::warning(pointer_push(&path_pointer, verb), format!("`{verb}` operations are not supported; left out")));
+                    self.diags.push(Diagnostic::warning(
+                        pointer_push(&path_pointer, verb),
+                        format!("`{verb}` operations are not supported; left out"),
+                    ));
                 }
             }
         }
@@ -172,8 +177,10 @@ impl<'a> Lowerer<'a> {
             Some(id) => id.clone(),
             None => {
                 let synthesized = format!("{} {}", method.as_str().to_lowercase(), path);
-                self.diags.push(Diagnostic::warning(pointer, "operation has no operationId; named from its method and path")
-                    .help("give every operation a unique operationId"));
+                self.diags.push(
+                    Diagnostic::warning(pointer, "operation has no operationId; named from its method and path")
+                        .help("give every operation a unique operationId"),
+                );
                 synthesized
             }
         }
@@ -209,8 +216,13 @@ impl<'a> Lowerer<'a> {
             _ => None,
         };
         if found.is_none() {
-            self.diags.push(Diagnostic::warning(pointer_push(pointer, "x-ms-pageable"), format!("the response has no `{item_name}` array and `{next_name}` string; no pager generated"))
-                .help("the operation is still generated; follow next links by hand"));
+            self.diags.push(
+                Diagnostic::warning(
+                    pointer_push(pointer, "x-ms-pageable"),
+                    format!("the response has no `{item_name}` array and `{next_name}` string; no pager generated"),
+                )
+                .help("the operation is still generated; follow next links by hand"),
+            );
         }
         found
     }
@@ -218,14 +230,24 @@ impl<'a> Lowerer<'a> {
     /// Splits the path template into literals and parameters, checking that the two agree. Where
     /// they do not, the description is wrong, but only about this operation: it is left out with
     /// a warning and the rest still generates.
-    pub(super) fn lower_path(&mut self, path: &str, params: &[Param], param_pointers: &[String], pointer: &str, operation_id: &str) -> Option<Vec<PathSegment>> {
+    pub(super) fn lower_path(
+        &mut self,
+        path: &str,
+        params: &[Param],
+        param_pointers: &[String],
+        pointer: &str,
+        operation_id: &str,
+    ) -> Option<Vec<PathSegment>> {
         let mut segments = Vec::new();
         let mut rest = path;
         let mut used_params = BTreeSet::new();
         let mut ok = true;
         while let Some(open) = rest.find('{') {
             let Some(close) = rest[open..].find('}').map(|c| open + c) else {
-                self.diags.push(Diagnostic::warning(parent_pointer(pointer), format!("unclosed `{{` in path `{path}`; operation `{operation_id}` left out")));
+                self.diags.push(Diagnostic::warning(
+                    parent_pointer(pointer),
+                    format!("unclosed `{{` in path `{path}`; operation `{operation_id}` left out"),
+                ));
                 return None;
             };
             if open > 0 {
@@ -251,8 +273,15 @@ impl<'a> Lowerer<'a> {
                             format!(" (`{name}` is declared `in: {location}`)")
                         })
                         .unwrap_or_default();
-                    self.diags.push(Diagnostic::warning(pointer, format!("path template variable `{{{name}}}` has no path parameter{elsewhere}; operation `{operation_id}` left out"))
-                        .help(format!("declare a parameter with `name: {name}` and `in: path`")));
+                    self.diags.push(
+                        Diagnostic::warning(
+                            pointer,
+                            format!(
+                                "path template variable `{{{name}}}` has no path parameter{elsewhere}; operation `{operation_id}` left out"
+                            ),
+                        )
+                        .help(format!("declare a parameter with `name: {name}` and `in: path`")),
+                    );
                     ok = false;
                 }
             }
@@ -264,15 +293,28 @@ impl<'a> Lowerer<'a> {
         for (i, p) in params.iter().enumerate() {
             if p.location == ParamLocation::Path && !used_params.contains(&i) {
                 let at = param_pointers.get(i).map_or(pointer, String::as_str);
-                self.diags.push(Diagnostic::warning(at, format!("path parameter `{}` does not appear in the path template `{path}`; operation `{operation_id}` left out", p.wire_name))
-                    .help("add `{name}` to the path or remove the parameter"));
+                self.diags.push(
+                    Diagnostic::warning(
+                        at,
+                        format!(
+                            "path parameter `{}` does not appear in the path template `{path}`; operation `{operation_id}` left out",
+                            p.wire_name
+                        ),
+                    )
+                    .help("add `{name}` to the path or remove the parameter"),
+                );
                 ok = false;
             }
         }
         ok.then_some(segments)
     }
 
-    pub(super) fn lower_responses(&mut self, op: &'a openapiv3::Operation, pointer: &str, owner: &str) -> (SuccessResponse, Option<TypeRef>) {
+    pub(super) fn lower_responses(
+        &mut self,
+        op: &'a openapiv3::Operation,
+        pointer: &str,
+        owner: &str,
+    ) -> (SuccessResponse, Option<TypeRef>) {
         let responses_pointer = pointer_push(pointer, "responses");
         let mut success = None;
         let mut error = None;
@@ -343,8 +385,13 @@ impl<'a> Lowerer<'a> {
                 .strip_prefix("#/components/requestBodies/")
                 .and_then(|name| self.doc.components.as_ref()?.request_bodies.get(unescape(name).as_str()));
             if let Some(ReferenceOr::Item(body)) = body {
-                self.diags.push(Diagnostic::warning(pointer_push(pointer, "$ref"), format!("this response refers to the request body `{reference}`; its content is read as the response's"))
-                    .help("define the response under #/components/responses and refer to it there"));
+                self.diags.push(
+                    Diagnostic::warning(
+                        pointer_push(pointer, "$ref"),
+                        format!("this response refers to the request body `{reference}`; its content is read as the response's"),
+                    )
+                    .help("define the response under #/components/responses and refer to it there"),
+                );
                 return Some(&body.content);
             }
         }
@@ -462,11 +509,9 @@ pub(super) fn find_delta_link(page: &StructDef) -> Option<String> {
 /// Graph's count lands when the description leaves it out (most collection responses do).
 pub(super) fn find_page_count(page: &StructDef) -> Option<PageCount> {
     match page.fields.iter().find(|f| f.json_name == "@odata.count") {
-        Some(f) if matches!(f.ty, TypeRef::I32 | TypeRef::I64) => Some(PageCount::Field {
-            rust_name: f.rust_name.clone(),
-            wide: f.ty == TypeRef::I64,
-            optional: !f.required || f.nullable,
-        }),
+        Some(f) if matches!(f.ty, TypeRef::I32 | TypeRef::I64) => {
+            Some(PageCount::Field { rust_name: f.rust_name.clone(), wide: f.ty == TypeRef::I64, optional: !f.required || f.nullable })
+        }
         Some(_) => None,
         None => page.extra.as_ref().filter(|e| e.value == TypeRef::Json).map(|e| PageCount::Extra(e.rust_name.clone())),
     }

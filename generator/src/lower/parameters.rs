@@ -36,9 +36,10 @@ impl<'a> Lowerer<'a> {
                 ReferenceOr::Item(_) => p_pointer,
             };
             let data = param.parameter_data_ref();
-            if let Some(pos) = resolved.iter().position(|(q, _)| {
-                q.parameter_data_ref().name == data.name && std::mem::discriminant(*q) == std::mem::discriminant(param)
-            }) {
+            if let Some(pos) = resolved
+                .iter()
+                .position(|(q, _)| q.parameter_data_ref().name == data.name && std::mem::discriminant(*q) == std::mem::discriminant(param))
+            {
                 if let Some(slot) = resolved.get_mut(pos) {
                     *slot = (param, p_pointer);
                 }
@@ -66,8 +67,10 @@ impl<'a> Lowerer<'a> {
             Parameter::Query { .. } => ParamLocation::Query,
             Parameter::Header { .. } => {
                 if let Some(why) = refused_header(&data.name) {
-                    self.diags.push(Diagnostic::warning(pointer_push(p_pointer, "name"), format!("header parameter `{}` left out: {why}", data.name))
-                        .help("the operation is generated without it; remove the parameter from the description"));
+                    self.diags.push(
+                        Diagnostic::warning(pointer_push(p_pointer, "name"), format!("header parameter `{}` left out: {why}", data.name))
+                            .help("the operation is generated without it; remove the parameter from the description"),
+                    );
                     return LoweredParam { param: None, refuses_operation: false };
                 }
                 ParamLocation::Header
@@ -98,8 +101,13 @@ impl<'a> Lowerer<'a> {
         let ty = typed_header(location, &data.name, ty);
         if location == ParamLocation::Path && !self.is_single_value(&ty, 0) {
             // One operation the client cannot call is no reason to refuse the others.
-            self.diags.push(Diagnostic::warning(p_pointer, format!("path parameter `{}` is not a single scalar value; operation `{operation_id}` left out", data.name))
-                .help("path segments carry single values: a string, number, boolean or enum"));
+            self.diags.push(
+                Diagnostic::warning(
+                    p_pointer,
+                    format!("path parameter `{}` is not a single scalar value; operation `{operation_id}` left out", data.name),
+                )
+                .help("path segments carry single values: a string, number, boolean or enum"),
+            );
             refuses_operation = true;
         }
         let serialization = match param {
@@ -150,9 +158,24 @@ impl<'a> Lowerer<'a> {
     /// one path segment; arrays, maps, objects and unions do not.
     pub(super) fn is_single_value(&self, ty: &TypeRef, depth: usize) -> bool {
         match ty {
-            TypeRef::String | TypeRef::Bool | TypeRef::I16 | TypeRef::I32 | TypeRef::I64 | TypeRef::U8 | TypeRef::U16
-            | TypeRef::U32 | TypeRef::U64 | TypeRef::F32 | TypeRef::F64 | TypeRef::DateTime | TypeRef::Date
-            | TypeRef::Time | TypeRef::Duration | TypeRef::Uuid | TypeRef::Bytes | TypeRef::ConsistencyLevel => true,
+            TypeRef::String
+            | TypeRef::Bool
+            | TypeRef::I16
+            | TypeRef::I32
+            | TypeRef::I64
+            | TypeRef::U8
+            | TypeRef::U16
+            | TypeRef::U32
+            | TypeRef::U64
+            | TypeRef::F32
+            | TypeRef::F64
+            | TypeRef::DateTime
+            | TypeRef::Date
+            | TypeRef::Time
+            | TypeRef::Duration
+            | TypeRef::Uuid
+            | TypeRef::Bytes
+            | TypeRef::ConsistencyLevel => true,
             TypeRef::Lenient(inner) => self.is_single_value(inner, depth + 1),
             // Flags enums are one comma-separated value, as Graph sends them.
             TypeRef::Named(id) => match self.kind_of(*id) {
@@ -167,7 +190,12 @@ impl<'a> Lowerer<'a> {
 
     /// How a query parameter goes into the query string, from its `style` and `explode` (whose
     /// default is true for `form` only), or why it cannot.
-    pub(super) fn choose_query_serialization(&self, style: &openapiv3::QueryStyle, explode: Option<bool>, ty: &TypeRef) -> Result<Serialization, &'static str> {
+    pub(super) fn choose_query_serialization(
+        &self,
+        style: &openapiv3::QueryStyle,
+        explode: Option<bool>,
+        ty: &TypeRef,
+    ) -> Result<Serialization, &'static str> {
         use openapiv3::QueryStyle;
         let joined = |style: &QueryStyle| match style {
             QueryStyle::SpaceDelimited => ' ',
@@ -265,7 +293,8 @@ impl<'a> Lowerer<'a> {
         let members = match ty {
             TypeRef::Named(id) => match self.kind_of(*id) {
                 Some(TypeKind::Struct(s)) => {
-                    let names: Vec<String> = s.fields.iter().filter(|f| nested(self, &f.ty)).map(|f| format!("`{}`", f.json_name)).collect();
+                    let names: Vec<String> =
+                        s.fields.iter().filter(|f| nested(self, &f.ty)).map(|f| format!("`{}`", f.json_name)).collect();
                     match names.len() {
                         0 => None,
                         1 => Some(format!("member {} holds an object or array", names.join(""))),
@@ -278,8 +307,10 @@ impl<'a> Lowerer<'a> {
             _ => None,
         };
         if let Some(members) = members {
-            self.diags.push(Diagnostic::warning(pointer, format!("query parameter `{name}`: {members}, sent as JSON text"))
-                .help("OpenAPI does not say how nested values go into a query string; check what the server expects"));
+            self.diags.push(
+                Diagnostic::warning(pointer, format!("query parameter `{name}`: {members}, sent as JSON text"))
+                    .help("OpenAPI does not say how nested values go into a query string; check what the server expects"),
+            );
         }
     }
 
@@ -301,8 +332,9 @@ pub(super) fn refused_header(name: &str) -> Option<&'static str> {
         // OpenAPI 3.0.3, Parameter Object: "If in is header and the name field is Accept,
         // Content-Type or Authorization, the parameter definition SHALL be ignored."
         "accept" | "content-type" | "authorization" => Some("OpenAPI says to ignore it; the client sets it"),
-        "host" | "content-length" | "transfer-encoding" | "connection" | "keep-alive" | "te" | "trailer" | "upgrade"
-        | "expect" => Some("the HTTP layer sets this protocol header"),
+        "host" | "content-length" | "transfer-encoding" | "connection" | "keep-alive" | "te" | "trailer" | "upgrade" | "expect" => {
+            Some("the HTTP layer sets this protocol header")
+        }
         _ if lower.starts_with("proxy-") => Some("proxy headers belong to the HTTP layer and may carry credentials"),
         "cookie" => Some("it carries credentials; cookie parameters (`in: cookie`) are not supported"),
         "retry-attempt" => Some("the client sets it on each retry"),

@@ -62,7 +62,8 @@ impl<'a> Lowerer<'a> {
                     Node::Ref(_) => return None,
                 },
             };
-            let mut index = |list: &'a [ReferenceOr<Schema>]| -> Option<Node<'a>> { Some(node(list.get(tokens.next()?.parse::<usize>().ok()?)?)) };
+            let mut index =
+                |list: &'a [ReferenceOr<Schema>]| -> Option<Node<'a>> { Some(node(list.get(tokens.next()?.parse::<usize>().ok()?)?)) };
             at = match (&schema.schema_kind, token) {
                 (SchemaKind::AllOf { all_of: list }, "allOf")
                 | (SchemaKind::OneOf { one_of: list }, "oneOf")
@@ -158,8 +159,13 @@ impl<'a> Lowerer<'a> {
                 flat
             }
             Some(Node::Item(_)) => {
-                self.diags.push(Diagnostic::error(pointer, format!("`allOf` cycle or chain deeper than {MAX_DEPTH}: {} -> {reference}", stack.join(" -> ")))
-                    .help("a schema cannot inherit from itself; remove one `$ref` from the cycle"));
+                self.diags.push(
+                    Diagnostic::error(
+                        pointer,
+                        format!("`allOf` cycle or chain deeper than {MAX_DEPTH}: {} -> {reference}", stack.join(" -> ")),
+                    )
+                    .help("a schema cannot inherit from itself; remove one `$ref` from the cycle"),
+                );
                 Flat::default()
             }
             _ => {
@@ -199,7 +205,21 @@ fn deep_owner(pointer: &str) -> String {
         .split('/')
         .skip(1)
         .map(unescape)
-        .filter(|t| !matches!(t.as_str(), "components" | "schemas" | "parameters" | "headers" | "requestBodies" | "responses" | "paths" | "properties" | "schema" | "content"))
+        .filter(|t| {
+            !matches!(
+                t.as_str(),
+                "components"
+                    | "schemas"
+                    | "parameters"
+                    | "headers"
+                    | "requestBodies"
+                    | "responses"
+                    | "paths"
+                    | "properties"
+                    | "schema"
+                    | "content"
+            )
+        })
         .collect();
     words.join(" ")
 }
@@ -227,7 +247,10 @@ fn in_format<'a, 't>(format: &'a ParameterSchemaOrContent, rest: &mut (impl Iter
     }
 }
 
-fn in_content<'a, 't>(content: &'a indexmap::IndexMap<String, MediaType>, rest: &mut (impl Iterator<Item = &'t str> + ?Sized)) -> Option<Node<'a>> {
+fn in_content<'a, 't>(
+    content: &'a indexmap::IndexMap<String, MediaType>,
+    rest: &mut (impl Iterator<Item = &'t str> + ?Sized),
+) -> Option<Node<'a>> {
     let media = content.get(rest.next()?)?;
     (rest.next()? == "schema").then_some(())?;
     media.schema.as_ref().map(node)

@@ -10,8 +10,7 @@ impl<'a> Lowerer<'a> {
         let Some(schemas) = self.schemas() else { return };
         let mut keys: Vec<&'a String> = schemas.keys().collect();
         keys.sort();
-        let candidates: Vec<(String, Vec<String>)> =
-            keys.iter().map(|k| (k.to_string(), names::type_name_candidates(k))).collect();
+        let candidates: Vec<(String, Vec<String>)> = keys.iter().map(|k| (k.to_string(), names::type_name_candidates(k))).collect();
         let rust_names = names::assign_unique(&candidates, &self.used_type_names);
         for ((key, name), (_, tried)) in keys.iter().zip(&rust_names).zip(&candidates) {
             // Qualifying with the namespace is expected; a number means the names could not be
@@ -24,8 +23,11 @@ impl<'a> Lowerer<'a> {
                     "another schema's name differs from this one only in case or punctuation"
                 };
                 self.diags.push(
-                    Diagnostic::warning(pointer_push("/components/schemas", key), format!("schema `{key}` is named `{name}`, not `{wanted}`: {why}"))
-                        .help("the numbered name is stable; rename the schema to choose another"),
+                    Diagnostic::warning(
+                        pointer_push("/components/schemas", key),
+                        format!("schema `{key}` is named `{name}`, not `{wanted}`: {why}"),
+                    )
+                    .help("the numbered name is stable; rename the schema to choose another"),
                 );
             }
             self.used_type_names.insert(name.clone());
@@ -112,8 +114,10 @@ impl<'a> Lowerer<'a> {
             return Flat::default();
         }
         if stack.len() >= MAX_DEPTH {
-            self.diags.push(Diagnostic::error(pointer, format!("`allOf` inheritance deeper than {MAX_DEPTH} levels"))
-                .help("flatten the inheritance chain"));
+            self.diags.push(
+                Diagnostic::error(pointer, format!("`allOf` inheritance deeper than {MAX_DEPTH} levels"))
+                    .help("flatten the inheritance chain"),
+            );
             return Flat::default();
         }
         let Some(entry) = self.schemas().and_then(|s| s.get(key)) else { return Flat::default() };
@@ -139,7 +143,9 @@ impl<'a> Lowerer<'a> {
             _ => &[],
         };
         match &schema.schema_kind {
-            SchemaKind::AllOf { .. } | SchemaKind::Any(_) if !parts.is_empty() || matches!(schema.schema_kind, SchemaKind::AllOf { .. }) => {
+            SchemaKind::AllOf { .. } | SchemaKind::Any(_)
+                if !parts.is_empty() || matches!(schema.schema_kind, SchemaKind::AllOf { .. }) =>
+            {
                 for (i, part) in parts.iter().enumerate() {
                     let part_pointer = pointer_push(&pointer_push(pointer, "allOf"), &i.to_string());
                     let sub = match node(part) {
@@ -172,8 +178,10 @@ impl<'a> Lowerer<'a> {
             }
             SchemaKind::Any(any) if !any.properties.is_empty() => merge_flat(&mut flat, own_properties(any, pointer)),
             _ => {
-                self.diags.push(Diagnostic::warning(pointer, "an `allOf` member that is not an object was left out")
-                    .help("only object schemas and `$ref`s to them can be combined with `allOf`"));
+                self.diags.push(
+                    Diagnostic::warning(pointer, "an `allOf` member that is not an object was left out")
+                        .help("only object schemas and `$ref`s to them can be combined with `allOf`"),
+                );
             }
         }
         flat
@@ -186,8 +194,10 @@ impl<'a> Lowerer<'a> {
         let mut fields = Vec::new();
         for (name, at) in &flat.required {
             if !flat.props.iter().any(|p| &p.name == name) {
-                self.diags.push(Diagnostic::warning(at, format!("`required` names `{name}`, which is not a property of the schema; ignored"))
-                    .help("declare the property, or remove it from `required`"));
+                self.diags.push(
+                    Diagnostic::warning(at, format!("`required` names `{name}`, which is not a property of the schema; ignored"))
+                        .help("declare the property, or remove it from `required`"),
+                );
             }
         }
         for prop in &flat.props {
@@ -225,16 +235,10 @@ impl<'a> Lowerer<'a> {
                 boxed: false,
             });
         }
-        let extra = flat.extra.then(|| ExtraFields {
-            rust_name: names::dedupe("additional_properties".to_string(), &mut used, "_"),
-            value: TypeRef::Json,
-        });
-        StructDef {
-            is_entity: flat.props.iter().any(|p| p.name == "id"),
-            fields,
-            extra,
-            odata_type: self.choose_type_name(key),
-        }
+        let extra = flat
+            .extra
+            .then(|| ExtraFields { rust_name: names::dedupe("additional_properties".to_string(), &mut used, "_"), value: TypeRef::Json });
+        StructDef { is_entity: flat.props.iter().any(|p| p.name == "id"), fields, extra, odata_type: self.choose_type_name(key) }
     }
 
     /// The value that names a schema's type on the wire when nothing in the description gives
@@ -263,9 +267,7 @@ impl<'a> Lowerer<'a> {
     pub(super) fn lower_enum(&mut self, values: &[Option<String>], schema: &Schema, pointer: &str) -> EnumDef {
         // x-ms-enum carries a description per value; use it for the variant docs.
         let mut docs: HashMap<String, String> = HashMap::new();
-        if let Some(serde_json::Value::Array(items)) =
-            schema.schema_data.extensions.get("x-ms-enum").and_then(|e| e.get("values"))
-        {
+        if let Some(serde_json::Value::Array(items)) = schema.schema_data.extensions.get("x-ms-enum").and_then(|e| e.get("values")) {
             for item in items {
                 if let (Some(v), Some(d)) = (item.get("value").and_then(|v| v.as_str()), item.get("description").and_then(|d| d.as_str())) {
                     docs.insert(v.to_string(), d.to_string());
@@ -277,7 +279,8 @@ impl<'a> Lowerer<'a> {
         let mut seen = BTreeSet::new();
         for value in values.iter().flatten() {
             if !seen.insert(value.clone()) {
-                self.diags.push(Diagnostic::warning(pointer_push(pointer, "enum"), format!("enum value `{value}` is listed twice; kept once")));
+                self.diags
+                    .push(Diagnostic::warning(pointer_push(pointer, "enum"), format!("enum value `{value}` is listed twice; kept once")));
                 continue;
             }
             variants.push(Variant {
@@ -306,8 +309,10 @@ impl<'a> Lowerer<'a> {
     /// `owner` names inline types that need a name of their own.
     pub(super) fn type_of(&mut self, n: Node<'a>, pointer: &str, owner: &str, depth: usize) -> SchemaType {
         if depth > MAX_DEPTH {
-            self.diags.push(Diagnostic::error(pointer, format!("schema nested deeper than {MAX_DEPTH} levels"))
-                .help("name the inner schemas under #/components/schemas and refer to them"));
+            self.diags.push(
+                Diagnostic::error(pointer, format!("schema nested deeper than {MAX_DEPTH} levels"))
+                    .help("name the inner schemas under #/components/schemas and refer to them"),
+            );
             return SchemaType::plain(TypeRef::Json);
         }
         let schema = match n {
@@ -345,7 +350,8 @@ impl<'a> Lowerer<'a> {
             SchemaKind::Type(Type::Array(arr)) => {
                 let Some(items) = &arr.items else { return SchemaType::plain(TypeRef::Array(Box::new(TypeRef::Json))) };
                 let items_node = node_boxed(items);
-                let SchemaType { ty: inner, null_in_union: union_null } = self.type_of(items_node, &pointer_push(pointer, "items"), &format!("{owner} item"), depth + 1);
+                let SchemaType { ty: inner, null_in_union: union_null } =
+                    self.type_of(items_node, &pointer_push(pointer, "items"), &format!("{owner} item"), depth + 1);
                 let item_nullable = union_null || matches!(items_node, Node::Item(s) if s.schema_data.nullable);
                 let inner = if item_nullable { TypeRef::Nullable(Box::new(inner)) } else { inner };
                 SchemaType::plain(TypeRef::Array(Box::new(inner)))
@@ -358,7 +364,8 @@ impl<'a> Lowerer<'a> {
                 // members may come", which stays a JSON value; elsewhere it is a map of objects.
                 match &obj.additional_properties {
                     Some(AdditionalProperties::Schema(s)) if self.dialect == Dialect::Plain || !is_bare_object(s) => {
-                        let inner = self.type_ref_of(node(s), &pointer_push(pointer, "additionalProperties"), &format!("{owner} value"), depth + 1);
+                        let inner =
+                            self.type_ref_of(node(s), &pointer_push(pointer, "additionalProperties"), &format!("{owner} value"), depth + 1);
                         SchemaType::plain(TypeRef::Map(Box::new(inner)))
                     }
                     _ => SchemaType::plain(TypeRef::Json),
@@ -376,7 +383,8 @@ impl<'a> Lowerer<'a> {
                 // Outside OData, `integer | string` is an id that is either, not a lenient number.
                 let lenient = if self.dialect == Dialect::OData { self.lenient_number(&real, pointer, depth) } else { None };
                 if let Some(number) = lenient {
-                    let nullable = real.len() < parts.len() || real.iter().any(|p| matches!(p, ReferenceOr::Item(s) if s.schema_data.nullable));
+                    let nullable =
+                        real.len() < parts.len() || real.iter().any(|p| matches!(p, ReferenceOr::Item(s) if s.schema_data.nullable));
                     return SchemaType { ty: TypeRef::Lenient(Box::new(number)), null_in_union: nullable };
                 }
                 let nullable = real.len() < parts.len();
@@ -395,13 +403,22 @@ impl<'a> Lowerer<'a> {
             SchemaKind::AllOf { .. } => SchemaType::plain(self.inline_struct(schema, pointer, owner, depth)),
             // Properties without `type: object` (often beside an `anyOf` of `required` lists):
             // an object all the same.
-            SchemaKind::Any(any) if !any.properties.is_empty() || !any.all_of.is_empty() => SchemaType::plain(self.inline_struct(schema, pointer, owner, depth)),
+            SchemaKind::Any(any) if !any.properties.is_empty() || !any.all_of.is_empty() => {
+                SchemaType::plain(self.inline_struct(schema, pointer, owner, depth))
+            }
             SchemaKind::Any(any) => {
-                let is_empty = any.typ.is_none() && any.properties.is_empty() && any.items.is_none() && any.one_of.is_empty()
-                    && any.any_of.is_empty() && any.all_of.is_empty() && any.not.is_none();
+                let is_empty = any.typ.is_none()
+                    && any.properties.is_empty()
+                    && any.items.is_none()
+                    && any.one_of.is_empty()
+                    && any.any_of.is_empty()
+                    && any.all_of.is_empty()
+                    && any.not.is_none();
                 if !is_empty {
-                    self.diags.push(Diagnostic::warning(pointer, "schema shape not recognised; typed as any JSON value")
-                        .help("give the schema one `type` (string, integer, number, boolean, array, object)"));
+                    self.diags.push(
+                        Diagnostic::warning(pointer, "schema shape not recognised; typed as any JSON value")
+                            .help("give the schema one `type` (string, integer, number, boolean, array, object)"),
+                    );
                 }
                 SchemaType::plain(TypeRef::Json)
             }
@@ -428,13 +445,37 @@ impl<'a> Lowerer<'a> {
                 // Formats that only constrain the text (JSON Schema's and OpenAPI's registry),
                 // and numbers written as strings: the value stays a String, and nothing is
                 // approximated, so there is nothing to warn about.
-                "uri" | "uri-reference" | "uriref" | "uri-template" | "url" | "iri" | "iri-reference" | "email" | "idn-email"
-                | "hostname" | "idn-hostname" | "ipv4" | "ipv6" | "ip" | "regex" | "json-pointer"
-                | "relative-json-pointer" | "char" | "html" | "commonmark" | "media-range" | "int32" | "int64"
-                | "decimal" | "double" | "float" => TypeRef::String,
+                "uri"
+                | "uri-reference"
+                | "uriref"
+                | "uri-template"
+                | "url"
+                | "iri"
+                | "iri-reference"
+                | "email"
+                | "idn-email"
+                | "hostname"
+                | "idn-hostname"
+                | "ipv4"
+                | "ipv6"
+                | "ip"
+                | "regex"
+                | "json-pointer"
+                | "relative-json-pointer"
+                | "char"
+                | "html"
+                | "commonmark"
+                | "media-range"
+                | "int32"
+                | "int64"
+                | "decimal"
+                | "double"
+                | "float" => TypeRef::String,
                 other => {
-                    self.diags.push(Diagnostic::warning(pointer_push(pointer, "format"), format!("unknown string format `{other}`; typed as String"))
-                        .help("the value is kept as text; use a standard format to get a typed value"));
+                    self.diags.push(
+                        Diagnostic::warning(pointer_push(pointer, "format"), format!("unknown string format `{other}`; typed as String"))
+                            .help("the value is kept as text; use a standard format to get a typed value"),
+                    );
                     TypeRef::String
                 }
             },
@@ -456,9 +497,18 @@ impl<'a> Lowerer<'a> {
             "" if integer => TypeRef::I64,
             "" => TypeRef::F64,
             other => {
-                self.diags.push(Diagnostic::warning(pointer_push(pointer, "format"), format!("unknown number format `{other}`; typed as {}", if integer { "i64" } else { "f64" }))
-                    .help("use int16, int32, int64, uint8, uint16, uint32, uint64, float, double or decimal"));
-                if integer { TypeRef::I64 } else { TypeRef::F64 }
+                self.diags.push(
+                    Diagnostic::warning(
+                        pointer_push(pointer, "format"),
+                        format!("unknown number format `{other}`; typed as {}", if integer { "i64" } else { "f64" }),
+                    )
+                    .help("use int16, int32, int64, uint8, uint16, uint32, uint64, float, double or decimal"),
+                );
+                if integer {
+                    TypeRef::I64
+                } else {
+                    TypeRef::F64
+                }
             }
         }
     }
@@ -477,8 +527,13 @@ impl<'a> Lowerer<'a> {
     pub(super) fn inline_struct(&mut self, schema: &'a Schema, pointer: &str, owner: &str, depth: usize) -> TypeRef {
         let address = schema as *const Schema as usize;
         if self.inline_stack.contains(&address) {
-            self.diags.push(Diagnostic::warning(pointer, "this inline schema contains itself through `allOf`; the inner occurrence is typed as any JSON value")
-                .help("name the schema under #/components/schemas and refer to it with `$ref`"));
+            self.diags.push(
+                Diagnostic::warning(
+                    pointer,
+                    "this inline schema contains itself through `allOf`; the inner occurrence is typed as any JSON value",
+                )
+                .help("name the schema under #/components/schemas and refer to it with `$ref`"),
+            );
             return TypeRef::Json;
         }
         if self.types.len() > self.type_budget() {
@@ -536,16 +591,22 @@ impl<'a> Lowerer<'a> {
                 // A base with derived types is referred to through its union.
                 return TypeRef::Named(self.union_for(id));
             }
-            self.diags.push(Diagnostic::error(pointer, format!("unresolved reference `{reference}`: no such schema"))
-                .help("add the schema under #/components/schemas or correct the name"));
+            self.diags.push(
+                Diagnostic::error(pointer, format!("unresolved reference `{reference}`: no such schema"))
+                    .help("add the schema under #/components/schemas or correct the name"),
+            );
         } else if let Some(target) = self.schema_at(reference) {
             return self.deep_ref_type(reference, target);
         } else if reference.starts_with('#') {
-            self.diags.push(Diagnostic::error(pointer, format!("`{reference}` does not point at a schema"))
-                .help("schema references must point into #/components/schemas"));
+            self.diags.push(
+                Diagnostic::error(pointer, format!("`{reference}` does not point at a schema"))
+                    .help("schema references must point into #/components/schemas"),
+            );
         } else {
-            self.diags.push(Diagnostic::error(pointer, format!("reference to another document `{reference}` is not supported"))
-                .help("bundle the description into one file first (all `$ref`s local, starting with `#/`)"));
+            self.diags.push(
+                Diagnostic::error(pointer, format!("reference to another document `{reference}` is not supported"))
+                    .help("bundle the description into one file first (all `$ref`s local, starting with `#/`)"),
+            );
         }
         TypeRef::Json
     }

@@ -26,23 +26,39 @@ impl<'a> Lowerer<'a> {
         // `security: [{}]` (or `[]`) makes security optional, and a client with no token works.
         let Some(name) = requirements.iter().find_map(|r| r.keys().next()) else { return Auth::None };
         if requirements.len() > 1 || requirements.iter().any(|r| r.len() > 1) {
-            self.diags.push(Diagnostic::warning("/security", format!("several security schemes are listed; the client uses `{name}` for every request")));
+            self.diags.push(Diagnostic::warning(
+                "/security",
+                format!("several security schemes are listed; the client uses `{name}` for every request"),
+            ));
         }
         let pointer = pointer_push("/components/securitySchemes", name);
         let scheme = doc.components.as_ref().and_then(|c| c.security_schemes.get(name));
         match scheme {
             Some(ReferenceOr::Item(SecurityScheme::HTTP { scheme, .. })) if scheme.eq_ignore_ascii_case("basic") => Auth::Basic,
             Some(ReferenceOr::Item(SecurityScheme::HTTP { scheme, .. })) if !scheme.eq_ignore_ascii_case("bearer") => {
-                self.diags.push(Diagnostic::warning(pointer_push(&pointer, "scheme"), format!("HTTP authentication scheme `{scheme}` is not supported; the token is sent as a bearer token"))
-                    .help("use `bearer` or `basic`"));
+                self.diags.push(
+                    Diagnostic::warning(
+                        pointer_push(&pointer, "scheme"),
+                        format!("HTTP authentication scheme `{scheme}` is not supported; the token is sent as a bearer token"),
+                    )
+                    .help("use `bearer` or `basic`"),
+                );
                 Auth::Bearer
             }
-            Some(ReferenceOr::Item(SecurityScheme::HTTP { .. } | SecurityScheme::OAuth2 { .. } | SecurityScheme::OpenIDConnect { .. })) => Auth::Bearer,
-            Some(ReferenceOr::Item(SecurityScheme::APIKey { location: APIKeyLocation::Header, name, .. })) => Auth::ApiKeyHeader(name.clone()),
-            Some(ReferenceOr::Item(SecurityScheme::APIKey { location: APIKeyLocation::Query, name, .. })) => Auth::ApiKeyQuery(name.clone()),
+            Some(ReferenceOr::Item(SecurityScheme::HTTP { .. } | SecurityScheme::OAuth2 { .. } | SecurityScheme::OpenIDConnect { .. })) => {
+                Auth::Bearer
+            }
+            Some(ReferenceOr::Item(SecurityScheme::APIKey { location: APIKeyLocation::Header, name, .. })) => {
+                Auth::ApiKeyHeader(name.clone())
+            }
+            Some(ReferenceOr::Item(SecurityScheme::APIKey { location: APIKeyLocation::Query, name, .. })) => {
+                Auth::ApiKeyQuery(name.clone())
+            }
             Some(ReferenceOr::Item(SecurityScheme::APIKey { location: APIKeyLocation::Cookie, .. })) => {
-                self.diags.push(Diagnostic::warning(pointer, "an API key in a cookie is not supported; no credentials are sent")
-                    .help("send the cookie yourself, through `Client::with_http_client`"));
+                self.diags.push(
+                    Diagnostic::warning(pointer, "an API key in a cookie is not supported; no credentials are sent")
+                        .help("send the cookie yourself, through `Client::with_http_client`"),
+                );
                 Auth::None
             }
             Some(ReferenceOr::Reference { .. }) | None => {
@@ -72,8 +88,11 @@ pub(super) fn lower_server_url(doc: &OpenAPI, auth: &Auth, diags: &mut Vec<Diagn
         fallback.clone()
     };
     let Some(server) = doc.servers.first() else {
-        return fallback_with(diags, Diagnostic::warning("/servers", format!("no absolute server URL; {note}"))
-            .help("add `servers: [{url: https://…}]`, or call `with_base_url` on the client"));
+        return fallback_with(
+            diags,
+            Diagnostic::warning("/servers", format!("no absolute server URL; {note}"))
+                .help("add `servers: [{url: https://…}]`, or call `with_base_url` on the client"),
+        );
     };
     let resolved = match resolve_server_variables(server) {
         Ok(resolved) => resolved,
@@ -92,8 +111,12 @@ pub(super) fn lower_server_url(doc: &OpenAPI, auth: &Auth, diags: &mut Vec<Diagn
             } else {
                 format!("server URL {:?} (with its variables' defaults, {resolved:?})", server.url)
             };
-            fallback_with(diags, Diagnostic::warning("/servers/0/url", format!("{named} {why}; {note}"))
-                .help("give an absolute http(s) URL with no user information, query or fragment, or call `with_base_url` on the client"))
+            fallback_with(
+                diags,
+                Diagnostic::warning("/servers/0/url", format!("{named} {why}; {note}")).help(
+                    "give an absolute http(s) URL with no user information, query or fragment, or call `with_base_url` on the client",
+                ),
+            )
         }
     }
 }
@@ -108,7 +131,10 @@ pub(super) fn resolve_server_variables(server: &openapiv3::Server) -> Result<Str
         let Some((name, after)) = after.split_once('}') else { break };
         resolved.push_str(before);
         let Some(variable) = server.variables.as_ref().and_then(|v| v.get(name)) else {
-            return Err(("/servers/0/url".to_string(), format!("server URL {:?} uses variable `{name}`, which `variables` does not define", server.url)));
+            return Err((
+                "/servers/0/url".to_string(),
+                format!("server URL {:?} uses variable `{name}`, which `variables` does not define", server.url),
+            ));
         };
         if !variable.enumeration.is_empty() && !variable.enumeration.contains(&variable.default) {
             let pointer = pointer_push(&pointer_push("/servers/0/variables", name), "default");

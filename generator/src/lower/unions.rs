@@ -106,7 +106,14 @@ impl<'a> Lowerer<'a> {
             schema_name: key,
             deprecated: None,
             // Named once every struct is filled (`name_union_accessors`).
-            kind: TypeKind::Union(UnionDef { base, tag_property, variants, fallback, tag_accessor: String::new(), member_accessors: Vec::new() }),
+            kind: TypeKind::Union(UnionDef {
+                base,
+                tag_property,
+                variants,
+                fallback,
+                tag_accessor: String::new(),
+                member_accessors: Vec::new(),
+            }),
         }));
         self.unions.insert(base, id);
         id
@@ -132,7 +139,8 @@ impl<'a> Lowerer<'a> {
                 .iter()
                 .filter(|f| f.json_name != u.tag_property && f.rust_name != tag_accessor)
                 .filter(|f| {
-                    let same = |g: &Field| g.rust_name == f.rust_name && g.ty == f.ty && g.boxed == f.boxed && g.is_optional() == f.is_optional();
+                    let same =
+                        |g: &Field| g.rust_name == f.rust_name && g.ty == f.ty && g.boxed == f.boxed && g.is_optional() == f.is_optional();
                     structs.iter().all(|s| s.is_some_and(|s| s.fields.iter().any(same)))
                 })
                 .map(|f| f.rust_name.clone())
@@ -168,7 +176,14 @@ impl<'a> Lowerer<'a> {
     /// `oneOf`/`anyOf` of several alternatives: merged when they are all single string values
     /// (an enum), tagged by a discriminator when there is one, else told apart by shape. Any
     /// JSON value only where an alternative allows anything, with a warning.
-    pub(super) fn lower_alternatives(&mut self, schema: &'a Schema, real: &[&'a ReferenceOr<Schema>], pointer: &str, owner: &str, depth: usize) -> Lowered {
+    pub(super) fn lower_alternatives(
+        &mut self,
+        schema: &'a Schema,
+        real: &[&'a ReferenceOr<Schema>],
+        pointer: &str,
+        owner: &str,
+        depth: usize,
+    ) -> Lowered {
         let key = if matches!(schema.schema_kind, SchemaKind::OneOf { .. }) { "oneOf" } else { "anyOf" };
         // Single-value enums (`{enum: [a]}`, `{const-like enum: [b]}`): one enum of all of them.
         let mut values: Vec<Option<String>> = Vec::new();
@@ -184,12 +199,17 @@ impl<'a> Lowerer<'a> {
         }
         if real.is_empty() {
             // An enum of no variants could hold no value at all; what the server sends is kept.
-            self.diags.push(Diagnostic::warning(pointer_push(pointer, key), format!("`{key}` lists no alternative other than null; typed as any JSON value")));
+            self.diags.push(Diagnostic::warning(
+                pointer_push(pointer, key),
+                format!("`{key}` lists no alternative other than null; typed as any JSON value"),
+            ));
             return Lowered::Type(TypeRef::Json);
         }
         if real.iter().any(|p| is_any_schema(p)) {
-            self.diags.push(Diagnostic::warning(pointer_push(pointer, key), "an alternative allows any value; typed as any JSON value")
-                .help("the value is kept as serde_json::Value"));
+            self.diags.push(
+                Diagnostic::warning(pointer_push(pointer, key), "an alternative allows any value; typed as any JSON value")
+                    .help("the value is kept as serde_json::Value"),
+            );
             return Lowered::Type(TypeRef::Json);
         }
         let mut variants = Vec::new();
@@ -236,15 +256,18 @@ impl<'a> Lowerer<'a> {
         }
         // Two objects requiring the same members (none, often) cannot be told apart by shape:
         // every value goes to the first. Say so, since a discriminator would fix it.
-        let required_sets: Vec<(&str, Option<BTreeSet<&str>>)> = variants
-            .iter()
-            .map(|v| (v.rust_name.as_str(), self.find_required_members(&v.ty)))
-            .collect();
+        let required_sets: Vec<(&str, Option<BTreeSet<&str>>)> =
+            variants.iter().map(|v| (v.rust_name.as_str(), self.find_required_members(&v.ty))).collect();
         for (i, (first, set)) in required_sets.iter().enumerate() {
             let Some(set) = set else { continue };
             if let Some((second, _)) = required_sets.iter().skip(i + 1).find(|(_, other)| other.as_ref() == Some(set)) {
-                self.diags.push(Diagnostic::warning(pointer_push(pointer, key), format!("alternatives `{first}` and `{second}` require the same members, so a value is always read as `{first}`"))
-                    .help("add a `discriminator`, or required members that tell them apart"));
+                self.diags.push(
+                    Diagnostic::warning(
+                        pointer_push(pointer, key),
+                        format!("alternatives `{first}` and `{second}` require the same members, so a value is always read as `{first}`"),
+                    )
+                    .help("add a `discriminator`, or required members that tell them apart"),
+                );
                 break;
             }
         }
@@ -264,7 +287,12 @@ impl<'a> Lowerer<'a> {
     /// The variant name of an alternative: its type's name, or what kind of value it is.
     pub(super) fn name_alternative(&self, ty: &TypeRef) -> String {
         match ty {
-            TypeRef::Named(id) => self.type_names.get(id).cloned().or_else(|| self.types.get(id.0)?.as_ref().map(|t| t.name.clone())).unwrap_or_else(|| "Variant".to_string()),
+            TypeRef::Named(id) => self
+                .type_names
+                .get(id)
+                .cloned()
+                .or_else(|| self.types.get(id.0)?.as_ref().map(|t| t.name.clone()))
+                .unwrap_or_else(|| "Variant".to_string()),
             TypeRef::String => "String".to_string(),
             TypeRef::Bool => "Bool".to_string(),
             TypeRef::I16 | TypeRef::I32 | TypeRef::I64 | TypeRef::U8 | TypeRef::U16 | TypeRef::U32 | TypeRef::U64 => "Integer".to_string(),
@@ -323,7 +351,8 @@ impl<'a> Lowerer<'a> {
                 SchemaKind::Type(Type::Number(_) | Type::Integer(_)) if number.is_none() => {
                     number = Some(self.type_ref_of(Node::Item(schema), pointer, "", depth + 1));
                 }
-                SchemaKind::Type(Type::String(st)) if st.enumeration.iter().flatten().all(|v| matches!(v.as_str(), "INF" | "-INF" | "NaN")) => {}
+                SchemaKind::Type(Type::String(st))
+                    if st.enumeration.iter().flatten().all(|v| matches!(v.as_str(), "INF" | "-INF" | "NaN")) => {}
                 SchemaKind::Any(any)
                     if !any.enumeration.is_empty()
                         && any.enumeration.iter().all(|v| matches!(v.as_str(), Some("INF" | "-INF" | "NaN"))) => {}
@@ -341,7 +370,9 @@ impl<'a> Lowerer<'a> {
 pub(super) enum TryOrder {
     /// A struct, by its required members, more first: a value with fewer fails them and falls
     /// through.
-    Struct { required: Reverse<usize> },
+    Struct {
+        required: Reverse<usize>,
+    },
     /// A union or another set of alternatives.
     Composite,
     Map,

@@ -40,9 +40,9 @@ pub use call::Call;
 pub use pages::Pages;
 #[cfg(feature = "azure-identity")]
 pub use token::AzureCredential;
-pub use token::{AccessToken, CredentialError, TokenFuture, TokenProvider, REFRESH_BEFORE_EXPIRY};
-pub use transport::ResponseTooLarge;
 use token::TokenCache;
+pub use token::{AccessToken, CredentialError, REFRESH_BEFORE_EXPIRY, TokenFuture, TokenProvider};
+pub use transport::ResponseTooLarge;
 
 /// How long one send may take, from connecting to the end of the response body, unless
 /// [`Client::with_timeout`] says otherwise (the figure .NET's `HttpClient`, under Graph's SDK, uses).
@@ -149,10 +149,7 @@ impl Client {
     /// TLS uses rustls's process-default crypto provider: ring's, installed here if the process
     /// has none yet (one installed before, by the application or another library, is kept).
     /// Server certificates are checked against the system's roots (on Linux, its CA bundle).
-    pub fn with_http_builder(
-        builder: reqwest::ClientBuilder,
-        credential: impl TokenProvider + 'static,
-    ) -> Result<Self, reqwest::Error> {
+    pub fn with_http_builder(builder: reqwest::ClientBuilder, credential: impl TokenProvider + 'static) -> Result<Self, reqwest::Error> {
         install_crypto_provider();
         Ok(Client {
             http: builder.redirect(reqwest::redirect::Policy::none()).build()?,
@@ -285,8 +282,7 @@ impl Client {
     /// its body to wherever a response points could change or leak another resource.
     pub async fn send<O: Operation>(&self, op: &O) -> Result<O::Output, Error<O::Error>> {
         let base_url = self.base_url_for(op.service());
-        let response =
-            self.execute(&O::METHOD, op.service(), &base_url, |token| crate::build_request(op, &base_url, token)).await?;
+        let response = self.execute(&O::METHOD, op.service(), &base_url, |token| crate::build_request(op, &base_url, token)).await?;
         self.parse::<O>(response)
     }
 
@@ -295,8 +291,7 @@ impl Client {
     /// `response.into_body()`.
     pub async fn send_with_response<O: Operation>(&self, op: &O) -> Result<http::Response<O::Output>, Error<O::Error>> {
         let base_url = self.base_url_for(op.service());
-        let response =
-            self.execute(&O::METHOD, op.service(), &base_url, |token| crate::build_request(op, &base_url, token)).await?;
+        let response = self.execute(&O::METHOD, op.service(), &base_url, |token| crate::build_request(op, &base_url, token)).await?;
         let (parts, body) = response.into_parts();
         let output = self.parse::<O>(http::Response::from_parts(parts.clone(), body))?;
         Ok(http::Response::from_parts(parts, output))

@@ -29,11 +29,7 @@ impl Client {
     /// with the next [`DeltaLink`]. `from` is followed only on the base URL's scheme and host,
     /// like a next link ([`RequestError::UntrustedNextLink`] otherwise, and nothing is sent).
     #[cfg(feature = "graph")]
-    pub fn resume_pages<'a, O, P>(
-        &'a self,
-        op: &'a O,
-        from: &DeltaLink,
-    ) -> Pages<'a, P::Item, O::Error>
+    pub fn resume_pages<'a, O, P>(&'a self, op: &'a O, from: &DeltaLink) -> Pages<'a, P::Item, O::Error>
     where
         O: Operation<Output = Option<P>> + Sync,
         P: Page + 'a,
@@ -92,23 +88,23 @@ impl Client {
         futures_util::stream::unfold(Some(pager), move |state| {
             let base_url = base_url.clone();
             async move {
-            let mut pager = state?;
-            // The state is only kept while the pager has a next page; the closure rebuilds that
-            // page's request for each retry.
-            let next = |token: &BearerToken| {
-                pager
-                    .next_request(&base_url, token)
-                    .unwrap_or_else(|| Err(RequestError::Build("the listing has no further page".to_string())))
-            };
-            let result = match self.execute(&http::Method::GET, service, &base_url, next).await {
-                Ok(response) => crate::decode_within(self.max_decoded_bytes, || pager.read_page(response)),
-                Err(e) => Err(e),
-            };
-            if result.is_ok() {
-                event!(tracing::Level::DEBUG, items = result.as_ref().map_or(0, |p| p.len()), last = pager.is_done(), "graph: page");
-            }
-            let state = if result.is_err() || pager.is_done() { None } else { Some(pager) };
-            Some((result, state))
+                let mut pager = state?;
+                // The state is only kept while the pager has a next page; the closure rebuilds that
+                // page's request for each retry.
+                let next = |token: &BearerToken| {
+                    pager
+                        .next_request(&base_url, token)
+                        .unwrap_or_else(|| Err(RequestError::Build("the listing has no further page".to_string())))
+                };
+                let result = match self.execute(&http::Method::GET, service, &base_url, next).await {
+                    Ok(response) => crate::decode_within(self.max_decoded_bytes, || pager.read_page(response)),
+                    Err(e) => Err(e),
+                };
+                if result.is_ok() {
+                    event!(tracing::Level::DEBUG, items = result.as_ref().map_or(0, |p| p.len()), last = pager.is_done(), "graph: page");
+                }
+                let state = if result.is_err() || pager.is_done() { None } else { Some(pager) };
+                Some((result, state))
             }
         })
         .boxed()

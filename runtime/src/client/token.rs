@@ -82,10 +82,7 @@ impl TokenProvider for AzureCredential {
         Box::pin(async move {
             let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
             let token = self.0.get_token(&scopes, None).await?;
-            Ok(AccessToken {
-                token: BearerToken::new(token.token.secret()),
-                expires_at: Some(SystemTime::from(token.expires_on)),
-            })
+            Ok(AccessToken { token: BearerToken::new(token.token.secret()), expires_at: Some(SystemTime::from(token.expires_on)) })
         })
     }
 }
@@ -178,7 +175,9 @@ async fn within(
     asking: impl Future<Output = Result<BearerToken, CredentialError>>,
 ) -> Result<BearerToken, CredentialError> {
     match timeout {
-        Some(limit) => tokio::time::timeout(limit, asking).await.map_err(|_| format!("the token provider gave no token within {limit:?}"))?,
+        Some(limit) => {
+            tokio::time::timeout(limit, asking).await.map_err(|_| format!("the token provider gave no token within {limit:?}"))?
+        }
         None => asking.await,
     }
 }

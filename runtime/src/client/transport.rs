@@ -1,8 +1,8 @@
 //! One send: the token, the retries, the redirects and the size limit of the body.
 
-use super::{Client, MAX_REDIRECTS};
-use crate::retry::{retry_decision, RetryDecision, StopReason};
 use super::token::scopes_for;
+use super::{Client, MAX_REDIRECTS};
+use crate::retry::{RetryDecision, StopReason, retry_decision};
 use crate::{BaseUrl, BearerToken, Error, RequestError, Service};
 use std::fmt;
 use std::time::{Instant, SystemTime};

@@ -126,7 +126,9 @@ impl Batch {
         let id = (index + 1).to_string();
         for dependency in depends_on {
             let Some(at) = self.items.iter().position(|item| item.id == *dependency) else {
-                return Err(RequestError::Batch(format!("item {id} depends on {dependency:?}, which is not an earlier item of this batch")));
+                return Err(RequestError::Batch(format!(
+                    "item {id} depends on {dependency:?}, which is not an earlier item of this batch"
+                )));
             };
             if at / BATCH_LIMIT != index / BATCH_LIMIT {
                 let first = index / BATCH_LIMIT * BATCH_LIMIT + 1;
@@ -153,11 +155,7 @@ impl Batch {
             };
             headers.insert(name.as_str().to_string(), text.to_string());
         }
-        let body = if body.is_empty() {
-            None
-        } else {
-            Some(serde_json::from_slice(&body).map_err(|e| RequestError::Body(e.to_string()))?)
-        };
+        let body = if body.is_empty() { None } else { Some(serde_json::from_slice(&body).map_err(|e| RequestError::Body(e.to_string()))?) };
         self.items.push(BatchItem {
             id: id.clone(),
             method: parts.method.as_str().to_string(),
@@ -315,9 +313,7 @@ impl BatchResponses {
     /// support asks for: its answer's headers', else those of its body's `innerError`, else the
     /// batch POST's.
     pub fn get<O: Operation>(&self, key: &BatchKey<O>) -> Result<O::Output, Error<O::Error>> {
-        let missing = |message: String| {
-            Error::Decode(DecodeError { status: http::StatusCode::OK, path: "responses".to_string(), message })
-        };
+        let missing = |message: String| Error::Decode(DecodeError { status: http::StatusCode::OK, path: "responses".to_string(), message });
         if let Some(why) = self.unreadable.get(&key.id) {
             return Err(missing(why.clone()));
         }

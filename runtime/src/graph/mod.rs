@@ -10,7 +10,7 @@ mod count;
 mod delta;
 mod scopes;
 
-pub use batch::{Batch, BatchItem, BatchKey, BatchPost, BatchResponses, BATCH_LIMIT};
+pub use batch::{BATCH_LIMIT, Batch, BatchItem, BatchKey, BatchPost, BatchResponses};
 pub use consistency::ConsistencyLevel;
 pub use count::odata_count;
 pub use delta::DeltaLink;

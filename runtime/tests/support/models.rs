@@ -1,10 +1,10 @@
 //! Models written by hand as graph-codegen writes them: read member by member, the members they
 //! do not declare kept as sent; a PATCH body; and Graph's error body.
 
-use graph_runtime::__private::{deserialize_members, MemberWriter, Members};
+use graph_runtime::__private::{MemberWriter, Members, deserialize_members};
+use graph_runtime::Patch;
 use graph_runtime::objects::UnknownMembers;
 use graph_runtime::paging::Page;
-use graph_runtime::Patch;
 use serde::de::MapAccess;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 

@@ -2,16 +2,13 @@
 //! with a path parameter, a paged listing and a PATCH with a JSON body.
 
 use super::models::{ODataError, Status, StatusPage, StatusPatch};
-use graph_runtime::{encode_path_segment, AuthScheme, Operation, RequestError, Service};
+use graph_runtime::{AuthScheme, Operation, RequestError, Service, encode_path_segment};
 use http::Method;
 
 /// The tests' service. Its default root is Graph's (a test that sends gives the client a
 /// loopback base URL); its `User-Agent` is its own, to tell it from any generated crate's.
-pub static SERVICE: Service = Service {
-    default_base_url: "https://graph.microsoft.com/beta",
-    auth: AuthScheme::Bearer,
-    user_agent: "runtime-tests/0.1",
-};
+pub static SERVICE: Service =
+    Service { default_base_url: "https://graph.microsoft.com/beta", auth: AuthScheme::Bearer, user_agent: "runtime-tests/0.1" };
 
 /// `GET /statuses/{id}`: idempotent, so retried by default.
 pub struct GetStatus<'a> {

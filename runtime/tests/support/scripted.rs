@@ -3,7 +3,7 @@
 //! arrived (method, target, headers, body, time).
 
 pub use test_support::loopback::Seen;
-use test_support::loopback::{serve_on, Answer, Log};
+use test_support::loopback::{Answer, Log, serve_on};
 use tokio::net::TcpListener;
 
 /// One canned response.

@@ -40,7 +40,8 @@ pub(super) fn check_generated_crate(root: &Path, module: &Path, work: &Path, fea
     println!("  {} of Rust in {}", bytes(rust_bytes), out.display());
 
     let manifest = fs::read_to_string(out.join("Cargo.toml")).unwrap_or_default();
-    let mut configs: Vec<(String, Vec<String>)> = vec![("check, all features".to_string(), vec!["check".to_string(), "--all-features".to_string()])];
+    let mut configs: Vec<(String, Vec<String>)> =
+        vec![("check, all features".to_string(), vec!["check".to_string(), "--all-features".to_string()])];
     let chosen = feature.map(str::to_string).or_else(|| pick_feature(&features));
     match chosen {
         Some(area) => {
@@ -48,12 +49,18 @@ pub(super) fn check_generated_crate(root: &Path, module: &Path, work: &Path, fea
             if manifest.lines().any(|l| l.starts_with("client =")) {
                 list.push_str(",client");
             }
-            configs.push((format!("check, one feature ({area})"), vec!["check".to_string(), "--no-default-features".to_string(), "--features".to_string(), list]));
+            configs.push((
+                format!("check, one feature ({area})"),
+                vec!["check".to_string(), "--no-default-features".to_string(), "--features".to_string(), list],
+            ));
         }
         None => println!("  the crate has one area: its default build is all of it"),
     }
     if release_build {
-        configs.push(("build --release, all features".to_string(), vec!["build".to_string(), "--release".to_string(), "--all-features".to_string()]));
+        configs.push((
+            "build --release, all features".to_string(),
+            vec!["build".to_string(), "--release".to_string(), "--all-features".to_string()],
+        ));
     }
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let target_dir = work.join("target");
@@ -93,7 +100,13 @@ pub(super) fn check_generated_crate(root: &Path, module: &Path, work: &Path, fea
 /// Generates `spec` as a standalone crate named `name` into `out`, its Cargo.lock seeded from the
 /// repository's (the same dependency versions, already downloaded). Returns the bytes of Rust.
 /// Generates and writes a standalone crate; returns its bytes of Rust and its area features.
-pub(super) fn write_standalone_crate(root: &Path, spec: &Path, spec_label: &str, name: &str, out: &Path) -> Result<(u64, Vec<String>), String> {
+pub(super) fn write_standalone_crate(
+    root: &Path,
+    spec: &Path,
+    spec_label: &str,
+    name: &str,
+    out: &Path,
+) -> Result<(u64, Vec<String>), String> {
     let mut settings = workspace_settings();
     settings.crate_name = name.to_string();
     settings.spec_path = spec_label.to_string();
@@ -113,7 +126,9 @@ pub(super) fn write_standalone_crate(root: &Path, spec: &Path, spec_label: &str,
 /// crate with the same manifest (so its timed runs build nothing else), and each timed run is
 /// non-incremental, as a crate from a registry builds for its users.
 pub(super) fn check_merged_crate(root: &Path, input: &Path, work: &Path) {
-    println!("cargo check of the merged crate alone (dependencies prebuilt, CARGO_INCREMENTAL=0; time and peak memory of cargo and rustc):");
+    println!(
+        "cargo check of the merged crate alone (dependencies prebuilt, CARGO_INCREMENTAL=0; time and peak memory of cargo and rustc):"
+    );
     let out = work.join("graph-beta");
     let target_dir = work.join("target");
     let features = match write_standalone_crate(root, input, MERGED_BETA, "graph-beta", &out) {

@@ -18,7 +18,9 @@ fn feature_table(manifest: &str) -> BTreeMap<String, Vec<String>> {
                 continue;
             }
             None => match line.split_once('=') {
-                Some((name, value)) if in_features && !line.starts_with('#') => (name.trim().trim_matches('"').to_string(), value.to_string()),
+                Some((name, value)) if in_features && !line.starts_with('#') => {
+                    (name.trim().trim_matches('"').to_string(), value.to_string())
+                }
                 _ => continue,
             },
         };

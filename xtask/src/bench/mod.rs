@@ -133,7 +133,8 @@ pub fn run(args: &[String]) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let files: Vec<PathBuf> = if options.files.is_empty() { INPUTS.iter().map(|i| corpus.join(i)).collect() } else { options.files.clone() };
+    let files: Vec<PathBuf> =
+        if options.files.is_empty() { INPUTS.iter().map(|i| corpus.join(i)).collect() } else { options.files.clone() };
 
     if options.graph == GraphRows::Only {
         merged_graph(&exe, &root, &work, options.runs.min(2));

@@ -102,10 +102,14 @@ pub(super) fn decode_comparison(exe: &Path, runs: usize) {
         Ok(o) => return println!("  FAILED: {}", String::from_utf8_lossy(&o.stderr).trim()),
         Err(e) => return println!("  FAILED: cannot start bench-one: {e}"),
     };
-    let values: BTreeMap<&str, u64> = text.lines().filter_map(|l| l.split_once(' ')).filter_map(|(k, v)| Some((k, v.parse().ok()?))).collect();
+    let values: BTreeMap<&str, u64> =
+        text.lines().filter_map(|l| l.split_once(' ')).filter_map(|(k, v)| Some((k, v.parse().ok()?))).collect();
     let get = |k: &str| values.get(k).copied().unwrap_or(0);
-    let (generated, hand, paths) =
-        (Duration::from_nanos(get("decode_generated_ns")), Duration::from_nanos(get("decode_hand_ns")), Duration::from_nanos(get("decode_paths_ns")));
+    let (generated, hand, paths) = (
+        Duration::from_nanos(get("decode_generated_ns")),
+        Duration::from_nanos(get("decode_hand_ns")),
+        Duration::from_nanos(get("decode_paths_ns")),
+    );
     let rate = |d: Duration| if d.is_zero() { 0.0 } else { get("decode_bytes") as f64 / d.as_secs_f64() / f64::from(1u32 << 20) };
     println!("  input {}", bytes(get("decode_bytes")));
     let milli = |k: &str| get(k) as f64 / 1000.0;

@@ -49,10 +49,7 @@ struct Defs<'a> {
 
 impl<'a> Defs<'a> {
     fn new() -> Self {
-        Defs {
-            order: Vec::new(),
-            by_key: HashMap::new(),
-        }
+        Defs { order: Vec::new(), by_key: HashMap::new() }
     }
 
     fn add(&mut self, key: &str, def: Def<'a>) {
@@ -90,9 +87,7 @@ pub fn cut(recipe: &Recipe, sources: &[Source]) -> Result<Cut, Vec<Problem>> {
     let mut used_tags: HashSet<&str> = HashSet::new();
     for (src, source) in sources.iter().enumerate() {
         for group in &source.index.paths {
-            if let Some(def) =
-                select_path_item(recipe, src, &source.index, group, &mut hits, &mut used_tags)
-            {
+            if let Some(def) = select_path_item(recipe, src, &source.index, group, &mut hits, &mut used_tags) {
                 paths.add(&group.key, def);
             }
         }
@@ -106,12 +101,7 @@ pub fn cut(recipe: &Recipe, sources: &[Source]) -> Result<Cut, Vec<Problem>> {
             message: "the selectors together select no operation; loosen them".to_string(),
         });
     }
-    let kept_paths = merge_defs(
-        &paths,
-        sources,
-        |key| to_pointer(&["paths".to_string(), key.to_string()]),
-        &mut problems,
-    );
+    let kept_paths = merge_defs(&paths, sources, |key| to_pointer(&["paths".to_string(), key.to_string()]), &mut problems);
     let warnings = repeated_operation_ids(sources, &kept_paths);
     let components = close_components(recipe, sources, &kept_paths, &mut problems);
     let tags = merge_tags(recipe, sources, &used_tags, &mut problems);
@@ -123,17 +113,10 @@ pub fn cut(recipe: &Recipe, sources: &[Source]) -> Result<Cut, Vec<Problem>> {
     let stats = Stats {
         paths: kept_paths.len(),
         operations: kept_paths.iter().map(|(_, d)| d.operations).sum(),
-        components: components
-            .iter()
-            .map(|s| (s.key.clone(), s.entries.len()))
-            .collect(),
+        components: components.iter().map(|s| (s.key.clone(), s.entries.len())).collect(),
     };
     let text = assemble(sources, &kept_paths, &components, &tags);
-    Ok(Cut {
-        text,
-        stats,
-        warnings,
-    })
+    Ok(Cut { text, stats, warnings })
 }
 
 /// Whether the operation in `block` is selected (the path already matched or not), counting
@@ -141,22 +124,14 @@ pub fn cut(recipe: &Recipe, sources: &[Source]) -> Result<Cut, Vec<Problem>> {
 fn select_operation(recipe: &Recipe, block: &Block, path_hit: bool, hits: &mut Hits) -> bool {
     let Some(op) = &block.op else { return false };
     let id = op.operation_id.as_ref().map(|(id, _)| id.as_str());
-    let by_id = mark_hits(&recipe.operation_ids, &mut hits.ids, |s| {
-        Some(s.value.as_str()) == id
-    });
-    let by_tag = mark_hits(&recipe.tags, &mut hits.tags, |s| {
-        op.tags.iter().any(|t| s.value.matches(t))
-    });
+    let by_id = mark_hits(&recipe.operation_ids, &mut hits.ids, |s| Some(s.value.as_str()) == id);
+    let by_tag = mark_hits(&recipe.tags, &mut hits.tags, |s| op.tags.iter().any(|t| s.value.matches(t)));
     let by_method = mark_hits(&recipe.methods, &mut hits.methods, |s| s.value == block.key);
     path_hit && by_id && by_tag && by_method
 }
 
 /// Marks every selector `matches` accepts; true when the list is empty or one matched.
-fn mark_hits<T>(
-    selectors: &[Selector<T>],
-    hits: &mut [bool],
-    matches: impl Fn(&Selector<T>) -> bool,
-) -> bool {
+fn mark_hits<T>(selectors: &[Selector<T>], hits: &mut [bool], matches: impl Fn(&Selector<T>) -> bool) -> bool {
     let mut any = selectors.is_empty();
     for (selector, hit) in selectors.iter().zip(hits.iter_mut()) {
         if matches(selector) {
@@ -177,25 +152,13 @@ fn select_path_item<'a>(
     hits: &mut Hits,
     used_tags: &mut HashSet<&'a str>,
 ) -> Option<Def<'a>> {
-    let included = mark_hits(&recipe.include_paths, &mut hits.include, |s| {
-        s.value.matches(&group.key)
-    });
+    let included = mark_hits(&recipe.include_paths, &mut hits.include, |s| s.value.matches(&group.key));
     // An empty exclude list excludes nothing (mark_hits would say "matched").
-    let excluded = !recipe.exclude_paths.is_empty()
-        && mark_hits(&recipe.exclude_paths, &mut hits.exclude, |s| {
-            s.value.matches(&group.key)
-        });
+    let excluded = !recipe.exclude_paths.is_empty() && mark_hits(&recipe.exclude_paths, &mut hits.exclude, |s| s.value.matches(&group.key));
     let path_hit = included && !excluded;
     let mut text = String::from(index.slice(&group.head));
-    let mut def = Def {
-        src,
-        line: group.line,
-        text: Cow::Borrowed(""),
-        refs: Vec::new(),
-        security: Vec::new(),
-        operations: 0,
-        ids: Vec::new(),
-    };
+    let mut def =
+        Def { src, line: group.line, text: Cow::Borrowed(""), refs: Vec::new(), security: Vec::new(), operations: 0, ids: Vec::new() };
     for child in &group.children {
         let selected = select_operation(recipe, child, path_hit, hits);
         if let Some(op) = &child.op {
@@ -204,18 +167,9 @@ fn select_path_item<'a>(
             }
             def.operations += 1;
             used_tags.extend(op.tags.iter().map(String::as_str));
-            def.security.extend(
-                op.security
-                    .iter()
-                    .map(|(name, line)| (name.as_str(), *line)),
-            );
+            def.security.extend(op.security.iter().map(|(name, line)| (name.as_str(), *line)));
             if let Some((id, line)) = &op.operation_id {
-                let pointer = to_pointer(&[
-                    "paths".to_string(),
-                    group.key.clone(),
-                    child.key.clone(),
-                    "operationId".to_string(),
-                ]);
+                let pointer = to_pointer(&["paths".to_string(), group.key.clone(), child.key.clone(), "operationId".to_string()]);
                 def.ids.push((id.as_str(), *line, pointer));
             }
         }
@@ -245,39 +199,19 @@ fn unmatched_selectors(recipe: &Recipe, hits: &Hits) -> Vec<Problem> {
             message: format!("{name} matches no {what} in the sources; correct it or remove it"),
         });
     };
-    for (s, _) in recipe
-        .include_paths
-        .iter()
-        .zip(&hits.include)
-        .filter(|(_, h)| !**h)
-    {
+    for (s, _) in recipe.include_paths.iter().zip(&hits.include).filter(|(_, h)| !**h) {
         report(&s.name, s.line, "path");
     }
-    for (s, _) in recipe
-        .exclude_paths
-        .iter()
-        .zip(&hits.exclude)
-        .filter(|(_, h)| !**h)
-    {
+    for (s, _) in recipe.exclude_paths.iter().zip(&hits.exclude).filter(|(_, h)| !**h) {
         report(&s.name, s.line, "path");
     }
-    for (s, _) in recipe
-        .operation_ids
-        .iter()
-        .zip(&hits.ids)
-        .filter(|(_, h)| !**h)
-    {
+    for (s, _) in recipe.operation_ids.iter().zip(&hits.ids).filter(|(_, h)| !**h) {
         report(&s.name, s.line, "operation's operationId");
     }
     for (s, _) in recipe.tags.iter().zip(&hits.tags).filter(|(_, h)| !**h) {
         report(&s.name, s.line, "operation's tag");
     }
-    for (s, _) in recipe
-        .methods
-        .iter()
-        .zip(&hits.methods)
-        .filter(|(_, h)| !**h)
-    {
+    for (s, _) in recipe.methods.iter().zip(&hits.methods).filter(|(_, h)| !**h) {
         report(&s.name, s.line, "operation");
     }
     problems
@@ -297,11 +231,7 @@ fn merge_defs<'d, 'a>(
             continue;
         };
         let Some(first) = all.first() else { continue };
-        if let Some(other) = all
-            .iter()
-            .skip(1)
-            .find(|d| !same_text(&d.text, &first.text))
-        {
+        if let Some(other) = all.iter().skip(1).find(|d| !same_text(&d.text, &first.text)) {
             problems.push(conflict(sources, &pointer(key), first, other));
         }
         kept.push((key.as_str(), first));
@@ -311,10 +241,7 @@ fn merge_defs<'d, 'a>(
 
 /// Equal but for whitespace at the ends of lines and blank lines at the end.
 fn same_text(a: &str, b: &str) -> bool {
-    a.trim_end()
-        .lines()
-        .map(str::trim_end)
-        .eq(b.trim_end().lines().map(str::trim_end))
+    a.trim_end().lines().map(str::trim_end).eq(b.trim_end().lines().map(str::trim_end))
 }
 
 fn file_of(sources: &[Source], src: usize) -> &str {
@@ -345,7 +272,10 @@ fn repeated_operation_ids(sources: &[Source], kept: &[(&str, &Def<'_>)]) -> Vec<
                     file: file_of(sources, def.src).to_string(),
                     line: Some(*line),
                     pointer: Some(pointer.clone()),
-                    message: format!("operationId `{id}` is also at {}:{first_line}; the generator numbers the names", file_of(sources, first_src)),
+                    message: format!(
+                        "operationId `{id}` is also at {}:{first_line}; the generator numbers the names",
+                        file_of(sources, first_src)
+                    ),
                 }),
                 None => {
                     first_seen.insert(id, (def.src, *line));
@@ -361,12 +291,11 @@ fn component_of(target: &str) -> Result<(String, String), &'static str> {
     let Some(fragment) = target.strip_prefix('#') else {
         return Err("leaves the file: slice makes one self-contained description; copy the target into a source, or add the file it names to `sources` and refer to it with `#/components/...`");
     };
-    let mut tokens = fragment
-        .strip_prefix("/components/")
-        .unwrap_or("")
-        .split('/');
+    let mut tokens = fragment.strip_prefix("/components/").unwrap_or("").split('/');
     match (tokens.next(), tokens.next()) {
-        (Some(section), Some(name)) if !section.is_empty() && !name.is_empty() => Ok((section.to_string(), name.replace("~1", "/").replace("~0", "~"))),
+        (Some(section), Some(name)) if !section.is_empty() && !name.is_empty() => {
+            Ok((section.to_string(), name.replace("~1", "/").replace("~0", "~")))
+        }
         _ => Err("does not name a component (`#/components/SECTION/NAME`), the only references slice follows"),
     }
 }
@@ -394,9 +323,7 @@ fn component_defs(sources: &[Source]) -> (Vec<String>, HashMap<ComponentKey, Vec
                     operations: 0,
                     ids: Vec::new(),
                 };
-                defs.entry((section.key.clone(), entry.key.clone()))
-                    .or_default()
-                    .push(def);
+                defs.entry((section.key.clone(), entry.key.clone())).or_default().push(def);
             }
         }
     }
@@ -429,19 +356,16 @@ impl Closure<'_, '_> {
                     file: file_of(self.sources, src).to_string(),
                     line: Some(r.line),
                     pointer: Some(r.pointer.clone()).filter(|p| !p.is_empty()),
-                    message: format!("refers to `{pointer}`, which no source defines; the description is incomplete: take a complete copy of it"),
+                    message: format!(
+                        "refers to `{pointer}`, which no source defines; the description is incomplete: take a complete copy of it"
+                    ),
                 });
             }
             return;
         };
         if let Some(first) = all.first() {
-            if let Some(other) = all
-                .iter()
-                .skip(1)
-                .find(|d| !same_text(&d.text, &first.text))
-            {
-                self.problems
-                    .push(conflict(self.sources, &pointer, first, other));
+            if let Some(other) = all.iter().skip(1).find(|d| !same_text(&d.text, &first.text)) {
+                self.problems.push(conflict(self.sources, &pointer, first, other));
             }
         }
         self.wanted.insert(key.clone());
@@ -463,15 +387,8 @@ impl Closure<'_, '_> {
 
     /// Wants the security scheme a requirement at `line` of source `src` names.
     fn want_scheme(&mut self, src: usize, name: &str, line: usize) {
-        let at = Ref {
-            target: String::new(),
-            line,
-            pointer: String::new(),
-        };
-        self.want(
-            ("securitySchemes".to_string(), name.to_string()),
-            (src, &at),
-        );
+        let at = Ref { target: String::new(), line, pointer: String::new() };
+        self.want(("securitySchemes".to_string(), name.to_string()), (src, &at));
     }
 
     /// Follows the references of everything queued until nothing new is wanted.
@@ -491,29 +408,14 @@ impl Closure<'_, '_> {
 /// definition's text: everything when the recipe has no selector, else the transitive closure of
 /// the selected path items' references and of the security schemes they and the first source's
 /// top-level `security` require.
-fn close_components(
-    recipe: &Recipe,
-    sources: &[Source],
-    kept_paths: &[(&str, &Def<'_>)],
-    problems: &mut Vec<Problem>,
-) -> Vec<OutSection> {
+fn close_components(recipe: &Recipe, sources: &[Source], kept_paths: &[(&str, &Def<'_>)], problems: &mut Vec<Problem>) -> Vec<OutSection> {
     let (section_order, defs) = component_defs(sources);
-    let mut closure = Closure {
-        sources,
-        defs: &defs,
-        wanted: HashSet::new(),
-        queue: VecDeque::new(),
-        missing: HashSet::new(),
-        problems: Vec::new(),
-    };
+    let mut closure =
+        Closure { sources, defs: &defs, wanted: HashSet::new(), queue: VecDeque::new(), missing: HashSet::new(), problems: Vec::new() };
     if recipe.takes_everything() {
         for (key, all) in &defs {
             if let Some(first) = all.first() {
-                let at = Ref {
-                    target: String::new(),
-                    line: first.line,
-                    pointer: String::new(),
-                };
+                let at = Ref { target: String::new(), line: first.line, pointer: String::new() };
                 closure.want(key.clone(), (first.src, &at));
             }
         }
@@ -545,19 +447,9 @@ pub struct OutSection {
 
 /// The wanted components in the sources' order: sections as first seen, entries by the source
 /// that first defines them (whose text they take), then by position there.
-fn order_components(
-    sources: &[Source],
-    section_order: &[String],
-    wanted: &HashSet<(String, String)>,
-) -> Vec<OutSection> {
-    let mut out: Vec<OutSection> = section_order
-        .iter()
-        .map(|s| OutSection {
-            key: s.clone(),
-            head: String::new(),
-            entries: Vec::new(),
-        })
-        .collect();
+fn order_components(sources: &[Source], section_order: &[String], wanted: &HashSet<(String, String)>) -> Vec<OutSection> {
+    let mut out: Vec<OutSection> =
+        section_order.iter().map(|s| OutSection { key: s.clone(), head: String::new(), entries: Vec::new() }).collect();
     let mut placed: HashSet<(&str, &str)> = HashSet::new();
     for source in sources {
         for section in &source.index.sections {
@@ -568,9 +460,7 @@ fn order_components(
                 push_block(&mut target.head, source.index.slice(&section.head));
             }
             for entry in &section.children {
-                if wanted.contains(&(section.key.clone(), entry.key.clone()))
-                    && placed.insert((section.key.as_str(), entry.key.as_str()))
-                {
+                if wanted.contains(&(section.key.clone(), entry.key.clone())) && placed.insert((section.key.as_str(), entry.key.as_str())) {
                     let mut text = String::new();
                     push_block(&mut text, source.index.slice(&entry.span));
                     target.entries.push(text);
@@ -584,45 +474,20 @@ fn order_components(
 
 /// The top-level `tags` items the selected operations name (all of them when the recipe has no
 /// selector), merged across sources by name; None when no source has a `tags` list.
-fn merge_tags(
-    recipe: &Recipe,
-    sources: &[Source],
-    used: &HashSet<&str>,
-    problems: &mut Vec<Problem>,
-) -> Option<(String, Vec<String>)> {
-    let (first, head) = sources
-        .iter()
-        .find_map(|s| s.index.tags_head.as_ref().map(|h| (s, h)))?;
+fn merge_tags(recipe: &Recipe, sources: &[Source], used: &HashSet<&str>, problems: &mut Vec<Problem>) -> Option<(String, Vec<String>)> {
+    let (first, head) = sources.iter().find_map(|s| s.index.tags_head.as_ref().map(|h| (s, h)))?;
     let mut defs = Defs::new();
     for (src, source) in sources.iter().enumerate() {
-        for tag in source
-            .index
-            .tags
-            .iter()
-            .filter(|t| recipe.takes_everything() || used.contains(t.key.as_str()))
-        {
+        for tag in source.index.tags.iter().filter(|t| recipe.takes_everything() || used.contains(t.key.as_str())) {
             let mut text = String::new();
             push_block(&mut text, source.index.slice(&tag.span));
             defs.add(
                 &tag.key,
-                Def {
-                    src,
-                    line: tag.line,
-                    text: Cow::Owned(text),
-                    refs: Vec::new(),
-                    security: Vec::new(),
-                    operations: 0,
-                    ids: Vec::new(),
-                },
+                Def { src, line: tag.line, text: Cow::Owned(text), refs: Vec::new(), security: Vec::new(), operations: 0, ids: Vec::new() },
             );
         }
     }
-    let kept = merge_defs(
-        &defs,
-        sources,
-        |name| format!("#/tags (name: {name})"),
-        problems,
-    );
+    let kept = merge_defs(&defs, sources, |name| format!("#/tags (name: {name})"), problems);
     let items: Vec<String> = kept.into_iter().map(|(_, d)| d.text.to_string()).collect();
     let mut head_text = String::new();
     push_block(&mut head_text, first.index.slice(head));
@@ -631,12 +496,7 @@ fn merge_tags(
 
 /// The description: the first source's top-level blocks in its order, with `paths`,
 /// `components` and `tags` made of what was selected, merged and closed over.
-fn assemble(
-    sources: &[Source],
-    paths: &[(&str, &Def<'_>)],
-    components: &[OutSection],
-    tags: &Option<(String, Vec<String>)>,
-) -> String {
+fn assemble(sources: &[Source], paths: &[(&str, &Def<'_>)], components: &[OutSection], tags: &Option<(String, Vec<String>)>) -> String {
     let mut text = String::new();
     let Some(first) = sources.first() else {
         return text;
@@ -663,14 +523,7 @@ fn assemble(
 }
 
 fn push_paths(text: &mut String, first: &Source, paths: &[(&str, &Def<'_>)]) -> bool {
-    push_block(
-        text,
-        first
-            .index
-            .paths_head
-            .as_ref()
-            .map_or("paths:\n", |h| first.index.slice(h)),
-    );
+    push_block(text, first.index.paths_head.as_ref().map_or("paths:\n", |h| first.index.slice(h)));
     for (_, def) in paths {
         push_block(text, &def.text);
     }
@@ -681,14 +534,7 @@ fn push_components(text: &mut String, first: &Source, components: &[OutSection])
     if components.is_empty() {
         return true;
     }
-    push_block(
-        text,
-        first
-            .index
-            .components_head
-            .as_ref()
-            .map_or("components:\n", |h| first.index.slice(h)),
-    );
+    push_block(text, first.index.components_head.as_ref().map_or("components:\n", |h| first.index.slice(h)));
     for section in components {
         push_block(text, &section.head);
         for entry in &section.entries {

@@ -110,9 +110,7 @@ mod tests {
         assert!(Glob::new("**/microsoft.graph.delta()").matches("/users/microsoft.graph.delta()"));
         assert!(Glob::new("users.?ser").matches("users.user"));
         assert!(!Glob::new("a?b").matches("a/b"));
-        assert!(
-            Glob::new("*.yml").matches("Users.yml") && !Glob::new("*.yml").matches("Users.yaml")
-        );
+        assert!(Glob::new("*.yml").matches("Users.yml") && !Glob::new("*.yml").matches("Users.yaml"));
         assert!(Glob::new("").matches("") && !Glob::new("").matches("x"));
     }
 }

@@ -13,9 +13,7 @@ use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::Marker;
 
 /// The HTTP methods an OpenAPI 3.0 path item may hold as operations.
-pub const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+pub const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 /// A `$ref` found in a block: its target as written, and where.
 #[derive(Debug, Clone)]
@@ -99,14 +97,8 @@ struct Container {
 }
 
 enum Frame {
-    Map {
-        key: Option<String>,
-        container: Option<usize>,
-    },
-    Seq {
-        next: usize,
-        container: Option<usize>,
-    },
+    Map { key: Option<String>, container: Option<usize> },
+    Seq { next: usize, container: Option<usize> },
 }
 
 /// Reads `text` (one YAML document, block style where it is cut) into an [`Index`]; `file`
@@ -134,29 +126,21 @@ fn walk_events(file: &str, text: &str) -> Result<Vec<Container>, Problem> {
             Problem::at(
                 file,
                 m.line(),
-                format!(
-                    "the YAML does not parse (column {}): {}; fix the file or take a fresh copy",
-                    m.col() + 1,
-                    e.info()
-                ),
+                format!("the YAML does not parse (column {}): {}; fix the file or take a fresh copy", m.col() + 1, e.info()),
             )
         })?;
         match event {
             Event::StreamEnd | Event::DocumentEnd => break,
             Event::Nothing | Event::StreamStart | Event::DocumentStart => {}
             Event::Alias(_) => {
-                return Err(Problem::at(file, mark.line(), "a YAML alias (`*name`): slice copies blocks as text and cannot follow one; expand it in a copy of the file"));
+                return Err(Problem::at(
+                    file,
+                    mark.line(),
+                    "a YAML alias (`*name`): slice copies blocks as text and cannot follow one; expand it in a copy of the file",
+                ));
             }
             Event::MappingEnd | Event::SequenceEnd => {
-                if let Some(
-                    Frame::Map {
-                        container: Some(c), ..
-                    }
-                    | Frame::Seq {
-                        container: Some(c), ..
-                    },
-                ) = frames.pop()
-                {
+                if let Some(Frame::Map { container: Some(c), .. } | Frame::Seq { container: Some(c), .. }) = frames.pop() {
                     if let Some(container) = containers.get_mut(c) {
                         container.end = lines.block_boundary(text, &mark);
                     }
@@ -170,21 +154,17 @@ fn walk_events(file: &str, text: &str) -> Result<Vec<Container>, Problem> {
                     }
                     seen_root = true;
                     if !matches!(event, Event::MappingStart(..)) {
-                        return Err(Problem::at(
-                            file,
-                            mark.line(),
-                            "the document is not a mapping, so it is no OpenAPI description",
-                        ));
+                        return Err(Problem::at(file, mark.line(), "the document is not a mapping, so it is no OpenAPI description"));
                     }
                 }
                 // A mapping key: remember it, and start a child if its mapping is cut.
-                if let Some(Frame::Map {
-                    key: None,
-                    container,
-                }) = frames.last()
-                {
+                if let Some(Frame::Map { key: None, container }) = frames.last() {
                     let Event::Scalar(name, ..) = event else {
-                        return Err(Problem::at(file, mark.line(), "a mapping key that is not a scalar: slice cannot name it; this is no OpenAPI description"));
+                        return Err(Problem::at(
+                            file,
+                            mark.line(),
+                            "a mapping key that is not a scalar: slice cannot name it; this is no OpenAPI description",
+                        ));
                     };
                     if let Some(c) = container.and_then(|c| containers.get_mut(c)) {
                         start_child(file, text, &lines, c, name.clone(), &mark, true)?;
@@ -214,19 +194,10 @@ fn walk_events(file: &str, text: &str) -> Result<Vec<Container>, Problem> {
                     Event::MappingStart(..) | Event::SequenceStart(..) => {
                         let is_map = matches!(event, Event::MappingStart(..));
                         let container = is_cut(&pointer, is_map).then(|| {
-                            let flow = lines
-                                .char_at(text, &mark)
-                                .is_some_and(|c| c == '{' || c == '[');
+                            let flow = lines.char_at(text, &mark).is_some_and(|c| c == '{' || c == '[');
                             attach_container(&mut containers, &frames, pointer.clone(), flow)
                         });
-                        frames.push(if is_map {
-                            Frame::Map {
-                                key: None,
-                                container,
-                            }
-                        } else {
-                            Frame::Seq { next: 0, container }
-                        });
+                        frames.push(if is_map { Frame::Map { key: None, container } } else { Frame::Seq { next: 0, container } });
                     }
                     _ => {}
                 }
@@ -247,22 +218,12 @@ fn is_cut(pointer: &[String], is_map: bool) -> bool {
 }
 
 /// Registers a new container and links it to the child of the innermost container it belongs to.
-fn attach_container(
-    containers: &mut Vec<Container>,
-    frames: &[Frame],
-    pointer: Vec<String>,
-    flow: bool,
-) -> usize {
+fn attach_container(containers: &mut Vec<Container>, frames: &[Frame], pointer: Vec<String>, flow: bool) -> usize {
     let id = containers.len();
     if let Some(child) = innermost_child(containers, frames) {
         child.container = Some(id);
     }
-    containers.push(Container {
-        pointer,
-        flow,
-        children: Vec::new(),
-        end: 0,
-    });
+    containers.push(Container { pointer, flow, children: Vec::new(), end: 0 });
     id
 }
 
@@ -289,35 +250,18 @@ fn start_child(
     let before = text.get(line_start..at).unwrap_or("");
     // A key starts its line; a list item's line starts with its `-` (a mapping item is marked at
     // its first key's `:`, after the `-`).
-    let plain = if is_key {
-        before.bytes().all(|b| b == b' ')
-    } else {
-        before.trim_start_matches(' ').starts_with('-')
-    };
+    let plain = if is_key { before.bytes().all(|b| b == b' ') } else { before.trim_start_matches(' ').starts_with('-') };
     if container.flow || !plain {
-        let place = if container.pointer.is_empty() {
-            "the document".to_string()
-        } else {
-            format!("#/{}", container.pointer.join("/"))
-        };
+        let place = if container.pointer.is_empty() { "the document".to_string() } else { format!("#/{}", container.pointer.join("/")) };
         return Err(Problem::at(
             file,
             mark.line(),
             format!("{place} is written in flow style (JSON or `{{...}}`): slice cuts block-style YAML only; convert the file to block YAML first (e.g. with yq -P)"),
         ));
     }
-    let op = (container.pointer.len() == 2
-        && container.pointer.first().is_some_and(|p| p == "paths")
-        && METHODS.contains(&key.as_str()))
-    .then(OpInfo::default);
-    container.children.push(Child {
-        key,
-        line: mark.line(),
-        start: line_start,
-        refs: Vec::new(),
-        op,
-        container: None,
-    });
+    let op = (container.pointer.len() == 2 && container.pointer.first().is_some_and(|p| p == "paths") && METHODS.contains(&key.as_str()))
+        .then(OpInfo::default);
+    container.children.push(Child { key, line: mark.line(), start: line_start, refs: Vec::new(), op, container: None });
     Ok(())
 }
 
@@ -337,13 +281,7 @@ fn end_value(frames: &mut [Frame], pointer: &mut Vec<String>) {
 }
 
 /// Keys that matter: security scheme names under a `security` requirement.
-fn record_key_fact(
-    containers: &mut [Container],
-    frames: &[Frame],
-    pointer: &[String],
-    name: &str,
-    line: usize,
-) {
+fn record_key_fact(containers: &mut [Container], frames: &[Frame], pointer: &[String], name: &str, line: usize) {
     let Some(child) = innermost_child(containers, frames) else {
         return;
     };
@@ -357,33 +295,19 @@ fn record_key_fact(
             op.security.push((name.to_string(), line));
         } else {
             // Top-level security: kept on the block, read out in `build_index`.
-            child.refs.push(Ref {
-                target: format!("security:{name}"),
-                line,
-                pointer: String::new(),
-            });
+            child.refs.push(Ref { target: format!("security:{name}"), line, pointer: String::new() });
         }
     }
 }
 
 /// Scalars that matter: `$ref` targets, an operation's operationId and tags, a tag's name.
-fn record_scalar_fact(
-    containers: &mut [Container],
-    frames: &[Frame],
-    pointer: &[String],
-    value: &str,
-    line: usize,
-) {
+fn record_scalar_fact(containers: &mut [Container], frames: &[Frame], pointer: &[String], value: &str, line: usize) {
     let Some(child) = innermost_child(containers, frames) else {
         return;
     };
     match pointer {
         [.., last] if last == "$ref" && !is_literal(pointer) => {
-            child.refs.push(Ref {
-                target: value.to_string(),
-                line,
-                pointer: to_pointer(pointer),
-            });
+            child.refs.push(Ref { target: value.to_string(), line, pointer: to_pointer(pointer) });
         }
         [p, _, _, k] if p == "paths" && k == "operationId" => {
             if let Some(op) = child.op.as_mut() {
@@ -406,9 +330,7 @@ fn is_literal(pointer: &[String]) -> bool {
     pointer.windows(2).any(|w| match w {
         [parent, name] => parent != "properties" && (name == "example" || name.starts_with("x-")),
         _ => false,
-    }) || pointer
-        .windows(3)
-        .any(|w| matches!(w, [e, _, v] if e == "examples" && v == "value"))
+    }) || pointer.windows(3).any(|w| matches!(w, [e, _, v] if e == "examples" && v == "value"))
 }
 
 /// `#/a/b~1c`: RFC 6901 escaping of each token.
@@ -456,25 +378,12 @@ fn build_index(containers: &[Container], offset: usize) -> Index {
 }
 
 fn security_names(child: &Child) -> Vec<(String, usize)> {
-    child
-        .refs
-        .iter()
-        .filter_map(|r| {
-            r.target
-                .strip_prefix("security:")
-                .map(|n| (n.to_string(), r.line))
-        })
-        .collect()
+    child.refs.iter().filter_map(|r| r.target.strip_prefix("security:").map(|n| (n.to_string(), r.line))).collect()
 }
 
 /// The children of a container, each a block up to the next one (the last up to the end).
 fn blocks_of(container: &Container, offset: usize) -> Vec<Block> {
-    let ends = container
-        .children
-        .iter()
-        .skip(1)
-        .map(|c| c.start)
-        .chain(std::iter::once(container.end));
+    let ends = container.children.iter().skip(1).map(|c| c.start).chain(std::iter::once(container.end));
     container
         .children
         .iter()
@@ -483,12 +392,7 @@ fn blocks_of(container: &Container, offset: usize) -> Vec<Block> {
             key: c.key.clone(),
             line: c.line,
             span: offset + c.start..offset + end.max(c.start),
-            refs: c
-                .refs
-                .iter()
-                .filter(|r| !r.target.starts_with("security:"))
-                .cloned()
-                .collect(),
+            refs: c.refs.iter().filter(|r| !r.target.starts_with("security:")).cloned().collect(),
             op: c.op.clone(),
         })
         .collect()
@@ -499,48 +403,27 @@ fn groups_of(containers: &[Container], container: &Container, offset: usize) -> 
     container
         .children
         .iter()
-        .map(
-            |child| match child.container.and_then(|c| containers.get(c)) {
-                Some(inner) => Group {
-                    key: child.key.clone(),
-                    line: child.line,
-                    head: head_of(child, inner, offset),
-                    children: blocks_of(inner, offset),
-                },
-                // A value that is not a mapping (null, a scalar): all head, no children.
-                None => {
-                    let end = next_start(container, child);
-                    Group {
-                        key: child.key.clone(),
-                        line: child.line,
-                        head: offset + child.start..offset + end,
-                        children: Vec::new(),
-                    }
-                }
-            },
-        )
+        .map(|child| match child.container.and_then(|c| containers.get(c)) {
+            Some(inner) => {
+                Group { key: child.key.clone(), line: child.line, head: head_of(child, inner, offset), children: blocks_of(inner, offset) }
+            }
+            // A value that is not a mapping (null, a scalar): all head, no children.
+            None => {
+                let end = next_start(container, child);
+                Group { key: child.key.clone(), line: child.line, head: offset + child.start..offset + end, children: Vec::new() }
+            }
+        })
         .collect()
 }
 
 /// Where the sibling after `child` starts, or the container's end.
 fn next_start(container: &Container, child: &Child) -> usize {
-    container
-        .children
-        .iter()
-        .map(|c| c.start)
-        .find(|&s| s > child.start)
-        .unwrap_or(container.end)
-        .max(child.start)
+    container.children.iter().map(|c| c.start).find(|&s| s > child.start).unwrap_or(container.end).max(child.start)
 }
 
 /// A cut child's own lines: from its key to its first child (or its end, when it has none).
 fn head_of(child: &Child, inner: &Container, offset: usize) -> Range<usize> {
-    let end = inner
-        .children
-        .first()
-        .map(|c| c.start)
-        .unwrap_or(inner.end)
-        .max(child.start);
+    let end = inner.children.first().map(|c| c.start).unwrap_or(inner.end).max(child.start);
     offset + child.start..offset + end
 }
 
@@ -553,34 +436,21 @@ struct LineTable {
 impl LineTable {
     fn new(text: &str) -> Self {
         let mut starts = vec![0];
-        starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
-        LineTable {
-            starts,
-            len: text.len(),
-        }
+        starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1));
+        LineTable { starts, len: text.len() }
     }
 
     /// The byte offset where 1-based `line` starts; the text's end past the last line (the
     /// scanner marks the end of a text without a final line break on the line after it).
     fn line_start(&self, line: usize) -> usize {
-        self.starts
-            .get(line.saturating_sub(1))
-            .copied()
-            .unwrap_or(self.len)
+        self.starts.get(line.saturating_sub(1)).copied().unwrap_or(self.len)
     }
 
     /// The byte offset of a marker: its line's start plus its column's characters.
     fn offset(&self, text: &str, mark: &Marker) -> usize {
         let start = self.line_start(mark.line());
         let rest = text.get(start..).unwrap_or("");
-        rest.char_indices()
-            .nth(mark.col())
-            .map_or(text.len(), |(i, _)| start + i)
+        rest.char_indices().nth(mark.col()).map_or(text.len(), |(i, _)| start + i)
     }
 
     fn char_at(&self, text: &str, mark: &Marker) -> Option<char> {
@@ -592,10 +462,7 @@ impl LineTable {
     fn block_boundary(&self, text: &str, mark: &Marker) -> usize {
         let at = self.offset(text, mark);
         let line_start = self.line_start(mark.line()).min(at);
-        if text
-            .get(line_start..at)
-            .is_some_and(|s| s.bytes().all(|b| b == b' '))
-        {
+        if text.get(line_start..at).is_some_and(|s| s.bytes().all(|b| b == b' ')) {
             line_start
         } else {
             at

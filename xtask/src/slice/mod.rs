@@ -31,12 +31,7 @@ pub struct Problem {
 
 impl Problem {
     fn at(file: &str, line: usize, message: impl Into<String>) -> Self {
-        Problem {
-            file: file.to_string(),
-            line: Some(line),
-            pointer: None,
-            message: message.into(),
-        }
+        Problem { file: file.to_string(), line: Some(line), pointer: None, message: message.into() }
     }
 }
 
@@ -81,7 +76,9 @@ impl fmt::Display for SliceError {
                 }
                 write!(f, "error: {} problem(s); nothing was written", problems.len())
             }
-            SliceError::Stale { out, diff } => write!(f, "{diff}error: {out} is stale; run `cargo xtask slice` on its recipe without --check"),
+            SliceError::Stale { out, diff } => {
+                write!(f, "{diff}error: {out} is stale; run `cargo xtask slice` on its recipe without --check")
+            }
             SliceError::Missing { out } => write!(f, "error: {out} does not exist; run `cargo xtask slice` on its recipe without --check"),
             SliceError::Write { out, why } => write!(f, "error: cannot write {out}: {why}; it was left as it was"),
         }
@@ -104,31 +101,16 @@ pub struct Outcome {
 /// nothing and fails if `out` is stale; otherwise writes `out` if its bytes differ.
 pub fn run(root: &Path, recipe_path: &Path, check: bool) -> Result<Outcome, SliceError> {
     let name = display_name(root, recipe_path);
-    let text = read_text(recipe_path).map_err(|why| {
-        SliceError::Problems(vec![Problem {
-            file: name.clone(),
-            line: None,
-            pointer: None,
-            message: why,
-        }])
-    })?;
+    let text = read_text(recipe_path)
+        .map_err(|why| SliceError::Problems(vec![Problem { file: name.clone(), line: None, pointer: None, message: why }]))?;
     let recipe = recipe::parse_recipe(root, &name, &text).map_err(SliceError::Problems)?;
     let sources = index_sources(&recipe.sources)?;
     let made = cut::cut(&recipe, &sources).map_err(SliceError::Problems)?;
     let mut contents = header_text(&recipe);
     contents.push_str(&made.text);
-    let written = if check {
-        check_out(&recipe.out, &recipe.out_path, &contents)?
-    } else {
-        write_out(&recipe.out, &recipe.out_path, &contents)?
-    };
-    Ok(Outcome {
-        out: recipe.out,
-        bytes: contents.len(),
-        stats: made.stats,
-        warnings: made.warnings,
-        written,
-    })
+    let written =
+        if check { check_out(&recipe.out, &recipe.out_path, &contents)? } else { write_out(&recipe.out, &recipe.out_path, &contents)? };
+    Ok(Outcome { out: recipe.out, bytes: contents.len(), stats: made.stats, warnings: made.warnings, written })
 }
 
 /// The recipe's path relative to the root when it is inside it, so the header does not depend
@@ -138,21 +120,13 @@ fn display_name(root: &Path, path: &Path) -> String {
         (Ok(root), Ok(full)) => full.strip_prefix(&root).map(Path::to_path_buf).ok(),
         _ => None,
     };
-    relative
-        .unwrap_or_else(|| path.to_path_buf())
-        .to_string_lossy()
-        .replace('\\', "/")
+    relative.unwrap_or_else(|| path.to_path_buf()).to_string_lossy().replace('\\', "/")
 }
 
 /// A regular file's text (bounded, see `read`), or why not.
 fn read_text(path: &Path) -> Result<String, String> {
     let bytes = read_regular(path, Links::Follow).map_err(|e| format!("cannot read it: {e}"))?;
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "it is not UTF-8 text (byte {}); OpenAPI descriptions are",
-            e.utf8_error().valid_up_to()
-        )
-    })
+    String::from_utf8(bytes).map_err(|e| format!("it is not UTF-8 text (byte {}); OpenAPI descriptions are", e.utf8_error().valid_up_to()))
 }
 
 /// Reads and indexes every source, on all cores; every unreadable or unparsable one is reported.
@@ -160,17 +134,9 @@ fn index_sources(sources: &[(String, PathBuf)]) -> Result<Vec<cut::Source>, Slic
     let results: Vec<Result<cut::Source, Problem>> = sources
         .par_iter()
         .map(|(file, path)| {
-            let text = read_text(path).map_err(|why| Problem {
-                file: file.clone(),
-                line: None,
-                pointer: None,
-                message: why,
-            })?;
+            let text = read_text(path).map_err(|why| Problem { file: file.clone(), line: None, pointer: None, message: why })?;
             let index = index::index_source(file, text)?;
-            Ok(cut::Source {
-                file: file.clone(),
-                index,
-            })
+            Ok(cut::Source { file: file.clone(), index })
         })
         .collect();
     let mut indexed = Vec::with_capacity(results.len());
@@ -194,15 +160,16 @@ fn header_text(recipe: &recipe::Recipe) -> String {
     let mut lines: Vec<String> = match &recipe.header {
         Some(header) => header.lines().map(str::to_string).collect(),
         None => {
-            let mut lines = vec![format!("Made by `cargo xtask slice {}`; edit the recipe or the sources, not this file.", recipe.file), "Sources:".to_string()];
+            let mut lines = vec![
+                format!("Made by `cargo xtask slice {}`; edit the recipe or the sources, not this file.", recipe.file),
+                "Sources:".to_string(),
+            ];
             lines.extend(recipe.sources.iter().map(|(name, _)| format!("  {name}")));
             lines
         }
     };
     if let (true, Some((first, _))) = (recipe.sources.len() > 1, recipe.sources.first()) {
-        lines.push(format!(
-            "openapi, info, servers and the top-level security are the first source's ({first})."
-        ));
+        lines.push(format!("openapi, info, servers and the top-level security are the first source's ({first})."));
     }
     let mut text = String::new();
     for line in lines {
@@ -221,21 +188,16 @@ fn header_text(recipe: &recipe::Recipe) -> String {
 
 /// What is at `out` now: None when nothing is; an error when it is a link, a folder or unreadable.
 fn read_out(out: &str, path: &Path) -> Result<Option<String>, SliceError> {
-    let refuse = |why: String| SliceError::Write {
-        out: out.to_string(),
-        why,
-    };
+    let refuse = |why: String| SliceError::Write { out: out.to_string(), why };
     match fs::symlink_metadata(path) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(refuse(e.to_string())),
-        Ok(meta) if meta.file_type().is_symlink() => Err(refuse(
-            "it is a symbolic link; slice writes only a regular file it can see (remove the link)"
-                .to_string(),
-        )),
-        Ok(meta) if !meta.is_file() => Err(refuse(
-            "it is a folder or a special file, not a regular file; choose another `out`"
-                .to_string(),
-        )),
+        Ok(meta) if meta.file_type().is_symlink() => {
+            Err(refuse("it is a symbolic link; slice writes only a regular file it can see (remove the link)".to_string()))
+        }
+        Ok(meta) if !meta.is_file() => {
+            Err(refuse("it is a folder or a special file, not a regular file; choose another `out`".to_string()))
+        }
         Ok(_) => {
             let bytes = read_regular(path, Links::Refuse).map_err(|e| refuse(e.to_string()))?;
             Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
@@ -246,14 +208,9 @@ fn read_out(out: &str, path: &Path) -> Result<Option<String>, SliceError> {
 /// `--check`: nothing is written; stale or missing is an error with a diff.
 fn check_out(out: &str, path: &Path, contents: &str) -> Result<bool, SliceError> {
     match read_out(out, path)? {
-        None => Err(SliceError::Missing {
-            out: out.to_string(),
-        }),
+        None => Err(SliceError::Missing { out: out.to_string() }),
         Some(current) if current == contents => Ok(false),
-        Some(current) => Err(SliceError::Stale {
-            out: out.to_string(),
-            diff: crate::unified_diff(out, &current, contents),
-        }),
+        Some(current) => Err(SliceError::Stale { out: out.to_string(), diff: crate::unified_diff(out, &current, contents) }),
     }
 }
 
@@ -263,22 +220,12 @@ fn write_out(out: &str, path: &Path, contents: &str) -> Result<bool, SliceError>
     if read_out(out, path)?.as_deref() == Some(contents) {
         return Ok(false);
     }
-    let fail = |e: io::Error| SliceError::Write {
-        out: out.to_string(),
-        why: e.to_string(),
-    };
+    let fail = |e: io::Error| SliceError::Write { out: out.to_string(), why: e.to_string() };
     let (Some(parent), Some(file_name)) = (path.parent(), path.file_name()) else {
-        return Err(SliceError::Write {
-            out: out.to_string(),
-            why: "it names no file".to_string(),
-        });
+        return Err(SliceError::Write { out: out.to_string(), why: "it names no file".to_string() });
     };
     fs::create_dir_all(parent).map_err(fail)?;
-    let temp = parent.join(format!(
-        ".{}.slice-{}.tmp",
-        file_name.to_string_lossy(),
-        std::process::id()
-    ));
+    let temp = parent.join(format!(".{}.slice-{}.tmp", file_name.to_string_lossy(), std::process::id()));
     let result = fs::write(&temp, contents).and_then(|()| fs::rename(&temp, path));
     if let Err(e) = result {
         let _ = fs::remove_file(&temp);

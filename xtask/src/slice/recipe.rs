@@ -69,7 +69,12 @@ impl Recipe {
 pub fn parse_recipe(root: &Path, file: &str, text: &str) -> Result<Recipe, Vec<Problem>> {
     let raw: RecipeFile = serde_yaml::from_str(text).map_err(|e| {
         let line = e.location().map(|l| l.line());
-        vec![Problem { file: file.to_string(), line, pointer: None, message: format!("{e}; the keys are sources, include-paths, exclude-paths, operation-ids, tags, methods, out, header") }]
+        vec![Problem {
+            file: file.to_string(),
+            line,
+            pointer: None,
+            message: format!("{e}; the keys are sources, include-paths, exclude-paths, operation-ids, tags, methods, out, header"),
+        }]
     })?;
     let mut problems = Vec::new();
     let line_of = |pointer: &str| graph_codegen::locate(text, pointer).map(|(line, _)| line);
@@ -77,22 +82,11 @@ pub fn parse_recipe(root: &Path, file: &str, text: &str) -> Result<Recipe, Vec<P
         values
             .iter()
             .enumerate()
-            .map(|(i, v)| Selector {
-                value: v.clone(),
-                name: format!("{key}[{i}] `{v}`"),
-                line: line_of(&format!("/{key}/{i}")),
-            })
+            .map(|(i, v)| Selector { value: v.clone(), name: format!("{key}[{i}] `{v}`"), line: line_of(&format!("/{key}/{i}")) })
             .collect()
     };
     let globs = |key: &str, values: &[String]| {
-        selectors(key, values)
-            .into_iter()
-            .map(|s| Selector {
-                value: Glob::new(&s.value),
-                name: s.name,
-                line: s.line,
-            })
-            .collect::<Vec<_>>()
+        selectors(key, values).into_iter().map(|s| Selector { value: Glob::new(&s.value), name: s.name, line: s.line }).collect::<Vec<_>>()
     };
     let methods = selectors("methods", &raw.methods);
     for m in &methods {
@@ -101,11 +95,7 @@ pub fn parse_recipe(root: &Path, file: &str, text: &str) -> Result<Recipe, Vec<P
                 file: file.to_string(),
                 line: m.line,
                 pointer: None,
-                message: format!(
-                    "{} is not an HTTP method of OpenAPI 3.0; use one of {}",
-                    m.name,
-                    METHODS.join(", ")
-                ),
+                message: format!("{} is not an HTTP method of OpenAPI 3.0; use one of {}", m.name, METHODS.join(", ")),
             });
         }
     }
@@ -122,12 +112,9 @@ pub fn parse_recipe(root: &Path, file: &str, text: &str) -> Result<Recipe, Vec<P
         let line = line_of(&format!("/sources/{i}"));
         match expand_source(root, entry) {
             Ok(found) => sources.extend(found),
-            Err(why) => problems.push(Problem {
-                file: file.to_string(),
-                line,
-                pointer: None,
-                message: format!("sources[{i}] `{entry}`: {why}"),
-            }),
+            Err(why) => {
+                problems.push(Problem { file: file.to_string(), line, pointer: None, message: format!("sources[{i}] `{entry}`: {why}") })
+            }
         }
     }
     let out_path = match inside_root(root, &raw.out) {
@@ -147,10 +134,7 @@ pub fn parse_recipe(root: &Path, file: &str, text: &str) -> Result<Recipe, Vec<P
             file: file.to_string(),
             line: line_of("/out"),
             pointer: None,
-            message: format!(
-                "out `{}` is one of the sources; write the cut elsewhere",
-                raw.out
-            ),
+            message: format!("out `{}` is one of the sources; write the cut elsewhere", raw.out),
         });
     }
     if !problems.is_empty() {
@@ -163,13 +147,7 @@ pub fn parse_recipe(root: &Path, file: &str, text: &str) -> Result<Recipe, Vec<P
         exclude_paths: globs("exclude-paths", &raw.exclude_paths),
         operation_ids: selectors("operation-ids", &raw.operation_ids),
         tags: globs("tags", &raw.tags),
-        methods: methods
-            .into_iter()
-            .map(|m| Selector {
-                value: m.value.to_ascii_lowercase(),
-                ..m
-            })
-            .collect(),
+        methods: methods.into_iter().map(|m| Selector { value: m.value.to_ascii_lowercase(), ..m }).collect(),
         out: raw.out,
         out_path,
         header: raw.header,
@@ -179,11 +157,7 @@ pub fn parse_recipe(root: &Path, file: &str, text: &str) -> Result<Recipe, Vec<P
 /// A relative path without `..` joined to the root: recipes name files of the repository only.
 fn inside_root(root: &Path, relative: &str) -> Result<PathBuf, String> {
     let path = Path::new(relative);
-    if relative.is_empty()
-        || !path
-            .components()
-            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
-    {
+    if relative.is_empty() || !path.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir)) {
         return Err("give a path relative to the repository root, without `..`".to_string());
     }
     Ok(root.join(path))
@@ -201,32 +175,12 @@ fn expand_source(root: &Path, entry: &str) -> Result<Vec<(String, PathBuf)>, Str
     }
     let glob = Glob::new(pattern);
     let dir = root.join(folder);
-    let listing = std::fs::read_dir(&dir).map_err(|e| {
-        format!(
-            "cannot list {}: {e}",
-            if folder.is_empty() { "." } else { folder }
-        )
-    })?;
-    let mut names: Vec<String> = listing
-        .filter_map(|e| e.ok())
-        .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|n| glob.matches(n))
-        .collect();
+    let listing = std::fs::read_dir(&dir).map_err(|e| format!("cannot list {}: {e}", if folder.is_empty() { "." } else { folder }))?;
+    let mut names: Vec<String> =
+        listing.filter_map(|e| e.ok()).filter_map(|e| e.file_name().into_string().ok()).filter(|n| glob.matches(n)).collect();
     names.sort();
     if names.is_empty() {
         return Err("the glob matches no file; check the folder and the pattern".to_string());
     }
-    Ok(names
-        .into_iter()
-        .map(|n| {
-            (
-                if folder.is_empty() {
-                    n.clone()
-                } else {
-                    format!("{folder}/{n}")
-                },
-                dir.join(n),
-            )
-        })
-        .collect())
+    Ok(names.into_iter().map(|n| (if folder.is_empty() { n.clone() } else { format!("{folder}/{n}") }, dir.join(n))).collect())
 }

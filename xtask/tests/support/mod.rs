@@ -28,7 +28,13 @@ impl Drop for Scratch {
 
 /// Starts the binary with `args`, its output discarded.
 pub fn spawn_xtask(args: &[&std::ffi::OsStr]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_xtask")).args(args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("xtask starts")
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("xtask starts")
 }
 
 /// Runs the binary; a run still going after `HANG_GUARD_SECS` (default 300, far beyond the
@@ -93,4 +99,3 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     }
     out
 }
-

@@ -12,7 +12,11 @@ pub(super) fn emit_alternatives(scope: &Scope<'_>, name: &proc_macro2::Ident, he
         .iter()
         .map(|v| {
             let ty = scope.ty(&v.ty);
-            if v.boxed { quote!(Box<#ty>) } else { ty }
+            if v.boxed {
+                quote!(Box<#ty>)
+            } else {
+                ty
+            }
         })
         .collect();
     let param = a.single_value.then(|| {

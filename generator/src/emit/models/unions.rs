@@ -110,7 +110,8 @@ fn emit_union_accessors(scope: &Scope<'_>, name: &Ident, u: &UnionDef) -> (Ident
         },
         Some(f) => {
             let field = ident(&f.rust_name);
-            let enum_tag = matches!(&f.ty, TypeRef::Named(id) if matches!(api.types.get(id.0).map(|t| &t.kind), Some(TypeKind::Enum(e)) if !e.flags));
+            let enum_tag =
+                matches!(&f.ty, TypeRef::Named(id) if matches!(api.types.get(id.0).map(|t| &t.kind), Some(TypeKind::Enum(e)) if !e.flags));
             match (f.is_optional(), f.ty == TypeRef::String, enum_tag) {
                 (false, true, _) => quote!(&v.#field),
                 (true, true, _) => quote!(v.#field.as_deref().unwrap_or(#base_wire)),
@@ -126,17 +127,18 @@ fn emit_union_accessors(scope: &Scope<'_>, name: &Ident, u: &UnionDef) -> (Ident
         .filter_map(|name| base_fields.iter().find(|f| &f.rust_name == name))
         .map(|f| emit_union_accessor(scope, &variants, &gates, f));
     let extra = base.and_then(|b| b.extra.as_ref());
-    let extra = extra.filter(|x| structs.iter().all(|s| s.and_then(|s| s.extra.as_ref()).is_some_and(|y| y.rust_name == x.rust_name))).map(|x| {
-        let field = ident(&x.rust_name);
-        quote! {
-            /// The members the description does not declare, as kept by whichever type this is.
-            pub fn #field(&self) -> &graph_runtime::objects::UnknownMembers {
-                match self {
-                    #(#gates Self::#variants(v) => &v.#field,)*
+    let extra =
+        extra.filter(|x| structs.iter().all(|s| s.and_then(|s| s.extra.as_ref()).is_some_and(|y| y.rust_name == x.rust_name))).map(|x| {
+            let field = ident(&x.rust_name);
+            quote! {
+                /// The members the description does not declare, as kept by whichever type this is.
+                pub fn #field(&self) -> &graph_runtime::objects::UnknownMembers {
+                    match self {
+                        #(#gates Self::#variants(v) => &v.#field,)*
+                    }
                 }
             }
-        }
-    });
+        });
     let tokens = quote! {
         impl #name {
             #tag_doc
