@@ -407,13 +407,6 @@ fn allof_chains_past_the_lowering_limit_are_an_error() {
     assert!(error.help.is_some() && error.line.is_some(), "{error}");
 }
 
-/// Peak resident memory of this process so far, in KiB (Linux only; None elsewhere).
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
 /// A 100 MB description (the real spec's components, renamed and repeated, with one operation per
 /// copy): generation completes and peak memory stays within a bound. Slow, so not in CI:
 ///
@@ -461,15 +454,15 @@ fn huge_spec_memory_is_bounded() {
         std::fs::write(path, &doc).expect("write the huge spec");
     }
     let size_mib = doc.len() as f64 / (1024.0 * 1024.0);
-    let before = peak_rss_kib().unwrap_or(0);
+    let before = test_support::peak_resident_kib().unwrap_or(0);
     // The stages one by one first, for the peak each reaches (the high-water mark only rises).
     let started = std::time::Instant::now();
     let huge = settings("huge.yaml");
     let loaded = graph_codegen::stages::load(&doc, &huge).unwrap_or_else(|d| panic!("does not load: {d:?}"));
-    let after_load = peak_rss_kib().unwrap_or(0);
+    let after_load = test_support::peak_resident_kib().unwrap_or(0);
     let lowered = loaded.lower().unwrap_or_else(|d| panic!("does not lower: {:?}", d.first()));
     drop(lowered);
-    let after_lower = peak_rss_kib().unwrap_or(0);
+    let after_lower = test_support::peak_resident_kib().unwrap_or(0);
     println!(
         "huge spec stages: load peak {:.0} MiB, lower peak {:.0} MiB, {:.1?}",
         after_load as f64 / 1024.0,
@@ -480,7 +473,7 @@ fn huge_spec_memory_is_bounded() {
     let generated =
         generate(&doc, &huge).unwrap_or_else(|d| panic!("{}", d.iter().take(5).map(ToString::to_string).collect::<Vec<_>>().join("\n")));
     let elapsed = started.elapsed();
-    let peak = peak_rss_kib().unwrap_or(0);
+    let peak = test_support::peak_resident_kib().unwrap_or(0);
     let output: usize = generated.files.iter().map(|f| f.contents.len()).sum();
     println!(
         "huge spec: {size_mib:.1} MiB, {} copies, {} types, {} operations, {:.1} MiB of code, {elapsed:.1?}; peak RSS {:.0} MiB (before generating {:.0} MiB)",

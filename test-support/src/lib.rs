@@ -7,6 +7,14 @@ use std::path::{Path, PathBuf};
 
 pub mod loopback;
 
+/// Peak resident memory of this process so far, in KiB, from `/proc/self/status` (`VmHWM`):
+/// Linux only, None elsewhere.
+pub fn peak_resident_kib() -> Option<u64> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// The workspace's root folder (this crate sits one level under it).
 pub fn workspace_root() -> PathBuf {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));

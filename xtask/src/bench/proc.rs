@@ -49,8 +49,4 @@ pub(super) fn sched_stat() -> Option<(u64, u64)> {
 }
 
 /// The process's peak resident memory so far.
-pub(super) fn peak_kib() -> Option<u64> {
-    let status = fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
+pub(super) use test_support::peak_resident_kib as peak_kib;
