@@ -104,7 +104,7 @@ fn mutual_tls(doc: &mut Value, diags: &mut Vec<Diagnostic>) {
     for name in &names {
         schemes.remove(name);
         diags.push(Diagnostic::warning(pointer_push("/components/securitySchemes", &key_text(name)), "mutual TLS is set up on the HTTP client, not by the generated code; requests carry no client certificate unless you add one")
-            .help("give `Client::with_http_client` a reqwest client built with your certificate (`reqwest::Identity`)"));
+            .help("give `Client::with_http_builder` a `reqwest::ClientBuilder` with your certificate (`reqwest::Identity`)"));
     }
     if names.is_empty() {
         return;

@@ -57,7 +57,7 @@ impl<'a> Lowerer<'a> {
             Some(ReferenceOr::Item(SecurityScheme::APIKey { location: APIKeyLocation::Cookie, .. })) => {
                 self.diags.push(
                     Diagnostic::warning(pointer, "an API key in a cookie is not supported; no credentials are sent")
-                        .help("send the cookie yourself, through `Client::with_http_client`"),
+                        .help("send the cookie yourself, through `Client::with_http_builder` (a `reqwest::ClientBuilder` with default headers or a cookie store)"),
                 );
                 Auth::None
             }
