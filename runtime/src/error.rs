@@ -72,7 +72,7 @@ impl fmt::Display for DecodeError {
 pub const DISPLAY_TEXT_LIMIT: usize = 1024;
 
 /// `text` made safe to print: control characters (ESC, CR, LF, NUL, …) and the bidirectional
-/// controls ([`is_bidi_control`]) are written as `\u{…}`, so a response cannot drive a terminal,
+/// controls (marks, embeddings, overrides, isolates) are written as `\u{…}`, so a response cannot drive a terminal,
 /// forge log lines or reorder what is shown, and whatever follows the first `limit` characters is
 /// replaced by a count of its bytes.
 pub fn escape_for_display(text: &str, limit: usize) -> String {
