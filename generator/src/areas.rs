@@ -68,7 +68,7 @@ impl Split {
     /// The feature that gates a reference from the group `from` to `ty`: none when the target is
     /// in the same group (compiled whenever the reference is).
     pub fn gate(&self, from: usize, ty: &TypeRef) -> Option<&str> {
-        let target = named_target(ty)?;
+        let target = ty.named_target()?;
         let group = *self.group_of.get(target.0)?;
         (group != from).then(|| self.groups.get(group).map(|g| g.feature.as_str())).flatten()
     }
@@ -154,17 +154,8 @@ fn area_roots(api: &Api, operations: &[usize]) -> BTreeSet<TypeId> {
             Some(BodyType::Bytes | BodyType::Text) | None => {}
         }
     }
-    roots.extend(refs.into_iter().filter_map(named_target));
+    roots.extend(refs.into_iter().filter_map(|r| r.named_target()));
     roots
-}
-
-/// The named type a reference holds, through arrays, maps and nullability.
-pub fn named_target(ty: &TypeRef) -> Option<TypeId> {
-    match ty {
-        TypeRef::Named(id) => Some(*id),
-        TypeRef::Array(inner) | TypeRef::Map(inner) | TypeRef::Nullable(inner) | TypeRef::Lenient(inner) => named_target(inner),
-        _ => None,
-    }
 }
 
 /// The references of one type: the ones it cannot be compiled without, and the ones it can.
@@ -179,18 +170,18 @@ fn type_edges(def: &TypeDef) -> Edges {
         TypeKind::Struct(s) => {
             for f in &s.fields {
                 let list = if f.navigation { &mut edges.weak } else { &mut edges.strong };
-                list.extend(named_target(&f.ty));
+                list.extend(f.ty.named_target());
             }
             if let Some(extra) = &s.extra {
-                edges.strong.extend(named_target(&extra.value));
+                edges.strong.extend(extra.value.named_target());
             }
         }
-        TypeKind::Alias(ty) => edges.strong.extend(named_target(ty)),
+        TypeKind::Alias(ty) => edges.strong.extend(ty.named_target()),
         TypeKind::Union(u) => {
             edges.strong.push(u.base);
             edges.weak.extend(u.variants.iter().map(|v| v.ty).filter(|ty| *ty != u.base));
         }
-        TypeKind::Alternatives(a) => edges.strong.extend(a.variants.iter().filter_map(|v| named_target(&v.ty))),
+        TypeKind::Alternatives(a) => edges.strong.extend(a.variants.iter().filter_map(|v| v.ty.named_target())),
         TypeKind::Enum(_) => {}
     }
     edges

@@ -235,6 +235,37 @@ pub enum TypeRef {
     ConsistencyLevel,
 }
 
+impl TypeRef {
+    /// The named type this reference holds, through arrays, maps, nullability and leniency (a
+    /// reference holds at most one). Every variant is listed, so a new one that holds a type is a
+    /// compile error here rather than a reference the areas and the consistency check miss.
+    pub fn named_target(&self) -> Option<TypeId> {
+        match self {
+            TypeRef::Named(id) => Some(*id),
+            TypeRef::Lenient(inner) | TypeRef::Array(inner) | TypeRef::Map(inner) | TypeRef::Nullable(inner) => inner.named_target(),
+            TypeRef::String
+            | TypeRef::Bool
+            | TypeRef::I16
+            | TypeRef::I32
+            | TypeRef::I64
+            | TypeRef::U8
+            | TypeRef::U16
+            | TypeRef::U32
+            | TypeRef::U64
+            | TypeRef::F32
+            | TypeRef::F64
+            | TypeRef::DateTime
+            | TypeRef::Date
+            | TypeRef::Time
+            | TypeRef::Duration
+            | TypeRef::Uuid
+            | TypeRef::Bytes
+            | TypeRef::Json
+            | TypeRef::ConsistencyLevel => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     Get,

@@ -86,31 +86,9 @@ pub fn inconsistencies(api: &Api) -> Vec<String> {
     found
 }
 
-/// The first type `ty` names that `api` does not have.
+/// The type `ty` names, if `api` does not have it.
 fn dangling_type(api: &Api, ty: &TypeRef) -> Option<TypeId> {
-    match ty {
-        TypeRef::Named(id) => (api.types.get(id.0).is_none()).then_some(*id),
-        TypeRef::Lenient(inner) | TypeRef::Array(inner) | TypeRef::Map(inner) | TypeRef::Nullable(inner) => dangling_type(api, inner),
-        TypeRef::String
-        | TypeRef::Bool
-        | TypeRef::I16
-        | TypeRef::I32
-        | TypeRef::I64
-        | TypeRef::U8
-        | TypeRef::U16
-        | TypeRef::U32
-        | TypeRef::U64
-        | TypeRef::F32
-        | TypeRef::F64
-        | TypeRef::DateTime
-        | TypeRef::Date
-        | TypeRef::Time
-        | TypeRef::Duration
-        | TypeRef::Uuid
-        | TypeRef::Bytes
-        | TypeRef::Json
-        | TypeRef::ConsistencyLevel => None,
-    }
+    ty.named_target().filter(|id| api.types.get(id.0).is_none())
 }
 
 #[cfg(test)]
