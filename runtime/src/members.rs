@@ -262,49 +262,6 @@ pub fn read_tagged<'de, D: Deserializer<'de>>(deserializer: D, tag: &str) -> Res
     Ok((raw, found))
 }
 
-/// A tag member's value: its text if it is a string; any other value is skipped without being
-/// kept, however large.
-struct TagText(Option<String>);
-
-impl<'de> Deserialize<'de> for TagText {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct TextVisitor;
-        impl<'de> Visitor<'de> for TextVisitor {
-            type Value = TagText;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON value")
-            }
-            fn visit_str<E: de::Error>(self, text: &str) -> Result<TagText, E> {
-                Ok(TagText(Some(text.to_string())))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TagText, A::Error> {
-                while map.next_entry::<de::IgnoredAny, de::IgnoredAny>()?.is_some() {}
-                Ok(TagText(None))
-            }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<TagText, A::Error> {
-                while seq.next_element::<de::IgnoredAny>()?.is_some() {}
-                Ok(TagText(None))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<TagText, E> {
-                Ok(TagText(None))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<TagText, E> {
-                Ok(TagText(None))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<TagText, E> {
-                Ok(TagText(None))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<TagText, E> {
-                Ok(TagText(None))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<TagText, E> {
-                Ok(TagText(None))
-            }
-        }
-        deserializer.deserialize_any(TextVisitor)
-    }
-}
-
 /// Reads only the `tag` member of an object, skipping the rest; None for a value that is not an
 /// object or has no such string member.
 struct TagSeed<'t>(&'t str);
@@ -325,7 +282,10 @@ impl<'de> Visitor<'de> for TagSeed<'_> {
         let mut found = None;
         while let Some(key) = map.next_key::<MemberKey<'de>>()? {
             if found.is_none() && key.as_str() == self.0 {
-                found = map.next_value::<TagText>()?.0;
+                // Borrowed from the text, so a tag that is not a string (however large) is
+                // skipped without being kept.
+                let value = map.next_value::<&'de RawValue>()?;
+                found = serde_json::from_str::<String>(value.get()).ok();
             } else {
                 map.next_value::<de::IgnoredAny>()?;
             }
@@ -353,5 +313,25 @@ impl<'de> Visitor<'de> for TagSeed<'_> {
     }
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
         Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tag_of(json: &str) -> Option<String> {
+        read_tagged(&mut serde_json::Deserializer::from_str(json), "@odata.type").expect("reads").1
+    }
+
+    /// A tag is read only when it is a string; any other value is skipped, and the union's text
+    /// is kept whole either way.
+    #[test]
+    fn the_tag_is_a_string_or_nothing() {
+        assert_eq!(tag_of(r##"{"a":1,"@odata.type":"#microsoft.graph.user"}"##).as_deref(), Some("#microsoft.graph.user"));
+        assert_eq!(tag_of(r#"{"@odata.type":"a \"quoted\" name"}"#).as_deref(), Some("a \"quoted\" name"));
+        assert_eq!(tag_of(r#"{"@odata.type":[1,{"x":[2]}],"b":2}"#), None);
+        assert_eq!(tag_of(r#"{"@odata.type":5}"#), None);
+        assert_eq!(tag_of(r#"[1,2]"#), None);
     }
 }
